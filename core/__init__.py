@@ -1,0 +1,1 @@
+"""Shared data layer: config, database, models, repositories, rules, services, DTOs, errors."""

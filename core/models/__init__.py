@@ -1,0 +1,29 @@
+"""All ORM models; importing this package registers every table on Base.metadata."""
+
+from core.models.attendance import (
+    AttendanceChange,
+    AttendanceRecord,
+    EligibilitySnapshot,
+    ImportBatch,
+)
+from core.models.audit import AuditEvent
+from core.models.base import Base
+from core.models.logbook import LogbookEntry, LogbookStatusChange
+from core.models.notifications import Notification
+from core.models.settings import Setting
+from core.models.users import Department, User
+
+__all__ = [
+    "AttendanceChange",
+    "AttendanceRecord",
+    "AuditEvent",
+    "Base",
+    "Department",
+    "EligibilitySnapshot",
+    "ImportBatch",
+    "LogbookEntry",
+    "LogbookStatusChange",
+    "Notification",
+    "Setting",
+    "User",
+]

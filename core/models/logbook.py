@@ -1,0 +1,61 @@
+"""Logbook entries and their status history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.models.base import Base
+
+ENTRY_STATUSES = ("draft", "pending", "approved", "returned", "rejected")
+
+
+class LogbookEntry(Base):
+    __tablename__ = "logbook_entries"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('draft', 'pending', 'approved', 'returned', 'rejected')",
+            name="status_valid",
+        ),
+        Index("ix_logbook_entries_status_submitted", "status", "submitted_at"),
+        Index("ix_logbook_entries_trainee_status", "trainee_id", "status"),
+        Index("ix_logbook_entries_case_date", "case_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    case_date: Mapped[date]
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    reflection: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), server_default="draft")
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    feedback: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    def __repr__(self) -> str:
+        return f"LogbookEntry(id={self.id!r}, trainee_id={self.trainee_id!r}, status={self.status!r})"
+
+
+class LogbookStatusChange(Base):
+    __tablename__ = "logbook_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("logbook_entries.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"LogbookStatusChange(entry_id={self.entry_id!r}, {self.from_status}->{self.to_status})"

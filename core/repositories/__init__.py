@@ -1,0 +1,1 @@
+"""Queries: `select()` only, the Session first, `None` for a missing key."""

@@ -1,0 +1,22 @@
+"""Row-level scope as SQL: the one place that turns a viewer into a WHERE clause."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from core.dto import Scope
+from core.models import User
+
+
+def trainee_scope_clause(scope: Scope, trainee_id_column: Any) -> ColumnElement[bool]:
+    """Condition on a trainee-id column: admin/leadership all, supervisor own trainees, trainee self."""
+    if scope.role in ("admin", "leadership"):
+        return true()
+    if scope.role == "supervisor" and scope.user_id is not None:
+        own = select(User.id).where(User.supervisor_id == scope.user_id)
+        return trainee_id_column.in_(own)
+    if scope.role == "trainee" and scope.user_id is not None:
+        return trainee_id_column == scope.user_id
+    return false()

@@ -1,0 +1,82 @@
+"""User and department queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from core.models import Department, User
+
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def get_user_by_username(session: Session, username: str) -> User | None:
+    return session.scalars(
+        select(User)
+        .options(joinedload(User.department), joinedload(User.supervisor))
+        .where(func.lower(User.username) == username.strip().lower())
+    ).first()
+
+
+def get_user_by_registration(session: Session, registration_number: str) -> User | None:
+    return session.scalars(
+        select(User).where(User.registration_number == registration_number.strip())
+    ).first()
+
+
+def list_users(session: Session, *, role: str | None = None, active_only: bool = False) -> Sequence[User]:
+    stmt = select(User).options(joinedload(User.department), joinedload(User.supervisor))
+    if role:
+        stmt = stmt.where(User.role == role)
+    if active_only:
+        stmt = stmt.where(User.is_active.is_(True))
+    return session.scalars(stmt.order_by(User.role, User.username)).all()
+
+
+def list_sign_in_users(session: Session) -> list[tuple[str, str, str | None, str]]:
+    """(username, full_name, email, password_hash) of active users who have a password."""
+    rows = session.execute(
+        select(User.username, User.full_name, User.email, User.password_hash).where(
+            User.is_active.is_(True), User.password_hash.is_not(None)
+        )
+    ).all()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def get_department(session: Session, department_id: int) -> Department | None:
+    return session.get(Department, department_id)
+
+
+def get_department_by_name(session: Session, name: str) -> Department | None:
+    return session.scalars(
+        select(Department).where(func.lower(Department.name) == name.strip().lower())
+    ).first()
+
+
+def list_departments(session: Session) -> Sequence[Department]:
+    return session.scalars(select(Department).order_by(Department.name)).all()
+
+
+def add_department(session: Session, name: str) -> Department:
+    department = Department(name=name.strip())
+    session.add(department)
+    session.flush()
+    return department
+
+
+def list_supervisor_options(session: Session) -> list[tuple[int, str, str]]:
+    """(id, username, full_name) of active supervisors."""
+    rows = session.execute(
+        select(User.id, User.username, User.full_name)
+        .where(User.role == "supervisor", User.is_active.is_(True))
+        .order_by(User.full_name)
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def user_alias() -> type[User]:
+    return aliased(User)  # type: ignore[return-value]

@@ -1,0 +1,84 @@
+"""Runtime settings: their defaults and validation (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    default: Any
+    description: str
+    validate: Callable[[Any], Any]
+
+
+def _number_between(low: float, high: float) -> Callable[[Any], float]:
+    def check(value: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"must be a number between {low:g} and {high:g}") from None
+        if not low <= number <= high or number != number:
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        return round(number, 2)
+
+    return check
+
+
+def _whole_number_between(low: int, high: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        try:
+            number = int(str(value))
+        except (TypeError, ValueError):
+            raise ValueError(f"must be a whole number between {low} and {high}") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return number
+
+    return check
+
+
+def _non_empty_labels(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    labels = [str(v).strip() for v in value if str(v).strip()]
+    if not labels:
+        raise ValueError("must list at least one category")
+    if len(set(label.lower() for label in labels)) != len(labels):
+        raise ValueError("must not repeat a category")
+    return labels
+
+
+SETTING_SPECS: dict[str, SettingSpec] = {
+    "attendance_threshold": SettingSpec(
+        75.0, "Attendance % needed for exam eligibility (0–100)", _number_between(0, 100)
+    ),
+    "logbook_categories": SettingSpec(
+        ["case", "procedure", "teaching", "other"],
+        "Categories a trainee can choose for a logbook entry",
+        _non_empty_labels,
+    ),
+    "upload_max_mb": SettingSpec(50, "Largest attendance upload, in MB", _whole_number_between(1, 500)),
+    "retention_notifications_days": SettingSpec(
+        90, "Days to keep notifications", _whole_number_between(1, 3650)
+    ),
+    "retention_report_files_days": SettingSpec(
+        365, "Days to keep generated report files", _whole_number_between(1, 3650)
+    ),
+    "retention_job_runs_days": SettingSpec(
+        180, "Days to keep job-run history", _whole_number_between(1, 3650)
+    ),
+    "retention_audit_days": SettingSpec(
+        2557, "Days to keep audit events (7 years)", _whole_number_between(365, 36500)
+    ),
+    "verify_token_hours": SettingSpec(
+        48, "Hours a transcript verification link stays valid", _whole_number_between(1, 8760)
+    ),
+}
+
+
+def compute_setting_value(key: str, value: Any) -> Any:
+    """Validate and normalise a setting value. Raises KeyError or ValueError."""
+    return SETTING_SPECS[key].validate(value)

@@ -1,0 +1,1 @@
+"""Services: the Session first, the acting user next; they never commit."""

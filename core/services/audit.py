@@ -1,0 +1,93 @@
+"""The append-only audit trail: record events and read them back (admins)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.dto import UserSummary
+from core.models import AuditEvent
+from core.services.access import authorize
+
+
+def record_event(
+    session: Session,
+    *,
+    actor: UserSummary | None,
+    action: str,
+    now: datetime,
+    entity_type: str | None = None,
+    entity_id: object | None = None,
+    details: dict[str, Any] | None = None,
+    actor_username: str | None = None,
+) -> None:
+    """Append one audit event (never updated or deleted by the application)."""
+    session.add(
+        AuditEvent(
+            occurred_at=now,
+            actor_id=actor.id if actor else None,
+            actor_username=actor.username if actor else actor_username,
+            action=action,
+            entity_type=entity_type,
+            entity_id=None if entity_id is None else str(entity_id),
+            details=details,
+        )
+    )
+
+
+def list_audit_events(
+    session: Session,
+    actor: UserSummary,
+    *,
+    actor_username: str | None = None,
+    action: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """Audit events, newest first, filtered by actor, action and inclusive date range.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+    """
+    authorize(session, actor, "admin")
+    stmt = select(
+        AuditEvent.occurred_at,
+        AuditEvent.actor_username,
+        AuditEvent.action,
+        AuditEvent.entity_type,
+        AuditEvent.entity_id,
+        AuditEvent.details,
+    )
+    if actor_username:
+        stmt = stmt.where(AuditEvent.actor_username == actor_username)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if start:
+        stmt = stmt.where(AuditEvent.occurred_at >= datetime.combine(start, time.min))
+    if end:
+        stmt = stmt.where(AuditEvent.occurred_at < datetime.combine(end + timedelta(days=1), time.min))
+    rows = session.execute(stmt.order_by(AuditEvent.id.desc()).limit(limit)).all()
+    frame = pd.DataFrame(
+        rows, columns=["occurred_at", "actor", "action", "entity_type", "entity_id", "details"]
+    )
+    frame["details"] = frame["details"].map(lambda d: "" if d is None else _format_details(d))
+    return frame
+
+
+def list_audit_actions(session: Session, actor: UserSummary) -> list[str]:
+    """Distinct audit actions, for the filter.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+    """
+    authorize(session, actor, "admin")
+    return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+
+
+def _format_details(details: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in details.items())

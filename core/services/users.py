@@ -1,0 +1,364 @@
+"""User administration (admins only): create, edit, deactivate, reset password, import."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from core.dto import ImportUsersReport, UserSummary
+from core.errors import ConflictError, InvalidInputError, NotFoundError
+from core.models import Department, User
+from core.repositories import users as repo
+from core.rules.access import ALL_ROLES, SUPERVISOR, TRAINEE
+from core.services.access import authorize
+from core.services.audit import record_event
+from core.services.auth import hash_password
+
+IMPORT_COLUMNS = ("username", "full_name", "role", "department", "supervisor", "registration_number", "email")
+
+
+def summarize(user: User) -> UserSummary:
+    """Turn a User row into the DTO the UI and services pass around."""
+    return UserSummary(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        department_id=user.department_id,
+        department_name=user.department.name if user.department else None,
+        supervisor_id=user.supervisor_id,
+        supervisor_name=user.supervisor.full_name if user.supervisor else None,
+        registration_number=user.registration_number,
+        email=user.email,
+        is_active=user.is_active,
+        has_password=user.password_hash is not None,
+        locked_until=user.locked_until,
+    )
+
+
+def list_users(session: Session, actor: UserSummary) -> list[UserSummary]:
+    """Every user, for the admin screen.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+    """
+    authorize(session, actor, "admin")
+    return [summarize(u) for u in repo.list_users(session)]
+
+
+def list_departments(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every department (names are not confidential)."""
+    return [(d.id, d.name) for d in repo.list_departments(session)]
+
+
+def list_supervisors(session: Session) -> list[tuple[int, str, str]]:
+    """(id, username, full name) of active supervisors."""
+    return repo.list_supervisor_options(session)
+
+
+@dataclass(frozen=True)
+class _UserFields:
+    username: str
+    full_name: str
+    role: str
+    department: str | None
+    supervisor: str | None
+    registration_number: str | None
+    email: str | None
+
+
+def _validate_fields(session: Session, f: _UserFields, *, known_departments: set[str] | None = None) -> list[str]:
+    problems: list[str] = []
+    username = f.username.strip().lower()
+    if not username:
+        problems.append("username is required")
+    elif not all(c.isalnum() or c in "._-" for c in username) or len(username) > 64:
+        problems.append(f"username '{f.username}' may only use letters, digits, '.', '_' and '-' (64 at most)")
+    elif repo.get_user_by_username(session, username) is not None:
+        problems.append(f"username '{username}' already exists")
+    if not f.full_name.strip():
+        problems.append("full_name is required")
+    if f.role not in ALL_ROLES:
+        problems.append(f"unknown role '{f.role}' (use one of {', '.join(ALL_ROLES)})")
+    if f.supervisor:
+        sup = repo.get_user_by_username(session, f.supervisor)
+        if sup is None or sup.role != SUPERVISOR:
+            problems.append(f"unknown supervisor '{f.supervisor}'")
+        if f.role != TRAINEE:
+            problems.append("only trainees have a supervisor")
+    if f.registration_number:
+        if f.role != TRAINEE:
+            problems.append("only trainees have a registration number")
+        elif repo.get_user_by_registration(session, f.registration_number) is not None:
+            problems.append(f"registration number '{f.registration_number}' already exists")
+    elif f.role == TRAINEE:
+        problems.append("a trainee needs a registration_number")
+    if f.department and known_departments is None and repo.get_department_by_name(session, f.department) is None:
+        problems.append(f"unknown department '{f.department}'")
+    if f.email and "@" not in f.email:
+        problems.append(f"email '{f.email}' is not an e-mail address")
+    return problems
+
+
+def _insert_user(session: Session, f: _UserFields, password_hash: str | None) -> User:
+    department = repo.get_department_by_name(session, f.department) if f.department else None
+    supervisor = repo.get_user_by_username(session, f.supervisor) if f.supervisor else None
+    user = User(
+        username=f.username.strip().lower(),
+        full_name=f.full_name.strip(),
+        role=f.role,
+        email=(f.email or "").strip() or None,
+        department_id=department.id if department else None,
+        supervisor_id=supervisor.id if supervisor else None,
+        registration_number=(f.registration_number or "").strip() or None,
+        password_hash=password_hash,
+        is_active=True,
+        failed_login_count=0,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_user(
+    session: Session,
+    actor: UserSummary,
+    *,
+    username: str,
+    full_name: str,
+    role: str,
+    now: datetime,
+    department: str | None = None,
+    supervisor: str | None = None,
+    registration_number: str | None = None,
+    email: str | None = None,
+    password: str | None = None,
+) -> UserSummary:
+    """Create a user; without a password the user exists but cannot sign in.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+        InvalidInputError: a field is missing, unknown or already taken.
+    """
+    authorize(session, actor, "admin")
+    fields = _UserFields(username, full_name, role, department or None, supervisor or None,
+                         registration_number or None, email or None)
+    problems = _validate_fields(session, fields)
+    if problems:
+        raise InvalidInputError("Cannot create the user: " + "; ".join(problems) + ".", problems)
+    password_hash = hash_password(password) if password else None
+    user = _insert_user(session, fields, password_hash)
+    record_event(
+        session, actor=actor, action="user_created", now=now, entity_type="user", entity_id=user.id,
+        details={"username": user.username, "role": role, "department": department, "supervisor": supervisor},
+    )
+    session.refresh(user)
+    return summarize(user)
+
+
+def update_user(
+    session: Session,
+    actor: UserSummary,
+    user_id: int,
+    *,
+    now: datetime,
+    role: str | None = None,
+    department_id: int | None = None,
+    supervisor_id: int | None = None,
+    full_name: str | None = None,
+    email: str | None = None,
+    clear_supervisor: bool = False,
+) -> UserSummary:
+    """Change role, department, supervisor, name or e-mail, auditing old and new values.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+        NotFoundError: no such user / department / supervisor.
+        InvalidInputError: an invalid combination (e.g. a supervisor for a non-trainee).
+    """
+    authorize(session, actor, "admin")
+    user = _get_user(session, user_id)
+    changes: dict[str, object] = {}
+    if role is not None and role != user.role:
+        if role not in ALL_ROLES:
+            raise InvalidInputError(f"Unknown role '{role}'.")
+        if user.id == actor.id and user.role == "admin":
+            raise ConflictError("You cannot change your own admin role.")
+        changes["role"] = (user.role, role)
+        user.role = role
+    if department_id is not None and department_id != user.department_id:
+        if session.get(Department, department_id) is None:
+            raise NotFoundError("No such department.")
+        changes["department_id"] = (user.department_id, department_id)
+        user.department_id = department_id
+    if clear_supervisor and user.supervisor_id is not None:
+        changes["supervisor_id"] = (user.supervisor_id, None)
+        user.supervisor_id = None
+    elif supervisor_id is not None and supervisor_id != user.supervisor_id:
+        sup = session.get(User, supervisor_id)
+        if sup is None or sup.role != SUPERVISOR or not sup.is_active:
+            raise NotFoundError("No such active supervisor.")
+        changes["supervisor_id"] = (user.supervisor_id, supervisor_id)
+        user.supervisor_id = supervisor_id
+    if user.role != TRAINEE and user.supervisor_id is not None:
+        raise InvalidInputError("Only trainees have a supervisor: clear the supervisor first.")
+    if full_name is not None and full_name.strip() and full_name.strip() != user.full_name:
+        changes["full_name"] = (user.full_name, full_name.strip())
+        user.full_name = full_name.strip()
+    if email is not None and (email.strip() or None) != user.email:
+        if email.strip() and "@" not in email:
+            raise InvalidInputError(f"'{email}' is not an e-mail address.")
+        changes["email"] = (user.email, email.strip() or None)
+        user.email = email.strip() or None
+    if changes:
+        record_event(
+            session, actor=actor, action="user_updated", now=now, entity_type="user", entity_id=user.id,
+            details={k: {"old": o, "new": n} for k, (o, n) in changes.items()},
+        )
+    session.flush()
+    session.refresh(user)
+    return summarize(user)
+
+
+def set_user_active(session: Session, actor: UserSummary, user_id: int, *, active: bool, now: datetime) -> UserSummary:
+    """Deactivate (or reactivate) a user; a deactivated user cannot sign in.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+        ConflictError: an admin deactivating themselves.
+    """
+    authorize(session, actor, "admin")
+    user = _get_user(session, user_id)
+    if user.id == actor.id and not active:
+        raise ConflictError("You cannot deactivate your own account.")
+    if user.is_active != active:
+        user.is_active = active
+        if active:
+            user.failed_login_count = 0
+            user.locked_until = None
+        record_event(
+            session, actor=actor, action="user_reactivated" if active else "user_deactivated",
+            now=now, entity_type="user", entity_id=user.id, details={"username": user.username},
+        )
+    session.flush()
+    return summarize(user)
+
+
+def reset_password(session: Session, actor: UserSummary, user_id: int, *, new_password: str, now: datetime) -> None:
+    """Set a new password for a user and clear their lockout.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+        InvalidInputError: the password breaks the policy.
+    """
+    authorize(session, actor, "admin")
+    user = _get_user(session, user_id)
+    user.password_hash = hash_password(new_password)
+    user.failed_login_count = 0
+    user.locked_until = None
+    record_event(session, actor=actor, action="password_reset", now=now, entity_type="user",
+                 entity_id=user.id, details={"username": user.username})
+    session.flush()
+
+
+def import_users(session: Session, actor: UserSummary, *, content: bytes, now: datetime) -> ImportUsersReport:
+    """Create users from a CSV, all or nothing; departments named in the file are created.
+
+    Trainees get no password (no sign-in) until an admin sets one.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+        InvalidInputError: any bad row; `errors` holds "row N: message" (header is row 1).
+    """
+    authorize(session, actor, "admin")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInputError("The file is not UTF-8 text: save it as 'CSV UTF-8' and try again.") from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in ("username", "full_name", "role") if c not in header]
+    if missing:
+        raise InvalidInputError(f"Missing columns: {', '.join(missing)}.", [f"row 1: missing columns: {', '.join(missing)}"])
+    rows: list[tuple[int, _UserFields]] = []
+    errors: list[str] = []
+    seen_usernames: dict[str, int] = {}
+    seen_regs: dict[str, int] = {}
+    file_supervisors: set[str] = set()
+    for number, raw in enumerate(reader, start=2):
+        record = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+        f = _UserFields(
+            record.get("username", ""), record.get("full_name", ""), record.get("role", "").lower(),
+            record.get("department") or None, (record.get("supervisor") or "").lower() or None,
+            record.get("registration_number") or None, record.get("email") or None,
+        )
+        rows.append((number, f))
+        if f.role == SUPERVISOR:
+            file_supervisors.add(f.username.strip().lower())
+    if not rows:
+        raise InvalidInputError("The file has a header but no rows.")
+    for number, f in rows:
+        key = f.username.strip().lower()
+        problems = _validate_fields(
+            session,
+            _UserFields(f.username, f.full_name, f.role, f.department,
+                        None if f.supervisor in file_supervisors else f.supervisor,
+                        f.registration_number, f.email),
+            known_departments=set(),
+        )
+        if f.supervisor and f.supervisor in file_supervisors and f.role != TRAINEE:
+            problems.append("only trainees have a supervisor")
+        if key in seen_usernames:
+            problems.append(f"duplicate username '{key}' (also row {seen_usernames[key]})")
+        seen_usernames.setdefault(key, number)
+        if f.registration_number:
+            if f.registration_number in seen_regs:
+                problems.append(f"duplicate registration number (also row {seen_regs[f.registration_number]})")
+            seen_regs.setdefault(f.registration_number, number)
+        errors.extend(f"row {number}: {p}" for p in problems)
+    if errors:
+        record_event(session, actor=actor, action="users_import_refused", now=now,
+                     details={"rows": len(rows), "errors": len(errors)})
+        raise InvalidInputError(f"Nothing was imported: {len(errors)} problem(s) in the file.", errors)
+    departments_created = 0
+    for name in sorted({f.department for _, f in rows if f.department}):
+        if repo.get_department_by_name(session, name) is None:
+            repo.add_department(session, name)
+            departments_created += 1
+    ordered = sorted(rows, key=lambda r: (r[1].role != SUPERVISOR, r[0]))
+    created: list[str] = []
+    for _, f in ordered:
+        user = _insert_user(session, f, None)
+        created.append(user.username)
+    record_event(session, actor=actor, action="users_imported", now=now,
+                 details={"created": len(created), "departments_created": departments_created})
+    return ImportUsersReport(created=len(created), departments_created=departments_created, usernames=tuple(created))
+
+
+def create_department(session: Session, actor: UserSummary, *, name: str, now: datetime) -> tuple[int, str]:
+    """Create a department (admins).
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+        InvalidInputError: empty or duplicate name.
+    """
+    authorize(session, actor, "admin")
+    if not name.strip():
+        raise InvalidInputError("A department needs a name.")
+    if repo.get_department_by_name(session, name) is not None:
+        raise InvalidInputError(f"Department '{name.strip()}' already exists.")
+    department = repo.add_department(session, name)
+    record_event(session, actor=actor, action="department_created", now=now, entity_type="department",
+                 entity_id=department.id, details={"name": department.name})
+    return department.id, department.name
+
+
+def _get_user(session: Session, user_id: int) -> User:
+    user = repo.get_user(session, user_id)
+    if user is None:
+        raise NotFoundError("No such user.")
+    return user

@@ -1,0 +1,46 @@
+"""Audit log: every recorded action, filterable and downloadable (admins)."""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from core.rules.access import ADMIN
+from portal import auth, data, widgets
+
+ROLES = (ADMIN,)
+
+
+def render() -> None:
+    user = auth.require_role(*ROLES)
+    st.title("🕵️ Audit log")
+    st.caption("Append-only record of sign-ins, changes and decisions. Filters are kept in the URL.")
+    today = date.today()
+    actions = [""] + data.audit_actions(user)
+    users = [""] + sorted(u.username for u in data.users(user))
+    col1, col2, col3 = st.columns([2, 2, 3])
+    current_action = widgets.url_param("action", "")
+    current_actor = widgets.url_param("actor", "")
+    action = col1.selectbox("Action", actions, index=actions.index(current_action) if current_action in actions else 0,
+                            key="audit.action", format_func=lambda a: a or "All actions")
+    actor = col2.selectbox("Actor", users, index=users.index(current_actor) if current_actor in users else 0,
+                           key="audit.actor", format_func=lambda a: a or "Everyone")
+    period = col3.date_input(
+        "Date range",
+        value=(widgets.url_date("from", today - timedelta(days=30)), widgets.url_date("to", today)),
+        key="audit.range",
+    )
+    start, end = (period[0], period[1]) if isinstance(period, tuple) and len(period) == 2 else (None, None)
+    widgets.set_url_params(action=action, actor=actor, **{"from": start, "to": end})
+    frame = data.audit_events(user, actor or None, action or None, start, end)
+    if frame.empty:
+        widgets.empty_state("No audit events match these filters.", "Widen the date range or clear a filter.")
+        return
+    st.caption(f"{len(frame):,} events (newest first; at most 5,000 shown).")
+    st.dataframe(frame, hide_index=True, width="stretch")
+    widgets.download_buttons(frame, name="audit-log", key="audit.download", xlsx=False)
+
+
+if __name__ == "__main__":
+    from portal.legacy import run_router
+
+    run_router()

@@ -1,0 +1,82 @@
+"""Cached read loaders: the only place `st.cache_data` appears.
+
+Every argument that limits what a viewer may see (the acting user) is a cache argument, so
+cached results are never shared across scopes. Write actions call `<loader>.clear()`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from core.dto import NotificationItem, UserSummary
+from core.services import audit as audit_service
+from core.services import notifications as notification_service
+from core.services import settings as settings_service
+from core.services import users as user_service
+from portal.db import session_scope
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def unread_count(user_id: int) -> int:
+    with session_scope() as session:
+        return notification_service.count_unread(
+            session, UserSummary(id=user_id, username="", full_name="", role="trainee")
+        )
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def notifications(actor: UserSummary) -> list[NotificationItem]:
+    with session_scope() as session:
+        return notification_service.list_notifications(session, actor)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def departments() -> list[tuple[int, str]]:
+    with session_scope() as session:
+        return user_service.list_departments(session)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def supervisors() -> list[tuple[int, str, str]]:
+    with session_scope() as session:
+        return user_service.list_supervisors(session)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def users(actor: UserSummary) -> list[UserSummary]:
+    with session_scope() as session:
+        return user_service.list_users(session, actor)
+
+
+@st.cache_data(ttl=30, show_spinner="Loading the audit log…")
+def audit_events(
+    actor: UserSummary, actor_username: str | None, action: str | None, start: date | None, end: date | None
+) -> pd.DataFrame:
+    with session_scope() as session:
+        return audit_service.list_audit_events(
+            session, actor, actor_username=actor_username, action=action, start=start, end=end
+        )
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def audit_actions(actor: UserSummary) -> list[str]:
+    with session_scope() as session:
+        return audit_service.list_audit_actions(session, actor)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def runtime_settings() -> dict[str, object]:
+    with session_scope() as session:
+        return settings_service.get_all_settings(session)
+
+
+def clear_user_loaders() -> None:
+    """After a user or department change."""
+    users.clear()
+    departments.clear()
+    supervisors.clear()
+    audit_events.clear()
+    audit_actions.clear()

@@ -1,0 +1,102 @@
+"""Page registry and the role-filtered menu.
+
+Every page is registered on every run (hidden navigation) so reloads and bookmarks keep their
+URL even before the sign-in cookie is read; the visible menu is filtered by role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+import streamlit as st
+
+from core.dto import UserSummary
+from pages import (
+    account,
+    approvals,
+    attendance,
+    audit,
+    dashboard,
+    eligibility,
+    inbox,
+    logbook,
+    reports,
+    requests,
+    results,
+    system,
+    users,
+    verify,
+)
+from portal import data
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    module: ModuleType
+    title: str
+    icon: str
+    url_path: str
+    section: str
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self.module.ROLES)
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec(dashboard, "Dashboard", "📊", "dashboard", "Overview"),
+    PageSpec(inbox, "Inbox", "🔔", "inbox", "Overview"),
+    PageSpec(logbook, "Logbook", "📓", "logbook", "Training"),
+    PageSpec(approvals, "Approvals", "✅", "approvals", "Training"),
+    PageSpec(attendance, "Attendance", "🗓️", "attendance", "Training"),
+    PageSpec(eligibility, "Eligibility", "🎓", "eligibility", "Training"),
+    PageSpec(results, "Results", "📝", "results", "Assessment"),
+    PageSpec(requests, "Documents", "📄", "requests", "Assessment"),
+    PageSpec(reports, "Reports", "📑", "reports", "Reports"),
+    PageSpec(users, "Users", "👥", "users", "Administration"),
+    PageSpec(audit, "Audit log", "🕵️", "audit", "Administration"),
+    PageSpec(system, "System", "⚙️", "system", "Administration"),
+    PageSpec(account, "My account", "🔑", "account", "Account"),
+    PageSpec(verify, "Verify a document", "🔎", "verify", "Public"),
+)
+
+
+def allowed_pages(role: str) -> list[PageSpec]:
+    """The pages a role may open, in menu order."""
+    return [spec for spec in PAGES if role in spec.roles]
+
+
+def build(user: UserSummary | None) -> st.navigation:  # type: ignore[valid-type]
+    """Register every page and draw the role-filtered sidebar menu; returns the current page."""
+    registered = {
+        spec.url_path: st.Page(
+            spec.module.render, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+            default=spec.url_path == "dashboard",
+        )
+        for spec in PAGES
+    }
+    current = st.navigation(list(registered.values()), position="hidden")
+    if user is not None:
+        _sidebar(user, registered)
+    return current
+
+
+def _sidebar(user: UserSummary, registered: dict[str, st.Page]) -> None:  # type: ignore[valid-type]
+    from portal.auth import sign_out_button
+
+    with st.sidebar:
+        st.markdown(f"### 🎓 Training Portal\n**{user.full_name}**  \n{user.role.title()}"
+                    + (f" · {user.department_name}" if user.department_name else ""))
+        section = None
+        unread = data.unread_count(user.id) if user.id is not None else 0
+        for spec in allowed_pages(user.role):
+            if spec.section == "Public":
+                continue
+            if spec.section != section:
+                section = spec.section
+                st.caption(section.upper())
+            label = f"{spec.title} ({unread})" if spec.url_path == "inbox" and unread else spec.title
+            st.page_link(registered[spec.url_path], label=label, icon=spec.icon)
+        st.divider()
+        sign_out_button(user)

@@ -1,0 +1,35 @@
+"""Every session-state key, declared once, namespaced "<page>.<name>"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+# Owned by streamlit-authenticator (do not write them ourselves).
+AUTH_STATUS = "authentication_status"
+AUTH_USERNAME = "username"
+
+AUTHENTICATOR = "auth.authenticator"
+CURRENT_USER = "auth.user"
+FLASH = "app.flash"
+USERS_SELECTED = "users.selected"
+
+_DEFAULTS: dict[str, Any] = {FLASH: None, USERS_SELECTED: None, CURRENT_USER: None}
+
+
+def init() -> None:
+    """Set every declared key's default once per browser session."""
+    for key, value in _DEFAULTS.items():
+        st.session_state.setdefault(key, value)
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """Keep a message to show after the next rerun."""
+    st.session_state[FLASH] = (kind, message)
+
+
+def pop_flash() -> tuple[str, str] | None:
+    value = st.session_state.get(FLASH)
+    st.session_state[FLASH] = None
+    return value  # type: ignore[no-any-return]

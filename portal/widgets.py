@@ -1,0 +1,58 @@
+"""Reusable widgets: downloads, empty states, URL-kept filters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from core.exports import to_csv_bytes, to_xlsx_bytes
+
+
+def download_buttons(frame: pd.DataFrame, *, name: str, key: str, xlsx: bool = True) -> None:
+    """CSV (and XLSX) downloads of a table, formula-safe."""
+    columns = st.columns(2 if xlsx else 1, gap="small")
+    columns[0].download_button(
+        "⬇️ CSV", data=to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
+        key=f"{key}.csv", disabled=frame.empty, width="stretch",
+    )
+    if xlsx:
+        columns[1].download_button(
+            "⬇️ Excel", data=to_xlsx_bytes(frame, sheet_name=name),
+            file_name=f"{name}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}.xlsx", disabled=frame.empty, width="stretch",
+        )
+
+
+def empty_state(message: str, hint: str | None = None) -> None:
+    """A friendly message instead of an empty table."""
+    st.info(message + (f"\n\n{hint}" if hint else ""), icon="ℹ️")
+
+
+def url_param(name: str, default: str | None = None) -> str | None:
+    """A filter value kept in the URL (so views can be bookmarked and shared)."""
+    value = st.query_params.get(name)
+    return value if value not in (None, "") else default
+
+
+def set_url_params(**values: object) -> None:
+    """Write filter values to the URL; None or "" removes the parameter."""
+    for name, value in values.items():
+        if value in (None, "", []):
+            if name in st.query_params:
+                del st.query_params[name]
+        else:
+            text = value.isoformat() if isinstance(value, date) else str(value)
+            if st.query_params.get(name) != text:
+                st.query_params[name] = text
+
+
+def url_date(name: str, default: date) -> date:
+    """A date from the URL, falling back to `default` when missing or malformed."""
+    raw = url_param(name)
+    try:
+        return date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
