@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "change-me-dev-only-secret"
+DEFAULT_SECRET = "change-me-development-only-secret-not-for-production"
 DEFAULT_DB_PATH = Path("data") / "portal.db"
 
 

@@ -13,6 +13,11 @@ from sqlalchemy import Engine
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave the scheduler's job store (apscheduler_* tables, same database) out of migrations."""
+    return not (type_ == "table" and name is not None and name.startswith("apscheduler"))
+
+
 def alembic_config(engine: Engine | None = None) -> Config:
     """An alembic Config for this repository; with `engine`, migrations run on it."""
     config = Config(str(ROOT / "alembic.ini"))

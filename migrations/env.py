@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from core.config import get_settings
 from core.db import make_engine
+from core.migrate import include_object
 from core.models import Base
 
 config = context.config
@@ -16,11 +17,6 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
-
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    # The scheduler's job store (apscheduler_*) lives in the same database but is not ours.
-    return not (type_ == "table" and name is not None and name.startswith("apscheduler"))
 
 
 def _configure(connection: Connection) -> None:

@@ -82,7 +82,7 @@ def _seed_people(session: Session, rng: random.Random, password_hash: str) -> li
     departments = [Department(name=name) for name in DEPARTMENTS]
     session.add_all(departments)
     session.flush()
-    names = [f"{f} {l}" for f in FIRST for l in LAST]
+    names = [f"{first} {last}" for first in FIRST for last in LAST]
     rng.shuffle(names)
     session.add_all([
         User(username="admin", full_name="Amara Okoye (Programme Office)", role="admin",

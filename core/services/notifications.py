@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from core.dto import NotificationItem, UserSummary
 from core.models import Notification
-from core.services.access import authorize
 from core.rules.access import ALL_ROLES
+from core.services.access import authorize
 
 
 def notify(

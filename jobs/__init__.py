@@ -1,0 +1,1 @@
+"""APScheduler sidecar (`python -m jobs`): periodic reports, snapshots, reminders, cleanup."""

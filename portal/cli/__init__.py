@@ -1,0 +1,47 @@
+"""Command line for administrators' scripts and cron; the same services the pages use.
+
+Exit status 0 on success; 1 on refusal or bad input, with a clear message on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from core.config import get_settings
+from core.errors import DomainError, InvalidInputError
+from portal.cli import attendance, foundation, jobs
+
+MODULES = (foundation, attendance, jobs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m portal",
+        description="Training Operations Portal command line. DATABASE_URL selects the database.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, run one command, and turn refusals into exit status 1."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args, get_settings()) or 0)
+    except InvalidInputError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

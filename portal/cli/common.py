@@ -1,0 +1,32 @@
+"""Helpers shared by CLI commands: the engine, the session factory and the acting user."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.config import Settings
+from core.db import make_engine, make_session_factory
+from core.dto import UserSummary
+from core.errors import NotFoundError
+from core.services.auth import get_signed_in_user
+
+
+def engine_for(settings: Settings) -> Engine:
+    return make_engine(settings)
+
+
+def session_factory_for(settings: Settings) -> sessionmaker[Session]:
+    return make_session_factory(engine_for(settings))
+
+
+def acting_user(session: Session, username: str) -> UserSummary:
+    """The active user named by `--as`.
+
+    Raises:
+        NotFoundError: no active user with that username.
+    """
+    user = get_signed_in_user(session, username)
+    if user is None:
+        raise NotFoundError(f"No active user '{username}' (given with --as).")
+    return user

@@ -1,0 +1,106 @@
+"""Shared fixtures: a real database per test session (SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set), and one rolled-back transaction per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+# Cheap hashes keep the suite fast; production uses the default cost.
+os.environ.setdefault("BCRYPT_ROUNDS", "4")
+os.environ.setdefault("PORTAL_ENV", "test")
+
+from sqlalchemy import Engine, create_engine, make_url, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from core.config import get_settings  # noqa: E402
+from core.db import make_engine  # noqa: E402
+from core.migrate import upgrade_to_head  # noqa: E402
+from core.models import Base  # noqa: E402
+
+get_settings.cache_clear()
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+DB_PARAMS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not PG_URL.startswith("postgresql"), reason="TEST_DATABASE_URL not set to PostgreSQL"),
+        ],
+    ),
+]
+
+
+def create_scratch_postgres() -> str:
+    """Create an empty, uniquely named database next to TEST_DATABASE_URL; return its URL."""
+    base = make_url(PG_URL)
+    name = f"portal_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_scratch_postgres(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=DB_PARAMS)
+def db_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated database for the whole test session, on each configured backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        engine = make_engine(url)
+        upgrade_to_head(engine)
+        yield engine
+        engine.dispose()
+    else:
+        url = create_scratch_postgres()
+        engine = make_engine(url)
+        upgrade_to_head(engine)
+        yield engine
+        engine.dispose()
+        drop_scratch_postgres(url)
+
+
+@pytest.fixture
+def session(db_engine: Engine) -> Iterator[Session]:
+    """A Session inside a transaction that is rolled back after the test (services never commit)."""
+    connection = db_engine.connect()
+    outer = connection.begin()
+    db_session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db_session
+    finally:
+        db_session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def committed_engine(db_engine: Engine) -> Iterator[Engine]:
+    """The shared engine for tests that must really commit (races, jobs); emptied afterwards."""
+    yield db_engine
+    truncate_all(db_engine)
+
+
+def truncate_all(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
