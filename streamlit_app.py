@@ -3,12 +3,18 @@
 import logging
 
 import streamlit as st
+from pydantic import ValidationError
 
 from core.config import get_settings
 from portal import auth, navigation, state
 
-logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 st.set_page_config(page_title="Training Operations Portal", page_icon="🎓", layout="wide")
+try:
+    settings = get_settings()
+except ValidationError as exc:
+    st.error("The portal cannot start: " + "; ".join(e["msg"] for e in exc.errors()), icon="⛔")
+    st.stop()
+logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 state.init()
 user = auth.current_user()
 st.session_state[state.CURRENT_USER] = user

@@ -10,6 +10,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from core.config import get_settings
 from core.errors import DomainError, InvalidInputError
 from portal.cli import attendance, foundation, jobs
@@ -33,7 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        return int(args.handler(args, get_settings()) or 0)
+        settings = get_settings()
+    except ValidationError as exc:
+        print("error: invalid configuration: " + "; ".join(e["msg"] for e in exc.errors()), file=sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args, settings) or 0)
     except InvalidInputError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         for line in exc.errors:
