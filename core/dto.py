@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -75,3 +75,54 @@ class SystemStatus:
     @property
     def at_head(self) -> bool:
         return self.current_revision is not None and self.current_revision == self.head_revision
+
+
+@dataclass(frozen=True)
+class LogbookEntryItem:
+    """One logbook entry as lists, the queue and the detail view show it."""
+
+    id: int
+    trainee_id: int
+    trainee_name: str
+    department_name: str | None
+    title: str
+    case_date: date
+    category: str
+    description: str
+    reflection: str | None
+    status: str
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    verified_by_name: str | None
+    feedback: str | None
+    age_days: int = 0
+
+
+@dataclass(frozen=True)
+class LogbookHistoryItem:
+    at: datetime
+    from_status: str | None
+    to_status: str
+    actor_name: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class ApprovalQueue:
+    """The pending entries in the viewer's scope (oldest first) and how long they have waited."""
+
+    items: tuple[LogbookEntryItem, ...]
+    total: int
+    over_7_days: int
+    over_14_days: int
+    oldest_days: int
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What happened to one entry of a bulk approval."""
+
+    entry_id: int
+    title: str
+    trainee_name: str
+    outcome: str
