@@ -10,6 +10,15 @@ from core.models.audit import AuditEvent
 from core.models.base import Base
 from core.models.logbook import LogbookEntry, LogbookStatusChange
 from core.models.notifications import Notification
+from core.models.reports import JobRun, ReportRun, SchedulerHeartbeat
+from core.models.results import (
+    Assessment,
+    ChangeRequest,
+    DocumentRequest,
+    Result,
+    ResultHistory,
+    VerificationToken,
+)
 from core.models.settings import Setting
 from core.models.users import Department, User
 
@@ -23,7 +32,16 @@ __all__ = [
     "ImportBatch",
     "LogbookEntry",
     "LogbookStatusChange",
+    "JobRun",
     "Notification",
+    "Assessment",
+    "ChangeRequest",
+    "DocumentRequest",
+    "Result",
+    "ResultHistory",
+    "VerificationToken",
+    "ReportRun",
+    "SchedulerHeartbeat",
     "Setting",
     "User",
 ]
