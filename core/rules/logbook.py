@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 DRAFT = "draft"
 PENDING = "pending"
@@ -192,3 +192,8 @@ def compute_pooled_compliance(groups: Sequence[Mapping[str, int]]) -> float | No
         for status, count in counts.items():
             totals[status] = totals.get(status, 0) + count
     return compute_compliance_from_counts(totals)
+
+
+def compute_age_cutoff(now: datetime, more_than_days: int) -> datetime:
+    """Latest submission time whose age in whole days exceeds `more_than_days` (for SQL filters)."""
+    return now - timedelta(days=more_than_days + 1)

@@ -1,0 +1,193 @@
+"""Logbook queries: entries with their people's names, the pending queue, conditional updates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, case, func, insert, select, true, update
+from sqlalchemy.orm import Session, aliased
+
+from core.models import Department, LogbookEntry, LogbookStatusChange, User
+
+Trainee = aliased(User, name="trainee")
+Verifier = aliased(User, name="verifier")
+Actor = aliased(User, name="actor")
+
+ENTRY_COLUMNS = (
+    LogbookEntry.id,
+    LogbookEntry.trainee_id,
+    Trainee.full_name.label("trainee_name"),
+    Department.name.label("department_name"),
+    LogbookEntry.title,
+    LogbookEntry.case_date,
+    LogbookEntry.category,
+    LogbookEntry.description,
+    LogbookEntry.reflection,
+    LogbookEntry.status,
+    LogbookEntry.submitted_at,
+    LogbookEntry.decided_at,
+    Verifier.full_name.label("verified_by_name"),
+    LogbookEntry.feedback,
+)
+
+
+def _entry_select() -> Select[Any]:
+    return (
+        select(*ENTRY_COLUMNS)
+        .join(Trainee, Trainee.id == LogbookEntry.trainee_id)
+        .outerjoin(Department, Department.id == LogbookEntry.department_id)
+        .outerjoin(Verifier, Verifier.id == LogbookEntry.verified_by_id)
+    )
+
+
+def get_entry(session: Session, entry_id: int) -> LogbookEntry | None:
+    return session.get(LogbookEntry, entry_id)
+
+
+def get_entry_row(session: Session, entry_id: int) -> Row[Any] | None:
+    """One entry with names (ENTRY_COLUMNS), or None."""
+    return session.execute(_entry_select().where(LogbookEntry.id == entry_id)).first()
+
+
+def get_trainee_supervisor_id(session: Session, trainee_id: int) -> int | None:
+    return session.scalar(select(User.supervisor_id).where(User.id == trainee_id))
+
+
+def list_entry_rows(
+    session: Session,
+    *,
+    scope_clause: ColumnElement[bool],
+    trainee_id: int | None = None,
+    statuses: Sequence[str] | None = None,
+    limit: int = 2000,
+) -> Sequence[Row[Any]]:
+    """Entries in scope, newest case first."""
+    stmt = _entry_select().where(scope_clause)
+    if trainee_id is not None:
+        stmt = stmt.where(LogbookEntry.trainee_id == trainee_id)
+    if statuses is not None:
+        stmt = stmt.where(LogbookEntry.status.in_(statuses))
+    stmt = stmt.order_by(LogbookEntry.case_date.desc(), LogbookEntry.id.desc()).limit(limit)
+    return session.execute(stmt).all()
+
+
+def _pending_filters(
+    scope_clause: ColumnElement[bool], trainee_id: int | None, department_id: int | None
+) -> list[ColumnElement[bool]]:
+    filters = [LogbookEntry.status == "pending", scope_clause]
+    if trainee_id is not None:
+        filters.append(LogbookEntry.trainee_id == trainee_id)
+    if department_id is not None:
+        filters.append(LogbookEntry.department_id == department_id)
+    return filters
+
+
+def list_pending_rows(
+    session: Session,
+    *,
+    scope_clause: ColumnElement[bool],
+    trainee_id: int | None,
+    department_id: int | None,
+    submitted_on_or_before: datetime | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """Pending entries in scope, oldest submission first."""
+    stmt = _entry_select().where(*_pending_filters(scope_clause, trainee_id, department_id))
+    if submitted_on_or_before is not None:
+        stmt = stmt.where(LogbookEntry.submitted_at <= submitted_on_or_before)
+    stmt = stmt.order_by(LogbookEntry.submitted_at.asc(), LogbookEntry.id.asc()).limit(limit)
+    return session.execute(stmt).all()
+
+
+def count_pending(
+    session: Session,
+    *,
+    scope_clause: ColumnElement[bool],
+    trainee_id: int | None,
+    department_id: int | None,
+    cutoffs: dict[int, datetime],
+) -> tuple[int, dict[int, int], datetime | None]:
+    """(total, {days: count older than the cutoff}, oldest submission) of pending entries in scope."""
+    buckets = [
+        func.coalesce(func.sum(case((LogbookEntry.submitted_at <= cutoff, 1), else_=0)), 0)
+        for cutoff in cutoffs.values()
+    ]
+    row = session.execute(
+        select(func.count(LogbookEntry.id), func.min(LogbookEntry.submitted_at), *buckets).where(
+            *_pending_filters(scope_clause, trainee_id, department_id)
+        )
+    ).one()
+    counts = {days: int(row[2 + i]) for i, days in enumerate(cutoffs)}
+    return int(row[0]), counts, row[1]
+
+
+def list_bulk_rows(session: Session, entry_ids: Iterable[int]) -> Sequence[Row[Any]]:
+    """(id, status, trainee_id, title, case_date, trainee_name, supervisor_id) for the given ids."""
+    return session.execute(
+        select(
+            LogbookEntry.id, LogbookEntry.status, LogbookEntry.trainee_id, LogbookEntry.title,
+            LogbookEntry.case_date, User.full_name, User.supervisor_id,
+        )
+        .join(User, User.id == LogbookEntry.trainee_id)
+        .where(LogbookEntry.id.in_(list(entry_ids)))
+    ).all()
+
+
+def update_pending_entries(
+    session: Session,
+    entry_ids: Sequence[int],
+    *,
+    to_status: str,
+    verifier_id: int | None,
+    feedback: str | None,
+    now: datetime,
+    scope_clause: ColumnElement[bool] | None = None,
+) -> list[int]:
+    """Decide entries that are still pending (a conditional UPDATE); returns the ids it changed.
+
+    Two racing verifications both reach this statement; the database lets exactly one match
+    `status = 'pending'`, so the other gets nothing back and writes nothing.
+    """
+    if not entry_ids:
+        return []
+    stmt = (
+        update(LogbookEntry)
+        .where(
+            LogbookEntry.id.in_(list(entry_ids)),
+            LogbookEntry.status == "pending",
+            scope_clause if scope_clause is not None else true(),
+        )
+        .values(status=to_status, verified_by_id=verifier_id, feedback=feedback, decided_at=now, updated_at=now)
+        .returning(LogbookEntry.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return list(session.scalars(stmt))
+
+
+def add_status_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk-insert LogbookStatusChange rows (entry_id, from_status, to_status, actor_id, at, comment)."""
+    if rows:
+        session.execute(insert(LogbookStatusChange), list(rows))
+
+
+def list_history_rows(session: Session, entry_id: int) -> Sequence[Row[Any]]:
+    """(at, from_status, to_status, actor name, comment) of one entry, oldest first."""
+    return session.execute(
+        select(
+            LogbookStatusChange.at, LogbookStatusChange.from_status, LogbookStatusChange.to_status,
+            Actor.full_name, LogbookStatusChange.comment,
+        )
+        .outerjoin(Actor, Actor.id == LogbookStatusChange.actor_id)
+        .where(LogbookStatusChange.entry_id == entry_id)
+        .order_by(LogbookStatusChange.at, LogbookStatusChange.id)
+    ).all()
+
+
+def list_trainee_options(session: Session, *, scope_clause: ColumnElement[bool]) -> list[tuple[int, str]]:
+    """(id, full name) of trainees in scope, by name."""
+    rows = session.execute(
+        select(User.id, User.full_name).where(User.role == "trainee", scope_clause).order_by(User.full_name)
+    ).all()
+    return [(r[0], r[1]) for r in rows]
