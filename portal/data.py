@@ -11,8 +11,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.dto import NotificationItem, UserSummary
+from core.clock import utcnow
+from core.dto import ApprovalQueue, LogbookEntryItem, LogbookHistoryItem, NotificationItem, UserSummary
+from core.services import approvals as approval_service
 from core.services import audit as audit_service
+from core.services import logbook as logbook_service
 from core.services import notifications as notification_service
 from core.services import settings as settings_service
 from core.services import users as user_service
@@ -80,3 +83,41 @@ def clear_user_loaders() -> None:
     supervisors.clear()
     audit_events.clear()
     audit_actions.clear()
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def logbook_entries(actor: UserSummary, trainee_id: int | None, status: str | None) -> list[LogbookEntryItem]:
+    with session_scope() as session:
+        return logbook_service.list_entries(session, actor, now=utcnow(), trainee_id=trainee_id, status=status)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def logbook_entry(actor: UserSummary, entry_id: int) -> tuple[LogbookEntryItem, list[LogbookHistoryItem]]:
+    with session_scope() as session:
+        return logbook_service.get_entry(session, actor, entry_id, now=utcnow())
+
+
+@st.cache_data(ttl=30, show_spinner="Loading the queue…")
+def approval_queue(
+    actor: UserSummary, trainee_id: int | None, department_id: int | None, older_than_days: int | None
+) -> ApprovalQueue:
+    with session_scope() as session:
+        return approval_service.get_approval_queue(
+            session, actor, now=utcnow(), trainee_id=trainee_id, department_id=department_id,
+            older_than_days=older_than_days,
+        )
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def queue_trainees(actor: UserSummary) -> list[tuple[int, str]]:
+    with session_scope() as session:
+        return approval_service.list_queue_trainees(session, actor)
+
+
+def clear_logbook_loaders() -> None:
+    """After any logbook write: entries, the queue, and everyone's notifications."""
+    logbook_entries.clear()
+    logbook_entry.clear()
+    approval_queue.clear()
+    unread_count.clear()
+    notifications.clear()

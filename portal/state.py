@@ -33,3 +33,9 @@ def pop_flash() -> tuple[str, str] | None:
     value = st.session_state.get(FLASH)
     st.session_state[FLASH] = None
     return value  # type: ignore[no-any-return]
+
+# Logbook and approvals (issue 3).
+LOGBOOK_EDITING = "logbook.editing"
+APPROVALS_BULK_RESULT = "approvals.bulk_result"
+APPROVALS_EDITOR_VERSION = "approvals.editor_version"
+_DEFAULTS.update({LOGBOOK_EDITING: None, APPROVALS_BULK_RESULT: None, APPROVALS_EDITOR_VERSION: 0})
