@@ -126,3 +126,152 @@ class BulkOutcome:
     title: str
     trainee_name: str
     outcome: str
+
+
+@dataclass(frozen=True)
+class JobRunSummary:
+    """One recorded job run (reports, scheduler, CLI and the /system page read this)."""
+
+    id: int | None
+    job_id: str
+    trigger: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    scheduled_for: datetime | None = None
+    dry_run: bool = False
+    counts: dict[str, object] | None = None
+    error: str | None = None
+    triggered_by: str | None = None
+
+
+@dataclass(frozen=True)
+class HeartbeatItem:
+    """A scheduler sidecar's last sign of life."""
+
+    instance: str
+    role: str
+    beat_at: datetime
+    started_at: datetime
+    timezone: str
+    next_runs: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class ReportRunItem:
+    """One archived report file, as the archive lists it."""
+
+    id: int
+    kind: str
+    title: str
+    file_format: str
+    file_name: str
+    status: str
+    created_at: datetime
+    created_by: str
+    params: dict[str, object]
+    size_bytes: int
+    checksum: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A report's bytes with the name and type a download needs."""
+
+    run_id: int
+    file_name: str
+    mime: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class AssessmentSummary:
+    """An assessment with its group's weight status and result counts per state."""
+
+    id: int
+    title: str
+    department_id: int
+    department_name: str
+    assessment_date: date
+    max_score: float
+    pass_mark: float
+    weight: float
+    group_name: str
+    eligibility_period: str | None
+    draft: int = 0
+    published: int = 0
+    frozen: int = 0
+    group_total: float = 0.0
+    group_complete: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} · {self.department_name} · {self.assessment_date.isoformat()}"
+
+
+@dataclass(frozen=True)
+class ScoreImportReport:
+    """What a score upload or grid save did."""
+
+    assessment_id: int
+    created: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class ChangeRequestItem:
+    id: int
+    result_id: int
+    assessment_title: str
+    trainee_name: str
+    registration_number: str | None
+    old_score: float
+    new_score: float
+    reason: str
+    status: str
+    requested_by_id: int | None
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_comment: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    """A generated PDF and the verification link printed on it as a QR code."""
+
+    file_name: str
+    content: bytes
+    verify_url: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class VerificationOutcome:
+    """What the public verify page may show: valid with who/when/summary, or nothing."""
+
+    valid: bool
+    issued_to: str | None = None
+    issued_at: datetime | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentRequestItem:
+    id: int
+    trainee_id: int
+    trainee_name: str
+    registration_number: str | None
+    kind: str
+    kind_label: str
+    details: str | None
+    status: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_comment: str | None
+    completed_at: datetime | None
+    file_name: str | None
