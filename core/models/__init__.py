@@ -11,6 +11,7 @@ from core.models.base import Base
 from core.models.logbook import LogbookEntry, LogbookStatusChange
 from core.models.notifications import Notification
 from core.models.reports import JobRun, ReportRun, SchedulerHeartbeat
+from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
 from core.models.results import (
     Assessment,
     ChangeRequest,
@@ -24,6 +25,7 @@ from core.models.users import Department, User
 
 __all__ = [
     "AttendanceChange",
+    "AttendanceMonthRollup",
     "AttendanceRecord",
     "AuditEvent",
     "Base",
@@ -31,6 +33,7 @@ __all__ = [
     "EligibilitySnapshot",
     "ImportBatch",
     "LogbookEntry",
+    "LogbookMonthRollup",
     "LogbookStatusChange",
     "JobRun",
     "Notification",
@@ -43,5 +46,6 @@ __all__ = [
     "ReportRun",
     "SchedulerHeartbeat",
     "Setting",
+    "TurnaroundMonthRollup",
     "User",
 ]
