@@ -14,6 +14,7 @@ from core.models import AttendanceRecord, Department, LogbookEntry, Setting, Use
 from core.services import rollups
 from core.services.audit import record_event
 from core.services.auth import hash_password
+from core.services.results_demo import seed_results_demo
 
 SEED = 2026
 DEMO_MARKER = "demo_seeded"
@@ -50,7 +51,7 @@ class DemoReport:
 
 Seeder = Callable[[Session, random.Random, datetime], None]
 # Later capabilities append their own seeders (results, reports...) to this list.
-EXTRA_SEEDERS: list[Seeder] = []
+EXTRA_SEEDERS: list[Seeder] = [seed_results_demo]
 
 
 def is_seeded(session: Session) -> bool:
