@@ -17,4 +17,4 @@ def render() -> None:
 if __name__ == "__main__":
     from portal.legacy import run_router
 
-    run_router()
+    run_router(__file__)

@@ -139,4 +139,4 @@ def _section_departments(actor: UserSummary) -> None:
 if __name__ == "__main__":
     from portal.legacy import run_router
 
-    run_router()
+    run_router(__file__)

@@ -70,16 +70,20 @@ def allowed_pages(role: str) -> list[PageSpec]:
 def build(user: UserSummary | None) -> st.navigation:  # type: ignore[valid-type]
     """Register every page and draw the role-filtered sidebar menu; returns the current page."""
     registered = {
-        spec.url_path: st.Page(
-            spec.module.render, title=spec.title, icon=spec.icon, url_path=spec.url_path,
-            default=spec.url_path == "dashboard",
-        )
+        spec.url_path: st.Page(spec.module.render, title=spec.title, icon=spec.icon, url_path=spec.url_path)
         for spec in PAGES
     }
-    current = st.navigation(list(registered.values()), position="hidden")
+    # The default page is served at "/" with an empty URL path, so "/dashboard" would not
+    # resolve if the dashboard itself were the default; "/" gets its own page showing it.
+    home = st.Page(_home, title="Dashboard", icon="📊", url_path="home", default=True)
+    current = st.navigation([home, *registered.values()], position="hidden")
     if user is not None:
         _sidebar(user, registered)
     return current
+
+
+def _home() -> None:
+    dashboard.render()
 
 
 def _sidebar(user: UserSummary, registered: dict[str, st.Page]) -> None:  # type: ignore[valid-type]

@@ -76,6 +76,8 @@ def list_audit_events(
         rows, columns=["occurred_at", "actor", "action", "entity_type", "entity_id", "details"]
     )
     frame["details"] = frame["details"].map(lambda d: "" if d is None else _format_details(d))
+    for column in ("actor", "entity_type", "entity_id"):
+        frame[column] = frame[column].fillna("")
     return frame
 
 
