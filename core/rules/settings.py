@@ -82,3 +82,17 @@ SETTING_SPECS: dict[str, SettingSpec] = {
 def compute_setting_value(key: str, value: Any) -> Any:
     """Validate and normalise a setting value. Raises KeyError or ValueError."""
     return SETTING_SPECS[key].validate(value)
+
+
+def _schedule_overrides(value: Any) -> str:
+    from core.rules.schedule import compute_schedule_override_text
+
+    return compute_schedule_override_text(value)
+
+
+SETTING_SPECS["job_schedule"] = SettingSpec(
+    "",
+    "Job schedule overrides, e.g. 'daily_reminders=0 9 * * mon-fri; weekly_cleanup=every 12h' "
+    "(crontab in the programme timezone or every N s/m/h/d; empty = defaults; the scheduler applies it within a minute)",
+    _schedule_overrides,
+)

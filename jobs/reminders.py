@@ -1,0 +1,31 @@
+"""daily_reminders: supervisor digests (>7 days pending) and admin escalations (>14 days)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from core.config import Settings, get_settings
+from core.services.reminders import send_pending_reminders
+from jobs.common import SessionFactory, programme_today
+from jobs.mail import Mailer, mailer_from_settings, send_all
+
+log = logging.getLogger(__name__)
+
+
+def run_daily_reminders(
+    session_factory: SessionFactory, *, now: datetime, settings: Settings | None = None, mailer: Mailer | None = None
+) -> dict[str, Any]:
+    """Send today's reminders once (a second run the same day sends nothing); e-mail when SMTP is set."""
+    settings = settings or get_settings()
+    with session_factory.begin() as session:
+        result = send_pending_reminders(session, now=now, day=programme_today(now, settings.timezone))
+    sent, failed = send_all(mailer if mailer is not None else mailer_from_settings(settings), result.mails)
+    counts = {
+        "digests": result.digests, "escalations": result.escalations, "already_sent_today": result.already_sent,
+        "pending_over_7_days": result.pending_over_7_days, "pending_over_14_days": result.pending_over_14_days,
+        "emails_sent": sent, "emails_failed": failed,
+    }
+    log.info("daily_reminders: %s", counts)
+    return counts
