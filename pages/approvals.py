@@ -1,17 +1,163 @@
-"""Approvals: supervisors and admins verify pending logbook entries (leadership reads)."""
+"""Approvals: supervisors and admins verify pending logbook entries (leadership reads the queue)."""
 
 import streamlit as st
 
+from core.clock import utcnow
+from core.dto import ApprovalQueue, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
-from portal import auth
+from core.services import approvals as approval_service
+from portal import auth, data, errors, state, widgets
+from portal.db import session_scope
+from portal.logbook_views import AGE_FILTERS, entry_card, entry_label, outcomes_frame, queue_frame
 
 ROLES = (ADMIN, SUPERVISOR, LEADERSHIP)
+DECISIONS = {"approve": "✅ Approve", "return": "↩️ Return for changes", "reject": "⛔ Reject"}
 
 
 def render() -> None:
-    auth.require_role(*ROLES)
-    st.title("Approvals")
-    st.info("Coming soon: the verification queue for pending logbook entries.", icon="🚧")
+    user = auth.require_role(*ROLES)
+    can_act = user.role in (ADMIN, SUPERVISOR)
+    st.title("✅ Approvals")
+    scope = "your trainees'" if user.role == SUPERVISOR else "all trainees'"
+    st.caption(f"Pending logbook entries of {scope}, oldest first. Filters are kept in the URL."
+               + ("" if can_act else " Leadership view: read-only."))
+    trainee_id, department_id, older_than = _filters(user)
+    queue = data.approval_queue(user, trainee_id, department_id, older_than)
+    _metrics(queue)
+    _bulk_result()
+    st.subheader("Queue")
+    if queue.items:
+        _queue_table(user, queue, can_act)
+    else:
+        widgets.empty_state("Nothing is waiting for verification here.", "Clear a filter to see more.")
+    st.subheader("Review an entry")
+    _review(user, queue, can_act)
+
+
+def _filters(user: UserSummary) -> tuple[int | None, int | None, int | None]:
+    trainees = dict(data.queue_trainees(user))
+    departments = dict(data.departments())
+    col1, col2, col3 = st.columns(3)
+    t_options, d_options, ages = [0, *trainees], [0, *departments], list(AGE_FILTERS)
+    trainee = col1.selectbox("Trainee", t_options, index=_index(t_options, widgets.url_param("trainee")),
+                             format_func=lambda i: trainees.get(i, "All trainees"), key="approvals.trainee")
+    department = col2.selectbox("Department", d_options, index=_index(d_options, widgets.url_param("department")),
+                                format_func=lambda i: departments.get(i, "All departments"),
+                                key="approvals.department")
+    wanted_age = widgets.url_param("age", "")
+    age = col3.selectbox("Age", ages, index=ages.index(wanted_age) if wanted_age in ages else 0,
+                         format_func=AGE_FILTERS.get, key="approvals.age")
+    widgets.set_url_params(trainee=trainee or None, department=department or None, age=age or None)
+    return trainee or None, department or None, int(age) if age else None
+
+
+def _index(options: list[int], wanted: str | None) -> int:
+    return options.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in options else 0
+
+
+def _metrics(queue: ApprovalQueue) -> None:
+    cols = st.columns(4)
+    cols[0].metric("Pending", f"{queue.total:,}")
+    cols[1].metric("Waiting > 7 days", f"{queue.over_7_days:,}")
+    cols[2].metric("Waiting > 14 days", f"{queue.over_14_days:,}")
+    cols[3].metric("Oldest (days)", queue.oldest_days if queue.total else "–")
+
+
+def _queue_table(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None:
+    frame = queue_frame(queue.items)
+    shown = f"{len(queue.items):,} shown" + (f" of {queue.total:,}" if queue.total > len(queue.items) else "")
+    if not can_act:
+        st.caption(shown)
+        st.dataframe(frame, hide_index=True, width="stretch")
+        widgets.download_buttons(frame, name="approval-queue", key="approvals.download")
+        return
+    select_all = st.toggle(f"Select all ({shown})", key="approvals.select_all")
+    frame.insert(0, "select", select_all)
+    version = st.session_state[state.APPROVALS_EDITOR_VERSION]
+    edited = st.data_editor(
+        frame, key=f"approvals.queue.{version}", hide_index=True, width="stretch",
+        disabled=[c for c in frame.columns if c != "select"],
+        column_config={"select": st.column_config.CheckboxColumn("Approve?", help="Tick entries to approve together")},
+    )
+    selected = [int(i) for i in edited.loc[edited["select"], "id"]]
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    feedback = left.text_input("Feedback for the selected entries (optional)", key="approvals.bulk_feedback")
+    if right.button(f"Approve selected ({len(selected)})", type="primary", disabled=not selected,
+                    key="approvals.bulk_approve", width="stretch"):
+        outcomes = None
+        with errors.handled(), session_scope() as session, st.spinner(f"Approving {len(selected)} entries…"):
+            outcomes = approval_service.bulk_approve(session, user, selected, feedback=feedback, now=utcnow())
+        if outcomes is not None:
+            st.session_state[state.APPROVALS_BULK_RESULT] = outcomes
+            _after_write()
+    widgets.download_buttons(frame.drop(columns="select"), name="approval-queue", key="approvals.download")
+
+
+def _bulk_result() -> None:
+    outcomes = st.session_state.get(state.APPROVALS_BULK_RESULT)
+    if not outcomes:
+        return
+    approved = sum(1 for o in outcomes if o.outcome == "approved")
+    message = f"Approved {approved} of {len(outcomes)} selected entries."
+    (st.success if approved == len(outcomes) else st.warning)(message + " Each entry's result is below.")
+    frame = outcomes_frame(outcomes)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    left, right = st.columns([3, 1])
+    with left:
+        widgets.download_buttons(frame, name="bulk-approval", key="approvals.bulk_download", xlsx=False)
+    if right.button("Dismiss", key="approvals.bulk_dismiss", width="stretch"):
+        st.session_state[state.APPROVALS_BULK_RESULT] = None
+        st.rerun()
+
+
+def _review(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None:
+    by_id = {i.id: i for i in queue.items}
+    options = list(by_id)
+    wanted = widgets.url_param("entry")
+    if wanted and wanted.isdigit() and int(wanted) not in by_id:
+        options.insert(0, int(wanted))  # a deep link to an entry outside the current filters
+    chosen = st.selectbox(
+        "Open an entry", options, index=options.index(int(wanted)) if wanted and wanted.isdigit() else None,
+        placeholder="Choose a pending entry…", key="approvals.open",
+        format_func=lambda i: entry_label(by_id[i], with_trainee=True) if i in by_id else f"#{i}",
+    )
+    widgets.set_url_params(entry=chosen)
+    if chosen is None:
+        return
+    with errors.handled():
+        item, history = data.logbook_entry(user, chosen)
+        entry_card(item, history)
+        if can_act and item.status == "pending":
+            _decision_form(user, item.id)
+
+
+def _decision_form(user: UserSummary, entry_id: int) -> None:
+    with st.form(f"approvals.decide.{entry_id}"):
+        feedback = st.text_area("Feedback to the trainee", key=f"approvals.feedback.{entry_id}",
+                                help="Optional when approving; required to return or reject.")
+        cols = st.columns(3)
+        clicked = [d for d, col in zip(DECISIONS, cols, strict=True)
+                   if col.form_submit_button(DECISIONS[d], type="primary" if d == "approve" else "secondary",
+                                             width="stretch")]
+    if not clicked:
+        return
+    done = None
+    with errors.handled(), session_scope() as session:
+        done = approval_service.verify_entry(session, user, entry_id, decision=clicked[0], feedback=feedback,
+                                             now=utcnow())
+    if done is None:
+        data.clear_logbook_loaders()  # e.g. someone else verified it meanwhile: show the fresh state next
+    else:
+        state.flash(f"Entry #{entry_id} {done.status}; {done.trainee_name} has been notified.")
+        st.session_state.pop("approvals.open", None)
+        widgets.set_url_params(entry=None)
+        _after_write()
+
+
+def _after_write() -> None:
+    data.clear_logbook_loaders()
+    st.session_state[state.APPROVALS_EDITOR_VERSION] += 1
+    st.rerun()
 
 
 if __name__ == "__main__":
