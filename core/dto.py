@@ -275,3 +275,124 @@ class DocumentRequestItem:
     decision_comment: str | None
     completed_at: datetime | None
     file_name: str | None
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What a dashboard shows: whole months from `start` to `end` (first days), optional narrowing.
+
+    Scope is never part of the filters: services apply the viewer's scope on top of them, so a
+    supervisor who edits the URL to another department or supervisor only narrows their own view.
+    """
+
+    start: date
+    end: date
+    department_id: int | None = None
+    supervisor_id: int | None = None
+
+    @property
+    def months(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    """One overview figure with the same figure for the previous period."""
+
+    key: str
+    label: str
+    value: float | None
+    previous: float | None
+    unit: str  # "count" or "percent"
+    help: str
+    comparison: str  # what `previous` is, e.g. "vs 2026-06 – 2026-08", or the change in words
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return round(self.value - self.previous, 2)
+
+
+@dataclass(frozen=True)
+class DashboardOverview:
+    period_label: str
+    previous_label: str
+    cards: tuple[KpiCard, ...]
+
+
+@dataclass(frozen=True)
+class DashboardOptions:
+    """The departments and supervisors a viewer may filter by (already scoped)."""
+
+    departments: tuple[tuple[int, str], ...]
+    supervisors: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class TurnaroundSummary:
+    """Median whole days from submission to decision, over `decided` decisions."""
+
+    median_days: float | None
+    decided: int
+    histogram: tuple[tuple[int, int], ...] = ()  # (whole days, decisions)
+
+
+@dataclass(frozen=True)
+class ImportBatchSummary:
+    """One attendance import batch as the history lists it."""
+
+    id: int
+    file_name: str
+    sha256: str
+    imported_by: str | None
+    imported_at: datetime
+    state: str
+    rows_total: int
+    inserted: int
+    updated: int
+    unchanged: int
+    undone_at: datetime | None = None
+    undone_by: str | None = None
+
+
+@dataclass(frozen=True)
+class AttendanceImportReport:
+    """What checking (and possibly importing) an attendance file found and did."""
+
+    file_name: str
+    sha256: str
+    rows_total: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: tuple[str, ...] = ()
+    missing_columns: tuple[str, ...] = ()
+    refusal: str | None = None  # the whole file was refused (size, type, encoding, empty)
+    imported: bool = False
+    batch_id: int | None = None
+    previous_batch: ImportBatchSummary | None = None  # the same file (sha256) imported before
+    bad_rows_csv: bytes = b""  # the offending rows with a `reason` column
+
+    @property
+    def accepted(self) -> bool:
+        return self.refusal is None and not self.errors and not self.missing_columns
+
+    @property
+    def problem_lines(self) -> tuple[str, ...]:
+        """Every reason for refusal, one line each (`row N: message`)."""
+        if self.refusal:
+            return (self.refusal,)
+        missing = ("row 1: missing required column(s): " + ", ".join(self.missing_columns),) if self.missing_columns else ()
+        return missing + self.errors
+
+
+@dataclass(frozen=True)
+class UndoReport:
+    """The outcome of undoing an import batch (refused when a later batch changed its rows)."""
+
+    batch_id: int
+    undone: bool
+    deleted: int = 0
+    restored: int = 0
+    message: str = ""

@@ -1,0 +1,277 @@
+"""Dashboard queries: aggregates over the roll-ups (and a few indexed raw reads), joined to `users`
+at read time so department, supervisor and scope always follow the trainee's current assignment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, case, false, func, select, true
+from sqlalchemy.orm import Session, aliased
+
+from core.dto import DashboardFilters, Scope
+from core.models import AttendanceRecord, Department, LogbookEntry, User
+from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
+
+Conditions = list[ColumnElement[bool]]
+R = LogbookMonthRollup
+A = AttendanceMonthRollup
+T = TurnaroundMonthRollup
+
+# core.rules.logbook: SUBMITTED_STATUSES (drafts excluded) and VERIFIED_STATUSES (any decision).
+SUBMITTED = R.pending + R.approved + R.returned + R.rejected
+VERIFIED = R.approved + R.returned + R.rejected
+
+
+def view_conditions(scope: Scope, filters: DashboardFilters | None = None) -> Conditions:
+    """Conditions on `User` (the trainee) for what the viewer may see, narrowed by the filters."""
+    conditions: Conditions = [User.role == "trainee"]
+    if scope.role in ("admin", "leadership"):
+        conditions.append(true())
+    elif scope.role == "supervisor" and scope.user_id is not None:
+        conditions.append(User.supervisor_id == scope.user_id)
+    elif scope.role == "trainee" and scope.user_id is not None:
+        conditions.append(User.id == scope.user_id)
+    else:
+        conditions.append(false())
+    if filters is not None and filters.department_id is not None:
+        conditions.append(User.department_id == filters.department_id)
+    if filters is not None and filters.supervisor_id is not None:
+        conditions.append(User.supervisor_id == filters.supervisor_id)
+    return conditions
+
+
+def count_active_trainees(session: Session, view: Conditions, *, created_before: datetime) -> tuple[int, int]:
+    """(active trainee accounts now, of which created before `created_before`)."""
+    row = session.execute(
+        select(func.count(), func.count(case((User.created_at < created_before, 1))))
+        .where(*view, User.is_active.is_(True))
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def count_recent_entries(session: Session, view: Conditions, *, since: date, previous_since: date,
+                         until: date) -> tuple[int, int]:
+    """Submitted (non-draft) entries with case date in [since, until] and in [previous_since, since)."""
+    row = session.execute(
+        select(func.count(case((LogbookEntry.case_date >= since, 1))),
+               func.count(case((LogbookEntry.case_date < since, 1))))
+        .join(User, User.id == LogbookEntry.trainee_id)
+        .where(*view, LogbookEntry.case_date >= previous_since, LogbookEntry.case_date <= until,
+               LogbookEntry.status != "draft")
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def sum_logbook_periods(session: Session, view: Conditions, *, start: date, end: date,
+                        previous_start: date) -> Row[Any]:
+    """Status sums over months [start, end] and [previous_start, start): pending, submitted, verified each."""
+    current = R.month >= start
+
+    def split(expr: Any) -> tuple[Any, Any]:
+        return (func.coalesce(func.sum(case((current, expr), else_=0)), 0),
+                func.coalesce(func.sum(case((current, 0), else_=expr)), 0))
+
+    return session.execute(
+        select(*split(R.pending), *split(SUBMITTED), *split(VERIFIED))
+        .join(User, User.id == R.trainee_id)
+        .where(*view, R.month >= previous_start, R.month <= end)
+    ).one()
+
+
+def logbook_by_month_and_department(session: Session, view: Conditions, *, start: date,
+                                    end: date) -> Sequence[Row[Any]]:
+    """(month, department_id, submitted, verified, pending) per month and trainee department."""
+    return session.execute(
+        select(R.month, User.department_id, func.sum(SUBMITTED), func.sum(VERIFIED), func.sum(R.pending))
+        .join(User, User.id == R.trainee_id)
+        .where(*view, R.month >= start, R.month <= end)
+        .group_by(R.month, User.department_id)
+    ).all()
+
+
+def logbook_by(session: Session, view: Conditions, key: Any, *, start: date, end: date) -> Sequence[Row[Any]]:
+    """(key, submitted, verified) over months [start, end], grouped by a `User` column."""
+    return session.execute(
+        select(key, func.sum(SUBMITTED), func.sum(VERIFIED))
+        .join(User, User.id == R.trainee_id)
+        .where(*view, R.month >= start, R.month <= end)
+        .group_by(key)
+    ).all()
+
+
+def turnaround_histogram(session: Session, view: Conditions, *, start: date, end: date) -> Sequence[Row[Any]]:
+    """(whole days, decisions) for entries with case month in [start, end]."""
+    return session.execute(
+        select(T.days, func.sum(T.decided))
+        .join(User, User.id == T.trainee_id)
+        .where(*view, T.month >= start, T.month <= end)
+        .group_by(T.days)
+        .order_by(T.days)
+    ).all()
+
+
+def pending_ageing(session: Session, view: Conditions, *, today: date) -> Row[Any]:
+    """Pending entries by whole days waited: 0–7, 8–14, 15–30, over 30 (submission date vs today)."""
+    def day(offset: int) -> datetime:
+        return datetime.combine(today - timedelta(days=offset), time.min)
+
+    submitted = LogbookEntry.submitted_at
+    return session.execute(
+        select(func.count(case((submitted >= day(7), 1))),
+               func.count(case(((submitted < day(7)) & (submitted >= day(14)), 1))),
+               func.count(case(((submitted < day(14)) & (submitted >= day(30)), 1))),
+               func.count(case((submitted < day(30), 1))))
+        .join(User, User.id == LogbookEntry.trainee_id)
+        .where(*view, LogbookEntry.status == "pending", submitted.is_not(None))
+    ).one()
+
+
+def attendance_periods(session: Session, view: Conditions, *, month: date, previous_month: date) -> Row[Any]:
+    """(attended, sessions) for `month` and for `previous_month`."""
+    current = A.month == month
+    return session.execute(
+        select(func.coalesce(func.sum(case((current, A.attended), else_=0)), 0),
+               func.coalesce(func.sum(case((current, A.sessions), else_=0)), 0),
+               func.coalesce(func.sum(case((current, 0), else_=A.attended)), 0),
+               func.coalesce(func.sum(case((current, 0), else_=A.sessions)), 0))
+        .join(User, User.id == A.trainee_id)
+        .where(*view, A.month.in_([month, previous_month]))
+    ).one()
+
+
+def attendance_by_month_and_department(session: Session, view: Conditions, *, start: date,
+                                       end: date) -> Sequence[Row[Any]]:
+    """(month, department_id, attended, sessions) per month and trainee department."""
+    return session.execute(
+        select(A.month, User.department_id, func.sum(A.attended), func.sum(A.sessions))
+        .join(User, User.id == A.trainee_id)
+        .where(*view, A.month >= start, A.month <= end)
+        .group_by(A.month, User.department_id)
+    ).all()
+
+
+def _quarter_totals(start: date, end: date) -> Any:
+    return (
+        select(A.trainee_id, func.sum(A.sessions).label("sessions"), func.sum(A.attended).label("attended"))
+        .where(A.month >= start, A.month <= end)
+        .group_by(A.trainee_id)
+        .subquery()
+    )
+
+
+def count_eligible(session: Session, view: Conditions, *, start: date, end: date,
+                   threshold_hundredths: int) -> tuple[int, int]:
+    """(active trainees, of whom eligible) for months [start, end], all in SQL.
+
+    Eligible means sessions > 0 and round(100 * attended / sessions, 2) >= threshold; with the
+    threshold in hundredths k, that is 20000 * attended >= (2k - 1) * sessions (exact integers,
+    the same on every database).
+    """
+    totals = _quarter_totals(start, end)
+    eligible = (totals.c.sessions > 0) & (20000 * totals.c.attended >= (2 * threshold_hundredths - 1)
+                                          * totals.c.sessions)
+    row = session.execute(
+        select(func.count(), func.count(case((eligible, 1))))
+        .select_from(User)
+        .outerjoin(totals, totals.c.trainee_id == User.id)
+        .where(*view, User.is_active.is_(True))
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def list_below_threshold(session: Session, view: Conditions, *, start: date, end: date,
+                         threshold_hundredths: int) -> Sequence[Row[Any]]:
+    """Active trainees with sessions in [start, end] below the threshold, with their totals."""
+    totals = _quarter_totals(start, end)
+    supervisor = aliased(User)
+    below = 20000 * totals.c.attended < (2 * threshold_hundredths - 1) * totals.c.sessions
+    return session.execute(
+        select(User.id, User.full_name, User.registration_number, Department.name, supervisor.full_name,
+               totals.c.sessions, totals.c.attended)
+        .join(totals, totals.c.trainee_id == User.id)
+        .outerjoin(Department, Department.id == User.department_id)
+        .outerjoin(supervisor, supervisor.id == User.supervisor_id)
+        .where(*view, User.is_active.is_(True), totals.c.sessions > 0, below)
+        .order_by(totals.c.attended * 1.0 / totals.c.sessions, User.full_name)
+    ).all()
+
+
+def list_departments_in_view(session: Session, view: Conditions, *, everything: bool) -> Sequence[Row[Any]]:
+    """(id, name) of every department (admin, leadership) or of the trainees in view."""
+    if everything:
+        return session.execute(select(Department.id, Department.name).order_by(Department.name)).all()
+    in_view = select(User.department_id).where(*view)
+    return session.execute(
+        select(Department.id, Department.name).where(Department.id.in_(in_view)).order_by(Department.name)
+    ).all()
+
+
+def list_supervisors_in_view(session: Session, view: Conditions) -> Sequence[Row[Any]]:
+    """(id, name) of the supervisors of the trainees in view."""
+    in_view = select(User.supervisor_id).where(*view)
+    supervisor = aliased(User)
+    return session.execute(
+        select(supervisor.id, supervisor.full_name).where(supervisor.id.in_(in_view))
+        .order_by(supervisor.full_name)
+    ).all()
+
+
+def list_trainees_with_totals(session: Session, view: Conditions, *, start: date,
+                              end: date) -> Sequence[Row[Any]]:
+    """Per trainee in view: identity, supervisor, logbook sums and attendance sums over [start, end]."""
+    logbook = (
+        select(R.trainee_id, func.sum(SUBMITTED).label("submitted"), func.sum(VERIFIED).label("verified"),
+               func.sum(R.pending).label("pending"))
+        .where(R.month >= start, R.month <= end).group_by(R.trainee_id).subquery()
+    )
+    attendance = (
+        select(A.trainee_id, func.sum(A.sessions).label("sessions"), func.sum(A.attended).label("attended"))
+        .where(A.month >= start, A.month <= end).group_by(A.trainee_id).subquery()
+    )
+    supervisor = aliased(User)
+    return session.execute(
+        select(User.id, User.full_name, User.registration_number, supervisor.full_name, User.is_active,
+               func.coalesce(logbook.c.submitted, 0), func.coalesce(logbook.c.verified, 0),
+               func.coalesce(logbook.c.pending, 0), func.coalesce(attendance.c.sessions, 0),
+               func.coalesce(attendance.c.attended, 0))
+        .outerjoin(supervisor, supervisor.id == User.supervisor_id)
+        .outerjoin(logbook, logbook.c.trainee_id == User.id)
+        .outerjoin(attendance, attendance.c.trainee_id == User.id)
+        .where(*view)
+        .order_by(User.full_name)
+    ).all()
+
+
+def get_trainee_in_view(session: Session, view: Conditions, trainee_id: int) -> Row[Any] | None:
+    """(id, full name, registration, department) of one trainee, if the viewer may see them."""
+    return session.execute(
+        select(User.id, User.full_name, User.registration_number, Department.name)
+        .outerjoin(Department, Department.id == User.department_id)
+        .where(*view, User.id == trainee_id)
+    ).one_or_none()
+
+
+def list_trainee_entries(session: Session, trainee_id: int, *, start: date, end: date) -> Sequence[Row[Any]]:
+    """A trainee's submitted entries with case date in [start, end] (drafts stay private)."""
+    verifier = aliased(User)
+    return session.execute(
+        select(LogbookEntry.case_date, LogbookEntry.title, LogbookEntry.category, LogbookEntry.status,
+               LogbookEntry.submitted_at, LogbookEntry.decided_at, verifier.full_name)
+        .outerjoin(verifier, verifier.id == LogbookEntry.verified_by_id)
+        .where(LogbookEntry.trainee_id == trainee_id, LogbookEntry.status != "draft",
+               LogbookEntry.case_date >= start, LogbookEntry.case_date <= end)
+        .order_by(LogbookEntry.case_date.desc(), LogbookEntry.id.desc())
+    ).all()
+
+
+def list_trainee_attendance(session: Session, trainee_id: int, *, start: date, end: date) -> Sequence[Row[Any]]:
+    """A trainee's attendance records with session date in [start, end]."""
+    return session.execute(
+        select(AttendanceRecord.session_date, AttendanceRecord.session, AttendanceRecord.status,
+               AttendanceRecord.remarks)
+        .where(AttendanceRecord.trainee_id == trainee_id, AttendanceRecord.session_date >= start,
+               AttendanceRecord.session_date <= end)
+        .order_by(AttendanceRecord.session_date.desc(), AttendanceRecord.session)
+    ).all()
