@@ -396,3 +396,63 @@ class UndoReport:
     deleted: int = 0
     restored: int = 0
     message: str = ""
+
+
+@dataclass(frozen=True)
+class ImportBatchSummary:
+    """One attendance import batch as the history lists it."""
+
+    id: int
+    file_name: str
+    sha256: str
+    imported_by: str | None
+    imported_at: datetime
+    state: str
+    rows_total: int
+    inserted: int
+    updated: int
+    unchanged: int
+    undone_at: datetime | None = None
+    undone_by: str | None = None
+
+
+@dataclass(frozen=True)
+class AttendanceImportReport:
+    """What checking (and possibly importing) an attendance file found and did."""
+
+    file_name: str
+    sha256: str
+    rows_total: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: tuple[str, ...] = ()
+    missing_columns: tuple[str, ...] = ()
+    refusal: str | None = None  # the whole file was refused (size, type, encoding, empty)
+    imported: bool = False
+    batch_id: int | None = None
+    previous_batch: ImportBatchSummary | None = None  # the same file (sha256) imported before
+    bad_rows_csv: bytes = b""  # the offending rows with a `reason` column
+
+    @property
+    def accepted(self) -> bool:
+        return self.refusal is None and not self.errors and not self.missing_columns
+
+    @property
+    def problem_lines(self) -> tuple[str, ...]:
+        """Every reason for refusal, one line each (`row N: message`)."""
+        if self.refusal:
+            return (self.refusal,)
+        missing = ("row 1: missing required column(s): " + ", ".join(self.missing_columns),) if self.missing_columns else ()
+        return missing + self.errors
+
+
+@dataclass(frozen=True)
+class UndoReport:
+    """The outcome of undoing an import batch (refused when a later batch changed its rows)."""
+
+    batch_id: int
+    undone: bool
+    deleted: int = 0
+    restored: int = 0
+    message: str = ""
