@@ -15,6 +15,7 @@ from core.services import rollups
 from core.services.analytics import seed_dashboards_demo
 from core.services.audit import record_event
 from core.services.auth import hash_password
+from core.services.logbook_demo import seed_logbook_demo
 from core.services.results_demo import seed_results_demo
 
 SEED = 2026
@@ -52,7 +53,7 @@ class DemoReport:
 
 Seeder = Callable[[Session, random.Random, datetime], None]
 # Later capabilities append their own seeders (results, reports...) to this list.
-EXTRA_SEEDERS: list[Seeder] = [seed_results_demo, seed_dashboards_demo]
+EXTRA_SEEDERS: list[Seeder] = [seed_logbook_demo, seed_results_demo, seed_dashboards_demo]
 
 
 def is_seeded(session: Session) -> bool:

@@ -17,6 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -35,8 +36,18 @@ INK = colors.HexColor("#1d2b36")
 MUTED = colors.HexColor("#5c6b78")
 RULE = colors.HexColor("#d5dde3")
 BAND = colors.HexColor("#eef4f7")
+OVERALL = "Overall (pooled)"
 TABLE_CHUNK = 1000  # rows per platypus Table: long tables lay out much faster in chunks
 Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A 12-month line chart: one line per department."""
+
+    title: str
+    frame: pd.DataFrame  # month, department, value
+    unit: str  # "%" or "count"
 
 
 @dataclass(frozen=True)
@@ -51,12 +62,12 @@ class PackData:
     generated_by: str
     data_as_of: str
     kpis: list[tuple[str, str, str]]  # label, value, note
-    trend_title: str
-    trend: pd.DataFrame  # month, department, value
-    compliance: pd.DataFrame  # department, submitted, verified, compliance_pct
-    ageing: pd.DataFrame  # bucket, entries
-    attendance: pd.DataFrame  # department, trainees, sessions, attended, attendance_pct, eligible, eligible_pct
+    trends: list[Trend]
+    compliance: pd.DataFrame  # Department, Submitted, Verified, Compliance % (with the pooled overall row)
+    ageing: pd.DataFrame  # Waiting, Entries
+    attendance: pd.DataFrame  # per department: trainees, sessions, attended, attendance %, eligible, eligible %
     at_risk: pd.DataFrame
+    at_risk_note: str = ""
     content_checksum: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -88,24 +99,25 @@ def render_pack_pdf(data: PackData, *, progress: Progress | None = None) -> byte
     story += _cover(data, styles, width)
     story.append(PageBreak())
     step(0.65, "Drawing the charts")
-    story.append(Paragraph(data.trend_title, styles["h2"]))
-    story.append(_trend_chart(data.trend, width))
+    for trend in data.trends:
+        story.append(Paragraph(_esc(trend.title), styles["h2"]))
+        story.append(_trend_chart(trend, width))
+    story.append(PageBreak())
     story.append(Paragraph("Logbook compliance by department (verified / submitted, %)", styles["h2"]))
     story.append(_compliance_chart(data.compliance, width))
-    story.append(PageBreak())
-    step(0.75, "Writing the tables")
+    story += _tables(data.compliance, width, styles, pct_columns=_pct(data.compliance))
     story.append(Paragraph("Pending verifications by age", styles["h2"]))
     story.append(_ageing_block(data.ageing, width, styles))
+    story.append(PageBreak())
+    step(0.75, "Writing the tables")
     story.append(Paragraph("Attendance and eligibility by department", styles["h2"]))
-    story += _tables(data.attendance, width, styles, pct_columns=("attendance_pct", "eligible_pct"))
+    story += _tables(data.attendance, width, styles, pct_columns=_pct(data.attendance))
     story.append(Paragraph(f"At-risk trainees ({len(data.at_risk)})", styles["h2"]))
-    story.append(Paragraph(
-        "Below the attendance threshold for the period, or with logbook entries pending over 14 days.",
-        styles["small"]))
+    story.append(Paragraph(_esc(data.at_risk_note), styles["small"]))
     story.append(Spacer(1, 4))
-    story += _tables(data.at_risk, width, styles, pct_columns=("attendance_pct",))
+    story += _tables(data.at_risk, width, styles, pct_columns=_pct(data.at_risk))
     for note in data.notes:
-        story.append(Paragraph(note, styles["small"]))
+        story.append(Paragraph(_esc(note), styles["small"]))
     step(0.85, "Laying out the pages")
     doc.build(story, onFirstPage=_footer(data), onLaterPages=_footer(data))
     return buffer.getvalue()
@@ -173,25 +185,29 @@ def _tile(parts: list[Paragraph], width: float) -> Table:
     return tile
 
 
-def _trend_chart(trend: pd.DataFrame, width: float) -> Drawing:
-    height = 250
+def _trend_chart(trend: Trend, width: float) -> Drawing:
+    height = 230
     drawing = Drawing(width, height)
-    if trend.empty:
-        drawing.add(String(10, height / 2, "No data in this period.", fontName="Helvetica", fontSize=10))
+    frame = trend.frame
+    if frame.empty or not frame["value"].notna().any():
+        drawing.add(String(10, height / 2, "No data in this window.", fontName="Helvetica", fontSize=10))
         return drawing
-    table = trend.pivot_table(index="month", columns="department", values="value", aggfunc="sum").sort_index()
+    table = frame.pivot_table(index="month", columns="department", values="value", aggfunc="sum",
+                              dropna=False).sort_index()
     months = [str(m) for m in table.index]
     chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 70, width - 60, height - 90
+    chart.x, chart.y, chart.width, chart.height = 40, 70, width - 60, height - 85
     chart.data = [tuple(None if pd.isna(v) else float(v) for v in table[d]) for d in table.columns]
-    chart.categoryAxis.categoryNames = [m[2:] for m in months]
+    chart.categoryAxis.categoryNames = [_month_name(m) for m in months]
     chart.categoryAxis.labels.fontSize = 7
-    chart.categoryAxis.labels.angle = 0
     chart.valueAxis.labels.fontSize = 7
-    low = min(float(v) for v in trend["value"].dropna()) if trend["value"].notna().any() else 0.0
-    chart.valueAxis.valueMin = max(0.0, (int(low) // 10) * 10 - 10)
-    chart.valueAxis.valueMax = max(100.0, float(trend["value"].max() or 0))
-    chart.valueAxis.valueStep = 10
+    values = frame["value"].dropna().astype(float)
+    if trend.unit == "%":
+        chart.valueAxis.valueMin = max(0.0, (int(values.min()) // 10) * 10 - 10)
+        chart.valueAxis.valueMax = 100.0
+        chart.valueAxis.valueStep = 10
+    else:
+        chart.valueAxis.valueMin = 0
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.gridStrokeColor = RULE
     chart.joinedLines = True
@@ -199,12 +215,12 @@ def _trend_chart(trend: pd.DataFrame, width: float) -> Drawing:
         chart.lines[i].strokeColor = PALETTE[i % len(PALETTE)]
         chart.lines[i].strokeWidth = 1.6
     drawing.add(chart)
-    drawing.add(_legend(list(table.columns), x=40, y=40, columns=3, width=width - 60))
+    drawing.add(_legend([str(c) for c in table.columns], x=40, y=40, columns=3, width=width - 60))
     return drawing
 
 
 def _compliance_chart(compliance: pd.DataFrame, width: float) -> Drawing:
-    rows = compliance.sort_values("department", ascending=False)
+    rows = compliance[compliance["Department"] != OVERALL].iloc[::-1]
     height = max(120, 26 * len(rows) + 50)
     drawing = Drawing(width, height)
     if rows.empty:
@@ -213,8 +229,8 @@ def _compliance_chart(compliance: pd.DataFrame, width: float) -> Drawing:
         return drawing
     chart = HorizontalBarChart()
     chart.x, chart.y, chart.width, chart.height = 150, 20, width - 190, height - 35
-    chart.data = [tuple(float(v) for v in rows["compliance_pct"].fillna(0))]
-    chart.categoryAxis.categoryNames = [str(d)[:28] for d in rows["department"]]
+    chart.data = [tuple(float(v) for v in rows["Compliance %"].fillna(0))]
+    chart.categoryAxis.categoryNames = [str(d)[:28] for d in rows["Department"]]
     chart.categoryAxis.labels.fontSize = 8
     chart.categoryAxis.labels.boxAnchor = "e"
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 10
@@ -233,11 +249,11 @@ def _compliance_chart(compliance: pd.DataFrame, width: float) -> Drawing:
 
 def _ageing_block(ageing: pd.DataFrame, width: float, styles: dict[str, ParagraphStyle]) -> Flowable:
     drawing = Drawing(width * 0.55, 140)
-    if not ageing.empty and ageing["entries"].sum() > 0:
+    if not ageing.empty and ageing["Entries"].sum() > 0:
         chart = VerticalBarChart()
         chart.x, chart.y, chart.width, chart.height = 30, 25, width * 0.55 - 45, 105
-        chart.data = [tuple(int(v) for v in ageing["entries"])]
-        chart.categoryAxis.categoryNames = [str(b) for b in ageing["bucket"]]
+        chart.data = [tuple(int(v) for v in ageing["Entries"])]
+        chart.categoryAxis.categoryNames = [str(b) for b in ageing["Waiting"]]
         chart.categoryAxis.labels.fontSize = 7
         chart.valueAxis.labels.fontSize = 7
         chart.valueAxis.valueMin = 0
@@ -246,10 +262,17 @@ def _ageing_block(ageing: pd.DataFrame, width: float, styles: dict[str, Paragrap
         drawing.add(chart)
     else:
         drawing.add(String(5, 70, "Nothing is pending verification.", fontName="Helvetica", fontSize=10))
-    table = _table(ageing.rename(columns={"bucket": "waiting", "entries": "entries"}), width * 0.4, styles, ())
+    table = _table(ageing, width * 0.4, styles, ())
     layout = Table([[drawing, table]], colWidths=[width * 0.58, width * 0.42])
     layout.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return KeepTogether([layout])
+
+
+def _month_name(month: str) -> str:
+    try:
+        return datetime.strptime(month, "%Y-%m").strftime("%b %y")
+    except ValueError:
+        return month
 
 
 def _legend(names: list[str], *, x: float, y: float, columns: int, width: float) -> Legend:
@@ -275,23 +298,38 @@ def _tables(frame: pd.DataFrame, width: float, styles: dict[str, ParagraphStyle]
 
 def _table(frame: pd.DataFrame, width: float, styles: dict[str, ParagraphStyle], pct_columns: Sequence[str]) -> Table:
     header = [str(c).replace("_pct", " %").replace("_", " ") for c in frame.columns]
+    header = [h[:1].upper() + h[1:] for h in header]
     body = [[_cell(v, c in pct_columns) for c, v in zip(frame.columns, row, strict=True)]
             for row in frame.itertuples(index=False)]
-    # Widths follow the longest text in each column (header or a sample of cells).
-    sample = body[:200]
-    weights = [max([len(h)] + [len(r[i]) for r in sample]) + 2 for i, h in enumerate(header)]
-    widths = [width * w / sum(weights) for w in weights]
     numeric = [i for i, c in enumerate(frame.columns) if pd.api.types.is_numeric_dtype(frame[c])]
-    table = Table([header, *body], repeatRows=1, colWidths=widths)
+    head_style = ParagraphStyle("th", parent=styles["body"], fontName="Helvetica-Bold", fontSize=8, leading=9.5)
+    head_right = ParagraphStyle("thr", parent=head_style, alignment=2)
+    heads = [Paragraph(_esc(h), head_right if i in numeric else head_style) for i, h in enumerate(header)]
+    # Widths follow the widest cell (a sample) or the header's longest word, scaled to fit the page.
+    sample = body[:300]
+    needs = [
+        max([stringWidth(w, "Helvetica-Bold", 8) for w in h.split()] + [stringWidth(r[i], "Helvetica", 8)
+                                                                       for r in sample]) + 8
+        for i, h in enumerate(header)
+    ]
+    scale = width / sum(needs)
+    widths = [n * scale for n in needs]
+    table = Table([heads, *body], repeatRows=1, colWidths=widths)
     commands: list[Any] = [
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8), ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+        ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK), ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, BAND]),
         ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
     ]
-    commands += [("ALIGN", (i, 0), (i, -1), "RIGHT") for i in numeric]
+    commands += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i in numeric]
     table.setStyle(TableStyle(commands))
     return table
+
+
+def _pct(frame: pd.DataFrame) -> tuple[str, ...]:
+    return tuple(str(c) for c in frame.columns if str(c).endswith("%") or str(c).endswith("_pct"))
 
 
 def _cell(value: Any, pct: bool) -> str:
@@ -330,7 +368,7 @@ def render_table_pdf(title: str, subtitle: str, frame: pd.DataFrame, *, footer: 
     width = A4[0] - 3 * cm
     story: list[Flowable] = [Paragraph(_esc(title), styles["title"]), Paragraph(_esc(subtitle), styles["subtitle"]),
                              Spacer(1, 0.5 * cm)]
-    story += _tables(frame, width, styles, pct_columns=tuple(c for c in frame.columns if str(c).endswith("_pct")))
+    story += _tables(frame, width, styles, pct_columns=_pct(frame))
 
     def draw(canvas: Any, doc_: Any) -> None:
         canvas.saveState()

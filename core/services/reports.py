@@ -1,0 +1,283 @@
+"""Reports: generate files (leadership pack, logbook summary, eligibility list) into the archive.
+
+Every generated file is written under REPORT_DIR and kept as a ReportRun row: who, when, the
+parameters, the file's SHA-256. The archive shows a viewer only what their scope allows:
+admins everything; leadership the full-scope reports; a supervisor the reports built for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from core.dto import ReportFile, ReportRunItem, UserSummary
+from core.errors import InvalidInputError, NotFoundError
+from core.exports import to_csv_bytes, to_xlsx_bytes
+from core.models import Department, LogbookEntry, ReportRun, User
+from core.repositories.scope import trainee_scope_clause
+from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
+from core.rules.eligibility import Period, compute_period
+from core.rules.logbook import compute_compliance
+from core.services.access import authorize
+from core.services.report_pdf import render_table_pdf
+
+Progress = Callable[[float, str], None]
+REPORT_ROLES = (ADMIN, LEADERSHIP, SUPERVISOR)
+MIME = {
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+KIND_TITLES = {
+    "leadership_pack": "Leadership pack",
+    "logbook_summary": "Logbook summary",
+    "eligibility_list": "Eligibility list",
+}
+KIND_FORMATS = {"leadership_pack": ("pdf",), "logbook_summary": ("pdf", "csv", "xlsx"), "eligibility_list": ("xlsx",)}
+
+
+def parse_period(text: str | None, *, default: str) -> Period:
+    """A reporting period from text (YYYY-MM, YYYY-Qn, YYYY or a date range).
+
+    Raises:
+        InvalidInputError: the text is not a period.
+    """
+    try:
+        return compute_period(text or default)
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def scope_label(session: Session, actor: UserSummary) -> str:
+    """Whose trainees a report covers, in words."""
+    if actor.role == SUPERVISOR:
+        return f"Trainees supervised by {actor.full_name}"
+    return "All trainees"
+
+
+def department_name(session: Session, department_id: int | None) -> str:
+    """A department filter in words.
+
+    Raises:
+        NotFoundError: no such department.
+    """
+    if department_id is None:
+        return "All departments"
+    department = session.get(Department, department_id)
+    if department is None:
+        raise NotFoundError("No such department.")
+    return department.name
+
+
+def store_report(
+    session: Session,
+    actor: UserSummary,
+    *,
+    report_dir: Path,
+    kind: str,
+    file_format: str,
+    content: bytes,
+    params: dict[str, Any],
+    now: datetime,
+    title: str | None = None,
+    job_run_id: int | None = None,
+) -> ReportRunItem:
+    """Write a generated file into the archive and record it as a ReportRun."""
+    checksum = hashlib.sha256(content).hexdigest()
+    run = ReportRun(
+        kind=kind, file_format=file_format, title=title or KIND_TITLES.get(kind, kind), params=params,
+        file_name="", file_path=None, size_bytes=len(content), checksum=checksum, status="ok", created_at=now,
+        created_by_id=actor.id, created_by_username=actor.username, scope_role=actor.role,
+        scope_user_id=actor.id if actor.role == SUPERVISOR else None, job_run_id=job_run_id,
+    )
+    session.add(run)
+    session.flush()
+    label = str(params.get("period", "")).replace("..", "_to_").replace("/", "-") or now.strftime("%Y-%m-%d")
+    run.file_name = f"{kind.replace('_', '-')}-{label}-{run.id}.{file_format}"
+    relative = Path(now.strftime("%Y")) / now.strftime("%m") / run.file_name
+    target = report_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(target.suffix + ".partial")
+    partial.write_bytes(content)
+    partial.replace(target)
+    run.file_path = relative.as_posix()
+    session.flush()
+    return _item(run)
+
+
+def list_report_runs(session: Session, actor: UserSummary, *, limit: int = 500) -> list[ReportRunItem]:
+    """The archive as the viewer may see it, newest first.
+
+    Raises:
+        PermissionDeniedError: the actor's role has no reports.
+    """
+    authorize(session, actor, *REPORT_ROLES)
+    rows = session.scalars(
+        select(ReportRun).where(_archive_scope(actor)).order_by(ReportRun.created_at.desc(), ReportRun.id.desc())
+        .limit(limit)
+    )
+    return [_item(r) for r in rows]
+
+
+def get_report_file(session: Session, actor: UserSummary, run_id: int, *, report_dir: Path) -> ReportFile:
+    """The bytes of an archived report the viewer may see.
+
+    Raises:
+        PermissionDeniedError: the actor's role has no reports.
+        NotFoundError: no such report in the viewer's archive, or its file is gone.
+    """
+    authorize(session, actor, *REPORT_ROLES)
+    run = session.scalar(select(ReportRun).where(ReportRun.id == run_id, _archive_scope(actor)))
+    if run is None:
+        raise NotFoundError("No such report in your archive.")
+    path = _safe_path(report_dir, run.file_path)
+    if path is None or not path.is_file():
+        raise NotFoundError(f"The file of report {run_id} is no longer on disk (removed by retention?).")
+    return ReportFile(run.id, run.file_name, MIME.get(run.file_format, "application/octet-stream"), path.read_bytes())
+
+
+def remove_archived_files(report_dir: Path, paths: Iterable[str]) -> int:
+    """Delete archived files (after their rows are gone); returns how many were removed."""
+    removed = 0
+    for relative in paths:
+        path = _safe_path(report_dir, relative)
+        if path is not None and path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def logbook_summary_frame(
+    session: Session, actor: UserSummary, *, period: Period, department_id: int | None = None
+) -> pd.DataFrame:
+    """Per trainee in scope: entries by status with case date in the period, and compliance.
+
+    Raises:
+        PermissionDeniedError: the actor's role has no reports.
+    """
+    authorize(session, actor, *REPORT_ROLES)
+    supervisor = aliased(User)
+    counts = [func.count(case((LogbookEntry.status == s, 1))).label(s)
+              for s in ("pending", "approved", "returned", "rejected", "draft")]
+    rows = session.execute(
+        select(User.full_name, User.registration_number, Department.name, supervisor.full_name, *counts)
+        .join(LogbookEntry, and_(LogbookEntry.trainee_id == User.id, LogbookEntry.case_date >= period.start,
+                                 LogbookEntry.case_date <= period.end))
+        .outerjoin(Department, Department.id == User.department_id)
+        .outerjoin(supervisor, supervisor.id == User.supervisor_id)
+        .where(User.role == "trainee", trainee_scope_clause(actor.scope, User.id), _department(department_id))
+        .group_by(User.id, User.full_name, User.registration_number, Department.name, supervisor.full_name)
+        .order_by(Department.name, User.full_name)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["trainee", "registration_number", "department", "supervisor",
+                                        "pending", "approved", "returned", "rejected", "draft"])
+    frame[["trainee", "registration_number", "department", "supervisor"]] = (
+        frame[["trainee", "registration_number", "department", "supervisor"]].fillna("")
+    )
+    frame["submitted"] = frame[["pending", "approved", "returned", "rejected"]].sum(axis=1).astype(int)
+    verified = frame[["approved", "returned", "rejected"]].sum(axis=1).astype(int)
+    frame["compliance_pct"] = [compute_compliance(int(v), int(s)) for v, s in zip(verified, frame["submitted"],
+                                                                                   strict=True)]
+    return frame[["trainee", "registration_number", "department", "supervisor", "submitted", "approved",
+                  "returned", "rejected", "pending", "draft", "compliance_pct"]]
+
+
+def generate_logbook_summary(
+    session: Session,
+    actor: UserSummary,
+    *,
+    report_dir: Path,
+    now: datetime,
+    period: str | None = None,
+    file_format: str = "pdf",
+    department_id: int | None = None,
+    programme: str = "",
+    progress: Progress | None = None,
+) -> ReportRunItem:
+    """The logbook summary (PDF, CSV or XLSX) for a period, into the archive.
+
+    Raises:
+        PermissionDeniedError: the actor's role has no reports.
+        InvalidInputError: bad period or format.
+        NotFoundError: unknown department.
+    """
+    authorize(session, actor, *REPORT_ROLES)
+    step = progress or (lambda _f, _m: None)
+    if file_format not in KIND_FORMATS["logbook_summary"]:
+        raise InvalidInputError("The logbook summary comes as pdf, csv or xlsx.")
+    chosen = parse_period(period, default=_default_period(now))
+    department = department_name(session, department_id)
+    step(0.2, "Counting logbook entries")
+    frame = logbook_summary_frame(session, actor, period=chosen, department_id=department_id)
+    step(0.6, f"Writing the {file_format.upper()} file")
+    if file_format == "pdf":
+        content = render_table_pdf(
+            "Logbook summary", f"{programme} - {chosen.label} ({chosen.start} to {chosen.end}) - {department} - "
+            f"{scope_label(session, actor)}", frame,
+            footer=f"Generated {now:%Y-%m-%d %H:%M} UTC by {actor.username}",
+        )
+    elif file_format == "csv":
+        content = to_csv_bytes(frame)
+    else:
+        content = to_xlsx_bytes(frame, sheet_name="logbook summary")
+    params = _params(session, actor, chosen, department_id, department, rows=len(frame))
+    step(0.9, "Saving to the archive")
+    return store_report(session, actor, report_dir=report_dir, kind="logbook_summary", file_format=file_format,
+                        content=content, params=params, now=now)
+
+
+def _params(session: Session, actor: UserSummary, period: Period, department_id: int | None, department: str,
+            **extra: Any) -> dict[str, Any]:
+    return {"period": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
+            "department_id": department_id, "department": department, "scope": scope_label(session, actor), **extra}
+
+
+def _default_period(now: datetime) -> str:
+    return now.strftime("%Y")
+
+
+def _department(department_id: int | None) -> ColumnElement[bool]:
+    return true() if department_id is None else User.department_id == department_id
+
+
+def _archive_scope(actor: UserSummary) -> ColumnElement[bool]:
+    if actor.role == ADMIN:
+        return true()
+    if actor.role == LEADERSHIP:
+        return ReportRun.scope_role.in_((ADMIN, LEADERSHIP))
+    return or_(and_(ReportRun.scope_role == SUPERVISOR, ReportRun.scope_user_id == actor.id))
+
+
+def _safe_path(report_dir: Path, relative: str | None) -> Path | None:
+    if not relative:
+        return None
+    root = report_dir.resolve()
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(root) else None
+
+
+def _item(run: ReportRun) -> ReportRunItem:
+    return ReportRunItem(
+        id=run.id, kind=run.kind, title=run.title, file_format=run.file_format, file_name=run.file_name,
+        status=run.status, created_at=run.created_at, created_by=run.created_by_username,
+        params=dict(run.params or {}), size_bytes=run.size_bytes, checksum=run.checksum, error=run.error,
+    )
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def list_pack_recipients(session: Session) -> list[str]:
+    """E-mail addresses of active leadership users (who receive the weekly pack)."""
+    return list(session.scalars(
+        select(User.email).where(User.role == LEADERSHIP, User.is_active.is_(True), User.email.is_not(None))
+        .order_by(User.id)
+    ))

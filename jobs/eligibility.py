@@ -1,0 +1,33 @@
+"""monthly_eligibility: snapshot the previous month's eligibility for every active trainee (idempotent)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.config import Settings, get_settings
+from core.dto import SYSTEM_ACTOR
+from jobs.common import SessionFactory, programme_today
+
+log = logging.getLogger(__name__)
+
+
+def previous_month_label(now: datetime, timezone: str) -> str:
+    """`YYYY-MM` of the month before the programme-local date at `now`."""
+    return (programme_today(now, timezone).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+
+
+def run_monthly_eligibility(
+    session_factory: SessionFactory, *, now: datetime, settings: Settings | None = None
+) -> dict[str, Any]:
+    """One snapshot per active trainee for last month; a re-run updates the same rows in place."""
+    from core.services import eligibility as eligibility_service  # TODO: top-level once it lands
+
+    settings = settings or get_settings()
+    period = previous_month_label(now, settings.timezone)
+    with session_factory.begin() as session:
+        result = eligibility_service.snapshot_period(session, SYSTEM_ACTOR, period=period, now=now)
+    counts = {"period": period, **dict(result)}
+    log.info("monthly_eligibility: %s", counts)
+    return counts
