@@ -1,17 +1,144 @@
-"""Documents: document requests and transcripts (trainees request, admins decide)."""
+"""Documents: document requests and transcripts (trainees request and download, admins decide and issue)."""
 
 import streamlit as st
 
+from core.clock import utcnow
+from core.config import get_settings
+from core.dto import DocumentRequestItem, IssuedDocument, UserSummary
 from core.rules.access import ADMIN, TRAINEE
-from portal import auth
+from core.rules.results import DOCUMENT_KINDS
+from core.services import documents as document_service
+from core.services import transcripts as transcript_service
+from portal import auth, data, errors, state, widgets
+from portal.db import session_scope
 
 ROLES = (ADMIN, TRAINEE)
 
 
 def render() -> None:
-    auth.require_role(*ROLES)
-    st.title("Documents")
-    st.info("Coming soon: document requests and transcripts.", icon="🚧")
+    user = auth.require_role(*ROLES)
+    st.title("📄 Documents")
+    items = data.document_requests(user)
+    if user.role == TRAINEE:
+        tab_transcript, tab_request, tab_mine = st.tabs(["My transcript", "Request a document", "My requests"])
+        with tab_transcript:
+            _section_transcript(user, user.id)
+        with tab_request:
+            _section_new_request(user)
+        with tab_mine:
+            _section_list(user, items)
+            _section_download(user, items)
+        return
+    tab_queue, tab_all, tab_transcript = st.tabs(["To do", "All requests", "Transcript"])
+    with tab_queue:
+        _section_queue(user, items)
+    with tab_all:
+        _section_list(user, items)
+        _section_download(user, items)
+    with tab_transcript:
+        trainees = {u.id: f"{u.full_name} ({u.registration_number})" for u in data.users(user) if u.role == TRAINEE}
+        chosen = st.selectbox("Trainee", list(trainees), format_func=trainees.get, index=None,
+                              placeholder="Choose a trainee…", key="requests.transcript.trainee")
+        if chosen is not None:
+            _section_transcript(user, chosen)
+
+
+def _section_transcript(user: UserSummary, trainee_id: int | None) -> None:
+    st.caption("A transcript lists published and frozen results and attendance eligibility over the last 12 months. "
+               "Its QR code links to a public verification page.")
+    if trainee_id is None or not st.button("Generate transcript (PDF)", key="requests.transcript.go", type="primary"):
+        return
+    document: IssuedDocument | None = None
+    with errors.handled(), st.spinner("Building the transcript…"), session_scope() as session:
+        document = transcript_service.generate_transcript(session, user, trainee_id=trainee_id, now=utcnow(),
+                                                          settings=get_settings())
+    if document is None:
+        return
+    data.clear_document_loaders()
+    st.success(f"Transcript ready: {document.file_name}")
+    st.download_button("⬇️ Download transcript", data=document.content, file_name=document.file_name,
+                       mime="application/pdf", key="requests.transcript.download", on_click="ignore")
+    st.markdown(f"Verification link (valid until {document.expires_at:%Y-%m-%d %H:%M} UTC): "
+                f"[{document.verify_url}]({document.verify_url})")
+
+
+def _section_new_request(user: UserSummary) -> None:
+    with st.form("requests.new", clear_on_submit=True):
+        kind = st.selectbox("Document", list(DOCUMENT_KINDS), format_func=DOCUMENT_KINDS.get, key="requests.new.kind")
+        details = st.text_area("Purpose / details (required for 'Other')", key="requests.new.details")
+        if st.form_submit_button("Send request", type="primary"):
+            _run(lambda session: document_service.request_document(session, user, kind=kind, details=details, now=utcnow()),
+                 lambda item: f"Request #{item.id} sent: {item.kind_label}. You will be notified when it is decided.")
+
+
+def _section_queue(user: UserSummary, items: list[DocumentRequestItem]) -> None:
+    pending = [i for i in items if i.status == "pending"]
+    approved = [i for i in items if i.status == "approved"]
+    if not pending and not approved:
+        widgets.empty_state("Nothing to do.", "New requests from trainees appear here.")
+    for item in pending:
+        with st.container(border=True):
+            _describe(item)
+            comment = st.text_input("Comment (required to reject)", key=f"requests.comment.{item.id}")
+            left, right = st.columns(2)
+            if left.button("Approve", key=f"requests.approve.{item.id}", type="primary"):
+                _decide(user, item, True, comment)
+            if right.button("Reject", key=f"requests.reject.{item.id}"):
+                _decide(user, item, False, comment)
+    for item in approved:
+        with st.container(border=True):
+            _describe(item)
+            if st.button("Generate PDF and complete", key=f"requests.complete.{item.id}", type="primary"):
+                _run(lambda session, item=item: document_service.complete_document_request(
+                    session, user, request_id=item.id, now=utcnow(), settings=get_settings()),
+                    lambda done: f"Request #{done.id} completed: {done.file_name} is ready for {done.trainee_name}.")
+
+
+def _describe(item: DocumentRequestItem) -> None:
+    st.markdown(f"**#{item.id} {item.kind_label}** for {item.trainee_name} ({item.registration_number}) · "
+                f"{item.status} · requested {item.requested_at:%Y-%m-%d %H:%M}"
+                + (f"  \nDetails: {item.details}" if item.details else ""))
+
+
+def _decide(user: UserSummary, item: DocumentRequestItem, approve: bool, comment: str) -> None:
+    _run(lambda session: document_service.decide_document_request(
+        session, user, request_id=item.id, approve=approve, comment=comment, now=utcnow()),
+        lambda done: f"Request #{done.id} {done.status}.")
+
+
+def _run(action, message) -> None:  # type: ignore[no-untyped-def]
+    # The rerun happens after the transaction has committed (a rerun inside it would roll back).
+    with errors.handled(), st.spinner("Saving…"):
+        with session_scope() as session:
+            outcome = action(session)
+        data.clear_document_loaders()
+        state.flash(message(outcome))
+        st.rerun()
+
+
+def _section_list(user: UserSummary, items: list[DocumentRequestItem]) -> None:
+    if not items:
+        widgets.empty_state("No document requests yet.")
+        return
+    frame = document_service.requests_frame(items)
+    if user.role == TRAINEE:
+        frame = frame.drop(columns=["trainee", "trainee_id"])
+    st.dataframe(frame, hide_index=True, width="stretch")
+    widgets.download_buttons(frame, name="document-requests", key="requests.download")
+
+
+def _section_download(user: UserSummary, items: list[DocumentRequestItem]) -> None:
+    ready = {i.id: f"#{i.id} {i.kind_label} · {i.trainee_name} · {i.file_name}" for i in items if i.status == "completed"}
+    if not ready:
+        return
+    chosen = st.selectbox("Download an issued document", list(ready), format_func=ready.get, index=None,
+                          key="requests.file")
+    if chosen is None:
+        return
+    with errors.handled(), session_scope() as session:
+        name, content = document_service.get_document_file(session, user, request_id=chosen)
+        st.download_button(f"⬇️ {name}", data=content, file_name=name, mime="application/pdf",
+                           key="requests.file.download", on_click="ignore")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,242 @@
-"""Results: assessments, scores, publishing, freezing and change requests."""
+"""Results: assessments, the review grid, publish/freeze and change requests (admins edit; others read)."""
 
+from datetime import date
+
+import pandas as pd
 import streamlit as st
 
-from core.rules.access import ALL_ROLES
-from portal import auth
+from core.clock import utcnow
+from core.dto import AssessmentSummary, UserSummary
+from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
+from core.services import results as results_service
+from portal import auth, data, errors, state, widgets
+from portal.db import session_scope
 
 ROLES = ALL_ROLES
+GRID_COLUMNS = ["trainee_id", "trainee", "supervisor", "state", "score", "percentage", "grade", "result", "flag"]
+EXPORT_COLUMNS = ["assessment", "group", "date", "department", "trainee_id", "trainee", "supervisor", "score",
+                  "max_score", "percentage", "grade", "result", "state", "eligible", "flag", "published_at", "frozen_at"]
 
 
 def render() -> None:
-    auth.require_role(*ROLES)
-    st.title("Results")
-    st.info("Coming soon: assessments and results review.", icon="🚧")
+    user = auth.require_role(*ROLES)
+    st.title("📝 Results")
+    if user.role == TRAINEE:
+        _section_my_results(user)
+        return
+    items = data.assessments(user)
+    names = ["Review grid", "Change requests"] + (["Assessments"] if user.role == ADMIN else [])
+    tabs = st.tabs(names)
+    with tabs[0]:
+        _section_grid(user, items)
+    with tabs[1]:
+        _section_change_requests(user)
+    if user.role == ADMIN:
+        with tabs[2]:
+            _section_assessments(user, items)
+
+
+def _section_my_results(user: UserSummary) -> None:
+    frame = data.visible_results(user)
+    if frame.empty:
+        widgets.empty_state("No published results yet.", "You will be notified in your inbox when a result is published.")
+        return
+    st.caption("Published and frozen results. Frozen results are final. Get a transcript on the Documents page.")
+    shown = frame[["assessment", "group", "date", "score", "max_score", "percentage", "grade", "result", "state"]]
+    st.dataframe(shown, hide_index=True, width="stretch")
+    widgets.download_buttons(shown, name="my-results", key="results.mine.download")
+
+
+def _pick_assessment(items: list[AssessmentSummary]) -> AssessmentSummary | None:
+    if not items:
+        widgets.empty_state("No assessments to show.", "Admins create assessments in the Assessments tab.")
+        return None
+    ids = [a.id for a in items]
+    wanted = widgets.url_param("assessment")
+    index = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in ids else 0
+    by_id = {a.id: a for a in items}
+    chosen = st.selectbox("Assessment", ids, index=index, format_func=lambda i: by_id[i].label, key="results.assessment")
+    widgets.set_url_params(assessment=chosen)
+    return by_id[chosen]
+
+
+def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> None:
+    assessment = _pick_assessment(items)
+    if assessment is None:
+        return
+    a = assessment
+    st.caption(f"Group **{a.group_name}** · weight {a.weight:g}% · max {a.max_score:g} · pass mark {a.pass_mark:g} · "
+               f"{a.draft} draft · {a.published} published · {a.frozen} frozen"
+               + (f" · eligibility gate: {a.eligibility_period}" if a.eligibility_period else ""))
+    if not a.group_complete:
+        st.warning(f"Group '{a.group_name}' weights total {a.group_total:g}%, not 100%.", icon="⚠️")
+    frame = data.review_grid(user, a.id)
+    if frame.empty:
+        widgets.empty_state("No results in your view for this assessment.")
+        return
+    ineligible = int((frame["eligible"] == False).sum())  # noqa: E712 - None means "no gate"
+    if ineligible:
+        st.warning(f"{ineligible} trainee(s) were not eligible on attendance for {a.eligibility_period}: see the flag column.")
+    if user.role == ADMIN:
+        _admin_grid(user, a, frame)
+    else:
+        st.dataframe(frame[GRID_COLUMNS], hide_index=True, width="stretch")
+    export = frame[[c for c in EXPORT_COLUMNS if c in frame.columns]]
+    widgets.download_buttons(export, name=f"results-{a.id}", key="results.grid.download")
+    _section_history(user, frame)
+
+
+def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) -> None:
+    key = f"results.grid.{a.id}"
+    grid = frame[["result_id", *GRID_COLUMNS]].copy()
+    grid.insert(0, "select", False)
+    st.caption("Type scores for draft or not-entered rows, then **Save draft scores**. Tick rows to publish or freeze them.")
+    editable = ("select", "score") if grid["state"].isin(["draft", "not entered"]).any() else ("select",)
+    edited = st.data_editor(
+        grid, key=key, hide_index=True, width="stretch", num_rows="fixed", height=min(640, 38 + 35 * len(grid)),
+        disabled=[c for c in grid.columns if c not in editable],
+        column_config={"select": st.column_config.CheckboxColumn("✔", width="small"),
+                       "result_id": None,
+                       "score": st.column_config.NumberColumn("score", min_value=0.0, max_value=a.max_score, step=0.5),
+                       "flag": st.column_config.TextColumn("eligibility flag", width="large")},
+    )
+    selected = [int(r) for r in edited.loc[edited["select"] & edited["result_id"].notna(), "result_id"]]
+    changed = {str(t): s for t, s, old in zip(edited["trainee_id"], edited["score"], grid["score"], strict=True)
+               if not (pd.isna(s) and pd.isna(old)) and s != old}
+    cols = st.columns(5)
+    if cols[0].button(f"💾 Save draft scores ({len(changed)})", key="results.save", disabled=not changed, type="primary"):
+        _act(key, lambda s: results_service.save_scores(s, user, assessment_id=a.id, scores=changed, now=utcnow()),
+             lambda r: f"Saved: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.")
+    if cols[1].button(f"Publish selected ({len(selected)})", key="results.publish_selected", disabled=not selected):
+        _act(key, lambda s: results_service.publish_results(s, user, assessment_id=a.id, result_ids=selected, now=utcnow()),
+             lambda n: f"Published {n} result(s).")
+    if cols[2].button("Publish all drafts", key="results.publish_all", disabled=a.draft == 0):
+        _act(key, lambda s: results_service.publish_results(s, user, assessment_id=a.id, now=utcnow()),
+             lambda n: f"Published {n} result(s).")
+    if cols[3].button(f"Freeze selected ({len(selected)})", key="results.freeze_selected", disabled=not selected):
+        _act(key, lambda s: results_service.freeze_results(s, user, assessment_id=a.id, result_ids=selected, now=utcnow()),
+             lambda n: f"Froze {n} result(s). Frozen results are final.")
+    if cols[4].button("Freeze all published", key="results.freeze_all", disabled=a.published == 0):
+        _act(key, lambda s: results_service.freeze_results(s, user, assessment_id=a.id, now=utcnow()),
+             lambda n: f"Froze {n} result(s). Frozen results are final.")
+    with st.expander("Upload scores from a CSV file (trainee_id,score)"):
+        st.caption("trainee_id is the registration number. All or nothing: any bad row and nothing is saved.")
+        upload = st.file_uploader("Scores file", type=["csv"], key="results.upload")
+        if upload is not None and st.button("Load scores", key="results.upload.go"):
+            content = upload.getvalue()
+            _act(key, lambda s: results_service.import_scores_csv(s, user, assessment_id=a.id, content=content,
+                                                                  now=utcnow(), file_name=upload.name),
+                 lambda r: f"Loaded {upload.name}: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.")
+
+
+def _act(grid_key: str, action, message) -> None:  # type: ignore[no-untyped-def]
+    with errors.handled(), st.spinner("Saving…"):
+        with session_scope() as session:
+            outcome = action(session)
+        data.clear_results_loaders()
+        st.session_state.pop(grid_key, None)
+        state.flash(message(outcome))
+        st.rerun()
+
+
+def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
+    rows = frame[frame["result_id"].notna()]
+    if rows.empty:
+        return
+    with st.expander("Value history of one result (who, when, old, new, why)"):
+        options = {int(r.result_id): f"{r.trainee} ({r.trainee_id}) · {r.state}" for r in rows.itertuples()}
+        chosen = st.selectbox("Result", list(options), format_func=options.get, index=None, key="results.history")
+        if chosen is not None:
+            history = data.result_history(user, chosen)
+            st.dataframe(history, hide_index=True, width="stretch")
+            widgets.download_buttons(history, name=f"result-{chosen}-history", key="results.history.download", xlsx=False)
+
+
+def _section_change_requests(user: UserSummary) -> None:
+    if user.role == ADMIN:
+        _raise_change(user)
+    pending = data.change_requests(user, "pending")
+    st.subheader(f"Pending ({len(pending)})")
+    for item in pending:
+        with st.container(border=True):
+            st.markdown(f"**{item.assessment_title}** · {item.trainee_name} ({item.registration_number}): "
+                        f"{item.old_score:g} → **{item.new_score:g}**  \nReason: {item.reason}  \n"
+                        f"Raised by {item.requested_by} on {item.requested_at:%Y-%m-%d %H:%M}")
+            if user.role != ADMIN:
+                continue
+            if item.requested_by_id == user.id:
+                st.caption("You raised this request: another admin must decide it.")
+                continue
+            comment = st.text_input("Comment (required to reject)", key=f"results.cr.comment.{item.id}")
+            left, right = st.columns(2)
+            for column, approve, label in ((left, True, "Approve"), (right, False, "Reject")):
+                if column.button(label, key=f"results.cr.{label.lower()}.{item.id}", type="primary" if approve else "secondary"):
+                    _act("results.cr", lambda s, approve=approve, item=item, comment=comment: results_service.decide_change(
+                        s, user, request_id=item.id, approve=approve, comment=comment, now=utcnow()),
+                        lambda r: f"Change request {r.status}.")
+    everything = data.change_requests(user, None)
+    frame = pd.DataFrame([vars(i) for i in everything]) if everything else pd.DataFrame()
+    st.subheader("All change requests")
+    if frame.empty:
+        widgets.empty_state("No change requests yet.")
+        return
+    frame = frame[["id", "status", "assessment_title", "trainee_name", "registration_number", "old_score", "new_score",
+                   "reason", "requested_by", "requested_at", "decided_by", "decided_at", "decision_comment", "result_id"]]
+    st.dataframe(frame, hide_index=True, width="stretch")
+    widgets.download_buttons(frame, name="change-requests", key="results.cr.download")
+
+
+def _raise_change(user: UserSummary) -> None:
+    published = data.visible_results(user)
+    published = published[published["state"] == "published"] if not published.empty else published
+    with st.expander("Raise a change request on a published result", expanded=False):
+        if published.empty:
+            st.caption("There are no published results. Draft scores are edited in the grid; frozen ones are final.")
+            return
+        options = {int(r.result_id): f"{r.assessment} · {r.trainee} ({r.trainee_id}) · {r.score:g}" for r in published.itertuples()}
+        with st.form("results.cr.new", clear_on_submit=True):
+            result_id = st.selectbox("Result", list(options), format_func=options.get, index=None, key="results.cr.result")
+            new_score = st.number_input("New value", min_value=0.0, step=0.5, value=None, key="results.cr.value")
+            reason = st.text_area("Reason (required)", key="results.cr.reason")
+            if st.form_submit_button("Raise change request", type="primary"):
+                if result_id is None:
+                    st.error("Choose a result.")
+                    return
+                _act("results.cr", lambda s: results_service.request_change(
+                    s, user, result_id=result_id, new_score=new_score, reason=reason, now=utcnow()),
+                    lambda r: f"Change request #{r.id} raised; another admin must approve it.")
+
+
+def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> None:
+    frame = pd.DataFrame([{"title": a.title, "department": a.department_name, "date": a.assessment_date,
+                           "group": a.group_name, "weight": a.weight, "max_score": a.max_score, "pass_mark": a.pass_mark,
+                           "eligibility_period": a.eligibility_period or "", "draft": a.draft,
+                           "published": a.published, "frozen": a.frozen} for a in items])
+    st.dataframe(frame, hide_index=True, width="stretch")
+    widgets.download_buttons(frame, name="assessments", key="results.assessments.download")
+    st.subheader("Group weights")
+    st.dataframe(data.group_weights(user), hide_index=True)
+    departments = dict(data.departments())
+    with st.form("results.new_assessment"):
+        st.subheader("New assessment")
+        title = st.text_input("Title", key="results.new.title")
+        department = st.selectbox("Department", list(departments), format_func=departments.get, index=None,
+                                  key="results.new.department")
+        held = st.date_input("Date", value=date.today(), key="results.new.date")
+        c1, c2, c3 = st.columns(3)
+        max_score = c1.number_input("Maximum score", min_value=0.0, value=100.0, key="results.new.max")
+        pass_mark = c2.number_input("Pass mark", min_value=0.0, value=50.0, key="results.new.pass")
+        weight = c3.number_input("Weight in group (%)", min_value=0.0, max_value=100.0, value=100.0, key="results.new.weight")
+        group = st.text_input("Group (for example 'Year 2 written')", key="results.new.group")
+        period = st.text_input("Eligibility period (optional: YYYY-MM, YYYY-Qn, YYYY or a date range)", key="results.new.period")
+        if st.form_submit_button("Create assessment", type="primary"):
+            if department is None:
+                st.error("Choose a department.")
+                return
+            _act("results.new", lambda s: results_service.create_assessment(
+                s, user, title=title, department_id=department, assessment_date=held, max_score=max_score,
+                pass_mark=pass_mark, weight=weight, group_name=group, eligibility_period=period or None, now=utcnow()),
+                lambda r: f"Created '{r.title}'.")
 
 
 if __name__ == "__main__":

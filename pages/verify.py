@@ -1,15 +1,35 @@
-"""Verify a document: public check of a transcript's QR link (no sign-in needed)."""
+"""Verify a document: public check of a transcript's QR link (no sign-in needed, anyone)."""
 
 import streamlit as st
 
+from core.clock import utcnow
 from core.rules.access import ALL_ROLES
+from core.services import transcripts as transcript_service
+from portal import errors, widgets
+from portal.db import session_scope
 
 ROLES = ALL_ROLES
+INVALID = "invalid or expired"
 
 
 def render() -> None:
-    st.title("Verify a document")
-    st.info("Coming soon: scan a transcript's QR code to check that it is genuine.", icon="🚧")
+    # Deliberately no require_role: whoever holds the printed QR code may check it.
+    st.title("🔎 Verify a document")
+    token = widgets.url_param("token")
+    if token is None:
+        st.caption("Scan the QR code on a transcript or certificate, or paste its link here.")
+        pasted = st.text_input("Verification link or code", key="verify.input")
+        token = pasted.rsplit("token=", 1)[-1].strip() if pasted else None
+        if not token:
+            return
+    outcome = None
+    with errors.handled(), session_scope() as session:
+        outcome = transcript_service.verify_token(session, token=token, now=utcnow())
+    if outcome is None or not outcome.valid or outcome.issued_at is None:
+        st.error(INVALID, icon="❌")
+        return
+    st.success(f"valid: issued to {outcome.issued_to} on {outcome.issued_at:%Y-%m-%d}", icon="✅")
+    st.write(outcome.summary)
 
 
 if __name__ == "__main__":

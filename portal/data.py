@@ -12,11 +12,27 @@ import pandas as pd
 import streamlit as st
 
 from core.clock import utcnow
-from core.dto import ApprovalQueue, LogbookEntryItem, LogbookHistoryItem, NotificationItem, UserSummary
+from core.dto import (
+    ApprovalQueue,
+    AssessmentSummary,
+    ChangeRequestItem,
+    DashboardFilters,
+    DashboardOptions,
+    DashboardOverview,
+    DocumentRequestItem,
+    LogbookEntryItem,
+    LogbookHistoryItem,
+    NotificationItem,
+    TurnaroundSummary,
+    UserSummary,
+)
+from core.services import analytics as analytics_service
 from core.services import approvals as approval_service
 from core.services import audit as audit_service
+from core.services import documents as document_service
 from core.services import logbook as logbook_service
 from core.services import notifications as notification_service
+from core.services import results as results_service
 from core.services import settings as settings_service
 from core.services import users as user_service
 from portal.db import session_scope
@@ -121,3 +137,158 @@ def clear_logbook_loaders() -> None:
     approval_queue.clear()
     unread_count.clear()
     notifications.clear()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def assessments(actor: UserSummary) -> list[AssessmentSummary]:
+    with session_scope() as session:
+        return list(results_service.list_assessments(session, actor))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def group_weights(actor: UserSummary) -> pd.DataFrame:
+    with session_scope() as session:
+        return results_service.list_group_weights(session, actor)
+
+
+@st.cache_data(ttl=30, show_spinner="Loading results…")
+def review_grid(actor: UserSummary, assessment_id: int) -> pd.DataFrame:
+    with session_scope() as session:
+        return results_service.get_review_grid(session, actor, assessment_id=assessment_id)
+
+
+@st.cache_data(ttl=30, show_spinner="Loading results…")
+def visible_results(actor: UserSummary) -> pd.DataFrame:
+    with session_scope() as session:
+        return results_service.results_frame(session, actor)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def change_requests(actor: UserSummary, status: str | None) -> list[ChangeRequestItem]:
+    with session_scope() as session:
+        return list(results_service.list_change_requests(session, actor, status=status))
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def result_history(actor: UserSummary, result_id: int) -> pd.DataFrame:
+    with session_scope() as session:
+        return results_service.get_result_history(session, actor, result_id=result_id)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def document_requests(actor: UserSummary) -> list[DocumentRequestItem]:
+    with session_scope() as session:
+        return list(document_service.list_document_requests(session, actor))
+
+
+def clear_results_loaders() -> None:
+    """After a score, state, change-request or assessment change."""
+    assessments.clear()
+    group_weights.clear()
+    review_grid.clear()
+    visible_results.clear()
+    change_requests.clear()
+    result_history.clear()
+    notifications.clear()
+    unread_count.clear()
+    audit_events.clear()
+
+
+def clear_document_loaders() -> None:
+    """After a document request changes."""
+    document_requests.clear()
+    notifications.clear()
+    unread_count.clear()
+    audit_events.clear()
+
+
+# Dashboards: the viewer (their scope) is a cache argument of every loader; `today` too, so the
+# cached figures roll over at midnight. Writes call clear_dashboard_loaders().
+@st.cache_data(ttl=300, show_spinner=False)
+def dashboard_options(viewer: UserSummary) -> DashboardOptions:
+    with session_scope() as session:
+        return analytics_service.dashboard_options(session, viewer)
+
+
+@st.cache_data(ttl=120, show_spinner="Loading the overview…")
+def dashboard_overview(viewer: UserSummary, filters: DashboardFilters, today: date) -> DashboardOverview:
+    with session_scope() as session:
+        return analytics_service.get_overview(session, viewer, filters=filters, today=today)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def dashboard_logbook_trend(viewer: UserSummary, filters: DashboardFilters) -> pd.DataFrame:
+    with session_scope() as session:
+        return analytics_service.logbook_trend(session, viewer, filters=filters)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def dashboard_compliance(viewer: UserSummary, filters: DashboardFilters, by: str) -> pd.DataFrame:
+    """Compliance per "department" or per "supervisor"."""
+    with session_scope() as session:
+        if by == "supervisor":
+            return analytics_service.compliance_by_supervisor(session, viewer, filters=filters)
+        return analytics_service.compliance_by_department(session, viewer, filters=filters)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def dashboard_compliance_trend(viewer: UserSummary, filters: DashboardFilters) -> pd.DataFrame:
+    with session_scope() as session:
+        return analytics_service.compliance_trend(session, viewer, filters=filters)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def dashboard_turnaround(viewer: UserSummary, filters: DashboardFilters) -> TurnaroundSummary:
+    with session_scope() as session:
+        return analytics_service.verification_turnaround(session, viewer, filters=filters)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def dashboard_pending_ageing(viewer: UserSummary, filters: DashboardFilters, today: date) -> pd.DataFrame:
+    with session_scope() as session:
+        return analytics_service.pending_ageing(session, viewer, filters=filters, today=today)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def dashboard_attendance(viewer: UserSummary, filters: DashboardFilters) -> pd.DataFrame:
+    with session_scope() as session:
+        return analytics_service.attendance_by_department(session, viewer, filters=filters)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def dashboard_attendance_trend(viewer: UserSummary, filters: DashboardFilters) -> pd.DataFrame:
+    with session_scope() as session:
+        return analytics_service.attendance_trend(session, viewer, filters=filters)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def dashboard_at_risk(viewer: UserSummary, filters: DashboardFilters, today: date) -> pd.DataFrame:
+    with session_scope() as session:
+        return analytics_service.at_risk(session, viewer, filters=filters, today=today)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def dashboard_trainees(viewer: UserSummary, filters: DashboardFilters) -> pd.DataFrame:
+    with session_scope() as session:
+        return analytics_service.department_trainees(session, viewer, filters=filters)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def dashboard_trainee_detail(
+    viewer: UserSummary, trainee_id: int, filters: DashboardFilters
+) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """(name, entries, attendance records) of one trainee in the viewer's scope (NotFoundError otherwise)."""
+    with session_scope() as session:
+        name = analytics_service.trainee_name(session, viewer, trainee_id=trainee_id)
+        entries = analytics_service.trainee_entries(session, viewer, trainee_id=trainee_id, filters=filters)
+        attendance = analytics_service.trainee_attendance(session, viewer, trainee_id=trainee_id, filters=filters)
+    return name, entries, attendance
+
+
+def clear_dashboard_loaders() -> None:
+    """After any write that changes dashboard figures: logbook entries, decisions, attendance
+    imports or undo, users' department/supervisor/active changes, the attendance threshold."""
+    for loader in (dashboard_options, dashboard_overview, dashboard_logbook_trend, dashboard_compliance,
+                   dashboard_compliance_trend, dashboard_turnaround, dashboard_pending_ageing, dashboard_attendance,
+                   dashboard_attendance_trend, dashboard_at_risk, dashboard_trainees, dashboard_trainee_detail):
+        loader.clear()

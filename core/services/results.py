@@ -494,7 +494,7 @@ def _flag_eligibility(session: Session, frame: pd.DataFrame, period: str | None)
     outcome = compute_trainee_eligibility(session, [int(t) for t in frame["trainee_pk"]], period)
     frame["eligible"] = [outcome[int(t)].eligible for t in frame["trainee_pk"]]
     frame["flag"] = [
-        "" if outcome[int(t)].eligible else f"⚠ ineligible for {period} ({outcome[int(t)].percentage:g}% attended)"
+        "" if outcome[int(t)].eligible else f"⚠ ineligible ({outcome[int(t)].percentage:g}% attended in {period})"
         for t in frame["trainee_pk"]
     ]
     return frame
