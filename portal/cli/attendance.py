@@ -1,9 +1,103 @@
-"""import-attendance and eligibility (filled in by the attendance capability)."""
+"""import-attendance FILE --as USER [--dry-run] and eligibility --period P [...]."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from core.clock import utcnow
+from core.config import Settings
+from core.dto import SYSTEM_ACTOR
+from core.services import attendance as attendance_service
+from core.services import eligibility as eligibility_service
+from portal.cli.common import acting_user, session_factory_for
+
+ELIGIBILITY_FIELDS = ("trainee_id", "full_name", "department", "sessions", "attended", "percentage", "eligible",
+                      "threshold", "sessions_needed")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this module's commands."""
+    p = subparsers.add_parser(
+        "import-attendance", help="import an attendance CSV/XLSX (all or nothing)",
+        description="Columns: trainee_id, session_date (YYYY-MM-DD), session, status "
+        "(present/late/absent/excused, P/L/A/E, leave); optional department, check_in_time, remarks. "
+        "Prints 'inserted=N updated=N unchanged=N'; on a refused file prints one 'row N: message' per error "
+        "and exits 1 with nothing written.",
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("--as", dest="as_user", required=True, metavar="USERNAME", help="the acting user (admin or supervisor)")
+    p.add_argument("--dry-run", action="store_true", help="check and count only; write nothing")
+    p.add_argument("--sheet", help="worksheet of an .xlsx file (default: the first)")
+    p.set_defaults(handler=cmd_import_attendance)
+
+    p = subparsers.add_parser(
+        "eligibility", help="exam eligibility per active trainee for a period (CSV or JSON on stdout)",
+        description="P is YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD (inclusive).",
+    )
+    p.add_argument("--period", required=True, metavar="P")
+    p.add_argument("--threshold", type=str, help="attendance %% needed, 0..100 (default: the admin setting)")
+    p.add_argument("--department", metavar="NAME", help="only trainees of this department")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.set_defaults(handler=cmd_eligibility)
+
+
+def cmd_import_attendance(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.file.is_file():
+        print(f"error: no such file: {args.file}", file=sys.stderr)
+        return 1
+    content = args.file.read_bytes()
+    factory = session_factory_for(settings)
+    with factory() as session:
+        actor = acting_user(session, args.as_user)
+        run = attendance_service.preview_attendance_import if args.dry_run else attendance_service.import_attendance
+        report = run(session, actor, content=content, file_name=args.file.name, now=utcnow(), sheet=args.sheet)
+        if args.dry_run:
+            session.rollback()  # a dry run writes nothing, not even its audit event
+        else:
+            session.commit()
+    if not report.accepted:
+        for line in report.problem_lines:
+            print(line)
+        print(f"error: {args.file.name} was refused ({len(report.problem_lines)} problem(s)); nothing was written",
+              file=sys.stderr)
+        return 1
+    if report.previous_batch is not None:
+        print(f"warning: this file was already imported as {attendance_service.describe_batch(report.previous_batch)}",
+              file=sys.stderr)
+    print(f"inserted={report.inserted} updated={report.updated} unchanged={report.unchanged}")
+    return 0
+
+
+def cmd_eligibility(args: argparse.Namespace, settings: Settings) -> int:
+    with session_factory_for(settings)() as session:
+        department_id = eligibility_service.resolve_department_id(session, args.department)
+        table = eligibility_service.list_eligibility(
+            session, SYSTEM_ACTOR, period=args.period, threshold=args.threshold, department_id=department_id,
+        )
+        session.rollback()
+    rows = [
+        {"trainee_id": r.trainee_id, "full_name": r.full_name, "department": r.department,
+         "sessions": int(r.sessions), "attended": int(r.attended), "percentage": float(r.percentage),
+         "eligible": bool(r.eligible), "threshold": float(r.threshold),
+         "sessions_needed": None if pd.isna(r.sessions_needed) else int(r.sessions_needed)}
+        for r in table.astype({"sessions_needed": object}).itertuples(index=False)
+    ]
+    if args.format == "json":
+        json.dump(rows, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(ELIGIBILITY_FIELDS)
+    for row in rows:
+        writer.writerow([
+            row["trainee_id"], row["full_name"], row["department"], row["sessions"], row["attended"],
+            f"{row['percentage']:.2f}", "yes" if row["eligible"] else "no", f"{row['threshold']:.2f}",
+            "" if row["sessions_needed"] is None else row["sessions_needed"],
+        ])
+    return 0

@@ -1,0 +1,157 @@
+"""Exam eligibility (DESIGN.md §4.2): the period table, a trainee's calendar, and stored snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from core.dto import UserSummary
+from core.errors import InvalidInputError, NotFoundError
+from core.repositories import eligibility as repo
+from core.repositories import users as users_repo
+from core.rules.access import ALL_ROLES
+from core.rules.eligibility import Period, compute_eligibility, compute_period
+from core.rules.settings import SETTING_SPECS
+from core.services.access import authorize
+from core.services.audit import record_event
+from core.services.settings import get_setting
+
+TABLE_COLUMNS = ("trainee_pk", "trainee_id", "full_name", "department", "supervisor", "sessions", "attended",
+                 "percentage", "eligible", "threshold", "sessions_needed")
+
+
+def resolve_period(period: str | Period) -> Period:
+    """A Period from its label (`YYYY-MM`, `YYYY-Qn`, `YYYY`, `YYYY-MM-DD..YYYY-MM-DD`).
+
+    Raises:
+        InvalidInputError: the label is not a period, or its start is after its end.
+    """
+    if isinstance(period, Period):
+        return period
+    try:
+        return compute_period(period)
+    except ValueError as exc:
+        raise InvalidInputError(f"Period {exc}.") from None
+
+
+def resolve_threshold(session: Session, threshold: float | str | None) -> float:
+    """The given threshold (0..100) or, when None, the admins' `attendance_threshold` setting.
+
+    Raises:
+        InvalidInputError: the threshold is not a number from 0 to 100.
+    """
+    if threshold is None:
+        return float(get_setting(session, "attendance_threshold"))
+    try:
+        return float(SETTING_SPECS["attendance_threshold"].validate(threshold))
+    except ValueError as exc:
+        raise InvalidInputError(f"Threshold {exc}.") from None
+
+
+def resolve_department_id(session: Session, name: str | None) -> int | None:
+    """A department's id from its name (case-insensitive); None for no filter.
+
+    Raises:
+        NotFoundError: no department has that name.
+    """
+    if not name:
+        return None
+    department = users_repo.get_department_by_name(session, name)
+    if department is None:
+        raise NotFoundError(f"No department named '{name}'.")
+    return department.id
+
+
+def list_eligibility(
+    session: Session, actor: UserSummary, *, period: str | Period, threshold: float | str | None = None,
+    department_id: int | None = None, supervisor_id: int | None = None,
+) -> pd.DataFrame:
+    """One row per active trainee in the viewer's scope, ordered by registration number.
+
+    Columns: trainee_pk, trainee_id (registration number), full_name, department, supervisor,
+    sessions, attended, percentage, eligible, threshold, sessions_needed (NA: cannot be reached).
+
+    Raises:
+        PermissionDeniedError: the actor is not active.
+        InvalidInputError: bad period or threshold.
+    """
+    authorize(session, actor, *ALL_ROLES)
+    span = resolve_period(period)
+    limit = resolve_threshold(session, threshold)
+    rows = repo.list_trainee_counts(session, scope=actor.scope, start=span.start, end=span.end,
+                                    department_id=department_id, supervisor_id=supervisor_id)
+    records = []
+    for pk, registration, name, department, supervisor, sessions, attended in rows:
+        result = compute_eligibility(sessions=int(sessions or 0), attended=int(attended or 0), threshold=limit)
+        records.append((pk, registration or "", name, department or "", supervisor or "", result.sessions,
+                        result.attended, result.percentage, result.eligible, result.threshold,
+                        result.sessions_needed))
+    frame = pd.DataFrame.from_records(records, columns=list(TABLE_COLUMNS))
+    return frame.astype({"trainee_pk": "int64", "sessions": "int64", "attended": "int64", "percentage": "float64",
+                         "eligible": "bool", "threshold": "float64", "sessions_needed": "Int64"})
+
+
+def list_trainee_sessions(
+    session: Session, actor: UserSummary, *, trainee_id: int, period: str | Period
+) -> pd.DataFrame:
+    """A trainee's sessions in the period (session_date, session, status), for the calendar heat map.
+
+    Raises:
+        NotFoundError: the trainee does not exist or is outside the viewer's scope.
+    """
+    authorize(session, actor, *ALL_ROLES)
+    span = resolve_period(period)
+    if repo.get_visible_trainee(session, scope=actor.scope, trainee_id=trainee_id) is None:
+        raise NotFoundError("No such trainee in your view.")
+    rows = repo.list_sessions(session, trainee_id=trainee_id, start=span.start, end=span.end)
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=["session_date", "session", "status"])
+    frame["session_date"] = pd.to_datetime(frame["session_date"])
+    return frame
+
+
+def snapshot_period(
+    session: Session, actor: UserSummary, *, period: str | Period, now: datetime, threshold: float | None = None
+) -> dict[str, Any]:
+    """Store every active trainee's eligibility for the period, upserting on (trainee, period).
+
+    Running it again replaces the same rows (idempotent); each row records the threshold used.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+        InvalidInputError: bad period or threshold.
+    """
+    authorize(session, actor, "admin")
+    span = resolve_period(period)
+    limit = resolve_threshold(session, threshold)
+    table = list_eligibility(session, actor, period=span, threshold=limit)
+    rows = [
+        {"trainee_id": int(r.trainee_pk), "period": span.label, "period_start": span.start, "period_end": span.end,
+         "sessions": int(r.sessions), "attended": int(r.attended), "percentage": Decimal(f"{r.percentage:.2f}"),
+         "threshold": Decimal(f"{limit:.2f}"), "eligible": bool(r.eligible), "computed_at": now,
+         "computed_by_id": actor.id}
+        for r in table.itertuples(index=False)
+    ]
+    repo.upsert_snapshots(session, rows)
+    outcome = {"trainees": len(rows), "eligible": int(table["eligible"].sum()), "threshold": limit}
+    record_event(session, actor=actor, action="eligibility_snapshot_saved", now=now, entity_type="period",
+                 entity_id=span.label, details=dict(outcome))
+    session.flush()
+    return outcome
+
+
+save_eligibility_snapshot = snapshot_period
+
+
+def get_snapshot_summary(session: Session, actor: UserSummary, *, period: str | Period) -> dict[str, Any] | None:
+    """How many trainees a stored snapshot of the period holds, when it was taken and its threshold."""
+    authorize(session, actor, *ALL_ROLES)
+    row = repo.get_snapshot_summary(session, resolve_period(period).label)
+    if row is None:
+        return None
+    count, computed_at, low, high = row
+    return {"trainees": int(count), "computed_at": computed_at, "threshold_min": float(low),
+            "threshold_max": float(high)}
