@@ -8,6 +8,7 @@ from typing import Any
 
 from core.config import Settings, get_settings
 from core.dto import SYSTEM_ACTOR
+from core.services import eligibility as eligibility_service
 from jobs.common import SessionFactory, programme_today
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,6 @@ def run_monthly_eligibility(
     session_factory: SessionFactory, *, now: datetime, settings: Settings | None = None
 ) -> dict[str, Any]:
     """One snapshot per active trainee for last month; a re-run updates the same rows in place."""
-    from core.services import eligibility as eligibility_service  # TODO: top-level once it lands
-
     settings = settings or get_settings()
     period = previous_month_label(now, settings.timezone)
     with session_factory.begin() as session:

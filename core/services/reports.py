@@ -26,6 +26,7 @@ from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
 from core.rules.eligibility import Period, compute_period
 from core.rules.logbook import compute_compliance
 from core.services.access import authorize
+from core.services.eligibility import list_eligibility
 from core.services.report_pdf import render_table_pdf
 
 Progress = Callable[[float, str], None]
@@ -281,3 +282,43 @@ def list_pack_recipients(session: Session) -> list[str]:
         select(User.email).where(User.role == LEADERSHIP, User.is_active.is_(True), User.email.is_not(None))
         .order_by(User.id)
     ))
+
+
+def generate_eligibility_list(
+    session: Session,
+    actor: UserSummary,
+    *,
+    report_dir: Path,
+    now: datetime,
+    period: str | None = None,
+    department_id: int | None = None,
+    progress: Progress | None = None,
+) -> ReportRunItem:
+    """Every active trainee in scope with their eligibility for the period, as XLSX, into the archive.
+
+    Raises:
+        PermissionDeniedError: the actor's role has no reports.
+        InvalidInputError: bad period.
+        NotFoundError: unknown department.
+    """
+    authorize(session, actor, *REPORT_ROLES)
+    step = progress or (lambda _f, _m: None)
+    chosen = parse_period(period, default=now.strftime("%Y-%m"))
+    department = department_name(session, department_id)
+    step(0.2, "Computing eligibility")
+    table = list_eligibility(session, actor, period=chosen, department_id=department_id)
+    frame = pd.DataFrame({
+        "registration_number": table["trainee_id"], "trainee": table["full_name"],
+        "department": table["department"], "supervisor": table["supervisor"], "sessions": table["sessions"],
+        "attended": table["attended"], "attendance_pct": table["percentage"],
+        "eligible": table["eligible"].map({True: "yes", False: "no"}), "threshold_pct": table["threshold"],
+        "sessions_needed": table["sessions_needed"].astype("object").where(table["sessions_needed"].notna(),
+                                                                           "cannot reach"),
+    })
+    step(0.6, "Writing the XLSX file")
+    content = to_xlsx_bytes(frame, sheet_name=f"eligibility {chosen.label}")
+    params = _params(session, actor, chosen, department_id, department, rows=len(frame),
+                     eligible=int(table["eligible"].sum()))
+    step(0.9, "Saving to the archive")
+    return store_report(session, actor, report_dir=report_dir, kind="eligibility_list", file_format="xlsx",
+                        content=content, params=params, now=now)
