@@ -1,20 +1,207 @@
-"""Attendance: upload attendance files and review import history (programme office, supervisors)."""
+"""Attendance: upload attendance files, preview, import all or nothing, history and undo (programme office, supervisors)."""
 
+import hashlib
+
+import pandas as pd
 import streamlit as st
 
+from core.clock import utcnow
+from core.dto import AttendanceImportReport, ImportBatchSummary, UserSummary
+from core.errors import InvalidInputError
 from core.rules.access import ADMIN, SUPERVISOR
-from portal import auth
+from core.services import attendance as attendance_service
+from portal import auth, data, errors, state, widgets
+from portal.db import session_scope
 
 ROLES = (ADMIN, SUPERVISOR)
+FORMAT_HELP = """
+**Required columns** (header row first; names are case-insensitive, any order, unknown columns are ignored):
+`trainee_id` (registration number), `session_date` (YYYY-MM-DD, not in the future), `session` (e.g. AM, PM,
+Grand round), `status` (present, late, absent, excused; also P, L, A, E, and leave = excused).
+
+**Optional:** `department` (must exist; defaults to the trainee's), `check_in_time` (ISO 8601, e.g.
+2026-11-03T08:05 or 08:05), `remarks`.
+
+The same trainee, date and session uploaded again **updates** that row; the same key twice in one file
+is an error. If any row has an error, **nothing** is imported. CSV must be UTF-8.
+"""
 
 
 def render() -> None:
-    auth.require_role(*ROLES)
-    st.title("Attendance")
-    st.info("Coming soon: attendance upload with validation, preview and undo.", icon="🚧")
+    user = auth.require_role(*ROLES)
+    st.title("🗓️ Attendance")
+    if user.role == SUPERVISOR:
+        st.caption("You can import a file when every row is one of your own trainees.")
+    result = st.session_state.get(state.ATTENDANCE_RESULT)
+    if result:
+        st.success(result, icon="✅")
+    tab_upload, tab_history = st.tabs(["Upload", "Import history"])
+    with tab_upload:
+        _section_upload(user)
+    with tab_history:
+        _section_history(user)
+
+
+def _section_upload(user: UserSummary) -> None:
+    limit = int(data.runtime_settings().get("upload_max_mb", 50))  # type: ignore[call-overload]
+    with st.expander("File format and template"):
+        st.markdown(FORMAT_HELP)
+        st.download_button("⬇️ Template (CSV)", attendance_service.attendance_template_csv(),
+                           file_name="attendance-template.csv", mime="text/csv", key="attendance.template")
+    version = st.session_state[state.ATTENDANCE_UPLOADER_VERSION]
+    uploaded = st.file_uploader(f"Attendance file: CSV or Excel (.xlsx), up to {limit} MB", type=["csv", "xlsx"],
+                                key=f"attendance.file.{version}", max_upload_size=limit)
+    if uploaded is None:
+        st.session_state[state.ATTENDANCE_PREVIEW] = None
+        return
+    st.session_state[state.ATTENDANCE_RESULT] = None
+    content = uploaded.getvalue()
+    sheet = _choose_sheet(uploaded.name, content)
+    key = (hashlib.sha256(content).hexdigest(), uploaded.name, sheet)
+    preview = st.session_state.get(state.ATTENDANCE_PREVIEW)
+    if not preview or preview["key"] != key:
+        report = _run(user, "Checking the file…", attendance_service.preview_attendance_import,
+                      content=content, file_name=uploaded.name, sheet=sheet)
+        if report is None:
+            return
+        preview = {"key": key, "report": report}
+        st.session_state[state.ATTENDANCE_PREVIEW] = preview
+        if not report.accepted:
+            data.clear_attendance_loaders()
+    _show_preview(preview["report"])
+    _import_button(user, preview["report"], content, uploaded.name, sheet)
+
+
+def _choose_sheet(file_name: str, content: bytes) -> str | None:
+    if not file_name.lower().endswith(".xlsx"):
+        return None
+    try:
+        sheets = attendance_service.list_sheet_names(content)
+    except InvalidInputError:
+        return None  # the preview says why the workbook cannot be read
+    if len(sheets) <= 1:
+        return sheets[0] if sheets else None
+    return st.selectbox("Sheet", sheets, index=0, key="attendance.sheet")
+
+
+def _run(user: UserSummary, label: str, action, **kwargs) -> AttendanceImportReport | None:  # type: ignore[no-untyped-def]
+    """Run a check or import with a progress bar; None when it failed (the error is shown)."""
+    report = None
+    with st.status(label, expanded=True) as status:
+        bar = st.progress(0.0, text="Starting…")
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        with errors.handled(), session_scope() as session:
+            report = action(session, user, now=utcnow(), progress=progress, **kwargs)
+        ok = report is not None and report.accepted
+        status.update(label=label.replace("…", ": done") if ok else label.replace("…", ": problems found"),
+                      state="complete" if ok else "error", expanded=False)
+    return report
+
+
+def _show_preview(report: AttendanceImportReport) -> None:
+    if report.refusal:
+        st.error(report.refusal, icon="⛔")
+        return
+    if report.previous_batch is not None:
+        st.warning(f"This exact file was already imported as {attendance_service.describe_batch(report.previous_batch)}. "
+                   "Importing it again only changes rows edited since then.", icon="⚠️")
+    if not report.accepted:
+        st.error(f"{len(report.problem_lines):,} problem(s) in {report.rows_total:,} rows: nothing can be imported "
+                 "until they are fixed. Correct the file and upload it again.", icon="⛔")
+        frame = _problem_frame(report.problem_lines)
+        st.dataframe(frame, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(frame)))
+        columns = st.columns(2)
+        columns[0].download_button("⬇️ Bad rows with reasons (CSV)", report.bad_rows_csv or b"",
+                                   file_name=f"{report.file_name}-bad-rows.csv", mime="text/csv",
+                                   key="attendance.bad_rows", disabled=not report.bad_rows_csv, width="stretch")
+        with columns[1]:
+            widgets.download_buttons(frame, name="attendance-errors", key="attendance.errors", xlsx=False)
+        return
+    st.success(f"All {report.rows_total:,} rows are valid.", icon="✅")
+    cols = st.columns(4)
+    cols[0].metric("Rows in file", f"{report.rows_total:,}")
+    cols[1].metric("To insert", f"{report.inserted:,}")
+    cols[2].metric("To update", f"{report.updated:,}")
+    cols[3].metric("Unchanged", f"{report.unchanged:,}")
+
+
+def _problem_frame(lines: tuple[str, ...]) -> pd.DataFrame:
+    parts = pd.Series(lines, dtype="str").str.extract(r"^row (\d+): (.*)$")
+    return pd.DataFrame({"row": pd.to_numeric(parts[0], errors="coerce").astype("Int64"),
+                         "problem": parts[1].fillna(pd.Series(lines, dtype="str"))})
+
+
+def _import_button(user: UserSummary, report: AttendanceImportReport, content: bytes, name: str,
+                   sheet: str | None) -> None:
+    if not report.accepted:
+        return
+    again = True
+    if report.previous_batch is not None:
+        again = st.checkbox("Import it again anyway", key="attendance.import_again")
+    if not st.button("Import", type="primary", disabled=not again, key="attendance.import"):
+        return
+    done = _run(user, "Importing…", attendance_service.import_attendance, content=content, file_name=name, sheet=sheet)
+    data.clear_attendance_loaders()
+    if done is None:
+        return
+    if not done.accepted:
+        st.session_state[state.ATTENDANCE_PREVIEW] = {"key": None, "report": done}
+        _show_preview(done)
+        return
+    st.session_state[state.ATTENDANCE_RESULT] = (
+        f"Imported batch #{done.batch_id} ({name}): inserted {done.inserted:,}, updated {done.updated:,}, "
+        f"unchanged {done.unchanged:,}. It is listed under Import history, where it can be undone."
+    )
+    st.session_state[state.ATTENDANCE_PREVIEW] = None
+    st.session_state[state.ATTENDANCE_UPLOADER_VERSION] += 1
+    st.rerun()
+
+
+def _history_frame(batches: list[ImportBatchSummary]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"batch": b.id, "file": b.file_name, "imported_by": b.imported_by, "imported_at": b.imported_at,
+          "rows": b.rows_total, "inserted": b.inserted, "updated": b.updated, "unchanged": b.unchanged,
+          "state": b.state, "undone_at": b.undone_at, "undone_by": b.undone_by or ""} for b in batches],
+        columns=["batch", "file", "imported_by", "imported_at", "rows", "inserted", "updated", "unchanged",
+                 "state", "undone_at", "undone_by"],
+    )
+
+
+def _section_history(user: UserSummary) -> None:
+    batches = data.import_batches(user)
+    if not batches:
+        widgets.empty_state("No files imported yet.", "Upload a file on the Upload tab.")
+        return
+    frame = _history_frame(batches)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    widgets.download_buttons(frame, name="attendance-import-history", key="attendance.history")
+    undoable = {b.id: b for b in batches if b.state == "imported"}
+    st.subheader("Undo a batch")
+    choice = st.selectbox("Batch", list(undoable), index=None, placeholder="Choose a batch to undo…",
+                          format_func=lambda i: attendance_service.describe_batch(undoable[i]),
+                          key="attendance.undo_batch")
+    if choice is None:
+        st.caption("Undo removes the rows a batch inserted and restores the previous values of rows it updated.")
+        return
+    picked = undoable[choice]
+    st.caption(f"Undoing batch #{picked.id} removes {picked.inserted:,} inserted rows and restores "
+               f"{picked.updated:,} updated rows.")
+    if st.button(f"Undo batch #{picked.id}", key="attendance.undo"):
+        outcome = None
+        with errors.handled(), session_scope() as session:
+            outcome = attendance_service.undo_import_batch(session, user, batch_id=picked.id, now=utcnow())
+        data.clear_attendance_loaders()
+        if outcome is not None and outcome.undone:
+            st.session_state[state.ATTENDANCE_RESULT] = outcome.message
+            st.rerun()
+        elif outcome is not None:
+            st.warning(outcome.message, icon="⚠️")
 
 
 if __name__ == "__main__":
     from portal.legacy import run_router
 
-    run_router(__file__)
+    run_router()

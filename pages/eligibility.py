@@ -1,20 +1,208 @@
-"""Eligibility: exam eligibility from attendance, by period (all roles, scoped)."""
+"""Eligibility: exam eligibility from attendance by period, heat-map drill-down and snapshots (all roles, scoped)."""
 
+import re
+from datetime import date, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from core.rules.access import ALL_ROLES
-from portal import auth
+from core.clock import utcnow
+from core.dto import UserSummary
+from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP, TRAINEE
+from core.rules.eligibility import Period, compute_period, compute_quarter_of
+from core.services import eligibility as eligibility_service
+from portal import auth, data, errors, state, widgets
+from portal.db import session_scope
 
 ROLES = ALL_ROLES
+KINDS = ("Month", "Quarter", "Year", "Custom")
+STATUS_ORDER = ("present", "late", "excused", "absent")
 
 
 def render() -> None:
-    auth.require_role(*ROLES)
-    st.title("Eligibility")
-    st.info("Coming soon: exam eligibility by period, with snapshots.", icon="🚧")
+    user = auth.require_role(*ROLES)
+    st.title("🎓 Eligibility")
+    threshold = float(data.runtime_settings().get("attendance_threshold", 75.0))  # type: ignore[arg-type]
+    period = _period_picker()
+    department_id, supervisor_id = _filters(user)
+    widgets.set_url_params(period=period.label, dept=department_id, sup=supervisor_id)
+    frame = data.eligibility_table(user, period.label, threshold, department_id, supervisor_id)
+    st.caption(f"{period.start:%d %b %Y} – {period.end:%d %b %Y} · threshold {threshold:.2f}% (set by the programme "
+               "office) · attended = present + late; excused sessions count as sessions, not as attended.")
+    if frame.empty:
+        widgets.empty_state("No active trainees match these filters.")
+        return
+    _summary(frame)
+    _table(frame)
+    _drill_down(user, frame, period)
+    if user.role == ADMIN:
+        _snapshot(user, period)
+
+
+def _period_picker() -> Period:
+    today = date.today()
+    try:
+        current = compute_period(widgets.url_param("period") or "")
+    except ValueError:
+        current = compute_quarter_of(today)
+    kind = _kind_of(current.label)
+    chosen = st.segmented_control("Period", KINDS, default=kind, key="eligibility.kind") or kind
+    column = st.columns([2, 3])[0]
+    with column:
+        if chosen == "Custom":
+            picked = st.date_input("From – to (inclusive)", value=(current.start, current.end), key="eligibility.range")
+            start, end = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (current.start, current.end)
+            return compute_period(f"{start.isoformat()}..{end.isoformat()}")
+        options = _options(chosen, today)
+        if chosen == kind and current.label not in options:
+            options.insert(0, current.label)
+        index = options.index(current.label) if current.label in options else 0
+        return compute_period(st.selectbox(chosen, options, index=index, key=f"eligibility.{chosen.lower()}"))
+
+
+def _kind_of(label: str) -> str:
+    if re.fullmatch(r"\d{4}-\d{2}", label):
+        return "Month"
+    if re.fullmatch(r"\d{4}-Q[1-4]", label):
+        return "Quarter"
+    return "Year" if re.fullmatch(r"\d{4}", label) else "Custom"
+
+
+def _options(kind: str, today: date) -> list[str]:
+    if kind == "Month":
+        first = today.replace(day=1)
+        months = [first]
+        for _ in range(23):
+            months.append((months[-1] - timedelta(days=1)).replace(day=1))
+        return [m.strftime("%Y-%m") for m in months]
+    if kind == "Quarter":
+        labels, day = [], today
+        for _ in range(8):
+            quarter = compute_quarter_of(day)
+            labels.append(quarter.label)
+            day = quarter.start - timedelta(days=1)
+        return labels
+    return [str(today.year - i) for i in range(5)]
+
+
+def _filters(user: UserSummary) -> tuple[int | None, int | None]:
+    if user.role == TRAINEE:
+        return None, None
+    departments = dict(data.departments())
+    supervisors = {sid: name for sid, _uname, name in data.supervisors()}
+    left, right = st.columns(2)
+    dept_ids = [0, *departments]
+    wanted = _int(widgets.url_param("dept"))
+    department = left.selectbox("Department", dept_ids, format_func=lambda i: departments.get(i, "All departments"),
+                                index=dept_ids.index(wanted) if wanted in dept_ids else 0, key="eligibility.dept")
+    supervisor = 0
+    if user.role in (ADMIN, LEADERSHIP):
+        sup_ids = [0, *supervisors]
+        wanted = _int(widgets.url_param("sup"))
+        supervisor = right.selectbox("Supervisor", sup_ids, format_func=lambda i: supervisors.get(i, "All supervisors"),
+                                     index=sup_ids.index(wanted) if wanted in sup_ids else 0, key="eligibility.sup")
+    return department or None, supervisor or None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _summary(frame: pd.DataFrame) -> None:
+    eligible = int(frame["eligible"].sum())
+    cols = st.columns(3)
+    cols[0].metric("Trainees", f"{len(frame):,}")
+    cols[1].metric("Eligible", f"{eligible:,}")
+    cols[2].metric("At risk (below threshold)", f"{len(frame) - eligible:,}")
+
+
+def _display(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Trainee": frame["full_name"], "Registration": frame["trainee_id"], "Department": frame["department"],
+        "Supervisor": frame["supervisor"], "Sessions": frame["sessions"], "Attended": frame["attended"],
+        "%": frame["percentage"], "Eligible": frame["eligible"].map({True: "yes", False: "no"}),
+        "Sessions needed": frame["sessions_needed"],
+    })
+
+
+def _table(frame: pd.DataFrame) -> None:
+    shown = _display(frame)
+    styled = shown.style.apply(
+        lambda row: ["background-color: #fde2e1" if row["Eligible"] == "no" else ""] * len(row), axis=1
+    ).format({"%": "{:.2f}"})
+    st.dataframe(styled, hide_index=True, width="stretch", column_config={
+        "Sessions needed": st.column_config.NumberColumn(
+            help="Further sessions, all attended, needed to reach the threshold (empty: cannot be reached)"),
+    })
+    st.caption("Rows highlighted in red are at risk: below the threshold, or no sessions recorded.")
+    export = frame.drop(columns=["trainee_pk"])
+    export["eligible"] = export["eligible"].map({True: "yes", False: "no"})
+    widgets.download_buttons(export, name="eligibility", key="eligibility.download")
+
+
+def _drill_down(user: UserSummary, frame: pd.DataFrame, period: Period) -> None:
+    st.subheader("Sessions calendar")
+    names = {int(r.trainee_pk): f"{r.full_name} ({r.trainee_id})" for r in frame.itertuples(index=False)}
+    ids = list(names)
+    preferred = st.session_state.get(state.ELIGIBILITY_TRAINEE)
+    index = ids.index(preferred) if preferred in ids else (0 if user.role == TRAINEE or len(ids) == 1 else None)
+    trainee = st.selectbox("Trainee", ids, index=index, format_func=names.get, placeholder="Choose a trainee…",
+                           key="eligibility.trainee_pick")
+    if trainee is None:
+        st.caption("Pick a trainee to see each day of the period, coloured by attendance.")
+        return
+    st.session_state[state.ELIGIBILITY_TRAINEE] = trainee
+    sessions = data.trainee_sessions(user, trainee, period.label)
+    if sessions.empty:
+        widgets.empty_state("No sessions recorded for this trainee in the period.")
+        return
+    counts = sessions["status"].value_counts()
+    cols = st.columns(len(STATUS_ORDER))
+    for col, status in zip(cols, STATUS_ORDER, strict=True):
+        col.metric(status.title(), int(counts.get(status, 0)))
+    st.plotly_chart(_heatmap(sessions), width="stretch", key="eligibility.heatmap")
+    widgets.download_buttons(sessions.assign(session_date=sessions["session_date"].dt.date),
+                             name="trainee-sessions", key="eligibility.sessions")
+
+
+def _heatmap(sessions: pd.DataFrame) -> go.Figure:
+    frame = sessions.assign(attended=sessions["status"].isin(["present", "late"]).astype(float),
+                            label=sessions["session"] + ": " + sessions["status"])
+    days = frame.groupby("session_date").agg(share=("attended", "mean"), text=("label", "<br>".join)).reset_index()
+    days["week"] = (days["session_date"] - pd.to_timedelta(days["session_date"].dt.day_of_week, unit="D")).dt.date
+    days["weekday"] = days["session_date"].dt.day_of_week
+    share = days.pivot(index="weekday", columns="week", values="share").reindex(range(7))
+    text = days.assign(text=days["session_date"].dt.strftime("%a %d %b %Y<br>") + days["text"]).pivot(
+        index="weekday", columns="week", values="text").reindex(range(7))
+    figure = go.Figure(go.Heatmap(
+        z=share.to_numpy(), x=[str(w) for w in share.columns], y=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        text=text.to_numpy(), hovertemplate="%{text}<extra></extra>", zmin=0, zmax=1, xgap=3, ygap=3,
+        colorscale=[[0, "#d64541"], [0.5, "#f5b041"], [1, "#27ae60"]],
+        colorbar={"title": "attended", "tickvals": [0, 0.5, 1], "ticktext": ["none", "half", "all"]},
+    ))
+    figure.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="week of",
+                         yaxis={"autorange": "reversed"})
+    return figure
+
+
+def _snapshot(user: UserSummary, period: Period) -> None:
+    st.subheader("Snapshot")
+    stored = data.eligibility_snapshot(user, period.label)
+    if stored:
+        st.caption(f"Stored for {period.label}: {stored['trainees']} trainees at threshold "
+                   f"{stored['threshold_max']:.2f}%, saved {stored['computed_at']:%Y-%m-%d %H:%M}.")
+    else:
+        st.caption(f"No snapshot stored for {period.label} yet. Saving again replaces it (one row per trainee).")
+    if st.button(f"Save snapshot for {period.label}", key="eligibility.snapshot"):
+        with errors.handled(), session_scope() as session:
+            outcome = eligibility_service.snapshot_period(session, user, period=period.label, now=utcnow())
+            st.success(f"Saved {outcome['trainees']} trainees for {period.label} "
+                       f"({outcome['eligible']} eligible, threshold {outcome['threshold']:.2f}%).")
+        data.clear_attendance_loaders()
 
 
 if __name__ == "__main__":
     from portal.legacy import run_router
 
-    run_router(__file__)
+    run_router()

@@ -20,6 +20,7 @@ from core.dto import (
     DashboardOptions,
     DashboardOverview,
     DocumentRequestItem,
+    ImportBatchSummary,
     LogbookEntryItem,
     LogbookHistoryItem,
     NotificationItem,
@@ -28,8 +29,10 @@ from core.dto import (
 )
 from core.services import analytics as analytics_service
 from core.services import approvals as approval_service
+from core.services import attendance as attendance_service
 from core.services import audit as audit_service
 from core.services import documents as document_service
+from core.services import eligibility as eligibility_service
 from core.services import logbook as logbook_service
 from core.services import notifications as notification_service
 from core.services import results as results_service
@@ -292,3 +295,40 @@ def clear_dashboard_loaders() -> None:
                    dashboard_compliance_trend, dashboard_turnaround, dashboard_pending_ageing, dashboard_attendance,
                    dashboard_attendance_trend, dashboard_at_risk, dashboard_trainees, dashboard_trainee_detail):
         loader.clear()
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def import_batches(actor: UserSummary) -> list[ImportBatchSummary]:
+    with session_scope() as session:
+        return attendance_service.list_import_batches(session, actor)
+
+
+@st.cache_data(ttl=120, show_spinner="Working out eligibility…")
+def eligibility_table(
+    actor: UserSummary, period: str, threshold: float, department_id: int | None, supervisor_id: int | None
+) -> pd.DataFrame:
+    with session_scope() as session:
+        return eligibility_service.list_eligibility(
+            session, actor, period=period, threshold=threshold, department_id=department_id,
+            supervisor_id=supervisor_id,
+        )
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def trainee_sessions(actor: UserSummary, trainee_id: int, period: str) -> pd.DataFrame:
+    with session_scope() as session:
+        return eligibility_service.list_trainee_sessions(session, actor, trainee_id=trainee_id, period=period)
+
+
+@st.cache_data(ttl=120, show_spinner=False)
+def eligibility_snapshot(actor: UserSummary, period: str) -> dict[str, object] | None:
+    with session_scope() as session:
+        return eligibility_service.get_snapshot_summary(session, actor, period=period)
+
+
+def clear_attendance_loaders() -> None:
+    """After an attendance import, an undo or a snapshot."""
+    for loader in (import_batches, eligibility_table, trainee_sessions, eligibility_snapshot, audit_events,
+                   audit_actions):
+        loader.clear()
+    clear_dashboard_loaders()

@@ -39,3 +39,11 @@ LOGBOOK_EDITING = "logbook.editing"
 APPROVALS_BULK_RESULT = "approvals.bulk_result"
 APPROVALS_EDITOR_VERSION = "approvals.editor_version"
 _DEFAULTS.update({LOGBOOK_EDITING: None, APPROVALS_BULK_RESULT: None, APPROVALS_EDITOR_VERSION: 0})
+
+# Attendance upload and eligibility (issue 4).
+ATTENDANCE_PREVIEW = "attendance.preview"
+ATTENDANCE_RESULT = "attendance.result"
+ATTENDANCE_UPLOADER_VERSION = "attendance.uploader_version"
+ELIGIBILITY_TRAINEE = "eligibility.trainee"
+_DEFAULTS.update({ATTENDANCE_PREVIEW: None, ATTENDANCE_RESULT: None, ATTENDANCE_UPLOADER_VERSION: 0,
+                  ELIGIBILITY_TRAINEE: None})
