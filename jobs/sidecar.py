@@ -23,6 +23,7 @@ from apscheduler.executors.base import run_job
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
@@ -77,9 +78,22 @@ def run_scheduled(job_id: str) -> None:
                 scheduled_for=scheduled_for, triggered_by="scheduler", instance=sidecar.instance)
 
 
+class SidecarScheduler(BlockingScheduler):
+    """A BlockingScheduler that does not process due jobs once it is shutting down.
+
+    Without this, the wake-up that ends the main loop would hand a due job to the stopped
+    executor, which fails, and APScheduler would still advance the job's next run: a lost run.
+    """
+
+    def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            return None
+        return super()._process_jobs()  # type: ignore[no-any-return]
+
+
 def build_scheduler(engine: Engine, settings: Settings) -> BlockingScheduler:
     """A BlockingScheduler with its job store in the portal's database."""
-    return BlockingScheduler(
+    return SidecarScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine)},
         executors={"default": RecordingExecutor(max_workers=4)},
         job_defaults={"coalesce": True, "max_instances": 1},
