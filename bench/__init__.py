@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (last line JSON); run as `python -m bench.<name>`."""
