@@ -7,6 +7,7 @@ cached results are never shared across scopes. Write actions call `<loader>.clea
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -20,10 +21,13 @@ from core.dto import (
     DashboardOptions,
     DashboardOverview,
     DocumentRequestItem,
+    HeartbeatItem,
     ImportBatchSummary,
+    JobRunSummary,
     LogbookEntryItem,
     LogbookHistoryItem,
     NotificationItem,
+    ReportRunItem,
     TurnaroundSummary,
     UserSummary,
 )
@@ -31,13 +35,17 @@ from core.services import analytics as analytics_service
 from core.services import approvals as approval_service
 from core.services import attendance as attendance_service
 from core.services import audit as audit_service
+from core.services import backups as backup_service
 from core.services import documents as document_service
 from core.services import eligibility as eligibility_service
+from core.services import jobs as job_service
 from core.services import logbook as logbook_service
 from core.services import notifications as notification_service
+from core.services import reports as report_service
 from core.services import results as results_service
 from core.services import settings as settings_service
 from core.services import users as user_service
+from core.services.backups import BackupFile
 from portal.db import session_scope
 
 
@@ -332,3 +340,38 @@ def clear_attendance_loaders() -> None:
                    audit_actions):
         loader.clear()
     clear_dashboard_loaders()
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def report_runs(actor: UserSummary) -> list[ReportRunItem]:
+    with session_scope() as session:
+        return report_service.list_report_runs(session, actor)
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def job_runs(actor: UserSummary, job_id: str | None, failed_only: bool) -> pd.DataFrame:
+    with session_scope() as session:
+        return job_service.list_job_runs(session, actor, job_id=job_id, failed_only=failed_only)
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def last_job_runs(actor: UserSummary) -> dict[str, JobRunSummary]:
+    with session_scope() as session:
+        return job_service.last_runs(session, actor)
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def scheduler_heartbeats() -> list[HeartbeatItem]:
+    with session_scope() as session:
+        return job_service.list_heartbeats(session)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def backups(backup_dir: str) -> list[BackupFile]:
+    return backup_service.list_backups(Path(backup_dir))
+
+
+def clear_job_loaders() -> None:
+    """After a job ran from the web (it may have written reports, notifications, snapshots...)."""
+    for loader in (report_runs, job_runs, last_job_runs, scheduler_heartbeats, backups, runtime_settings):
+        loader.clear()

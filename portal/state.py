@@ -47,3 +47,8 @@ ATTENDANCE_UPLOADER_VERSION = "attendance.uploader_version"
 ELIGIBILITY_TRAINEE = "eligibility.trainee"
 _DEFAULTS.update({ATTENDANCE_PREVIEW: None, ATTENDANCE_RESULT: None, ATTENDANCE_UPLOADER_VERSION: 0,
                   ELIGIBILITY_TRAINEE: None})
+
+# Reports and operations (issue 7).
+REPORTS_LAST_RUN = "reports.last_run"
+SYSTEM_LAST_JOB = "system.last_job"
+_DEFAULTS.update({REPORTS_LAST_RUN: None, SYSTEM_LAST_JOB: None})
