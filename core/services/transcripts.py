@@ -186,12 +186,7 @@ def person_table(trainee: User) -> Table:
 def verification_block(generated_at: datetime, link: str, expires_at: datetime,
                        styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     """Generated date, QR code and the link it encodes."""
-    qr = qrcode.QRCode(border=2, box_size=6, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    qr.add_data(link)
-    qr.make(fit=True)
-    buffer = io.BytesIO()
-    qr.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
-    buffer.seek(0)
+    buffer = io.BytesIO(make_qr_png(link))
     text = [Paragraph(f"Generated on {generated_at:%Y-%m-%d %H:%M} UTC.", styles["BodyText"]),
             Paragraph("Scan the QR code, or open the link below, to check that this document is genuine. "
                       f"The link is valid until {expires_at:%Y-%m-%d %H:%M} UTC.", styles["BodyText"]),
@@ -199,6 +194,16 @@ def verification_block(generated_at: datetime, link: str, expires_at: datetime,
     table = Table([[Image(buffer, width=32 * mm, height=32 * mm), text]], colWidths=[38 * mm, 130 * mm], hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOX", (0, 0), (-1, -1), 0.5, colors.grey)]))
     return [Spacer(1, 8 * mm), table]
+
+
+def make_qr_png(link: str) -> bytes:
+    """The QR code (PNG bytes) that encodes `link`."""
+    qr = qrcode.QRCode(border=2, box_size=6, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(link)
+    qr.make(fit=True)
+    buffer = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def pdf_styles() -> dict[str, ParagraphStyle]:
