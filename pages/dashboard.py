@@ -1,17 +1,332 @@
-"""Dashboard: KPIs, trends, compliance and attendance, scoped to the viewer."""
+"""Dashboard: KPIs, 12-month trends, verification compliance and attendance, scoped to the viewer (every role)."""
 
+from datetime import date
+from functools import partial
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from core.rules.access import ALL_ROLES
-from portal import auth
+from core.clock import utcnow
+from core.dto import DashboardFilters, DashboardOptions, KpiCard, UserSummary
+from core.rules.access import ALL_ROLES, TRAINEE
+from core.services import analytics
+from core.services.rollups import add_months, month_start
+from portal import auth, charts, data, errors, widgets
 
 ROLES = ALL_ROLES
+TABS = ("Overview", "Trends", "Compliance", "Attendance", "Trainees")
+MONTHS_OFFERED = 24
+INVERSE = ("unverified",)  # cards where a rise is bad news
+DEPARTMENT_KEY = "dashboard.department"
+ALL = 0  # the "everything" choice of an id filter (ids start at 1)
 
 
 def render() -> None:
-    auth.require_role(*ROLES)
-    st.title("Dashboard")
-    st.info("Coming soon: KPIs, trends, compliance and attendance.", icon="🚧")
+    user = auth.require_role(*ROLES)
+    today = utcnow().date()
+    st.title("📊 Dashboard")
+    options = data.dashboard_options(user)
+    filters = _filters(user, options, today)
+    tabs = st.tabs(TABS, key="dashboard.tab", bind="query-params")
+    for tab, section in zip(tabs, (_overview, _trends, _compliance, _attendance, _trainees), strict=True):
+        if tab.open:
+            with tab:
+                section(user, filters, today)
+
+
+def _filters(user: UserSummary, options: DashboardOptions, today: date) -> DashboardFilters:
+    months = [analytics.month_label(add_months(month_start(today), -i)) for i in range(MONTHS_OFFERED - 1, -1, -1)]
+    default = analytics.default_filters(today)
+    start = _url_choice("from", months, analytics.month_label(default.start))
+    end = _url_choice("to", months, analytics.month_label(default.end))
+    columns = st.columns([3, 2, 2])
+    period = columns[0].select_slider("Months (case and session dates)", options=months,
+                                      value=(min(start, end), max(start, end)), key="dashboard.period")
+    department = supervisor = None
+    if user.role != TRAINEE:
+        names = dict(options.departments)
+        department = _id_select(columns[1], "Department", names, "dept", "All departments", DEPARTMENT_KEY)
+    if options.supervisors:
+        names = dict(options.supervisors)
+        supervisor = _id_select(columns[2], "Supervisor", names, "sup", "All supervisors", "dashboard.supervisor")
+    widgets.set_url_params(**{"from": period[0], "to": period[1], "dept": department, "sup": supervisor})
+    st.caption(_scope_note(user))
+    return DashboardFilters(start=_month(period[0]), end=_month(period[1]), department_id=department,
+                            supervisor_id=supervisor)
+
+
+def _url_choice(name: str, choices: list[str], default: str) -> str:
+    value = widgets.url_param(name, default)
+    return value if value in choices else default
+
+
+def _id_select(column: st.delta_generator.DeltaGenerator, label: str, names: dict[int, str], param: str,
+               everything: str, key: str) -> int | None:
+    raw = widgets.url_param(param)
+    current = int(raw) if raw and raw.isdigit() and int(raw) in names else ALL
+    choices = [ALL, *names]
+    chosen = column.selectbox(label, choices, index=choices.index(current), key=key, on_change=_forget_trainee,
+                              format_func=lambda i: everything if i == ALL else names[i])
+    return None if chosen in (ALL, None) else int(chosen)
+
+
+def _month(label: str) -> date:
+    return date.fromisoformat(label + "-01")
+
+
+def _scope_note(user: UserSummary) -> str:
+    if user.role == "supervisor":
+        return "You see the trainees you supervise. Department and supervisor are each trainee's current ones."
+    if user.role == TRAINEE:
+        return "You see your own logbook and attendance."
+    return "All trainees. Department and supervisor are each trainee's current ones. Filters are kept in the URL."
+
+
+def _forget_trainee() -> None:
+    if "trainee" in st.query_params:
+        del st.query_params["trainee"]
+
+
+def _card(column: st.delta_generator.DeltaGenerator, card: KpiCard) -> None:
+    percent = card.unit == "percent"
+    value = analytics.DASH if card.value is None else (f"{card.value:.2f}%" if percent else f"{int(card.value):,}")
+    if card.previous is None and card.value is not None and card.key == "pending":
+        column.metric(card.label, value, card.comparison, delta_color="orange", delta_arrow="off",
+                      help=card.help, border=True)
+        return
+    change = card.change
+    delta: str | int | None = None
+    if change is not None:
+        delta = 0 if change == 0 else (f"{change:+.2f} pp" if percent else f"{int(change):+,}")
+    column.metric(card.label, value, delta, help=card.help, border=True,
+                  delta_color="inverse" if card.key in INVERSE else "normal",
+                  delta_description=card.comparison if delta is not None else "nothing to compare with")
+
+
+def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None:
+    overview = data.dashboard_overview(user, filters, today)
+    trend = data.dashboard_logbook_trend(user, filters)
+    compliance = data.dashboard_compliance_trend(user, filters)
+    attendance = data.dashboard_attendance_trend(user, filters)
+    st.caption(f"Period **{overview.period_label}**, compared with {overview.previous_label}. "
+               "Hover the ? on a card for its definition.")
+    for row in (overview.cards[:4], overview.cards[4:]):
+        for column, card in zip(st.columns(4), row, strict=True):
+            _card(column, card)
+    if trend["Entries"].sum() == 0 and attendance["Sessions"].sum() == 0:
+        widgets.empty_state("No logbook entries or attendance recorded in these 12 months yet.",
+                            "Figures appear here as soon as entries are submitted or attendance is uploaded.")
+        return
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Logbook entries per month, by department**")
+        _figure_or_table(charts.entries_by_department(trend), _pivot(trend, "Entries"), "entries-per-month",
+                         "dashboard.overview.entries")
+    with right:
+        st.markdown("**Compliance and attendance per month (pooled)**")
+        both = pd.concat([
+            compliance.assign(Measure="Compliance %").rename(columns={"Compliance %": "Percent"}),
+            attendance.assign(Measure="Attendance %").rename(columns={"Attendance %": "Percent"}),
+        ])[["Month", "Measure", "Percent"]]
+        table = both.pivot(index="Measure", columns="Month", values="Percent").reset_index()
+        _figure_or_table(charts.monthly_line(both, "Percent", colour="Measure"), _text_percent(table),
+                         "compliance-attendance-per-month", "dashboard.overview.rates")
+
+
+def _trends(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
+    frame = data.dashboard_logbook_trend(user, filters)
+    last = analytics.month_label(month_start(filters.end))
+    st.subheader("Logbook entries per department and month")
+    st.caption(f"Case dates in the 12 calendar months ending {last}; drafts are not counted.")
+    if frame.empty or frame["Entries"].sum() == 0:
+        widgets.empty_state("No submitted logbook entries in these 12 months.", "Try another period or filter.")
+        return
+    _figure_or_table(charts.entries_by_department(frame), _pivot(frame, "Entries"), "logbook-entries-per-month",
+                     "dashboard.trends")
+
+
+def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> None:
+    by_department = data.dashboard_compliance(user, filters, "department")
+    trend = data.dashboard_compliance_trend(user, filters)
+    if by_department.empty or by_department["Submitted"].sum() == 0:
+        widgets.empty_state("Nothing was submitted for verification in this period.",
+                            "Compliance is verified / submitted; pick a longer period or clear a filter.")
+    else:
+        overall = by_department.iloc[-1]["Compliance %"]
+        departments = by_department.iloc[:-1]
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**By department** · overall (pooled) **{analytics.percent_text(overall)}%**")
+            _figure_or_table(charts.compliance_by_department(departments, None if pd.isna(overall) else overall),
+                             _text_percent(by_department), "compliance-by-department", "dashboard.compliance.dept")
+        with right:
+            st.markdown("**Per case month (pooled)**")
+            _figure_or_table(charts.monthly_line(trend, "Compliance %"), _text_percent(trend),
+                             "compliance-per-month", "dashboard.compliance.trend")
+        st.markdown("**By supervisor**")
+        supervisors = _text_percent(data.dashboard_compliance(user, filters, "supervisor"))
+        _table(supervisors, "compliance-by-supervisor", "dashboard.compliance.sup")
+    left, right = st.columns(2)
+    with left:
+        _turnaround(user, filters)
+    with right:
+        ageing = data.dashboard_pending_ageing(user, filters, today)
+        st.markdown(f"**Waiting for a decision now** · {int(ageing['Entries'].sum()):,} entries")
+        if ageing["Entries"].sum() == 0:
+            st.success("Nothing is waiting for verification.", icon="✅")
+        else:
+            _figure_or_table(charts.ageing(ageing), ageing, "pending-ageing", "dashboard.compliance.ageing")
+
+
+def _turnaround(user: UserSummary, filters: DashboardFilters) -> None:
+    summary = data.dashboard_turnaround(user, filters)
+    if summary.median_days is None:
+        st.markdown("**Verification turnaround**")
+        widgets.empty_state("No decisions on entries from this period yet.")
+        return
+    st.markdown(f"**Verification turnaround** · median **{summary.median_days:g} days** "
+                f"over {summary.decided:,} decisions")
+    table = pd.DataFrame(summary.histogram, columns=["Days from submission to decision", "Decisions"])
+    _figure_or_table(charts.turnaround_histogram(summary), table, "verification-turnaround",
+                     "dashboard.compliance.turnaround")
+
+
+def _attendance(user: UserSummary, filters: DashboardFilters, today: date) -> None:
+    frame = data.dashboard_attendance(user, filters)
+    st.subheader("Attendance % by department and month")
+    st.caption(f"The 12 months ending {analytics.month_label(filters.end)}: present or late / recorded sessions "
+               "(excused counts as a session, not as attended).")
+    if frame.empty or frame["Sessions"].sum() == 0:
+        widgets.empty_state("No attendance recorded in these 12 months.", "Upload attendance on the Attendance page.")
+    else:
+        table = _text_percent(frame.pivot(index="Department", columns="Month", values="Attendance %").reset_index())
+        _figure_or_table(charts.attendance_heatmap(frame), table, "attendance-by-department",
+                         "dashboard.attendance.grid")
+    risk = data.dashboard_at_risk(user, filters, today)
+    threshold = risk.attrs.get("threshold", 75.0)
+    st.subheader(f"At risk in {risk.attrs.get('period', 'this quarter')}")
+    st.caption(f"Active trainees below the {threshold:g}% threshold so far this quarter, with the sessions they "
+               "still need if they attend every one from now on.")
+    if risk.empty:
+        st.success("Nobody with recorded sessions is below the threshold this quarter.", icon="✅")
+        return
+    _table(_text_percent(risk), "attendance-at-risk", "dashboard.attendance.risk")
+
+
+def _trainees(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
+    if user.role == TRAINEE:
+        _trainee_detail(user, user.id or 0, filters)
+        return
+    if filters.department_id is None:
+        _department_picker(user, filters)
+        return
+    frame = data.dashboard_trainees(user, filters)
+    names = dict(data.dashboard_options(user).departments)
+    st.button("← All departments", key="dashboard.drill.back", on_click=_clear_department)
+    st.subheader(f"{names.get(filters.department_id, 'Department')}: trainees")
+    if frame.empty:
+        widgets.empty_state("No trainees in view in this department.")
+        return
+    st.caption("Select a trainee to see their entries and attendance.")
+    shown = _text_percent(frame.drop(columns=["trainee_id"]))
+    _downloads(shown, "department-trainees", "dashboard.drill.download")
+    st.dataframe(shown, hide_index=True, width="stretch", key="dashboard.drill.trainees",
+                 on_select=partial(_pick_trainee, frame["trainee_id"].tolist()), selection_mode="single-row")
+    chosen = widgets.url_param("trainee")
+    if chosen and chosen.isdigit():
+        _trainee_detail(user, int(chosen), filters)
+
+
+def _department_picker(user: UserSummary, filters: DashboardFilters) -> None:
+    frame = data.dashboard_compliance(user, filters, "department")
+    st.subheader("Choose a department")
+    if frame.empty:
+        widgets.empty_state("There are no departments yet.")
+        return
+    st.caption("Select a row (or use the Department filter above) to list its trainees.")
+    shown = _text_percent(frame.iloc[:-1])
+    ids_by_name = {name: department_id for department_id, name in data.dashboard_options(user).departments}
+    ids = [ids_by_name.get(n) for n in shown["Department"]]
+    _downloads(shown, "departments", "dashboard.drill.departments.download")
+    st.dataframe(shown, hide_index=True, width="stretch", key="dashboard.drill.pick",
+                 on_select=partial(_pick_department, ids), selection_mode="single-row")
+
+
+def _pick_department(ids: list[int | None]) -> None:
+    rows = st.session_state["dashboard.drill.pick"].selection.rows
+    if rows and rows[0] < len(ids) and ids[rows[0]] is not None:
+        st.session_state[DEPARTMENT_KEY] = ids[rows[0]]
+        _forget_trainee()
+
+
+def _pick_trainee(ids: list[int]) -> None:
+    rows = st.session_state["dashboard.drill.trainees"].selection.rows
+    if rows and rows[0] < len(ids):
+        st.query_params["trainee"] = str(ids[rows[0]])
+    else:
+        _forget_trainee()
+
+
+def _clear_department() -> None:
+    st.session_state[DEPARTMENT_KEY] = ALL
+    _forget_trainee()
+
+
+def _trainee_detail(user: UserSummary, trainee_id: int, filters: DashboardFilters) -> None:
+    with errors.handled():
+        name, entries, attendance = data.dashboard_trainee_detail(user, trainee_id, filters)
+        st.subheader(name)
+        st.caption(f"Case and session dates in {analytics.period_label(filters.start, filters.end)}.")
+        left, right = st.columns(2)
+        with left:
+            st.markdown(f"**Logbook entries** · {len(entries):,}")
+            if entries.empty:
+                widgets.empty_state("No submitted entries in this period.")
+            else:
+                _table(entries, "trainee-entries", "dashboard.detail.entries")
+        with right:
+            st.markdown(f"**Attendance** · {len(attendance):,} sessions")
+            if attendance.empty:
+                widgets.empty_state("No attendance recorded in this period.")
+            else:
+                _table(attendance, "trainee-attendance", "dashboard.detail.attendance")
+
+
+def _figure_or_table(figure: go.Figure, table: pd.DataFrame, name: str, key: str) -> None:
+    """A chart with a toggle to show its data as a table; both download as CSV and XLSX."""
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    as_table = left.toggle("Show as table", key=f"{key}.table")
+    with right:
+        widgets.download_buttons(table, name=name, key=f"{key}.download")
+    if as_table:
+        st.dataframe(table, hide_index=True, width="stretch")
+    else:
+        st.plotly_chart(figure, key=f"{key}.chart", config={"displaylogo": False})
+
+
+def _downloads(table: pd.DataFrame, name: str, key: str) -> None:
+    with st.columns([3, 2])[1]:
+        widgets.download_buttons(table, name=name, key=key)
+
+
+def _table(table: pd.DataFrame, name: str, key: str) -> None:
+    """A plain table with its CSV and XLSX downloads."""
+    _downloads(table, name, key)
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def _pivot(frame: pd.DataFrame, values: str) -> pd.DataFrame:
+    return frame.pivot(index="Department", columns="Month", values=values).reset_index()
+
+
+def _text_percent(frame: pd.DataFrame) -> pd.DataFrame:
+    """Percent columns as text with '–' where there was nothing to divide (never NaN)."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if shown[column].dtype == "float64":
+            shown[column] = shown[column].map(analytics.percent_text)
+    return shown
 
 
 if __name__ == "__main__":

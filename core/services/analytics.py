@@ -47,6 +47,15 @@ def month_label(month: date) -> str:
     return f"{month.year:04d}-{month.month:02d}"
 
 
+def short_period(start: date, end: date) -> str:
+    """'Jun–Aug' within one year, 'Nov 2025–Jan 2026' across years, 'Oct' for one month."""
+    if start == end:
+        return start.strftime("%b")
+    if start.year == end.year:
+        return f"{start:%b}–{end:%b}"
+    return f"{start:%b %Y}–{end:%b %Y}"
+
+
 def period_label(start: date, end: date) -> str:
     """'YYYY-MM' or 'YYYY-MM – YYYY-MM'."""
     return month_label(start) if start == end else f"{month_label(start)} – {month_label(end)}"
@@ -110,7 +119,7 @@ def get_overview(session: Session, actor: UserSummary, *, filters: DashboardFilt
     previous_start = add_months(start, -filters.months)
     previous_end = add_months(start, -1)
     period, previous = period_label(start, end), period_label(previous_start, previous_end)
-    vs_previous = f"vs {previous}"
+    vs_previous = f"vs {short_period(previous_start, previous_end)}"
     active, existing = repo.count_active_trainees(session, view, created_before=datetime.combine(start, time.min))
     recent, before = repo.count_recent_entries(
         session, view, since=today - timedelta(days=29), previous_since=today - timedelta(days=59), until=today)
@@ -125,7 +134,8 @@ def get_overview(session: Session, actor: UserSummary, *, filters: DashboardFilt
     eligible = _eligible_shares(session, view, today)
     cards = (
         KpiCard("active_trainees", "Active trainees", active, existing, "count",
-                "Trainee accounts that are active now.", f"vs accounts on {start.isoformat()}"),
+                "Trainee accounts that are active now, compared with those that existed when the period began.",
+                f"since {start:%d %b}"),
         KpiCard("entries_30d", "Entries, last 30 days", recent, before, "count",
                 "Submitted logbook entries (drafts excluded) whose case date is in the last 30 days.",
                 "vs the 30 days before"),
@@ -142,7 +152,7 @@ def get_overview(session: Session, actor: UserSummary, *, filters: DashboardFilt
                 f"Verified / submitted for case dates in {period}, pooled over every trainee in view.", vs_previous),
         KpiCard("attendance_month", "Attendance this month", _ratio(att, ses), _ratio(att_before, ses_before),
                 "percent", f"Present or late / recorded sessions in {month_label(this_month)}.",
-                f"vs {month_label(last_month)}"),
+                f"vs {last_month:%b}"),
         KpiCard("eligible", "Currently eligible", eligible[0], eligible[1], "percent",
                 f"Active trainees at or above the attendance threshold in {eligible[2]} so far.",
                 f"vs {eligible[3]}"),
@@ -282,6 +292,23 @@ def attendance_by_department(session: Session, actor: UserSummary, *, filters: D
             records.append({"Month": month_label(m), "Department": name, "Sessions": sessions,
                             "Attended": attended, "Attendance %": _ratio(attended, sessions)})
     frame = pd.DataFrame(records, columns=["Month", "Department", "Sessions", "Attended", "Attendance %"])
+    frame["Attendance %"] = frame["Attendance %"].astype("float64")
+    return frame
+
+
+def attendance_trend(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
+    """Pooled attendance % per month over the 12-month window (None where no session was recorded)."""
+    _, view = _view(session, actor, filters)
+    start, end = _trend_window(filters)
+    sums: dict[date, list[int]] = {}
+    for month, _dept, attended, sessions in repo.attendance_by_month_and_department(session, view, start=start,
+                                                                                    end=end):
+        total = sums.setdefault(month, [0, 0])
+        total[0] += int(attended or 0)
+        total[1] += int(sessions or 0)
+    records = [{"Month": month_label(m), "Sessions": sums.get(m, [0, 0])[1], "Attended": sums.get(m, [0, 0])[0],
+                "Attendance %": _ratio(sums.get(m, [0, 0])[0], sums.get(m, [0, 0])[1])} for m in _months(start, end)]
+    frame = pd.DataFrame(records, columns=["Month", "Sessions", "Attended", "Attendance %"])
     frame["Attendance %"] = frame["Attendance %"].astype("float64")
     return frame
 
