@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -126,3 +126,17 @@ def read_overrides(session_factory: SessionFactory) -> dict[str, str]:
 def register_jobs(scheduler: BaseScheduler, session_factory: SessionFactory, settings: Settings) -> dict[str, str]:
     """Sync the scheduler with the schedule table plus the stored overrides (see `sync_jobs`)."""
     return sync_jobs(scheduler, effective_schedule(read_overrides(session_factory)), settings.timezone)
+
+
+def next_fire_times(overrides: dict[str, str], timezone: str, now: datetime) -> dict[str, str | None]:
+    """When each job would next run per the schedule (for display when no sidecar reports it)."""
+    tz = ZoneInfo(timezone)
+    aware = now.replace(tzinfo=UTC).astimezone(tz)
+    times: dict[str, str | None] = {}
+    for job in effective_schedule(overrides):
+        try:
+            fire = build_trigger(job.when, tz).get_next_fire_time(None, aware)
+        except ValueError:
+            fire = None
+        times[job.id] = fire.isoformat(timespec="seconds") if fire else None
+    return times

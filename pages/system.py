@@ -1,16 +1,22 @@
-"""System: database and migration status, runtime settings (admins)."""
+"""System: database status, scheduler heartbeat, jobs (Run now, history), backups, retention and settings (admins)."""
 
+from datetime import datetime, timedelta
+
+import pandas as pd
 import streamlit as st
 
 from core.clock import utcnow
+from core.config import get_settings
+from core.dto import HeartbeatItem, JobRunSummary, UserSummary
 from core.rules.access import ADMIN
 from core.rules.settings import SETTING_SPECS
 from core.services import settings as settings_service
 from core.services.system import check_database
-from portal import auth, data, errors
+from portal import auth, data, errors, operations, state, widgets
 from portal.db import get_engine, session_scope
 
 ROLES = (ADMIN,)
+TABS = ("Scheduler & jobs", "Job history", "Backups & retention", "Settings")
 
 
 def render() -> None:
@@ -19,7 +25,16 @@ def render() -> None:
     status = check_database(get_engine())
     (st.success if status.database_ok and status.at_head else st.error)(status.message)
     st.caption(f"Database: `{status.database_url}`")
+    tabs = st.tabs(TABS, key="system.tab", bind="query-params")
+    for tab, section in zip(tabs, (_section_scheduler, _section_history, _section_backups, _settings), strict=True):
+        with tab:
+            section(user)
+
+
+def _settings(user: UserSummary) -> None:
     st.subheader("Settings")
+    st.caption("Retention (days per table) and the job schedule overrides are here too; the scheduler "
+               "applies schedule changes within a minute.")
     values = data.runtime_settings()
     with st.form("system.settings"):
         edited = {}
@@ -39,6 +54,128 @@ def render() -> None:
                             changed += 1
                 data.runtime_settings.clear()
                 st.success(f"Saved {changed} setting(s).")
+
+
+STALE_AFTER = timedelta(minutes=5)
+
+
+def _section_scheduler(user: UserSummary) -> None:
+    now = utcnow()
+    beats = data.scheduler_heartbeats()
+    leader = next((b for b in beats if b.role == "leader"), None)
+    _heartbeat_status(leader, beats, now)
+    live = leader is not None and now - leader.beat_at <= STALE_AFTER
+    last = data.last_job_runs(user)
+    st.subheader("Jobs")
+    st.caption("Times are in the programme timezone (TIMEZONE = "
+               f"{get_settings().timezone}). Next runs come from the running scheduler"
+               + ("." if live else "; with no live scheduler they are what the schedule says."))
+    for row in operations.schedule_table(now):
+        job = str(row["job"])
+        next_run = (leader.next_runs.get(job) if live and leader else None) or row["next_run"]
+        run = last.get(job)
+        cols = st.columns([3, 2, 3, 3, 2], vertical_alignment="center")
+        cols[0].markdown(f"**{job}**  \n{operations.JOB_DESCRIPTIONS.get(job, '')}")
+        cols[1].code(str(row["when"]), language=None)
+        cols[2].markdown(_last_run_text(run))
+        cols[3].markdown(f"Next: {_when(next_run)}")
+        if cols[4].button("Run now", key=f"system.run.{job}", width="stretch"):
+            _run_now(user, job)
+
+
+def _heartbeat_status(leader: HeartbeatItem | None, beats: list[HeartbeatItem], now: datetime) -> None:
+    if leader is None:
+        st.warning("No scheduler is running: no heartbeat has been recorded. Start one with `python -m jobs` "
+                   "(see the README). Jobs can still be run by hand below.", icon="⏸️")
+    else:
+        age = (now - leader.beat_at).total_seconds()
+        text = f"Scheduler heartbeat {age:,.0f} s ago from `{leader.instance}` (running since {leader.started_at:%Y-%m-%d %H:%M} UTC)."
+        if age > STALE_AFTER.total_seconds():
+            st.error(f"Stale: the last {text} Is the sidecar down?", icon="🚨")
+        else:
+            st.success(text, icon="💓")
+    standby = [b.instance for b in beats if b.role == "standby" and now - b.beat_at <= STALE_AFTER]
+    if standby:
+        st.caption(f"Standby sidecar(s), ready to take over: {', '.join(standby)}")
+
+
+def _last_run_text(run: JobRunSummary | None) -> str:
+    if run is None:
+        return "Last: never"
+    icon = {"success": "✅", "failed": "❌", "running": "⏳", "skipped": "⏭️"}.get(run.status, "")
+    return f"Last: {icon} {run.status} {run.started_at:%Y-%m-%d %H:%M}"
+
+
+def _when(value: str | None) -> str:
+    if not value:
+        return "—"
+    try:
+        return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M %Z").strip()
+    except ValueError:
+        return value
+
+
+def _run_now(user: UserSummary, job: str, *, dry_run: bool = False) -> None:
+    with errors.handled():
+        with st.spinner(f"Running {job}…"):
+            summary = operations.run_job_now(user, job, dry_run=dry_run)
+        data.clear_job_loaders()
+        counts = ", ".join(f"{k}={v}" for k, v in (summary.counts or {}).items())
+        if summary.status == "failed":
+            first = (summary.error or "").splitlines()[0] if summary.error else ""
+            state.flash(f"{job} failed: {first}. See the job history.", "error")
+        else:
+            state.flash(f"{job}{' (dry run)' if dry_run else ''}: {summary.status}. {counts}", "success")
+        st.session_state[state.SYSTEM_LAST_JOB] = summary.id
+        st.rerun()
+
+
+def _section_history(user: UserSummary) -> None:
+    jobs = ["", *operations.JOB_TITLES]
+    current = widgets.url_param("job", "")
+    cols = st.columns([3, 2])
+    job = cols[0].selectbox("Job", jobs, index=jobs.index(current) if current in jobs else 0,
+                            format_func=lambda j: j or "All jobs", key="system.history_job")
+    failed_only = cols[1].toggle("Failures only", key="system.history_failed")
+    widgets.set_url_params(job=job)
+    frame = data.job_runs(user, job or None, failed_only)
+    if frame.empty:
+        widgets.empty_state("No job runs recorded yet.", "Runs appear here when the scheduler or Run now runs a job.")
+        return
+    st.caption(f"{len(frame)} run(s), newest first (history kept {data.runtime_settings()['retention_job_runs_days']} days).")
+    shown = frame.assign(error=frame["error"].map(lambda e: e.splitlines()[0] if e else ""))
+    st.dataframe(shown.drop(columns=["instance"]), hide_index=True, width="stretch")
+    widgets.download_buttons(frame, name="job-runs", key="system.history_download")
+    failures = frame[frame["status"] == "failed"].head(20)
+    for _, run in failures.iterrows():
+        with st.expander(f"❌ {run['job']} run #{run['id']} at {run['started_at']:%Y-%m-%d %H:%M}"):
+            st.code(run["error"] or "(no error text)", language=None)
+
+
+def _section_backups(user: UserSummary) -> None:
+    settings = get_settings()
+    st.subheader("Backups")
+    st.caption(f"`nightly_backup` writes to `{settings.backup_dir}` and keeps the last {settings.backup_keep} "
+               "(BACKUP_DIR, BACKUP_KEEP). SQLite: online backup API; PostgreSQL: `pg_dump -Fc` when installed.")
+    files = data.backups(str(settings.backup_dir))
+    if files:
+        frame = pd.DataFrame([{"file": f.name, "size_mb": round(f.size_bytes / 1_048_576, 2),
+                               "written_at": f.modified_at} for f in files])
+        st.dataframe(frame, hide_index=True, width="stretch")
+    else:
+        widgets.empty_state("No backups yet.", "Press Run now on nightly_backup to make one.")
+    st.subheader("Retention")
+    values = data.runtime_settings()
+    st.dataframe(pd.DataFrame([
+        {"what": "Notifications", "days": values["retention_notifications_days"]},
+        {"what": "Report files (archive)", "days": values["retention_report_files_days"]},
+        {"what": "Job-run history", "days": values["retention_job_runs_days"]},
+        {"what": "Audit events (never younger than this)", "days": values["retention_audit_days"]},
+    ]), hide_index=True)
+    st.caption("Attendance, logbook entries, results and eligibility snapshots are never deleted by retention. "
+               "Change the days under Settings.")
+    if st.button("Preview the next cleanup (dry run)", key="system.cleanup_preview"):
+        _run_now(user, "weekly_cleanup", dry_run=True)
 
 
 if __name__ == "__main__":

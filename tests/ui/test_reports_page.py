@@ -1,0 +1,85 @@
+"""The reports page: generate with progress into the archive, scoped archive, downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from core.clock import utcnow
+from core.models import ReportRun
+from tests.factories import actor, make_attendance, make_department, make_entry, make_user
+from tests.ui.conftest import PageRunner, UiDatabase
+
+
+def _people(ui_db: UiDatabase):  # type: ignore[no-untyped-def]
+    with ui_db.factory.begin() as session:
+        department = make_department(session)
+        supervisor = make_user(session, "supervisor", department=department)
+        other = make_user(session, "supervisor", department=department)
+        mine = make_user(session, "trainee", department=department, supervisor=supervisor)
+        theirs = make_user(session, "trainee", department=department, supervisor=other)
+        today = utcnow().date()
+        for trainee in (mine, theirs):
+            make_attendance(session, trainee, today.replace(day=1), "present")
+            make_entry(session, trainee, case_date=today.replace(day=1))
+        return {
+            "admin": actor(session, make_user(session, "admin")),
+            "leadership": actor(session, make_user(session, "leadership")),
+            "supervisor": actor(session, supervisor),
+            "other": actor(session, other),
+            "mine": mine.full_name,
+            "theirs": theirs.full_name,
+        }
+
+
+def test_generating_a_pack_shows_progress_and_lands_in_the_archive(run_page: PageRunner, ui_db: UiDatabase,
+                                                                  tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))
+    people = _people(ui_db)
+    at = run_page("pages.reports", people["admin"])
+    assert not at.exception
+    at.button(key="FormSubmitter:reports.generate-Generate").click().run()
+    assert not at.exception, at.exception
+    assert any("Generated leadership-pack-" in s.label for s in at.status)
+    assert any("ready" in s.value for s in at.success)
+    with ui_db.factory() as session:
+        run = session.scalars(select(ReportRun)).one()
+    assert run.kind == "leadership_pack" and run.created_by_username == people["admin"].username
+    assert (tmp_path / "reports" / run.file_path).read_bytes().startswith(b"%PDF")
+
+
+def test_bad_period_is_refused_with_a_message_and_nothing_archived(run_page: PageRunner, ui_db: UiDatabase,
+                                                                    tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))
+    people = _people(ui_db)
+    at = run_page("pages.reports", people["admin"])
+    at.radio(key="reports.kind").set_value("logbook_summary").run()
+    at.text_input(key="reports.period").input("2026-13")
+    at.button(key="FormSubmitter:reports.generate-Generate").click().run()
+    assert not at.exception
+    assert any("month must be 01..12" in e.value for e in at.error)
+    with ui_db.factory() as session:
+        assert session.scalars(select(ReportRun)).all() == []
+
+
+def test_archive_is_scoped_to_the_viewer(run_page: PageRunner, ui_db: UiDatabase, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))
+    people = _people(ui_db)
+    at = run_page("pages.reports", people["supervisor"])
+    at.radio(key="reports.kind").set_value("logbook_summary").run()
+    at.text_input(key="reports.period").input(str(date.today().year))
+    at.selectbox(key="reports.format").set_value("csv")
+    at.button(key="FormSubmitter:reports.generate-Generate").click().run()
+    assert not at.exception
+    with ui_db.factory() as session:
+        run = session.scalars(select(ReportRun)).one()
+    content = (tmp_path / "reports" / run.file_path).read_text(encoding="utf-8-sig")
+    assert people["mine"] in content and people["theirs"] not in content
+
+    for viewer, sees in (("supervisor", True), ("admin", True), ("other", False), ("leadership", False)):
+        page = run_page("pages.reports", people[viewer], query={"reports.tab": "Archive"})
+        assert not page.exception
+        frames = [d.value for d in page.dataframe]
+        listed = bool(frames) and run.file_name in set(frames[0]["file"])
+        assert listed == sees, viewer
