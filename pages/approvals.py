@@ -18,7 +18,7 @@ def render() -> None:
     user = auth.require_role(*ROLES)
     can_act = user.role in (ADMIN, SUPERVISOR)
     st.title("✅ Approvals")
-    scope = "your trainees'" if user.role == SUPERVISOR else "all trainees'"
+    scope = "your trainees" if user.role == SUPERVISOR else "all trainees"
     st.caption(f"Pending logbook entries of {scope}, oldest first. Filters are kept in the URL."
                + ("" if can_act else " Leadership view: read-only."))
     trainee_id, department_id, older_than = _filters(user)

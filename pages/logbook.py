@@ -11,6 +11,8 @@ from portal.db import session_scope
 from portal.logbook_views import STATUS_LABELS, entries_frame, entry_card, entry_label
 
 ROLES = ALL_ROLES
+METRICS = {"draft": "📝 Drafts", "pending": "⏳ Pending", "approved": "✅ Approved", "returned": "↩️ Returned",
+           "rejected": "⛔ Rejected"}
 FORM_KEYS = ("title", "case_date", "category", "description", "reflection")
 
 
@@ -30,10 +32,9 @@ def _trainee_view(user: UserSummary) -> None:
     else:
         st.caption(f"Submitted entries go to your supervisor, **{user.supervisor_name}**, for verification.")
     entries = data.logbook_entries(user, None, None)
-    counts = {s: sum(1 for e in entries if e.status == s) for s in STATUS_LABELS}
     cols = st.columns(5)
-    for col, status in zip(cols, STATUS_LABELS, strict=True):
-        col.metric(STATUS_LABELS[status], counts[status])
+    for col, (status, label) in zip(cols, METRICS.items(), strict=True):
+        col.metric(label, sum(1 for e in entries if e.status == status))
     tab_list, tab_new = st.tabs(["My entries", "➕ New entry"])
     with tab_new:
         _entry_form(user, None, key="logbook.new")
@@ -49,8 +50,8 @@ def _trainee_view(user: UserSummary) -> None:
 
 def _reader_view(user: UserSummary) -> None:
     st.title("📓 Logbook entries")
-    scope = "your trainees'" if user.role == "supervisor" else "all trainees'"
-    st.caption(f"Submitted entries of {scope} logbooks (drafts stay private). Filters are kept in the URL.")
+    scope = "your trainees" if user.role == "supervisor" else "all trainees"
+    st.caption(f"Submitted logbook entries of {scope} (drafts stay private). Filters are kept in the URL.")
     trainees = dict(data.queue_trainees(user))
     col1, col2 = st.columns(2)
     wanted = widgets.url_param("trainee")

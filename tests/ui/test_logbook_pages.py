@@ -210,6 +210,8 @@ def test_supervisor_approves_with_feedback_from_a_deep_link(
     [entry] = _entries(ui_db, people.trainee)
     assert (entry.status, entry.feedback, entry.verified_by_id) == ("approved", "Clear and complete.", people.supervisor.id)
     assert "approved" in at.session_state["app.flash"][1]
+    assert at.selectbox(key="approvals.open").value is None  # the decided entry is closed
+    assert "entry" not in at.query_params
 
 
 def test_returning_without_a_comment_is_refused_on_the_page(
