@@ -331,16 +331,35 @@ def test_reassigned_trainee_moves_to_the_new_supervisors_queue(session: Session,
     assert [i.id for i in approvals.get_approval_queue(session, world.other_supervisor, now=NOW).items] == [entry.id]
 
 
-def test_rollups_are_refreshed_with_the_case_dates_touched(
-    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from core.services import rollups
+def test_every_write_keeps_the_monthly_rollup_current(session: Session, world: World) -> None:
+    from core.models.rollups import LogbookMonthRollup
 
-    seen: list[list[date]] = []
-    monkeypatch.setattr(rollups, "refresh_logbook_months", lambda _s, months: seen.append(list(months)))
-    item = logbook.create_entry(session, world.trainee, **FORM, submit=True, now=NOW)
-    approvals.bulk_approve(session, world.supervisor, [item.id], now=NOW)
-    assert seen == [[FORM["case_date"]], [FORM["case_date"]]]
+    def counts() -> tuple[int, int, int] | None:
+        row = session.scalars(select(LogbookMonthRollup).where(
+            LogbookMonthRollup.trainee_id == world.trainee.id, LogbookMonthRollup.month == date(2026, 11, 1))).first()
+        return None if row is None else (row.drafts, row.pending, row.approved)
+
+    draft = logbook.create_entry(session, world.trainee, **FORM, now=NOW)
+    assert counts() == (1, 0, 0)
+    logbook.submit_entry(session, world.trainee, draft.id, now=NOW)
+    assert counts() == (0, 1, 0)
+    approvals.bulk_approve(session, world.supervisor, [draft.id], now=NOW)
+    assert counts() == (0, 0, 1)
+
+
+def test_demo_seeder_gives_every_supervisor_fresh_and_long_pending_entries(session: Session, world: World) -> None:
+    import random
+
+    from core.services.logbook_demo import seed_logbook_demo
+
+    seed_logbook_demo(session, random.Random(1), NOW)
+    for supervisor in (world.supervisor, world.other_supervisor):
+        queue = approvals.get_approval_queue(session, supervisor, now=NOW)
+        assert queue.total >= 6 and queue.over_7_days >= 4 and queue.over_14_days >= 2
+        assert queue.total - queue.over_7_days >= 2  # and some fresh ones
+        assert len(_notes(session, supervisor)) == 3
+    history = session.scalar(select(func.count()).select_from(LogbookStatusChange))
+    assert history == session.scalar(select(func.count()).select_from(LogbookEntry).where(LogbookEntry.status != "draft"))
 
 
 def test_queue_ages_use_the_given_clock(session: Session, world: World) -> None:
