@@ -178,7 +178,7 @@ def _kpi(card: KpiCard) -> tuple[str, str, str]:
     else:
         value = f"{int(card.value):,}"
     if card.previous is None:
-        note = card.comparison
+        note = f"{analytics.DASH} {card.comparison}" if card.comparison.startswith("vs") else card.comparison
     elif card.unit == "percent":
         note = f"{analytics.percent_text(card.previous)}% {card.comparison}"
     else:
