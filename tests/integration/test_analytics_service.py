@@ -1,0 +1,376 @@
+"""Dashboard read services against hand-computed figures on a small fixture, on each database.
+
+The fixture (today = 2026-11-20, period = November 2026, previous period = October 2026):
+
+  Alpha (supervisor S1): A1 — Nov: 3 approved (1, 3, 10 days), 1 pending (submitted 11-02), 1 draft;
+                               also 2025-12-01 approved and 2025-11-30 approved (12 months back).
+                         A2 — Nov: 1 approved (2 days), 1 returned (4 days), 2 pending (submitted
+                               11-13 23:59 and 11-12 00:00); also a pending entry of 2026-09-01.
+  Beta  (supervisor S2): B1 — Nov: 1 rejected (0 days), 2 approved (6 and 8 days).
+  Gamma: only an inactive trainee C1 with no records.
+
+  Compliance Nov: Alpha 5/8 = 62.50, Beta 3/3 = 100.00, Gamma "–"; pooled 8/11 = 72.73
+  (the mean of the departments would be 81.25). Median turnaround of 0,1,2,3,4,6,8,10 = 3.5 days.
+  Attendance Nov: A1 P L A E (2/4), A2 P P P A (3/4), B1 P P (2/2) -> 7/10 = 70.00; Oct: A1 P A -> 50.00.
+  Q4 eligibility at 75%: A1 3/6 = 50.00 (needs 6 more), A2 3/4 = 75.00, B1 2/2 -> 2 of 3 active = 66.67.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from core.dto import DashboardFilters, UserSummary
+from core.errors import NotFoundError, PermissionDeniedError
+from core.models import AttendanceRecord, LogbookEntry, Setting, User
+from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
+from core.services import analytics, rollups
+from tests.factories import actor, make_attendance, make_department, make_entry, make_user, suffix
+
+TODAY = date(2026, 11, 20)
+NOV = DashboardFilters(start=date(2026, 11, 1), end=date(2026, 11, 1))
+
+
+@dataclass
+class World:
+    admin: UserSummary
+    leadership: UserSummary
+    s1: UserSummary
+    s2: UserSummary
+    a1: UserSummary
+    a2: UserSummary
+    b1: UserSummary
+    alpha: int
+    beta: int
+    gamma: int
+    s2_id: int
+
+
+def _entry(session: Session, trainee: User, status: str, case: date, submitted: datetime | None = None,
+           days: int | None = None) -> LogbookEntry:
+    submitted = submitted or datetime(case.year, case.month, case.day, 9, 0)
+    entry = make_entry(session, trainee, status=status, case_date=case, submitted_at=submitted)
+    if days is not None:
+        entry.decided_at = submitted.replace(hour=17) + timedelta(days=days)
+    return entry
+
+
+def _build(session: Session) -> World:
+    alpha, beta, gamma = (make_department(session, f"{name} {suffix()}") for name in ("Alpha", "Beta", "Gamma"))
+    admin, leadership = make_user(session, "admin"), make_user(session, "leadership")
+    s1, s2 = make_user(session, "supervisor", department=alpha), make_user(session, "supervisor", department=beta)
+    a1 = make_user(session, "trainee", department=alpha, supervisor=s1)
+    a2 = make_user(session, "trainee", department=alpha, supervisor=s1)
+    b1 = make_user(session, "trainee", department=beta, supervisor=s2)
+    make_user(session, "trainee", department=gamma, active=False)
+    for user in (admin, leadership, s1, s2, a1, a2):
+        user.created_at = datetime(2026, 1, 1)
+    b1.created_at = datetime(2026, 11, 10)
+    nov2 = date(2026, 11, 2)
+    for days in (1, 3, 10):
+        _entry(session, a1, "approved", nov2, days=days)
+    _entry(session, a1, "pending", nov2, datetime(2026, 11, 2, 9))
+    _entry(session, a1, "draft", nov2)
+    _entry(session, a1, "approved", date(2025, 12, 1), days=1)
+    _entry(session, a1, "approved", date(2025, 11, 30), days=1)
+    _entry(session, a2, "approved", nov2, days=2)
+    _entry(session, a2, "returned", nov2, days=4)
+    _entry(session, a2, "pending", date(2026, 11, 10), datetime(2026, 11, 13, 23, 59))
+    _entry(session, a2, "pending", date(2026, 11, 10), datetime(2026, 11, 12, 0, 0))
+    _entry(session, a2, "pending", date(2026, 9, 1), datetime(2026, 9, 2, 9))
+    _entry(session, b1, "rejected", nov2, days=0)
+    for days in (6, 8):
+        _entry(session, b1, "approved", nov2, days=days)
+    for i, status in enumerate(("present", "late", "absent", "excused")):
+        make_attendance(session, a1, date(2026, 11, 2 + i), status)
+    for i, status in enumerate(("present", "present", "present", "absent")):
+        make_attendance(session, a2, date(2026, 11, 2 + i), status)
+    for i in range(2):
+        make_attendance(session, b1, date(2026, 11, 2 + i), "present")
+    make_attendance(session, a1, date(2026, 10, 5), "present")
+    make_attendance(session, a1, date(2026, 10, 6), "absent")
+    rollups.rebuild_all(session)
+    return World(
+        admin=actor(session, admin), leadership=actor(session, leadership), s1=actor(session, s1),
+        s2=actor(session, s2), a1=actor(session, a1), a2=actor(session, a2), b1=actor(session, b1),
+        alpha=alpha.id, beta=beta.id, gamma=gamma.id, s2_id=s2.id,
+    )
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    return _build(session)
+
+
+def _cards(session: Session, viewer: UserSummary, filters: DashboardFilters = NOV) -> dict[str, tuple[object, object]]:
+    overview = analytics.get_overview(session, viewer, filters=filters, today=TODAY)
+    return {card.key: (card.value, card.previous) for card in overview.cards}
+
+
+def _compliance(frame: object) -> dict[str, tuple[int, int, float | None]]:
+    return {
+        row["Department" if "Department" in row else "Supervisor"]: (
+            row["Submitted"], row["Verified"], None if row["Compliance %"] != row["Compliance %"] else row["Compliance %"])
+        for row in frame.to_dict("records")  # type: ignore[attr-defined]
+    }
+
+
+def test_overview_cards_match_the_hand_computed_figures(session: Session, world: World) -> None:
+    cards = _cards(session, world.admin)
+    assert cards["active_trainees"] == (3, 2)  # C1 is inactive; B1 joined on 11-10
+    assert cards["entries_30d"] == (11, 0)  # 10-22..11-20 vs 09-21..10-21; the draft is not counted
+    assert cards["pending"] == (4, None)  # the whole queue, including the September entry
+    assert cards["unverified"] == (3, 0)
+    assert cards["verified"] == (8, 0)
+    assert cards["compliance"] == (72.73, None)  # nothing submitted in October
+    assert cards["attendance_month"] == (70.0, 50.0)
+    assert cards["eligible"] == (66.67, 0.0)
+    overview = analytics.get_overview(session, world.admin, filters=NOV, today=TODAY)
+    assert (overview.period_label, overview.previous_label) == ("2026-11", "2026-10")
+    pending = next(c for c in overview.cards if c.key == "pending")
+    assert pending.comparison == "2 waiting over 14 days"
+
+
+def test_compliance_overall_is_pooled_not_the_mean_of_departments(session: Session, world: World) -> None:
+    frame = analytics.compliance_by_department(session, world.admin, filters=NOV)
+    by_name = _compliance(frame)
+    alpha, beta, gamma = (n for n in by_name if n.startswith(("Alpha", "Beta", "Gamma")))
+    assert by_name[alpha] == (8, 5, 62.5)
+    assert by_name[beta] == (3, 3, 100.0)
+    assert by_name[gamma] == (0, 0, None)
+    assert analytics.percent_text(frame.loc[frame["Department"] == gamma, "Compliance %"].iloc[0]) == "–"
+    assert list(frame["Department"])[-1] == analytics.OVERALL
+    assert by_name[analytics.OVERALL] == (11, 8, 72.73)
+    assert round((62.5 + 100.0) / 2, 2) == 81.25  # what a mean of departments would (wrongly) say
+
+
+def test_compliance_by_supervisor_and_monthly_trend(session: Session, world: World) -> None:
+    by_supervisor = _compliance(analytics.compliance_by_supervisor(session, world.admin, filters=NOV))
+    assert by_supervisor[world.s1.full_name] == (8, 5, 62.5)
+    assert by_supervisor[world.s2.full_name] == (3, 3, 100.0)
+    assert by_supervisor[analytics.OVERALL] == (11, 8, 72.73)
+    trend = analytics.compliance_trend(session, world.admin, filters=NOV).set_index("Month")
+    assert len(trend) == 12 and trend.index[0] == "2025-12" and trend.index[-1] == "2026-11"
+    assert trend.loc["2026-11", ["Submitted", "Verified"]].tolist() == [11, 8]
+    assert trend.loc["2026-11", "Compliance %"] == 72.73
+    assert trend.loc["2026-09", "Compliance %"] == 0.0  # one pending entry, nothing verified
+    assert trend.loc["2025-12", "Compliance %"] == 100.0
+    assert trend["Compliance %"].isna().sum() == 9  # months with nothing submitted: no figure, not 0
+
+
+def test_trend_has_twelve_zero_filled_months_excludes_drafts_and_the_month_12_back(
+    session: Session, world: World
+) -> None:
+    frame = analytics.logbook_trend(session, world.admin, filters=NOV)
+    assert frame["Month"].unique().tolist() == ["2025-12", *[f"2026-{m:02d}" for m in range(1, 12)]]
+    assert len(frame) == 36  # 12 months x 3 departments, zero-filled
+    grid = frame.pivot(index="Department", columns="Month", values="Entries")
+    alpha = next(n for n in grid.index if n.startswith("Alpha"))
+    beta = next(n for n in grid.index if n.startswith("Beta"))
+    assert grid.loc[alpha, "2026-11"] == 8  # 9 entries, one of them a draft
+    assert grid.loc[alpha, "2025-12"] == 1  # 2025-11-30 is 12 months back: not in the window
+    assert grid.loc[alpha, "2026-09"] == 1
+    assert grid.loc[beta, "2026-11"] == 3
+    assert int(frame["Entries"].sum()) == 13
+
+
+def test_turnaround_median_and_pending_ageing(session: Session, world: World) -> None:
+    summary = analytics.verification_turnaround(session, world.admin, filters=NOV)
+    assert summary.histogram == ((0, 1), (1, 1), (2, 1), (3, 1), (4, 1), (6, 1), (8, 1), (10, 1))
+    assert (summary.median_days, summary.decided) == (3.5, 8)
+    assert analytics.verification_turnaround(session, world.s1, filters=NOV).median_days == 3.0  # 1,2,3,4,10
+    ageing = analytics.pending_ageing(session, world.admin, filters=NOV, today=TODAY)
+    assert ageing["Waiting"].tolist() == list(analytics.AGE_BUCKETS)
+    assert ageing["Entries"].tolist() == [1, 1, 1, 1]  # 7 days, 8 days, 18 days, 79 days
+
+
+def test_attendance_by_department_and_at_risk_list(session: Session, world: World) -> None:
+    frame = analytics.attendance_by_department(session, world.admin, filters=NOV)
+    assert len(frame) == 36
+    cells = {(r["Department"].split()[0], r["Month"]): r["Attendance %"] for r in frame.to_dict("records")}
+    assert cells[("Alpha", "2026-11")] == 62.5
+    assert cells[("Alpha", "2026-10")] == 50.0
+    assert cells[("Beta", "2026-11")] == 100.0
+    assert cells[("Beta", "2026-10")] != cells[("Beta", "2026-10")]  # no sessions: no figure
+    risk = analytics.at_risk(session, world.admin, filters=NOV, today=TODAY)
+    assert risk.attrs["period"] == "2026-Q4"
+    assert risk[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
+        [world.a1.full_name, 6, 3, 50.0, "6"]]
+
+
+def test_eligible_share_in_sql_follows_the_threshold_setting(session: Session, world: World) -> None:
+    session.add(Setting(key="attendance_threshold", value=50.0))
+    session.flush()
+    assert _cards(session, world.admin)["eligible"][0] == 100.0  # A1 is exactly at 50.00
+    session.execute(update(Setting).where(Setting.key == "attendance_threshold").values(value=100.0))
+    assert _cards(session, world.admin)["eligible"][0] == 33.33  # only B1 (2/2)
+    assert analytics.at_risk(session, world.admin, filters=NOV, today=TODAY)["Sessions needed"].tolist() == [
+        "cannot reach", "cannot reach"]
+
+
+@pytest.mark.parametrize("role", ["admin", "leadership"])
+def test_admin_and_leadership_see_everything(session: Session, world: World, role: str) -> None:
+    viewer = world.admin if role == "admin" else world.leadership
+    assert _compliance(analytics.compliance_by_department(session, viewer, filters=NOV))[analytics.OVERALL] == (
+        11, 8, 72.73)
+    assert len(analytics.dashboard_options(session, viewer).departments) >= 3
+
+
+def test_supervisor_sees_only_their_trainees_and_cannot_widen_by_filters(session: Session, world: World) -> None:
+    cards = _cards(session, world.s1)
+    assert cards["active_trainees"][0] == 2 and cards["pending"][0] == 4 and cards["verified"][0] == 5
+    assert cards["attendance_month"][0] == 62.5 and cards["eligible"][0] == 50.0
+    by_department = _compliance(analytics.compliance_by_department(session, world.s1, filters=NOV))
+    assert [k.split()[0] for k in by_department] == ["Alpha", analytics.OVERALL.split()[0]]
+    assert by_department[analytics.OVERALL] == (8, 5, 62.5)
+    options = analytics.dashboard_options(session, world.s1)
+    assert [d for d, _ in options.departments] == [world.alpha] and options.supervisors == ()
+    tampered = DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.beta, supervisor_id=world.s2_id)
+    assert analytics.compliance_by_department(session, world.s1, filters=tampered).empty
+    assert _cards(session, world.s1, tampered)["verified"][0] == 0
+    assert analytics.trainee_name(session, world.s1, trainee_id=world.a2.id or 0)
+    with pytest.raises(NotFoundError):
+        analytics.trainee_entries(session, world.s1, trainee_id=world.b1.id or 0, filters=NOV)
+
+
+def test_trainee_sees_only_themselves(session: Session, world: World) -> None:
+    cards = _cards(session, world.a1)
+    assert cards["verified"][0] == 3 and cards["unverified"][0] == 1 and cards["compliance"][0] == 75.0
+    assert cards["attendance_month"][0] == 50.0 and cards["eligible"][0] == 0.0
+    entries = analytics.trainee_entries(session, world.a1, trainee_id=world.a1.id or 0, filters=NOV)
+    assert len(entries) == 4 and "draft" not in set(entries["Status"])
+    with pytest.raises(NotFoundError):
+        analytics.trainee_attendance(session, world.a1, trainee_id=world.a2.id or 0, filters=NOV)
+    assert analytics.at_risk(session, world.a2, filters=NOV, today=TODAY).empty
+
+
+def test_drill_down_department_trainees_and_trainee_records(session: Session, world: World) -> None:
+    filters = DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.alpha)
+    frame = analytics.department_trainees(session, world.admin, filters=filters).set_index("Trainee")
+    assert set(frame.index) == {world.a1.full_name, world.a2.full_name}
+    assert frame.loc[world.a1.full_name, ["Submitted", "Verified", "Pending", "Sessions", "Attended"]].tolist() == [
+        4, 3, 1, 4, 2]
+    assert frame.loc[world.a2.full_name, "Compliance %"] == 50.0
+    attendance = analytics.trainee_attendance(session, world.admin, trainee_id=world.a1.id or 0, filters=filters)
+    assert attendance["Status"].tolist() == ["excused", "absent", "late", "present"]
+
+
+def test_an_inactive_or_unknown_viewer_is_refused(session: Session, world: World) -> None:
+    session.execute(update(User).where(User.id == world.s1.id).values(is_active=False))
+    with pytest.raises(PermissionDeniedError):
+        analytics.get_overview(session, world.s1, filters=NOV, today=TODAY)
+
+
+def test_empty_database_gives_empty_frames_not_errors(session: Session) -> None:
+    viewer = actor(session, make_user(session, "admin"))
+    frame = analytics.compliance_by_department(session, viewer, filters=NOV)
+    assert frame["Submitted"].sum() == 0
+    assert analytics.verification_turnaround(session, viewer, filters=NOV).median_days is None
+    cards = _cards(session, viewer)
+    assert cards["compliance"] == (None, None)
+
+
+def _rollup_rows(session: Session) -> dict[str, set[tuple[object, ...]]]:
+    return {
+        "logbook": {tuple(r) for r in session.execute(select(
+            LogbookMonthRollup.month, LogbookMonthRollup.trainee_id, LogbookMonthRollup.drafts,
+            LogbookMonthRollup.pending, LogbookMonthRollup.approved, LogbookMonthRollup.returned,
+            LogbookMonthRollup.rejected))},
+        "turnaround": {tuple(r) for r in session.execute(select(
+            TurnaroundMonthRollup.month, TurnaroundMonthRollup.trainee_id, TurnaroundMonthRollup.days,
+            TurnaroundMonthRollup.decided))},
+        "attendance": {tuple(r) for r in session.execute(select(
+            AttendanceMonthRollup.month, AttendanceMonthRollup.trainee_id, AttendanceMonthRollup.sessions,
+            AttendanceMonthRollup.attended, AttendanceMonthRollup.present, AttendanceMonthRollup.late,
+            AttendanceMonthRollup.absent, AttendanceMonthRollup.excused))},
+    }
+
+
+def _from_raw(session: Session) -> dict[str, set[tuple[object, ...]]]:
+    logbook: dict[tuple[date, int], list[int]] = {}
+    turnaround: dict[tuple[date, int, int], int] = {}
+    for entry in session.scalars(select(LogbookEntry)):
+        key = (entry.case_date.replace(day=1), entry.trainee_id)
+        counts = logbook.setdefault(key, [0] * 5)
+        counts[("draft", "pending", "approved", "returned", "rejected").index(entry.status)] += 1
+        if entry.status in ("approved", "returned", "rejected") and entry.decided_at and entry.submitted_at:
+            days = (entry.decided_at.date() - entry.submitted_at.date()).days
+            turnaround[(*key, days)] = turnaround.get((*key, days), 0) + 1
+    attendance: dict[tuple[date, int], list[int]] = {}
+    for record in session.scalars(select(AttendanceRecord)):
+        counts = attendance.setdefault((record.session_date.replace(day=1), record.trainee_id), [0] * 6)
+        counts[0] += 1
+        counts[1] += record.status in ("present", "late")
+        counts[2 + ("present", "late", "absent", "excused").index(record.status)] += 1
+    return {
+        "logbook": {(*k, *v) for k, v in logbook.items()},
+        "turnaround": {(*k, v) for k, v in turnaround.items()},
+        "attendance": {(*k, *v) for k, v in attendance.items()},
+    }
+
+
+def test_rollups_equal_a_recomputation_from_raw_rows_after_writes(session: Session, world: World) -> None:
+    assert _rollup_rows(session) == _from_raw(session)
+    pending = session.scalars(select(LogbookEntry).where(
+        LogbookEntry.trainee_id == world.a1.id, LogbookEntry.status == "pending")).one()
+    pending.status, pending.decided_at = "approved", datetime(2026, 11, 20, 8)
+    moved = session.scalars(select(LogbookEntry).where(LogbookEntry.case_date == date(2025, 12, 1))).one()
+    moved.case_date = date(2026, 10, 15)
+    record = session.scalars(select(AttendanceRecord).where(AttendanceRecord.session_date == date(2026, 10, 6))).one()
+    session.delete(record)
+    trainee = session.get(User, world.b1.id)
+    assert trainee is not None
+    make_attendance(session, trainee, date(2026, 10, 7), "late")
+    rollups.refresh_logbook_months(session, [pending.case_date, date(2025, 12, 1), date(2026, 10, 15)])
+    rollups.refresh_attendance_months(session, [date(2026, 10, 6), date(2026, 10, 7), None])  # type: ignore[list-item]
+    assert _rollup_rows(session) == _from_raw(session)
+    assert _cards(session, world.admin)["verified"][0] == 9  # current within the same transaction
+
+
+def test_refreshing_one_month_leaves_the_others_alone(session: Session, world: World) -> None:
+    before = _rollup_rows(session)
+    session.execute(update(LogbookEntry).where(LogbookEntry.case_date == date(2026, 9, 1)).values(status="approved"))
+    rollups.refresh_logbook_months(session, [date(2026, 11, 5)])  # the wrong month: September stays stale
+    assert _rollup_rows(session)["logbook"] == before["logbook"]
+    rollups.refresh_logbook_months(session, [])
+    rollups.refresh_logbook_months(session, [date(2026, 9, 30)])
+    assert _rollup_rows(session) == _from_raw(session)
+
+
+def test_two_writers_in_the_same_month_both_count(committed_engine: Engine) -> None:
+    """Concurrent approvals in one month: the second refresh waits and recomputes with the first one's row."""
+    with Session(committed_engine) as setup, setup.begin():
+        trainee = make_user(setup, "trainee", department=make_department(setup))
+        ids = [make_entry(setup, trainee, case_date=date(2026, 11, 3 + i)).id for i in range(2)]
+        rollups.refresh_logbook_months(setup, [date(2026, 11, 1)])
+        trainee_id = trainee.id
+    first = Session(committed_engine)
+    first.begin()
+    first.execute(update(LogbookEntry).where(LogbookEntry.id == ids[0]).values(status="approved"))
+    rollups.refresh_logbook_months(first, [date(2026, 11, 3)])
+    errors: list[BaseException] = []
+
+    def second_writer() -> None:
+        try:
+            with Session(committed_engine) as second, second.begin():
+                second.execute(update(LogbookEntry).where(LogbookEntry.id == ids[1]).values(status="approved"))
+                rollups.refresh_logbook_months(second, [date(2026, 11, 4)])
+        except BaseException as exc:  # noqa: BLE001 - reported to the main thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    time.sleep(0.5)
+    first.commit()
+    first.close()
+    thread.join(timeout=30)
+    assert not errors, errors
+    with Session(committed_engine) as check:
+        row = check.get(LogbookMonthRollup, (date(2026, 11, 1), trainee_id))
+        assert row is not None and (row.pending, row.approved) == (0, 2)
