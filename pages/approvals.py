@@ -156,7 +156,9 @@ def _decision_form(user: UserSummary, entry_id: int) -> None:
 
 def _after_write() -> None:
     data.clear_logbook_loaders()
-    st.session_state[state.APPROVALS_EDITOR_VERSION] += 1
+    st.session_state[state.APPROVALS_EDITOR_VERSION] += 1  # a fresh editor: no stale ticks on other rows
+    for key in ("approvals.select_all", "approvals.bulk_feedback"):
+        st.session_state.pop(key, None)
     st.rerun()
 
 

@@ -245,6 +245,22 @@ def test_bulk_approve_shows_a_result_per_entry(run_page: PageRunner, ui_db: UiDa
     assert events == [str(first)]
     titles = list(at.dataframe[1].value["title"])
     assert titles == ["Not selected"]  # the queue reloaded and the selection was reset
+    assert _button(at, "Approve selected (0)").disabled
+
+
+def test_select_all_approves_every_shown_entry(run_page: PageRunner, ui_db: UiDatabase, people: People) -> None:
+    for title in ("One", "Two", "Three"):
+        _entry(ui_db, people.trainee, title=title)
+    _entry(ui_db, people.other_trainee, title="Other supervisor's")
+    at = run_page(APPROVALS, people.supervisor)
+    at.toggle(key="approvals.select_all").set_value(True).run()
+    at.text_input(key="approvals.bulk_feedback").input("Batch reviewed.")
+    _button(at, "Approve selected (3)").click().run()
+    assert not at.exception
+    assert {e.status for e in _entries(ui_db, people.trainee)} == {"approved"}
+    assert [e.status for e in _entries(ui_db, people.other_trainee)] == ["pending"]
+    assert any("Approved 3 of 3" in m.value for m in at.success)
+    assert "approvals.select_all" not in at.session_state  # switched off for the next batch
 
 
 def test_leadership_reads_the_queue_without_action_controls(
