@@ -1,0 +1,47 @@
+"""In a real browser: Run now on the leadership pack, the run in the history, its PDF from the archive."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_admin_runs_the_pack_now_sees_the_run_and_downloads_the_pdf(page, portal_url: str) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, portal_url, "admin", path="system")
+    page.get_by_role("heading", name="Jobs").wait_for()
+    screenshot(page, "system-before-run")
+    row = page.locator('[data-testid="stHorizontalBlock"]').filter(has_text="weekly_leadership_pack")
+    row.get_by_role("button", name="Run now").click()
+    page.get_by_text("weekly_leadership_pack: success").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Jobs").wait_for()
+    assert "✅ success" in row.inner_text()
+    screenshot(page, "system-after-run")
+
+    page.get_by_role("tab", name="Job history").click()
+    history = page.locator('[data-testid="stDataFrame"]').first
+    history.wait_for()
+    page.wait_for_timeout(500)
+    screenshot(page, "system-job-history")
+
+    page.goto(f"{portal_url}/reports?reports.tab=Archive")
+    page.get_by_role("button", name="Sign out").wait_for()
+    download_button = page.get_by_role("button", name="Download leadership-pack-")
+    download_button.wait_for()
+    screenshot(page, "reports-archive")
+    with page.expect_download() as info:
+        download_button.click()
+    download = info.value
+    assert download.suggested_filename.startswith("leadership-pack-") and download.suggested_filename.endswith(".pdf")
+    with open(download.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+
+
+def test_supervisor_generates_a_pack_with_progress(page, portal_url: str) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, portal_url, "supervisor", path="reports")
+    page.get_by_role("button", name="Generate").click()
+    page.get_by_text("Generated leadership-pack-").wait_for(timeout=60_000)
+    page.get_by_text("It is also in the archive").wait_for()
+    screenshot(page, "reports-generated-supervisor")
