@@ -39,7 +39,7 @@ def compliance_by_department(frame: pd.DataFrame, overall: float | None) -> go.F
         fig.add_vline(x=overall, line_dash="dash", line_color="#c0392b",
                       annotation_text=f"overall {overall:.2f}%", annotation_position="top")
     fig.update_xaxes(range=[0, 105], title="Verified / submitted (%)")
-    return _tidy(fig, height=max(HEIGHT, 40 * len(rows) + 80), legend=False, top=30)
+    return _tidy(fig, height=max(200, 44 * len(rows) + 100), legend=False, top=30)
 
 
 def monthly_line(frame: pd.DataFrame, y: str, *, colour: str | None = None, percent: bool = True) -> go.Figure:
