@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.clock import utcnow
 from portal.navigation import PAGES, allowed_pages
 from tests.factories import PASSWORD, actor, make_department, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
