@@ -77,7 +77,10 @@ def _section_scheduler(user: UserSummary) -> None:
         cols = st.columns([3, 2, 3, 3, 2], vertical_alignment="center")
         cols[0].markdown(f"**{job}**  \n{operations.JOB_DESCRIPTIONS.get(job, '')}")
         cols[1].code(str(row["when"]), language=None)
-        cols[2].markdown(_last_run_text(run))
+        if job == "heartbeat" and leader is not None:
+            cols[2].markdown(f"Last: 💓 {leader.beat_at:%Y-%m-%d %H:%M:%S}")
+        else:
+            cols[2].markdown(_last_run_text(run))
         cols[3].markdown(f"Next: {_when(next_run)}")
         if cols[4].button("Run now", key=f"system.run.{job}", width="stretch"):
             _run_now(user, job)
