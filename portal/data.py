@@ -110,6 +110,7 @@ def clear_user_loaders() -> None:
     supervisors.clear()
     audit_events.clear()
     audit_actions.clear()
+    clear_dashboard_loaders()  # scope, department and supervisor follow the user record
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -148,6 +149,7 @@ def clear_logbook_loaders() -> None:
     approval_queue.clear()
     unread_count.clear()
     notifications.clear()
+    clear_dashboard_loaders()
 
 
 @st.cache_data(ttl=60, show_spinner=False)
