@@ -53,20 +53,26 @@ class AttendanceRecord(Base):
         ),
         Index("ix_attendance_records_date", "session_date"),
         Index("ix_attendance_records_dept_date", "department_id", "session_date"),
+        # Rows of one import are stored together, so a tiny BRIN index finds them for undo.
+        Index("ix_attendance_records_created_batch_id", "created_batch_id", postgresql_using="brin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     session_date: Mapped[date]
     session: Mapped[str] = mapped_column(String(40))
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # A copy of the department the import looked up (departments are never deleted); no
+    # foreign-key trigger per row (migration 0003).
+    department_id: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10))
     check_in_time: Mapped[datetime | None]
     remarks: Mapped[str | None] = mapped_column(Text)
     # created_batch_id lets undo delete what a batch inserted without storing a copy per row;
     # batch_id (last writer) lets undo refuse when a later batch touched the same row.
-    created_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    # Both are plain integers (import_batches.id; batches are never deleted): a foreign-key
+    # trigger per row would double the cost of a million-row import (migration 0003).
+    created_batch_id: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[int | None] = mapped_column(Integer)
 
     def __repr__(self) -> str:
         return (

@@ -94,6 +94,8 @@ def stage_rows(session: Session, rows: pd.DataFrame) -> None:
         f"check_in_time TIMESTAMP, remarks TEXT){on_commit}"
     ))
     if is_postgres(session):
+        # The diff joins a million staged rows with the stored ones: keep hashes and sorts in memory.
+        session.execute(text("SET LOCAL work_mem = '256MB'"))
         _copy_rows(session, rows)
         session.execute(text("ANALYZE attendance_stage"))
     else:
@@ -101,15 +103,17 @@ def stage_rows(session: Session, rows: pd.DataFrame) -> None:
 
 
 def _arrow_table(rows: pd.DataFrame) -> pa.Table:
+    # Text columns are already Arrow-backed: pa.array takes them without a copy into Python objects.
+    remarks = rows["remarks"]
     return pa.table({
         "trainee_id": pa.array(rows["trainee_id"].to_numpy(dtype="int64")),
         "session_date": pa.array(rows["session_date"].to_numpy(dtype="datetime64[s]")).cast(pa.date32()),
-        "session": pa.array(rows["session"].to_numpy(dtype=object), type=pa.string()),
+        "session": pa.array(rows["session"], type=pa.string()),
         "department_id": pa.array(rows["department_id"].astype("Int64"), type=pa.int64()),
-        "status": pa.array(rows["status"].to_numpy(dtype=object), type=pa.string()),
+        "status": pa.array(rows["status"], type=pa.string()),
         "check_in_time": pa.array(rows["check_in_time"].to_numpy(dtype="datetime64[us]"), type=pa.timestamp("us")),
-        "remarks": pa.array(rows["remarks"].where(rows["remarks"].notna(), None).to_numpy(dtype=object),
-                            type=pa.string(), from_pandas=True),
+        "remarks": pa.array(remarks.astype(object).where(remarks.notna(), None), type=pa.string(), from_pandas=True)
+        if remarks.notna().any() else pa.nulls(len(rows), pa.string()),
     })
 
 
@@ -163,10 +167,13 @@ def count_staged_changes(session: Session, compared: Sequence[str]) -> tuple[int
     return int(row[0]), int(row[1])
 
 
-def apply_staged_rows(session: Session, *, batch_id: int, compared: Sequence[str]) -> tuple[int, int, list[date]]:
+def apply_staged_rows(
+    session: Session, *, batch_id: int, compared: Sequence[str], staged: int, file_months: Sequence[date]
+) -> tuple[int, int, list[date]]:
     """Write the staged rows as batch `batch_id`, skipping unchanged ones.
 
-    Keeps the previous values of updated rows (for undo). Returns (inserted, updated, months).
+    Keeps the previous values of updated rows (for undo). Returns (inserted, updated, one date
+    per month that changed).
     """
     postgres = is_postgres(session)
     session.execute(text(
@@ -175,7 +182,9 @@ def apply_staged_rows(session: Session, *, batch_id: int, compared: Sequence[str
         "r.id AS record_id, r.status AS prev_status, r.department_id AS prev_department_id, "
         "r.check_in_time AS prev_check_in_time, r.remarks AS prev_remarks, r.batch_id AS prev_batch_id "
         f"FROM attendance_stage s LEFT JOIN attendance_records r ON {_KEY_JOIN} "
-        f"WHERE r.id IS NULL OR {_distinct(session, 'r', 's', compared)}"
+        f"WHERE r.id IS NULL OR {_distinct(session, 'r', 's', compared)} "
+        # Written in key order, new rows extend the unique index at its right edge.
+        "ORDER BY s.trainee_id, s.session_date, s.session"
     ))
     total, updated = session.execute(text("SELECT count(*), count(record_id) FROM attendance_diff")).one()
     if not total:
@@ -187,11 +196,12 @@ def apply_staged_rows(session: Session, *, batch_id: int, compared: Sequence[str
         "FROM attendance_diff WHERE record_id IS NOT NULL"
     ), {"batch": batch_id})
     (_merge_postgres if postgres else _upsert_sqlite)(session, batch_id, compared)
-    return int(total) - int(updated), int(updated), _diff_months(session, postgres)
+    # When every staged row was written, the file's months are the changed months (no extra scan).
+    months = sorted(file_months) if total == staged else _diff_months(session, postgres)
+    return int(total) - int(updated), int(updated), months
 
 
 def _merge_postgres(session: Session, batch_id: int, compared: Sequence[str]) -> None:
-    session.execute(text("ANALYZE attendance_diff"))
     assignments = ", ".join(f"{c} = d.{c}" for c in compared)
     session.execute(text(
         "MERGE INTO attendance_records r USING attendance_diff d ON r.id = d.record_id "

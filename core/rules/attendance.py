@@ -66,6 +66,12 @@ def compute_missing_columns_message(missing: Iterable[str]) -> str:
     return "row 1: missing required column(s): " + ", ".join(missing)
 
 
+def compute_months(session_dates: pd.Series) -> list[date]:
+    """One date (the 1st) per distinct month among the dates."""
+    months = np.unique(session_dates.dropna().to_numpy().astype("datetime64[M]"))
+    return [pd.Timestamp(m).date() for m in months]
+
+
 def normalise_status(values: pd.Series) -> pd.Series:
     """Canonical status per cell (present/late/absent/excused), NaN where not recognised."""
     return values.str.strip().str.lower().map(STATUS_ALIASES)
@@ -92,21 +98,49 @@ def shown(values: pd.Series) -> pd.Series:
     return "'" + cut.where(values.str.len() <= SHOWN_LENGTH, cut + "…") + "'"
 
 
-class _Problems:
-    """Collects (row, order, message) column-wise and formats them sorted by row."""
+@dataclass(frozen=True)
+class _Column:
+    """A column as codes into its distinct values: checks run once per distinct value."""
 
-    def __init__(self, rows: pd.Series) -> None:
-        self.rows = rows
+    codes: np.ndarray
+    uniques: pd.Series
+
+    @classmethod
+    def of(cls, values: pd.Series) -> _Column:
+        codes, uniques = pd.factorize(values)
+        return cls(np.asarray(codes), pd.Series(uniques, dtype="str"))
+
+    def spread(self, per_unique: pd.Series | np.ndarray) -> np.ndarray:
+        """Per-unique results broadcast back to one value per row."""
+        return np.asarray(per_unique)[self.codes]
+
+
+class _Problems:
+    """Collects (row, order, message) column-wise; messages are built only for failing rows."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.rows = frame[ROW].to_numpy()
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, mask: pd.Series | np.ndarray, message: str | pd.Series, order: int) -> None:
+    def add(self, mask: np.ndarray, order: int, prefix: str, column: str | None = None, suffix: str = "",
+            quote: bool = True) -> None:
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
-        text = message[mask] if isinstance(message, pd.Series) else message
-        self.parts.append(pd.DataFrame({"row": self.rows[mask].to_numpy(), "order": order, "message": text}))
+        text: str | pd.Series = prefix + suffix
+        if column is not None:
+            values = self.frame[column][mask]
+            text = prefix + (shown(values) if quote else values) + suffix
+        self.parts.append(pd.DataFrame({"row": self.rows[mask], "order": order, "message": text}))
 
-    def frame(self) -> pd.DataFrame:
+    def add_messages(self, mask: np.ndarray, order: int, messages: pd.Series | np.ndarray) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.parts.append(pd.DataFrame({"row": self.rows[mask], "order": order,
+                                            "message": np.asarray(messages, dtype=object)[mask]}))
+
+    def result(self) -> pd.DataFrame:
         if not self.parts:
             return pd.DataFrame({"row": pd.Series(dtype="int64"), "order": pd.Series(dtype="int64"),
                                  "message": pd.Series(dtype="str")})
@@ -123,162 +157,179 @@ def validate_attendance(
 ) -> AttendanceValidation:
     """Check every row of the file; errors are `row N: message`, sorted by row.
 
-    `departments` maps lower-case names to ids; `supervisor_id` limits trainees to that supervisor's.
+    `departments` maps names to ids (matched case-insensitively); `supervisor_id` limits the
+    trainees to that supervisor's own.
     """
     frame = raw.frame
-    problems = _Problems(frame[ROW])
+    problems = _Problems(frame)
+    columns = {name: _Column.of(frame[name]) for name in raw.columns}
     structural = dict(raw.structural_errors)
     usable = ~frame[ROW].isin(list(structural)).to_numpy()
     if structural:
-        problems.add(~usable, frame[ROW].map(structural).astype("str"), 0)
-    formula = _check_formulas(frame, raw.columns, usable, problems)
-    ok = usable & ~formula
+        problems.add_messages(~usable, 0, frame[ROW].map(structural).astype(object).to_numpy())
+    ok = usable & ~_check_formulas(columns, usable, problems)
     out = pd.DataFrame({"row": frame[ROW].to_numpy()})
-    key_ok = np.ones(len(frame), dtype=bool)
-    if "trainee_id" in raw.columns:
-        key_ok &= _check_trainee(frame, ok, directory, supervisor_id, out, problems)
-    if "session_date" in raw.columns:
-        key_ok &= _check_date(frame, ok, today, out, problems)
-    if "session" in raw.columns:
-        key_ok &= _check_session(frame, ok, out, problems)
-    if "status" in raw.columns:
-        _check_status(frame, ok, out, problems)
-    _check_department(frame, raw.columns, ok, departments, out, problems)
-    _check_check_in(frame, raw.columns, ok, out, problems)
-    _check_remarks(frame, raw.columns, ok, out, problems)
+    key_parts: list[np.ndarray] = []
+    if "trainee_id" in columns:
+        key_parts.append(_check_trainee(columns["trainee_id"], ok, directory, supervisor_id, out, problems))
+    if "session_date" in columns:
+        key_parts.append(_check_date(columns["session_date"], ok, today, out, problems))
+    if "session" in columns:
+        key_parts.append(_check_session(columns["session"], ok, out, problems))
+    if "status" in columns:
+        _check_status(columns["status"], ok, out, problems)
+    _check_department(columns.get("department"), ok, departments, out, problems)
+    _check_check_in(columns.get("check_in_time"), ok, out, problems)
+    _check_remarks(frame, columns.get("remarks"), ok, out, problems)
     missing = compute_missing_columns(raw.columns)
     if not missing:
-        _check_duplicates(out, ok & key_ok, problems)
-    return _result(raw, out, problems.frame(), missing)
+        _check_duplicates(out, key_parts, ok, problems)
+    return _result(raw, out, problems.result(), missing)
 
 
-def _check_formulas(frame: pd.DataFrame, columns: tuple[str, ...], usable: np.ndarray, problems: _Problems) -> np.ndarray:
-    any_formula = np.zeros(len(frame), dtype=bool)
-    for order, name in enumerate(columns, start=1):
-        mask = usable & frame[name].str.startswith("=").to_numpy(dtype=bool)
-        problems.add(mask, f"{name} holds a formula (" + shown(frame[name]) + "); type the value itself", order)
+def _check_formulas(columns: Mapping[str, _Column], usable: np.ndarray, problems: _Problems) -> np.ndarray:
+    any_formula = np.zeros(len(usable), dtype=bool)
+    for order, (name, column) in enumerate(columns.items(), start=1):
+        mask = usable & column.spread(column.uniques.str.startswith("=").to_numpy(dtype=bool))
+        problems.add(mask, order, f"{name} holds a formula (", name, "); type the value itself")
         any_formula |= mask
     return any_formula
 
 
-def _check_trainee(frame: pd.DataFrame, ok: np.ndarray, directory: pd.DataFrame, supervisor_id: int | None,
+def _check_trainee(column: _Column, ok: np.ndarray, directory: pd.DataFrame, supervisor_id: int | None,
                    out: pd.DataFrame, problems: _Problems) -> np.ndarray:
-    values = frame["trainee_id"]
-    empty = ok & (values == "").to_numpy()
-    problems.add(empty, "trainee_id is empty", 10)
-    position = directory.index.get_indexer(values.str.upper())
+    """Registration number -> trainee id (and home department); returns each row's key part (-1 bad)."""
+    empty = ok & column.spread((column.uniques == "").to_numpy())
+    problems.add(empty, 10, "trainee_id is empty")
+    position = directory.index.get_indexer(column.uniques.str.upper()) if len(directory) \
+        else np.full(len(column.uniques), -1)
     found = position >= 0
-    safe = np.where(found, position, 0)
     if supervisor_id is not None and len(directory):
-        found &= (directory["supervisor_id"].to_numpy(dtype="float64", na_value=np.nan)[safe] == supervisor_id)
-        message = "trainee_id " + shown(values) + " is not one of your trainees"
+        supervisors = directory["supervisor_id"].to_numpy(dtype="float64", na_value=np.nan)
+        found &= supervisors[np.where(found, position, 0)] == supervisor_id
+    if supervisor_id is not None:
+        problems.add(ok & ~empty & ~column.spread(found), 11, "trainee_id ", "trainee_id", " is not one of your trainees")
     else:
-        message = "unknown trainee_id " + shown(values)
-    if not len(directory):
-        found = np.zeros(len(frame), dtype=bool)
-    problems.add(ok & ~empty & ~found, message, 11)
-    ids = directory["trainee_id"].to_numpy()[safe] if len(directory) else np.zeros(len(frame), dtype="int64")
-    departments = directory["department_id"].to_numpy(dtype="float64", na_value=np.nan)[safe] if len(directory) \
-        else np.full(len(frame), np.nan)
-    out["trainee_id"] = np.where(found, ids, -1)
-    out["home_department_id"] = departments
-    return found
+        problems.add(ok & ~empty & ~column.spread(found), 11, "unknown trainee_id ", "trainee_id")
+    ids = np.full(len(column.uniques), -1, dtype="int64")
+    homes = np.full(len(column.uniques), np.nan)
+    if len(directory):
+        ids = np.where(found, directory["trainee_id"].to_numpy()[np.where(found, position, 0)], -1)
+        homes = np.where(found, directory["department_id"].to_numpy(dtype="float64", na_value=np.nan)[
+            np.where(found, position, 0)], np.nan)
+    out["trainee_id"] = column.spread(ids)
+    out["home_department_id"] = column.spread(homes)
+    return column.spread(np.where(found, np.arange(len(column.uniques)), -1))
 
 
-def _check_date(frame: pd.DataFrame, ok: np.ndarray, today: date, out: pd.DataFrame, problems: _Problems) -> np.ndarray:
-    values = frame["session_date"]
-    empty = ok & (values == "").to_numpy()
-    problems.add(empty, "session_date is empty", 20)
+def _check_date(column: _Column, ok: np.ndarray, today: date, out: pd.DataFrame, problems: _Problems) -> np.ndarray:
+    values = column.uniques
+    empty = (values == "").to_numpy()
     shaped = values.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
-    problems.add(ok & ~empty & ~shaped, "session_date " + shown(values) + " is not a date in YYYY-MM-DD form", 21)
     parsed = pd.to_datetime(values.where(shaped), format="%Y-%m-%d", errors="coerce")
     real = parsed.notna().to_numpy()
-    problems.add(ok & shaped & ~real, "session_date " + shown(values) + " is not a real date", 22)
     future = real & (parsed > pd.Timestamp(today)).to_numpy()
-    problems.add(ok & future, "session_date " + values + " is in the future", 23)
     ancient = real & (parsed < EARLIEST_DATE).to_numpy()
-    problems.add(ok & ancient, "session_date " + values + " is before 1900", 24)
-    out["session_date"] = parsed.astype("datetime64[s]").to_numpy()
-    return real & ~future & ~ancient
+    problems.add(ok & column.spread(empty), 20, "session_date is empty")
+    problems.add(ok & column.spread(~empty & ~shaped), 21, "session_date ", "session_date",
+                 " is not a date in YYYY-MM-DD form")
+    problems.add(ok & column.spread(shaped & ~real), 22, "session_date ", "session_date", " is not a real date")
+    problems.add(ok & column.spread(future), 23, "session_date ", "session_date", " is in the future", quote=False)
+    problems.add(ok & column.spread(ancient), 24, "session_date ", "session_date", " is before 1900", quote=False)
+    out["session_date"] = column.spread(parsed.astype("datetime64[s]").to_numpy())
+    good = real & ~future & ~ancient
+    days = parsed.to_numpy().astype("datetime64[D]").astype("int64") + 100_000  # >= 0 from 1900 on
+    return column.spread(np.where(good, days, -1))
 
 
-def _check_session(frame: pd.DataFrame, ok: np.ndarray, out: pd.DataFrame, problems: _Problems) -> np.ndarray:
-    values = normalise_session(frame["session"])
+def _check_session(column: _Column, ok: np.ndarray, out: pd.DataFrame, problems: _Problems) -> np.ndarray:
+    values = normalise_session(column.uniques)
     empty = (values == "").to_numpy()
-    problems.add(ok & empty, "session is empty", 30)
     long = (values.str.len() > MAX_SESSION_LENGTH).to_numpy()
-    problems.add(ok & long, f"session is longer than {MAX_SESSION_LENGTH} characters", 31)
-    out["session"] = values.to_numpy()
-    return ~empty & ~long
+    problems.add(ok & column.spread(empty), 30, "session is empty")
+    problems.add(ok & column.spread(long), 31, f"session is longer than {MAX_SESSION_LENGTH} characters")
+    out["session"] = values.take(column.codes).reset_index(drop=True)
+    canonical, _ = pd.factorize(values)
+    return column.spread(np.where(~empty & ~long, canonical, -1))
 
 
-def _check_status(frame: pd.DataFrame, ok: np.ndarray, out: pd.DataFrame, problems: _Problems) -> None:
-    values = frame["status"]
-    status = normalise_status(values)
-    empty = (values == "").to_numpy()
-    problems.add(ok & empty, "status is empty", 40)
-    problems.add(ok & ~empty & status.isna().to_numpy(), "status " + shown(values) + f" is not {STATUS_HELP}", 41)
-    out["status"] = status.to_numpy()
+def _check_status(column: _Column, ok: np.ndarray, out: pd.DataFrame, problems: _Problems) -> None:
+    status = normalise_status(column.uniques)
+    empty = (column.uniques == "").to_numpy()
+    problems.add(ok & column.spread(empty), 40, "status is empty")
+    problems.add(ok & column.spread(~empty & status.isna().to_numpy()), 41, "status ", "status",
+                 f" is not {STATUS_HELP}")
+    out["status"] = pd.Series(status.to_numpy(dtype=object), dtype="str").take(column.codes).reset_index(drop=True)
 
 
-def _check_department(frame: pd.DataFrame, columns: tuple[str, ...], ok: np.ndarray, departments: Mapping[str, int],
+def _check_department(column: _Column | None, ok: np.ndarray, departments: Mapping[str, int],
                       out: pd.DataFrame, problems: _Problems) -> None:
-    home = out["home_department_id"] if "home_department_id" in out else pd.Series(np.nan, index=out.index)
-    if "department" not in columns:
-        out["department_id"] = home.astype("Int64")
+    home = out["home_department_id"].to_numpy() if "home_department_id" in out else np.full(len(out), np.nan)
+    if column is None:
+        out["department_id"] = pd.array(home, dtype="Float64").astype("Int64")
         return
-    values = frame["department"]
-    given = (values != "").to_numpy()
-    ids = values.str.casefold().map({k.casefold(): v for k, v in departments.items()})
-    problems.add(ok & given & ids.isna().to_numpy(), "unknown department " + shown(values), 50)
-    out["department_id"] = ids.where(given, home.to_numpy()).astype("Float64").astype("Int64")
+    given = (column.uniques != "").to_numpy()
+    folded = {name.casefold(): id_ for name, id_ in departments.items()}
+    ids = column.uniques.str.casefold().map(folded).to_numpy(dtype="float64", na_value=np.nan)
+    problems.add(ok & column.spread(given & np.isnan(ids)), 50, "unknown department ", "department")
+    chosen = np.where(column.spread(given), column.spread(ids), home)
+    out["department_id"] = pd.array(chosen, dtype="Float64").astype("Int64")
 
 
-def _check_check_in(frame: pd.DataFrame, columns: tuple[str, ...], ok: np.ndarray, out: pd.DataFrame,
-                    problems: _Problems) -> None:
-    if "check_in_time" not in columns:
-        out["check_in_time"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
+def _check_check_in(column: _Column | None, ok: np.ndarray, out: pd.DataFrame, problems: _Problems) -> None:
+    if column is None:
+        out["check_in_time"] = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[us]")
         return
-    values = frame["check_in_time"]
+    values = column.uniques
     given = (values != "").to_numpy()
     stamps = pd.to_datetime(values.where(given), format="ISO8601", errors="coerce", utc=True)
-    stamps = stamps.dt.tz_localize(None).astype("datetime64[us]")
+    stamps = stamps.dt.tz_localize(None).astype("datetime64[us]").to_numpy()
     clock = values.str.fullmatch(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?").to_numpy(dtype=bool)
+    per_row = column.spread(stamps)
     if clock.any() and "session_date" in out:
-        seconds = values.where(clock).str.count(":") == 2
-        offsets = pd.to_timedelta(values.where(clock).where(seconds, values + ":00"), errors="coerce")
-        day = pd.Series(out["session_date"].to_numpy(), index=out.index).astype("datetime64[us]")
-        stamps = stamps.where(~clock, day + offsets)
-    bad = given & stamps.isna().to_numpy()
-    problems.add(ok & bad, "check_in_time " + shown(values) + " is not an ISO 8601 time (e.g. 2026-11-03T08:05 or 08:05)", 60)
-    out["check_in_time"] = stamps.to_numpy()
+        padded = values.where(values.str.count(":") == 2, values + ":00").where(clock)
+        offsets = pd.to_timedelta(padded, errors="coerce").to_numpy().astype("timedelta64[us]")
+        is_clock = column.spread(clock)
+        day = out["session_date"].to_numpy().astype("datetime64[us]")
+        per_row = np.where(is_clock, day + column.spread(offsets), per_row)
+    bad = column.spread(given) & np.isnat(per_row)
+    problems.add(ok & bad, 60, "check_in_time ", "check_in_time",
+                 " is not an ISO 8601 time (e.g. 2026-11-03T08:05 or 08:05)")
+    out["check_in_time"] = per_row
 
 
-def _check_remarks(frame: pd.DataFrame, columns: tuple[str, ...], ok: np.ndarray, out: pd.DataFrame,
+def _check_remarks(frame: pd.DataFrame, column: _Column | None, ok: np.ndarray, out: pd.DataFrame,
                    problems: _Problems) -> None:
-    if "remarks" not in columns:
+    if column is None:
         out["remarks"] = pd.Series(None, index=out.index, dtype="object")
         return
+    long = column.spread((column.uniques.str.len() > MAX_REMARKS_LENGTH).to_numpy())
+    problems.add(ok & long, 70, f"remarks is longer than {MAX_REMARKS_LENGTH} characters")
     values = frame["remarks"]
-    problems.add(ok & (values.str.len() > MAX_REMARKS_LENGTH).to_numpy(),
-                 f"remarks is longer than {MAX_REMARKS_LENGTH} characters", 70)
-    out["remarks"] = values.where(values != "", None).to_numpy()
+    out["remarks"] = values.where(values != "").reset_index(drop=True)
 
 
-def _check_duplicates(out: pd.DataFrame, valid_key: np.ndarray, problems: _Problems) -> None:
-    keys = out.loc[valid_key, ["trainee_id", "session_date", "session", "row"]]
-    if keys.empty:
+def _check_duplicates(out: pd.DataFrame, parts: list[np.ndarray], ok: np.ndarray, problems: _Problems) -> None:
+    """Same (trainee, date, session) twice: every later row is 'duplicate of row N' (the first)."""
+    trainee, day, session = parts
+    valid = ok & (trainee >= 0) & (day >= 0) & (session >= 0)
+    if not valid.any():
         return
-    group = keys.groupby(["trainee_id", "session_date", "session"], sort=False)["row"]
-    first = group.transform("first")
-    duplicate = (keys["row"] != first).to_numpy()
+    day_codes, _ = pd.factorize(day[valid])
+    spans = np.int64(day_codes.max() + 1), np.int64(session[valid].max() + 1)
+    keys = (trainee[valid].astype("int64") * spans[0] + day_codes) * spans[1] + session[valid]
+    groups, _ = pd.factorize(keys)
+    _, first = np.unique(groups, return_index=True)
+    first_position = first[groups]
+    duplicate = first_position != np.arange(len(groups))
     if not duplicate.any():
         return
+    rows = out["row"].to_numpy()[valid]
     mask = np.zeros(len(out), dtype=bool)
-    mask[np.flatnonzero(valid_key)[duplicate]] = True
-    message = pd.Series("", index=out.index, dtype="str")
-    message[mask] = "duplicate of row " + first[duplicate].astype("str").to_numpy()
-    problems.add(mask, message, 90)
+    mask[np.flatnonzero(valid)[duplicate]] = True
+    messages = np.empty(len(out), dtype=object)
+    messages[mask] = ("duplicate of row " + pd.Series(rows[first_position[duplicate]]).astype("str")).to_numpy()
+    problems.add_messages(mask, 90, messages)
 
 
 def _result(raw: RawSheet, out: pd.DataFrame, found: pd.DataFrame, missing: tuple[str, ...]) -> AttendanceValidation:

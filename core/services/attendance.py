@@ -18,7 +18,12 @@ from core.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from core.exports import to_csv_bytes
 from core.models import ImportBatch
 from core.repositories import attendance as repo
-from core.rules.attendance import AttendanceValidation, build_trainee_directory, validate_attendance
+from core.rules.attendance import (
+    AttendanceValidation,
+    build_trainee_directory,
+    compute_months,
+    validate_attendance,
+)
 from core.rules.attendance_files import FileRefusedError, list_xlsx_sheets, read_attendance_file
 from core.services import rollups
 from core.services.access import authorize
@@ -101,8 +106,10 @@ def import_attendance(
     session.flush()
     repo.stage_rows(session, validation.rows)
     step(0.7, "Applying changes…")
-    inserted, updated, months = repo.apply_staged_rows(session, batch_id=batch.id,
-                                                       compared=validation.compared_columns)
+    inserted, updated, months = repo.apply_staged_rows(
+        session, batch_id=batch.id, compared=validation.compared_columns, staged=len(validation.rows),
+        file_months=compute_months(validation.rows["session_date"]),
+    )
     repo.drop_staging(session)
     batch.inserted, batch.updated = inserted, updated
     batch.unchanged = report.rows_total - inserted - updated

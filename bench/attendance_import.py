@@ -1,0 +1,208 @@
+"""Attendance import benchmark: first import, identical re-import, 5% changed, and a naive ORM baseline.
+
+    python bench/attendance_import.py --db postgresql+psycopg://root@127.0.0.1:5432/bench_attendance --rows 1000000
+
+The database is emptied and migrated first (use a scratch database: --reset is required when it
+already has tables). The file is realistic: 2,000 trainees in 20 departments, AM/PM sessions on
+weekdays, about 5% late or excused and 5% absent, with department and check-in time columns.
+Every import goes through `core.services.attendance.import_attendance`, the service the page uses.
+The last line printed is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import io
+import json
+import resource
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+from sqlalchemy import Engine, func, insert, inspect, select, text
+from sqlalchemy.orm import Session
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.db import make_engine, make_session_factory  # noqa: E402
+from core.migrate import upgrade_to_head  # noqa: E402
+from core.models import AttendanceRecord, Base, Department, User  # noqa: E402
+from core.services.attendance import import_attendance  # noqa: E402
+from core.services.settings import update_setting  # noqa: E402
+from core.services.users import summarize  # noqa: E402
+
+TRAINEES = 2000
+DEPARTMENTS = 20
+SUPERVISORS = 60
+NOW = datetime(2026, 11, 20, 12, 0, 0)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_schema(engine: Engine, force: bool) -> None:
+    existing = inspect(engine).get_table_names()
+    if existing and not force:
+        sys.exit(f"the database already has tables ({len(existing)}); rerun with --reset to empty it")
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade_to_head(engine)
+
+
+def seed_people(session: Session) -> dict[str, object]:
+    session.execute(insert(Department), [{"name": f"Department {i:02d}"} for i in range(DEPARTMENTS)])
+    departments = list(session.scalars(select(Department.id).order_by(Department.id)))
+    admin = User(username="bench.admin", full_name="Bench Admin", role="admin", failed_login_count=0)
+    session.add(admin)
+    session.execute(insert(User), [
+        {"username": f"bench.sup{i:03d}", "full_name": f"Supervisor {i}", "role": "supervisor",
+         "department_id": departments[i % DEPARTMENTS], "failed_login_count": 0} for i in range(SUPERVISORS)])
+    supervisors = list(session.scalars(select(User.id).where(User.role == "supervisor").order_by(User.id)))
+    session.execute(insert(User), [
+        {"username": f"bench.tr{i:05d}", "full_name": f"Trainee {i}", "role": "trainee",
+         "registration_number": f"BR{i:05d}", "department_id": departments[i % DEPARTMENTS],
+         "supervisor_id": supervisors[i % SUPERVISORS], "failed_login_count": 0} for i in range(TRAINEES)])
+    session.flush()
+    return {"admin": summarize(admin)}
+
+
+def make_file(rows: int, seed: int = 7) -> pd.DataFrame:
+    """`rows` attendance rows: every trainee, AM and PM, on the weekdays before NOW."""
+    rng = np.random.default_rng(seed)
+    per_day = TRAINEES * 2
+    days_needed = -(-rows // per_day)
+    days: list[date] = []
+    day = NOW.date() - timedelta(days=1)
+    while len(days) < days_needed:
+        if day.weekday() < 5:
+            days.append(day)
+        day -= timedelta(days=1)
+    index = np.arange(rows)
+    day_index, rest = np.divmod(index, per_day)
+    trainee, slot = np.divmod(rest, 2)
+    roll = rng.random(rows)
+    status = np.where(roll < 0.025, "late", np.where(roll < 0.05, "excused", np.where(roll < 0.10, "absent", "present")))
+    dates = np.array(days, dtype="datetime64[D]")[day_index]
+    minutes = np.where(slot == 0, 8 * 60, 13 * 60) + rng.integers(-10, 25, rows)
+    check_in = dates.astype("datetime64[m]") + minutes.astype("timedelta64[m]")
+    attended = (status == "present") | (status == "late")
+    return pd.DataFrame({
+        "trainee_id": np.char.add("BR", np.char.zfill(trainee.astype(str), 5)),
+        "session_date": dates,
+        "session": np.where(slot == 0, "AM", "PM"),
+        "status": status,
+        "department": np.char.add("Department ", np.char.zfill((trainee % DEPARTMENTS).astype(str), 2)),
+        "check_in_time": pd.Series(check_in).where(attended),
+    })
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    table = pa.Table.from_pandas(frame.assign(
+        session_date=frame["session_date"].dt.strftime("%Y-%m-%d"),
+        check_in_time=frame["check_in_time"].dt.strftime("%Y-%m-%dT%H:%M"),
+    ), preserve_index=False)
+    buffer = io.BytesIO()
+    pa_csv.write_csv(table, buffer, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+    return buffer.getvalue()
+
+
+def timed_import(factory, actor, content: bytes, name: str) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    phases: list[tuple[float, str]] = []
+    started = time.perf_counter()
+    with factory.begin() as session:
+        report = import_attendance(session, actor, content=content, file_name=name, now=NOW,
+                                   progress=lambda f, m: phases.append((time.perf_counter() - started, m)))
+    elapsed = time.perf_counter() - started
+    steps = ", ".join(f"{m.rstrip('…').lower()} @{t:.2f}s" for t, m in phases)
+    print(f"  {name}: {elapsed:.2f} s  inserted={report.inserted} updated={report.updated} "  # type: ignore[attr-defined]
+          f"unchanged={report.unchanged} errors={len(report.problem_lines)}  [{steps}]")  # type: ignore[attr-defined]
+    if not report.accepted:  # type: ignore[attr-defined]
+        sys.exit("the benchmark file was refused: " + "; ".join(report.problem_lines[:5]))  # type: ignore[attr-defined]
+    return elapsed, report
+
+
+def orm_baseline(factory, content: bytes, rows: int) -> float:  # type: ignore[no-untyped-def]
+    """A naive importer: csv.DictReader, one ORM object per row, add_all, commit (new keys)."""
+    started = time.perf_counter()
+    with factory.begin() as session:
+        trainees = {reg: (tid, dept) for tid, reg, dept in session.execute(
+            select(User.id, User.registration_number, User.department_id).where(User.role == "trainee"))}
+        departments = dict(session.execute(select(Department.name, Department.id)).all())
+        reader = csv.DictReader(io.StringIO(content.decode("utf-8")))
+        objects = []
+        for number, row in enumerate(reader):
+            if number >= rows:
+                break
+            trainee_id, _ = trainees[row["trainee_id"]]
+            objects.append(AttendanceRecord(
+                trainee_id=trainee_id, session_date=date.fromisoformat(row["session_date"]),
+                session="ORM " + row["session"], department_id=departments[row["department"]],
+                status=row["status"],
+                check_in_time=datetime.fromisoformat(row["check_in_time"]) if row["check_in_time"] else None,
+            ))
+        session.add_all(objects)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True, help="SQLAlchemy URL of a scratch database")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--baseline-rows", type=int, default=50_000, help="rows for the ORM baseline (a slice)")
+    parser.add_argument("--reset", action="store_true", help="empty the database first (required if it has tables)")
+    args = parser.parse_args()
+
+    engine = make_engine(args.db)
+    reset_schema(engine, args.reset)
+    factory = make_session_factory(engine)
+    with factory.begin() as session:
+        actor = seed_people(session)["admin"]
+    frame = make_file(args.rows)
+    with factory.begin() as session:  # a million realistic rows are about 70 MB
+        update_setting(session, actor, key="upload_max_mb", value=500, now=NOW)
+    content = to_csv(frame)
+    changed = frame.copy()
+    flip = np.random.default_rng(11).random(len(changed)) < 0.05
+    changed.loc[flip, "status"] = np.where(changed.loc[flip, "status"] == "absent", "present", "absent")
+    changed_content = to_csv(changed)
+    del frame, changed
+    gc.collect()
+    print(f"database: {engine.dialect.name}; file: {args.rows:,} rows, {len(content) / 1e6:.1f} MB; "
+          f"rss after generating {peak_rss_mb():.0f} MB")
+
+    first, _ = timed_import(factory, actor, content, "first.csv")
+    again, report = timed_import(factory, actor, content, "identical.csv")
+    assert report.inserted == 0 and report.updated == 0, "an identical re-import must write nothing"  # type: ignore[attr-defined]
+    five, _ = timed_import(factory, actor, changed_content, "changed-5pct.csv")
+    baseline_rows = min(args.baseline_rows, args.rows)
+    baseline = orm_baseline(factory, content, baseline_rows)
+    print(f"  ORM baseline: {baseline_rows:,} rows in {baseline:.2f} s")
+    with factory() as session:
+        stored = session.scalar(select(func.count(AttendanceRecord.id)))
+    print(f"  stored rows: {stored:,}")
+    result = {
+        "rows": args.rows,
+        "first_rows_per_s": round(args.rows / first),
+        "reimport_rows_per_s": round(args.rows / again),
+        "changed_5pct_rows_per_s": round(args.rows / five),
+        "baseline_rows_per_s": round(baseline_rows / baseline),
+        "speedup_vs_baseline": round((args.rows / first) / (baseline_rows / baseline), 1),
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
