@@ -374,3 +374,15 @@ def test_two_writers_in_the_same_month_both_count(committed_engine: Engine) -> N
     with Session(committed_engine) as check:
         row = check.get(LogbookMonthRollup, (date(2026, 11, 1), trainee_id))
         assert row is not None and (row.pending, row.approved) == (0, 2)
+
+
+def test_reassigning_a_trainee_moves_their_figures_at_once_without_a_refresh(session: Session, world: World) -> None:
+    """Roll-ups are keyed by trainee; supervisor and department come from `users` at read time."""
+    session.execute(update(User).where(User.id == world.a2.id).values(supervisor_id=world.s2_id,
+                                                                       department_id=world.beta))
+    assert _cards(session, world.s1)["verified"][0] == 3  # only A1 left
+    assert _cards(session, world.s2)["verified"][0] == 5  # B1 and A2
+    by_department = _compliance(analytics.compliance_by_department(session, world.admin, filters=NOV))
+    beta = next(n for n in by_department if n.startswith("Beta"))
+    assert by_department[beta] == (7, 5, 71.43)
+    assert by_department[analytics.OVERALL] == (11, 8, 72.73)
