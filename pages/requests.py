@@ -20,7 +20,8 @@ def render() -> None:
     st.title("📄 Documents")
     items = data.document_requests(user)
     if user.role == TRAINEE:
-        tab_transcript, tab_request, tab_mine = st.tabs(["My transcript", "Request a document", "My requests"])
+        tab_transcript, tab_request, tab_mine = st.tabs(["My transcript", "Request a document", "My requests"],
+                                                        key="requests.tab", bind="query-params")
         with tab_transcript:
             _section_transcript(user, user.id)
         with tab_request:
@@ -29,7 +30,8 @@ def render() -> None:
             _section_list(user, items)
             _section_download(user, items)
         return
-    tab_queue, tab_all, tab_transcript = st.tabs(["To do", "All requests", "Transcript"])
+    tab_queue, tab_all, tab_transcript = st.tabs(["To do", "All requests", "Transcript"], key="requests.tab",
+                                                 bind="query-params")
     with tab_queue:
         _section_queue(user, items)
     with tab_all:

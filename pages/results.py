@@ -26,7 +26,8 @@ def render() -> None:
         return
     items = data.assessments(user)
     names = ["Review grid", "Change requests"] + (["Assessments"] if user.role == ADMIN else [])
-    tabs = st.tabs(names)
+    # Keyed and bound to the URL so an action's rerun (and its flash message) keeps the tab.
+    tabs = st.tabs(names, key="results.tab", bind="query-params")
     with tabs[0]:
         _section_grid(user, items)
     with tabs[1]:
@@ -145,7 +146,8 @@ def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
         return
     with st.expander("Value history of one result (who, when, old, new, why)"):
         options = {int(r.result_id): f"{r.trainee} ({r.trainee_id}) · {r.state}" for r in rows.itertuples()}
-        chosen = st.selectbox("Result", list(options), format_func=options.get, index=None, key="results.history")
+        chosen = st.selectbox("Show the history of", list(options), format_func=options.get, index=None,
+                              key="results.history")
         if chosen is not None:
             history = data.result_history(user, chosen)
             st.dataframe(history, hide_index=True, width="stretch")
@@ -195,7 +197,8 @@ def _raise_change(user: UserSummary) -> None:
             return
         options = {int(r.result_id): f"{r.assessment} · {r.trainee} ({r.trainee_id}) · {r.score:g}" for r in published.itertuples()}
         with st.form("results.cr.new", clear_on_submit=True):
-            result_id = st.selectbox("Result", list(options), format_func=options.get, index=None, key="results.cr.result")
+            result_id = st.selectbox("Published result", list(options), format_func=options.get, index=None,
+                                     key="results.cr.result")
             new_score = st.number_input("New value", min_value=0.0, step=0.5, value=None, key="results.cr.value")
             reason = st.text_area("Reason (required)", key="results.cr.reason")
             if st.form_submit_button("Raise change request", type="primary"):
