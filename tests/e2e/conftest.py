@@ -32,7 +32,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def portal_url(tmp_path_factory: pytest.TempPathFactory, browser: object) -> Iterator[str]:
     """Start `streamlit run streamlit_app.py` on a free port with its own demo database."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
@@ -64,10 +64,21 @@ def portal_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         proc.terminate()
         pytest.fail("the portal did not become healthy within 60 s; see " + str(workdir / "server.log"))
+    _warm_up(browser, url)
     yield url
     proc.terminate()
     proc.wait(timeout=20)
     log.close()
+
+
+def _warm_up(browser: object, url: str) -> None:
+    # The first session migrates the database and loads the demo data (a few seconds on a
+    # busy machine); doing it once here keeps every test's own timeouts meaningful.
+    context = browser.new_context()  # type: ignore[attr-defined]
+    tab = context.new_page()
+    tab.goto(url + "/")
+    tab.get_by_role("button", name="Sign in").wait_for(timeout=120_000)
+    context.close()
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +108,7 @@ def sign_in(page: object, base_url: str, username: str, path: str = "dashboard",
     page.get_by_role("textbox", name="Username").fill(username)  # type: ignore[attr-defined]
     page.get_by_role("textbox", name="Password").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Sign out").wait_for()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Sign out").wait_for(timeout=60_000)  # type: ignore[attr-defined]
 
 
 def screenshot(page: object, name: str) -> Path:
