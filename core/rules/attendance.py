@@ -219,7 +219,7 @@ def _check_trainee(column: _Column, ok: np.ndarray, directory: pd.DataFrame, sup
             np.where(found, position, 0)], np.nan)
     out["trainee_id"] = column.spread(ids)
     out["home_department_id"] = column.spread(homes)
-    return column.spread(np.where(found, np.arange(len(column.uniques)), -1))
+    return column.spread(ids)
 
 
 def _check_date(column: _Column, ok: np.ndarray, today: date, out: pd.DataFrame, problems: _Problems) -> np.ndarray:

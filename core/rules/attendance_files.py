@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -114,12 +115,13 @@ def _finish(header: list[str], frame: pd.DataFrame, structural: list[tuple[int, 
     data = {name: _trim(frame[source]) for name, source in keep.items()}
     out = pd.DataFrame(data, index=frame.index)
     out[ROW] = frame[ROW].to_numpy()
-    broken = {row for row, _ in structural}
-    cells = out[list(keep)] if keep else pd.DataFrame(index=out.index)
-    blank = (cells == "").all(axis=1) if keep else pd.Series(True, index=out.index)
-    if broken:
-        blank &= ~out[ROW].isin(broken)
-    out = out[~blank.to_numpy()].reset_index(drop=True)
+    # A row is blank (and skipped) only when every cell, known column or not, is empty.
+    blank = np.ones(len(frame), dtype=bool)
+    for source in (c for c in frame.columns if c != ROW):
+        codes, uniques = pd.factorize(frame[source])
+        blank &= (pd.Series(uniques, dtype="str").str.strip() == "").to_numpy()[codes]
+    blank &= ~frame[ROW].isin([row for row, _ in structural]).to_numpy()
+    out = out[~blank].reset_index(drop=True)
     if out.empty and not structural:
         raise FileRefusedError("The file has a header but no rows.")
     return RawSheet(out, tuple(keep), tuple(header_errors), tuple(structural))
@@ -158,8 +160,8 @@ class _RaggedError(Exception):
 
 def _read_csv_fast(body: bytes, delimiter: str, width: int) -> pd.DataFrame:
     def refuse_ragged(_row: object) -> str:
-        # Skipping would shift every later row number: let the exact (slower) reader handle it.
-        raise _RaggedError
+        # Skipping would shift every later row number: fail, and let the exact (slower) reader run.
+        return "error"
 
     table = pa_csv.read_csv(
         io.BytesIO(body),
