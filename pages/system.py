@@ -53,6 +53,7 @@ def _settings(user: UserSummary) -> None:
                             settings_service.update_setting(session, user, key=key, value=raw, now=utcnow())
                             changed += 1
                 data.runtime_settings.clear()
+                data.clear_dashboard_loaders()  # the threshold changes "% eligible" and the at-risk list
                 st.success(f"Saved {changed} setting(s).")
 
 

@@ -212,7 +212,9 @@ def _record_decisions(
                                      "new_status": target, "feedback": feedback, "bulk": bulk},
         )
     _notify_trainees(session, actor, rows, decision=decision, feedback=feedback, now=now)
-    rollups.refresh_logbook_months(session, sorted({r.case_date for r in rows}))
+    rollups.refresh_logbook_months(
+        session, sorted({r.case_date for r in rows}), trainee_ids={r.trainee_id for r in rows}
+    )
 
 
 def _notify_trainees(

@@ -114,7 +114,7 @@ def create_entry(
     _record(session, actor, entry, old=None, new=status, action="logbook_submitted" if submit else "logbook_draft_saved", now=now)
     if submit:
         _notify_supervisor(session, trainee, entry, resubmitted=False, now=now)
-    rollups.refresh_logbook_months(session, [entry.case_date])
+    rollups.refresh_logbook_months(session, [entry.case_date], trainee_ids=[entry.trainee_id])
     return get_entry(session, actor, entry.id, now=now)[0]
 
 
@@ -146,7 +146,7 @@ def update_entry(
     else:
         _record(session, actor, entry, old=entry.status, new=entry.status, action="logbook_entry_edited", now=now)
     session.flush()
-    rollups.refresh_logbook_months(session, months)
+    rollups.refresh_logbook_months(session, months, trainee_ids=[trainee.id])
     return get_entry(session, actor, entry.id, now=now)[0]
 
 
@@ -169,7 +169,7 @@ def submit_entry(session: Session, actor: UserSummary, entry_id: int, *, now: da
         raise InvalidInputError(NO_SUPERVISOR)
     _submit(session, actor, trainee, entry, now)
     session.flush()
-    rollups.refresh_logbook_months(session, [entry.case_date])
+    rollups.refresh_logbook_months(session, [entry.case_date], trainee_ids=[entry.trainee_id])
     return get_entry(session, actor, entry.id, now=now)[0]
 
 
@@ -193,7 +193,7 @@ def delete_draft(session: Session, actor: UserSummary, entry_id: int, *, now: da
     )
     session.delete(entry)
     session.flush()
-    rollups.refresh_logbook_months(session, [case_date])
+    rollups.refresh_logbook_months(session, [case_date], trainee_ids=[trainee.id])
 
 
 def _trainee(session: Session, actor: UserSummary) -> User:

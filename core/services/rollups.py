@@ -127,20 +127,31 @@ _ATTENDANCE_COLUMNS = ["month", "trainee_id", "sessions", "attended", "present",
 _NO_SYNC = {"synchronize_session": False}
 
 
-def refresh_logbook_months(session: Session, months: Iterable[date]) -> None:
-    """Recompute the logbook roll-up for the months containing these dates."""
+def refresh_logbook_months(
+    session: Session, months: Iterable[date], *, trainee_ids: Iterable[int] | None = None
+) -> None:
+    """Recompute the logbook roll-up for the months containing these dates.
+
+    With `trainee_ids`, only those trainees' rows of each month are recomputed (the roll-up is
+    keyed by month and trainee), which keeps a 200-entry bulk approval cheap.
+    """
     starts = _month_starts(months)
     if not starts:
         return
+    only = sorted(set(trainee_ids)) if trainee_ids is not None else None
     session.flush()
     _lock_months(session, _LOGBOOK_LOCK, starts)
     for start in starts:
         end = add_months(start, 1)
         where = [LogbookEntry.case_date >= start, LogbookEntry.case_date < end]
-        session.execute(delete(LogbookMonthRollup).where(LogbookMonthRollup.month == start),
-                        execution_options=_NO_SYNC)
-        session.execute(delete(TurnaroundMonthRollup).where(TurnaroundMonthRollup.month == start),
-                        execution_options=_NO_SYNC)
+        stale_logbook = [LogbookMonthRollup.month == start]
+        stale_turnaround = [TurnaroundMonthRollup.month == start]
+        if only is not None:
+            where.append(LogbookEntry.trainee_id.in_(only))
+            stale_logbook.append(LogbookMonthRollup.trainee_id.in_(only))
+            stale_turnaround.append(TurnaroundMonthRollup.trainee_id.in_(only))
+        session.execute(delete(LogbookMonthRollup).where(*stale_logbook), execution_options=_NO_SYNC)
+        session.execute(delete(TurnaroundMonthRollup).where(*stale_turnaround), execution_options=_NO_SYNC)
         session.execute(insert(LogbookMonthRollup).from_select(_LOGBOOK_COLUMNS, _logbook_select(literal(start, Date), where)))
         session.execute(insert(TurnaroundMonthRollup).from_select(
             _TURNAROUND_COLUMNS, _turnaround_select(session, literal(start, Date), where)))

@@ -343,6 +343,19 @@ def test_refreshing_one_month_leaves_the_others_alone(session: Session, world: W
     assert _rollup_rows(session) == _from_raw(session)
 
 
+def test_refreshing_named_trainees_recomputes_only_their_rows(session: Session, world: World) -> None:
+    session.execute(update(LogbookEntry).where(LogbookEntry.case_date == date(2026, 9, 1)).values(status="approved"))
+    changed = set(session.scalars(select(LogbookEntry.trainee_id).where(LogbookEntry.case_date == date(2026, 9, 1))))
+    assert changed, "the fixture has entries on 2026-09-01"
+    before = _rollup_rows(session)
+    others = [t for t in (world.a1.id, world.b1.id) if t not in changed]
+    assert others
+    rollups.refresh_logbook_months(session, [date(2026, 9, 1)], trainee_ids=others)
+    assert _rollup_rows(session)["logbook"] == before["logbook"]
+    rollups.refresh_logbook_months(session, [date(2026, 9, 1)], trainee_ids=changed)
+    assert _rollup_rows(session) == _from_raw(session)
+
+
 def test_two_writers_in_the_same_month_both_count(committed_engine: Engine) -> None:
     """Concurrent approvals in one month: the second refresh waits and recomputes with the first one's row."""
     with Session(committed_engine) as setup, setup.begin():
