@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.dto import AssessmentSummary, ChangeRequestItem, Scope, ScoreImportReport, UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from core.models import Assessment, ChangeRequest, Department, Result, ResultHistory, User
+from core.models import Assessment, ChangeRequest, Department, Notification, Result, ResultHistory, User
 from core.repositories import results as repo
 from core.rules import results as rules
 from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP, SUPERVISOR, can_see_trainee
@@ -406,23 +406,31 @@ def _apply_scores(session: Session, actor: UserSummary, assessment: Assessment, 
         record_event(session, actor=actor, action="scores_refused", now=now, entity_type="assessment",
                      entity_id=assessment.id, details={"source": source, "rows": len(rows) + len(errors), "errors": len(errors)})
         raise InvalidInputError(f"Nothing was saved: {len(errors)} problem(s).", sorted(errors, key=_row_order))
-    created = updated = unchanged = 0
+    fresh = [t for t in targets if t.trainee.id not in existing]
+    history: list[dict[str, Any]] = []
+    if fresh:
+        # One multi-row INSERT ... RETURNING instead of a flush per row (a cohort is thousands).
+        ids = session.execute(insert(Result).returning(Result.id, Result.trainee_id), [
+            {"assessment_id": assessment.id, "trainee_id": t.trainee.id, "score": t.score, "state": rules.DRAFT,
+             "entered_by_id": actor.id, "entered_at": now, "updated_at": now} for t in fresh
+        ]).all()
+        scores = {t.trainee.id: t.score for t in fresh}
+        history += [_history_row(rid, "entered", actor, now, None, scores[tid], None, rules.DRAFT) for rid, tid in ids]
+    updated = unchanged = 0
     for target in targets:
         result = existing.get(target.trainee.id)
         if result is None:
-            result = Result(assessment_id=assessment.id, trainee_id=target.trainee.id, score=target.score,
-                            state=rules.DRAFT, entered_by_id=actor.id, entered_at=now, updated_at=now)
-            session.add(result)
-            session.flush()
-            _history(session, result, "entered", actor, now, None, target.score, None, rules.DRAFT)
-            created += 1
-        elif Decimal(str(result.score)) == target.score:
+            continue
+        if Decimal(str(result.score)) == target.score:
             unchanged += 1
-        else:
-            _history(session, result, "edited", actor, now, result.score, target.score, rules.DRAFT, rules.DRAFT)
-            result.score = target.score
-            result.updated_at = now
-            updated += 1
+            continue
+        history.append(_history_row(result.id, "edited", actor, now, result.score, target.score, rules.DRAFT, rules.DRAFT))
+        result.score = target.score
+        result.updated_at = now
+        updated += 1
+    if history:
+        session.execute(insert(ResultHistory), history)
+    created = len(fresh)
     session.flush()
     record_event(session, actor=actor, action="scores_saved", now=now, entity_type="assessment", entity_id=assessment.id,
                  details={"source": source, "created": created, "updated": updated, "unchanged": unchanged})
@@ -459,21 +467,24 @@ def _transition(session: Session, actor: UserSummary, *, assessment_id: int, res
          "new_score": r.score, "old_state": source, "new_state": target} for r in chosen
     ])
     verb = "published" if target == rules.PUBLISHED else "finalised (frozen)"
-    for result in chosen:
-        notify(session, user_id=result.trainee_id, kind=f"result_{action}", now=now, link=RESULTS_LINK,
-               title=f"Your result is {verb}: {assessment.title}",
-               body=f"{assessment.title} ({assessment.assessment_date.isoformat()}): score {float(result.score):g} "
-                    f"of {float(assessment.max_score):g}.")
+    # One multi-row INSERT rather than notify() per trainee (which flushes each time): a cohort is thousands.
+    session.execute(insert(Notification), [
+        {"user_id": r.trainee_id, "kind": f"result_{action}", "created_at": now, "link": RESULTS_LINK,
+         "title": f"Your result is {verb}: {assessment.title}",
+         "body": f"{assessment.title} ({assessment.assessment_date.isoformat()}): score {float(r.score):g} "
+                 f"of {float(assessment.max_score):g}."} for r in chosen
+    ])
     record_event(session, actor=actor, action=f"results_{action}", now=now, entity_type="assessment",
                  entity_id=assessment.id, details={"count": len(ids), "selected": result_ids is not None})
     session.expire_all()
     return len(ids)
 
 
-def _history(session: Session, result: Result, action: str, actor: UserSummary, now: datetime,
-             old: Decimal | None, new: Decimal | None, old_state: str | None, new_state: str) -> None:
-    session.add(ResultHistory(result_id=result.id, action=action, actor_id=actor.id, at=now, old_score=old,
-                              new_score=new, old_state=old_state, new_state=new_state))
+def _history_row(result_id: int, action: str, actor: UserSummary, now: datetime, old: Decimal | None,
+                 new: Decimal | None, old_state: str | None, new_state: str) -> dict[str, Any]:
+    return {"result_id": result_id, "action": action, "actor_id": actor.id, "at": now, "old_score": old,
+            "new_score": new, "old_state": old_state, "new_state": new_state, "reason": None,
+            "change_request_id": None}
 
 
 def _derive(frame: pd.DataFrame, assessment: Assessment) -> pd.DataFrame:
