@@ -81,7 +81,8 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> None:
     if user.role == ADMIN:
         _admin_grid(user, a, frame)
     else:
-        st.dataframe(frame[GRID_COLUMNS], hide_index=True, width="stretch")
+        st.dataframe(frame[GRID_COLUMNS], hide_index=True, width="stretch",
+                     column_config={"flag": st.column_config.TextColumn("eligibility flag", width="large")})
     export = frame[[c for c in EXPORT_COLUMNS if c in frame.columns]]
     widgets.download_buttons(export, name=f"results-{a.id}", key="results.grid.download")
     _section_history(user, frame)
