@@ -139,11 +139,8 @@ def _read_csv(content: bytes) -> tuple[list[str], pd.DataFrame, list[tuple[int, 
     body = body.rstrip(b"\r\n \t")
     if b"\x00" in body[:65536]:
         raise FileRefusedError("The file is not CSV text (it contains binary data). " + SAVE_AS_UTF8)
-    first_line = body.split(b"\n", 1)[0]
-    try:
-        header_text = first_line.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FileRefusedError("row 1: the file is not UTF-8 text. " + SAVE_AS_UTF8) from None
+    _check_utf8(body)
+    header_text = body.split(b"\n", 1)[0].decode("utf-8")
     delimiter = max((",", ";", "\t"), key=header_text.count) if header_text else ","
     header = next(csv.reader([header_text.rstrip("\r")], delimiter=delimiter), [])
     if b"\n" not in body:
@@ -152,6 +149,14 @@ def _read_csv(content: bytes) -> tuple[list[str], pd.DataFrame, list[tuple[int, 
         return header, _read_csv_fast(body, delimiter, len(header)), []
     except (pa.ArrowException, _RaggedError):
         return _read_csv_slow(body, delimiter, header)
+
+
+def _check_utf8(body: bytes) -> None:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = body[: exc.start].count(b"\n") + 1
+        raise FileRefusedError(f"row {row}: the file is not UTF-8 text. " + SAVE_AS_UTF8) from None
 
 
 class _RaggedError(Exception):
@@ -183,11 +188,7 @@ def _read_csv_fast(body: bytes, delimiter: str, width: int) -> pd.DataFrame:
 
 
 def _read_csv_slow(body: bytes, delimiter: str, header: list[str]) -> tuple[list[str], pd.DataFrame, list[tuple[int, str]]]:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = body[: exc.start].count(b"\n") + 1
-        raise FileRefusedError(f"row {row}: the file is not UTF-8 text. " + SAVE_AS_UTF8) from None
+    text = body.decode("utf-8")
     width = len(header)
     previous_limit = csv.field_size_limit()
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
