@@ -29,9 +29,9 @@ def render() -> None:
     # Keyed and bound to the URL so an action's rerun (and its flash message) keeps the tab.
     tabs = st.tabs(names, key="results.tab", bind="query-params")
     with tabs[0]:
-        _section_grid(user, items)
+        chosen = _section_grid(user, items)
     with tabs[1]:
-        _section_change_requests(user)
+        _section_change_requests(user, chosen)
     if user.role == ADMIN:
         with tabs[2]:
             _section_assessments(user, items)
@@ -61,10 +61,10 @@ def _pick_assessment(items: list[AssessmentSummary]) -> AssessmentSummary | None
     return by_id[chosen]
 
 
-def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> None:
+def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> AssessmentSummary | None:
     assessment = _pick_assessment(items)
     if assessment is None:
-        return
+        return None
     a = assessment
     st.caption(f"Group **{a.group_name}** · weight {a.weight:g}% · max {a.max_score:g} · pass mark {a.pass_mark:g} · "
                f"{a.draft} draft · {a.published} published · {a.frozen} frozen"
@@ -74,7 +74,7 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> None:
     frame = data.review_grid(user, a.id)
     if frame.empty:
         widgets.empty_state("No results in your view for this assessment.")
-        return
+        return assessment
     ineligible = int((frame["eligible"] == False).sum())  # noqa: E712 - None means "no gate"
     if ineligible:
         st.warning(f"{ineligible} trainee(s) were not eligible on attendance for {a.eligibility_period}: see the flag column.")
@@ -86,6 +86,7 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> None:
     export = frame[[c for c in EXPORT_COLUMNS if c in frame.columns]]
     widgets.download_buttons(export, name=f"results-{a.id}", key="results.grid.download")
     _section_history(user, frame)
+    return assessment
 
 
 def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) -> None:
@@ -155,9 +156,9 @@ def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
             widgets.download_buttons(history, name=f"result-{chosen}-history", key="results.history.download", xlsx=False)
 
 
-def _section_change_requests(user: UserSummary) -> None:
-    if user.role == ADMIN:
-        _raise_change(user)
+def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | None) -> None:
+    if user.role == ADMIN and assessment is not None:
+        _raise_change(user, assessment)
     pending = data.change_requests(user, "pending")
     st.subheader(f"Pending ({len(pending)})")
     for item in pending:
@@ -189,10 +190,11 @@ def _section_change_requests(user: UserSummary) -> None:
     widgets.download_buttons(frame, name="change-requests", key="results.cr.download")
 
 
-def _raise_change(user: UserSummary) -> None:
-    published = data.visible_results(user)
-    published = published[published["state"] == "published"] if not published.empty else published
-    with st.expander("Raise a change request on a published result", expanded=False):
+def _raise_change(user: UserSummary, assessment: AssessmentSummary) -> None:
+    grid = data.review_grid(user, assessment.id)
+    published = grid[grid["state"] == "published"] if not grid.empty else grid
+    with st.expander(f"Raise a change request on a published result of {assessment.title}", expanded=False):
+        st.caption("The assessment is the one chosen in the Review grid tab.")
         if published.empty:
             st.caption("There are no published results. Draft scores are edited in the grid; frozen ones are final.")
             return
