@@ -197,10 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     refresh = rollups.refresh_logbook_months
     spent: list[float] = []
 
-    def timed_refresh(session: Session, months: object) -> None:
+    def timed_refresh(session: Session, months: object, **kwargs: object) -> None:
         # Measures the roll-up share of a bulk approval; the call itself is unchanged.
         t = time.perf_counter()
-        refresh(session, months)  # type: ignore[arg-type]
+        refresh(session, months, **kwargs)  # type: ignore[arg-type]
         spent.append(time.perf_counter() - t)
 
     rollups.refresh_logbook_months = timed_refresh  # type: ignore[assignment]
