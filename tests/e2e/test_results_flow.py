@@ -22,8 +22,16 @@ REASON = "E2E: question 3 was added up wrongly"
 def _choose(page, label: str, *texts: str) -> str:  # type: ignore[no-untyped-def]
     """Pick the first option of a selectbox whose label contains all `texts`; returns the option label."""
     box = page.get_by_label(label, exact=True)
-    box.click()
-    page.get_by_role("option").first.wait_for()
+    for attempt in range(3):
+        box.click()
+        try:
+            page.get_by_role("option").first.wait_for(timeout=5_000)
+            break
+        except Exception:
+            if attempt == 2:
+                screenshot(page, "results-e2e-choose-failed")
+                raise
+            page.keyboard.press("Escape")
     box.press_sequentially(texts[-1], delay=20)  # the list is virtualised: filter it first
     option = page.get_by_role("option")
     for text in texts:
@@ -61,6 +69,7 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(page,
 
     page.get_by_role("tab", name="Change requests").click()
     page.get_by_text("Raise a change request on a published result of Year 2 written: viva").click()
+    page.get_by_label("Published result", exact=True).wait_for()
     chosen = _choose(page, "Published result", "Year 2 written: viva", DEMO_TRAINEE_REG)
     current = float(chosen.rsplit("·", 1)[1])
     new_value = current - 1 if current >= 1 else current + 1
@@ -76,10 +85,15 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(page,
     second = browser.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
     other = second.new_page()
     try:
-        sign_in(other, portal_url, "admin2", path="results")
-        other.get_by_role("tab", name="Change requests").click()
-        request = other.get_by_test_id("stVerticalBlock").filter(has_text=REASON).last
-        request.get_by_role("button", name="Approve").click()
+        sign_in(other, portal_url, "admin2", path="results?results.tab=Change+requests")
+        _idle(other)
+        request = other.get_by_test_id("stVerticalBlock").filter(has_text=REASON).filter(
+            has=other.get_by_role("button", name="Approve")).last
+        try:
+            request.get_by_role("button", name="Approve").click()
+        except Exception:
+            screenshot(other, "results-e2e-approve-failed")
+            raise
         _flash(other, "Change request approved.")
         screenshot(other, "results-change-request-approved")
 
