@@ -14,6 +14,7 @@ from portal import auth, data, errors, state, widgets
 from portal.db import session_scope
 
 ROLES = (ADMIN, SUPERVISOR)
+SHORT_LIST = 50  # problems shown as a plain table; longer lists get a scrollable, searchable grid
 FORMAT_HELP = """
 **Required columns** (header row first; names are case-insensitive, any order, unknown columns are ignored):
 `trainee_id` (registration number), `session_date` (YYYY-MM-DD, not in the future), `session` (e.g. AM, PM,
@@ -112,7 +113,10 @@ def _show_preview(report: AttendanceImportReport) -> None:
         st.error(f"{len(report.problem_lines):,} problem(s) in {report.rows_total:,} rows: nothing can be imported "
                  "until they are fixed. Correct the file and upload it again.", icon="⛔")
         frame = _problem_frame(report.problem_lines)
-        st.dataframe(frame, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(frame)))
+        if len(frame) <= SHORT_LIST:
+            st.table(frame, hide_index=True)
+        else:
+            st.dataframe(frame, hide_index=True, width="stretch", height=400)
         columns = st.columns(2)
         columns[0].download_button("⬇️ Bad rows with reasons (CSV)", report.bad_rows_csv or b"",
                                    file_name=f"{report.file_name}-bad-rows.csv", mime="text/csv",
@@ -180,6 +184,9 @@ def _section_history(user: UserSummary) -> None:
     widgets.download_buttons(frame, name="attendance-import-history", key="attendance.history")
     undoable = {b.id: b for b in batches if b.state == "imported"}
     st.subheader("Undo a batch")
+    if not undoable:
+        st.caption("Every batch listed has already been undone.")
+        return
     choice = st.selectbox("Batch", list(undoable), index=None, placeholder="Choose a batch to undo…",
                           format_func=lambda i: attendance_service.describe_batch(undoable[i]),
                           key="attendance.undo_batch")
@@ -196,6 +203,7 @@ def _section_history(user: UserSummary) -> None:
         data.clear_attendance_loaders()
         if outcome is not None and outcome.undone:
             st.session_state[state.ATTENDANCE_RESULT] = outcome.message
+            del st.session_state["attendance.undo_batch"]
             st.rerun()
         elif outcome is not None:
             st.warning(outcome.message, icon="⚠️")

@@ -170,19 +170,22 @@ def _heatmap(sessions: pd.DataFrame) -> go.Figure:
     frame = sessions.assign(attended=sessions["status"].isin(["present", "late"]).astype(float),
                             label=sessions["session"] + ": " + sessions["status"])
     days = frame.groupby("session_date").agg(share=("attended", "mean"), text=("label", "<br>".join)).reset_index()
-    days["week"] = (days["session_date"] - pd.to_timedelta(days["session_date"].dt.day_of_week, unit="D")).dt.date
+    monday = days["session_date"] - pd.to_timedelta(days["session_date"].dt.day_of_week, unit="D")
+    days["week"] = monday.dt.strftime("%d %b %Y")
+    days["order"] = monday
     days["weekday"] = days["session_date"].dt.day_of_week
-    share = days.pivot(index="weekday", columns="week", values="share").reindex(range(7))
+    weeks = days.drop_duplicates("week").sort_values("order")["week"].tolist()
+    share = days.pivot(index="weekday", columns="week", values="share").reindex(index=range(7), columns=weeks)
     text = days.assign(text=days["session_date"].dt.strftime("%a %d %b %Y<br>") + days["text"]).pivot(
-        index="weekday", columns="week", values="text").reindex(range(7))
+        index="weekday", columns="week", values="text").reindex(index=range(7), columns=weeks)
     figure = go.Figure(go.Heatmap(
-        z=share.to_numpy(), x=[str(w) for w in share.columns], y=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        z=share.to_numpy(), x=weeks, y=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
         text=text.to_numpy(), hovertemplate="%{text}<extra></extra>", zmin=0, zmax=1, xgap=3, ygap=3,
         colorscale=[[0, "#d64541"], [0.5, "#f5b041"], [1, "#27ae60"]],
         colorbar={"title": "attended", "tickvals": [0, 0.5, 1], "ticktext": ["none", "half", "all"]},
     ))
-    figure.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="week of",
-                         yaxis={"autorange": "reversed"})
+    figure.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="week starting",
+                         xaxis={"type": "category"}, yaxis={"autorange": "reversed"})
     return figure
 
 

@@ -43,6 +43,14 @@ def list_department_ids(session: Session) -> dict[str, int]:
     return {name: id_ for id_, name in session.execute(select(Department.id, Department.name)).all()}
 
 
+def list_session_labels(session: Session, lowered: Sequence[str]) -> list[str]:
+    """Stored session labels whose lower-case form is one of `lowered`."""
+    if not lowered:
+        return []
+    stmt = select(AttendanceRecord.session).where(func.lower(AttendanceRecord.session).in_(list(lowered))).distinct()
+    return sorted(session.scalars(stmt))
+
+
 def lock_imports(session: Session) -> None:
     """Serialise imports until this transaction ends (PostgreSQL; SQLite has one writer anyway)."""
     if is_postgres(session):

@@ -77,11 +77,24 @@ def normalise_status(values: pd.Series) -> pd.Series:
     return values.str.strip().str.lower().map(STATUS_ALIASES)
 
 
-def normalise_session(values: pd.Series) -> pd.Series:
-    """Trim and collapse blanks; the usual slots AM/PM in capitals so 'am' and 'AM' are one key."""
+def normalise_session(values: pd.Series, known: Iterable[str] = ()) -> pd.Series:
+    """One spelling per slot, whatever the case: AM/PM in capitals; any other label as already
+    stored (`known`), else as first written in the file. Blanks are trimmed and collapsed."""
     collapsed = values.str.strip().str.replace(r"\s+", " ", regex=True)
-    upper = collapsed.str.upper()
-    return collapsed.where(~upper.isin(["AM", "PM"]), upper)
+    folded = collapsed.str.casefold()
+    spelling = {label.casefold(): label for label in known}
+    for label, key in zip(collapsed.tolist(), folded.tolist(), strict=True):
+        spelling.setdefault(key, label)
+    spelling.update({"am": "AM", "pm": "PM"})
+    return folded.map(spelling).astype("str")
+
+
+def compute_session_labels_to_match(raw: RawSheet) -> list[str]:
+    """Lower-case session labels of the file other than AM/PM (to look up their stored spelling)."""
+    if "session" not in raw.columns:
+        return []
+    labels = pd.Series(pd.unique(raw.frame["session"]), dtype="str").str.strip().str.replace(r"\s+", " ", regex=True)
+    return sorted(set(labels.str.casefold()) - {"", "am", "pm"})
 
 
 def build_trainee_directory(trainees: Iterable[tuple[int, str, int | None, int | None]]) -> pd.DataFrame:
@@ -154,11 +167,13 @@ def validate_attendance(
     departments: Mapping[str, int],
     today: date,
     supervisor_id: int | None = None,
+    known_sessions: Iterable[str] = (),
 ) -> AttendanceValidation:
     """Check every row of the file; errors are `row N: message`, sorted by row.
 
     `departments` maps names to ids (matched case-insensitively); `supervisor_id` limits the
-    trainees to that supervisor's own.
+    trainees to that supervisor's own; `known_sessions` are stored session labels whose spelling
+    a differently-cased label in the file takes.
     """
     frame = raw.frame
     problems = _Problems(frame)
@@ -175,7 +190,7 @@ def validate_attendance(
     if "session_date" in columns:
         key_parts.append(_check_date(columns["session_date"], ok, today, out, problems))
     if "session" in columns:
-        key_parts.append(_check_session(columns["session"], ok, out, problems))
+        key_parts.append(_check_session(columns["session"], ok, out, problems, known_sessions))
     if "status" in columns:
         _check_status(columns["status"], ok, out, problems)
     _check_department(columns.get("department"), ok, departments, out, problems)
@@ -242,8 +257,9 @@ def _check_date(column: _Column, ok: np.ndarray, today: date, out: pd.DataFrame,
     return column.spread(np.where(good, days, -1))
 
 
-def _check_session(column: _Column, ok: np.ndarray, out: pd.DataFrame, problems: _Problems) -> np.ndarray:
-    values = normalise_session(column.uniques)
+def _check_session(column: _Column, ok: np.ndarray, out: pd.DataFrame, problems: _Problems,
+                   known: Iterable[str]) -> np.ndarray:
+    values = normalise_session(column.uniques, known)
     empty = (values == "").to_numpy()
     long = (values.str.len() > MAX_SESSION_LENGTH).to_numpy()
     problems.add(ok & column.spread(empty), 30, "session is empty")

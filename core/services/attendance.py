@@ -22,6 +22,7 @@ from core.rules.attendance import (
     AttendanceValidation,
     build_trainee_directory,
     compute_months,
+    compute_session_labels_to_match,
     validate_attendance,
 )
 from core.rules.attendance_files import FileRefusedError, list_xlsx_sheets, read_attendance_file
@@ -144,8 +145,10 @@ def _check(
     progress(0.25, f"Checking {len(raw.frame):,} rows…")
     directory = build_trainee_directory(repo.list_trainee_keys(session))
     supervisor_id = user.id if user is not None and user.role == "supervisor" else None
+    known_sessions = repo.list_session_labels(session, compute_session_labels_to_match(raw))
     validation = validate_attendance(raw, directory=directory, departments=repo.list_department_ids(session),
-                                     today=_local_today(now), supervisor_id=supervisor_id)
+                                     today=_local_today(now), supervisor_id=supervisor_id,
+                                     known_sessions=known_sessions)
     report = AttendanceImportReport(
         file_name=file_name, sha256=sha, rows_total=validation.rows_total, errors=validation.errors,
         missing_columns=validation.missing_columns, previous_batch=base.previous_batch,

@@ -117,6 +117,14 @@ def test_identical_reimport_writes_no_rows_and_warns_about_the_earlier_batch(ses
     assert record.batch_id == first.batch_id, "an unchanged row keeps its last writer"
 
 
+def test_a_session_label_in_another_case_updates_the_stored_row(session: Session, people: People) -> None:
+    reg = people.mine.registration_number
+    run_import(session, people.admin, csv(f"{reg},2026-10-01,Grand round,P"))
+    again = run_import(session, people.admin, csv(f"{reg},2026-10-01,GRAND  ROUND,A"))
+    assert (again.inserted, again.updated) == (0, 1)
+    assert stored(session, people.mine) == {(date(2026, 10, 1), "Grand round"): "absent"}
+
+
 def test_optional_columns_left_out_keep_the_stored_values(session: Session, people: People) -> None:
     reg = people.mine.registration_number
     run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,P,08:10,Bus strike",

@@ -48,7 +48,7 @@ def test_file_with_errors_lists_every_problem_by_row_and_offers_no_import(run_pa
     at = _upload(run_page(PAGE, people["admin"]), "sheet.csv", content)
     assert not at.exception
     assert any("2 problem(s)" in e.value for e in at.error)
-    problems = at.dataframe[0].value
+    problems = at.table[0].value
     assert problems["row"].tolist() == [3, 4]
     assert "unknown trainee_id 'NOBODY'" in problems["problem"].iloc[0]
     assert problems["problem"].iloc[1] == "duplicate of row 2"
@@ -108,7 +108,7 @@ def test_supervisor_cannot_import_rows_of_someone_elses_trainee(run_page: PageRu
     content = (f"trainee_id,session_date,session,status\n{people['mine'].registration_number},2026-11-02,AM,P\n"
                f"{people['other'].registration_number},2026-11-02,AM,P\n").encode()
     at = _upload(run_page(PAGE, people["supervisor"]), "team.csv", content)
-    problems = at.dataframe[0].value
+    problems = at.table[0].value
     assert problems["row"].tolist() == [3]
     assert "is not one of your trainees" in problems["problem"].iloc[0]
     assert _count(ui_db, AttendanceRecord) == 0

@@ -62,9 +62,15 @@ def test_unknown_status_is_not_guessed() -> None:
     assert normalise_status(pd.Series(["x", "presnt", ""], dtype="str")).isna().all()
 
 
-def test_session_labels_are_trimmed_collapsed_and_am_pm_capitalised() -> None:
-    values = pd.Series([" am", "Pm ", "Grand   round", "grand round"], dtype="str")
-    assert normalise_session(values).tolist() == ["AM", "PM", "Grand round", "grand round"]
+def test_session_labels_are_trimmed_collapsed_and_one_spelling_per_slot() -> None:
+    values = pd.Series([" am", "Pm ", "grand   round", "Grand round", "ICU teaching"], dtype="str")
+    assert normalise_session(values).tolist() == ["AM", "PM", "grand round", "grand round", "ICU teaching"]
+    assert normalise_session(values, known=["Grand round"]).tolist()[2:4] == ["Grand round", "Grand round"]
+
+
+def test_labels_differing_only_in_case_are_the_same_key() -> None:
+    result = check(f"{HEADER}\nPG-001,2026-11-02,Grand round,P\nPG-001,2026-11-02,GRAND ROUND,A\n")
+    assert result.errors == ("row 3: duplicate of row 2",)
 
 
 def test_a_clean_file_gives_typed_rows_and_no_errors() -> None:
