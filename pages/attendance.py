@@ -36,6 +36,7 @@ def render() -> None:
     result = st.session_state.get(state.ATTENDANCE_RESULT)
     if result:
         st.success(result, icon="✅")
+        st.session_state[state.ATTENDANCE_RESULT] = None  # shown once
     tab_upload, tab_history = st.tabs(["Upload", "Import history"])
     with tab_upload:
         _section_upload(user)
@@ -166,9 +167,11 @@ def _import_button(user: UserSummary, report: AttendanceImportReport, content: b
 
 def _history_frame(batches: list[ImportBatchSummary]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"batch": b.id, "file": b.file_name, "imported_by": b.imported_by, "imported_at": b.imported_at,
-          "rows": b.rows_total, "inserted": b.inserted, "updated": b.updated, "unchanged": b.unchanged,
-          "state": b.state, "undone_at": b.undone_at, "undone_by": b.undone_by or ""} for b in batches],
+        [{"batch": b.id, "file": b.file_name, "imported_by": b.imported_by,
+          "imported_at": f"{b.imported_at:%Y-%m-%d %H:%M}", "rows": b.rows_total, "inserted": b.inserted,
+          "updated": b.updated, "unchanged": b.unchanged, "state": b.state,
+          "undone_at": f"{b.undone_at:%Y-%m-%d %H:%M}" if b.undone_at else "", "undone_by": b.undone_by or ""}
+         for b in batches],
         columns=["batch", "file", "imported_by", "imported_at", "rows", "inserted", "updated", "unchanged",
                  "state", "undone_at", "undone_by"],
     )
@@ -189,7 +192,7 @@ def _section_history(user: UserSummary) -> None:
         return
     choice = st.selectbox("Batch", list(undoable), index=None, placeholder="Choose a batch to undo…",
                           format_func=lambda i: attendance_service.describe_batch(undoable[i]),
-                          key="attendance.undo_batch")
+                          key=f"attendance.undo_batch.{st.session_state[state.ATTENDANCE_UNDO_VERSION]}")
     if choice is None:
         st.caption("Undo removes the rows a batch inserted and restores the previous values of rows it updated.")
         return
@@ -203,7 +206,7 @@ def _section_history(user: UserSummary) -> None:
         data.clear_attendance_loaders()
         if outcome is not None and outcome.undone:
             st.session_state[state.ATTENDANCE_RESULT] = outcome.message
-            del st.session_state["attendance.undo_batch"]
+            st.session_state[state.ATTENDANCE_UNDO_VERSION] += 1  # a fresh, empty batch picker
             st.rerun()
         elif outcome is not None:
             st.warning(outcome.message, icon="⚠️")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.models import AttendanceRecord, Department, LogbookEntry, Setting, User
 from core.services import rollups
 from core.services.analytics import seed_dashboards_demo
+from core.services.attendance_demo import seed_attendance_demo
 from core.services.audit import record_event
 from core.services.auth import hash_password
 from core.services.logbook_demo import seed_logbook_demo
@@ -53,7 +54,7 @@ class DemoReport:
 
 Seeder = Callable[[Session, random.Random, datetime], None]
 # Later capabilities append their own seeders (results, reports...) to this list.
-EXTRA_SEEDERS: list[Seeder] = [seed_logbook_demo, seed_results_demo, seed_dashboards_demo]
+EXTRA_SEEDERS: list[Seeder] = [seed_logbook_demo, seed_results_demo, seed_dashboards_demo, seed_attendance_demo]
 
 
 def is_seeded(session: Session) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot, sign_in
 
@@ -60,8 +61,15 @@ def test_upload_with_errors_then_fix_import_and_undo(portal_url: str, page) -> N
     page.get_by_role("option", name=f"batch #{batch} (weekend-fixed.csv").click()
     page.get_by_role("button", name=f"Undo batch #{batch}").click()
     page.get_by_text(f"Undid batch #{batch}: removed 2 rows, restored 0.").wait_for()
-    page.get_by_text("Every batch listed has already been undone.").wait_for()
+    expect(page.get_by_role("button", name=f"Undo batch #{batch}")).to_have_count(0)
     screenshot(page, "attendance-4-undone")
+
+    # The demo's first grand-round batch was corrected by a later batch: its undo is refused, naming it.
+    page.get_by_role("combobox", name="Batch").click()
+    page.get_by_role("option", name="grand-round-2026").click()
+    page.get_by_role("button", name="Undo batch #1").click()
+    page.get_by_text("a later import changed the same rows: batch #2 (grand-round-corrections.csv").wait_for()
+    screenshot(page, "attendance-5-undo-refused")
 
 
 def test_supervisor_sees_their_trainees_and_a_calendar(portal_url: str, page) -> None:  # type: ignore[no-untyped-def]

@@ -95,7 +95,7 @@ def test_undo_from_history_removes_the_batch_rows(run_page: PageRunner, ui_db: U
     with ui_db.factory.begin() as session:
         batch_id = import_attendance(session, people["admin"], content=content, file_name="a.csv", now=utcnow()).batch_id
     at = run_page(PAGE, people["admin"])
-    at.selectbox(key="attendance.undo_batch").select(batch_id).run()
+    at.selectbox(key="attendance.undo_batch.0").select(batch_id).run()
     at.button(key="attendance.undo").click().run()
     assert not at.exception
     assert _count(ui_db, AttendanceRecord) == 0
