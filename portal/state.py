@@ -44,19 +44,6 @@ _DEFAULTS.update({LOGBOOK_EDITING: None, APPROVALS_BULK_RESULT: None, APPROVALS_
 ATTENDANCE_PREVIEW = "attendance.preview"
 ATTENDANCE_RESULT = "attendance.result"
 ATTENDANCE_UPLOADER_VERSION = "attendance.uploader_version"
-ELIGIBILITY_TRAINEE = "eligibility.trainee"
-_DEFAULTS.update({ATTENDANCE_PREVIEW: None, ATTENDANCE_RESULT: None, ATTENDANCE_UPLOADER_VERSION: 0,
-                  ELIGIBILITY_TRAINEE: None})
-
-# Reports and operations (issue 7).
-REPORTS_LAST_RUN = "reports.last_run"
-SYSTEM_LAST_JOB = "system.last_job"
-_DEFAULTS.update({REPORTS_LAST_RUN: None, SYSTEM_LAST_JOB: None})
-
-# Attendance upload and eligibility (issue 4).
-ATTENDANCE_PREVIEW = "attendance.preview"
-ATTENDANCE_RESULT = "attendance.result"
-ATTENDANCE_UPLOADER_VERSION = "attendance.uploader_version"
 ATTENDANCE_UNDO_VERSION = "attendance.undo_version"
 ELIGIBILITY_TRAINEE = "eligibility.trainee"
 _DEFAULTS.update({ATTENDANCE_PREVIEW: None, ATTENDANCE_RESULT: None, ATTENDANCE_UPLOADER_VERSION: 0,
