@@ -66,14 +66,35 @@ def seed_people(session: Session) -> dict[str, object]:
     departments = list(session.scalars(select(Department.id).order_by(Department.id)))
     admin = User(username="bench.admin", full_name="Bench Admin", role="admin", failed_login_count=0)
     session.add(admin)
-    session.execute(insert(User), [
-        {"username": f"bench.sup{i:03d}", "full_name": f"Supervisor {i}", "role": "supervisor",
-         "department_id": departments[i % DEPARTMENTS], "failed_login_count": 0} for i in range(SUPERVISORS)])
+    session.execute(
+        insert(User),
+        [
+            {
+                "username": f"bench.sup{i:03d}",
+                "full_name": f"Supervisor {i}",
+                "role": "supervisor",
+                "department_id": departments[i % DEPARTMENTS],
+                "failed_login_count": 0,
+            }
+            for i in range(SUPERVISORS)
+        ],
+    )
     supervisors = list(session.scalars(select(User.id).where(User.role == "supervisor").order_by(User.id)))
-    session.execute(insert(User), [
-        {"username": f"bench.tr{i:05d}", "full_name": f"Trainee {i}", "role": "trainee",
-         "registration_number": f"BR{i:05d}", "department_id": departments[i % DEPARTMENTS],
-         "supervisor_id": supervisors[i % SUPERVISORS], "failed_login_count": 0} for i in range(TRAINEES)])
+    session.execute(
+        insert(User),
+        [
+            {
+                "username": f"bench.tr{i:05d}",
+                "full_name": f"Trainee {i}",
+                "role": "trainee",
+                "registration_number": f"BR{i:05d}",
+                "department_id": departments[i % DEPARTMENTS],
+                "supervisor_id": supervisors[i % SUPERVISORS],
+                "failed_login_count": 0,
+            }
+            for i in range(TRAINEES)
+        ],
+    )
     session.flush()
     return {"admin": summarize(admin)}
 
@@ -93,26 +114,33 @@ def make_file(rows: int, seed: int = 7) -> pd.DataFrame:
     day_index, rest = np.divmod(index, per_day)
     trainee, slot = np.divmod(rest, 2)
     roll = rng.random(rows)
-    status = np.where(roll < 0.025, "late", np.where(roll < 0.05, "excused", np.where(roll < 0.10, "absent", "present")))
+    status = np.where(
+        roll < 0.025, "late", np.where(roll < 0.05, "excused", np.where(roll < 0.10, "absent", "present"))
+    )
     dates = np.array(days, dtype="datetime64[D]")[day_index]
     minutes = np.where(slot == 0, 8 * 60, 13 * 60) + rng.integers(-10, 25, rows)
     check_in = dates.astype("datetime64[m]") + minutes.astype("timedelta64[m]")
     attended = (status == "present") | (status == "late")
-    return pd.DataFrame({
-        "trainee_id": np.char.add("BR", np.char.zfill(trainee.astype(str), 5)),
-        "session_date": dates,
-        "session": np.where(slot == 0, "AM", "PM"),
-        "status": status,
-        "department": np.char.add("Department ", np.char.zfill((trainee % DEPARTMENTS).astype(str), 2)),
-        "check_in_time": pd.Series(check_in).where(attended),
-    })
+    return pd.DataFrame(
+        {
+            "trainee_id": np.char.add("BR", np.char.zfill(trainee.astype(str), 5)),
+            "session_date": dates,
+            "session": np.where(slot == 0, "AM", "PM"),
+            "status": status,
+            "department": np.char.add("Department ", np.char.zfill((trainee % DEPARTMENTS).astype(str), 2)),
+            "check_in_time": pd.Series(check_in).where(attended),
+        }
+    )
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    table = pa.Table.from_pandas(frame.assign(
-        session_date=frame["session_date"].dt.strftime("%Y-%m-%d"),
-        check_in_time=frame["check_in_time"].dt.strftime("%Y-%m-%dT%H:%M"),
-    ), preserve_index=False)
+    table = pa.Table.from_pandas(
+        frame.assign(
+            session_date=frame["session_date"].dt.strftime("%Y-%m-%d"),
+            check_in_time=frame["check_in_time"].dt.strftime("%Y-%m-%dT%H:%M"),
+        ),
+        preserve_index=False,
+    )
     buffer = io.BytesIO()
     pa_csv.write_csv(table, buffer, write_options=pa_csv.WriteOptions(quoting_style="needed"))
     return buffer.getvalue()
@@ -122,12 +150,20 @@ def timed_import(factory, actor, content: bytes, name: str) -> tuple[float, obje
     phases: list[tuple[float, str]] = []
     started = time.perf_counter()
     with factory.begin() as session:
-        report = import_attendance(session, actor, content=content, file_name=name, now=NOW,
-                                   progress=lambda f, m: phases.append((time.perf_counter() - started, m)))
+        report = import_attendance(
+            session,
+            actor,
+            content=content,
+            file_name=name,
+            now=NOW,
+            progress=lambda f, m: phases.append((time.perf_counter() - started, m)),
+        )
     elapsed = time.perf_counter() - started
     steps = ", ".join(f"{m.rstrip('…').lower()} @{t:.2f}s" for t, m in phases)
-    print(f"  {name}: {elapsed:.2f} s  inserted={report.inserted} updated={report.updated} "  # type: ignore[attr-defined]
-          f"unchanged={report.unchanged} errors={len(report.problem_lines)}  [{steps}]")  # type: ignore[attr-defined]
+    print(
+        f"  {name}: {elapsed:.2f} s  inserted={report.inserted} updated={report.updated} "  # type: ignore[attr-defined]
+        f"unchanged={report.unchanged} errors={len(report.problem_lines)}  [{steps}]"
+    )  # type: ignore[attr-defined]
     if not report.accepted:  # type: ignore[attr-defined]
         sys.exit("the benchmark file was refused: " + "; ".join(report.problem_lines[:5]))  # type: ignore[attr-defined]
     return elapsed, report
@@ -137,8 +173,12 @@ def orm_baseline(factory, content: bytes, rows: int) -> float:  # type: ignore[n
     """A naive importer: csv.DictReader, one ORM object per row, add_all, commit (new keys)."""
     started = time.perf_counter()
     with factory.begin() as session:
-        trainees = {reg: (tid, dept) for tid, reg, dept in session.execute(
-            select(User.id, User.registration_number, User.department_id).where(User.role == "trainee"))}
+        trainees = {
+            reg: (tid, dept)
+            for tid, reg, dept in session.execute(
+                select(User.id, User.registration_number, User.department_id).where(User.role == "trainee")
+            )
+        }
         departments = dict(session.execute(select(Department.name, Department.id)).all())
         reader = csv.DictReader(io.StringIO(content.decode("utf-8")))
         objects = []
@@ -146,12 +186,16 @@ def orm_baseline(factory, content: bytes, rows: int) -> float:  # type: ignore[n
             if number >= rows:
                 break
             trainee_id, _ = trainees[row["trainee_id"]]
-            objects.append(AttendanceRecord(
-                trainee_id=trainee_id, session_date=date.fromisoformat(row["session_date"]),
-                session="ORM " + row["session"], department_id=departments[row["department"]],
-                status=row["status"],
-                check_in_time=datetime.fromisoformat(row["check_in_time"]) if row["check_in_time"] else None,
-            ))
+            objects.append(
+                AttendanceRecord(
+                    trainee_id=trainee_id,
+                    session_date=date.fromisoformat(row["session_date"]),
+                    session="ORM " + row["session"],
+                    department_id=departments[row["department"]],
+                    status=row["status"],
+                    check_in_time=datetime.fromisoformat(row["check_in_time"]) if row["check_in_time"] else None,
+                )
+            )
         session.add_all(objects)
     return time.perf_counter() - started
 
@@ -179,8 +223,10 @@ def main() -> None:
     changed_content = to_csv(changed)
     del frame, changed
     gc.collect()
-    print(f"database: {engine.dialect.name}; file: {args.rows:,} rows, {len(content) / 1e6:.1f} MB; "
-          f"rss after generating {peak_rss_mb():.0f} MB")
+    print(
+        f"database: {engine.dialect.name}; file: {args.rows:,} rows, {len(content) / 1e6:.1f} MB; "
+        f"rss after generating {peak_rss_mb():.0f} MB"
+    )
 
     first, _ = timed_import(factory, actor, content, "first.csv")
     again, report = timed_import(factory, actor, content, "identical.csv")

@@ -48,11 +48,20 @@ def _section_upload(user: UserSummary) -> None:
     limit = int(data.runtime_settings().get("upload_max_mb", 50))  # type: ignore[call-overload]
     with st.expander("File format and template"):
         st.markdown(FORMAT_HELP)
-        st.download_button("⬇️ Template (CSV)", attendance_service.attendance_template_csv(),
-                           file_name="attendance-template.csv", mime="text/csv", key="attendance.template")
+        st.download_button(
+            "⬇️ Template (CSV)",
+            attendance_service.attendance_template_csv(),
+            file_name="attendance-template.csv",
+            mime="text/csv",
+            key="attendance.template",
+        )
     version = st.session_state[state.ATTENDANCE_UPLOADER_VERSION]
-    uploaded = st.file_uploader(f"Attendance file: CSV or Excel (.xlsx), up to {limit} MB", type=["csv", "xlsx"],
-                                key=f"attendance.file.{version}", max_upload_size=limit)
+    uploaded = st.file_uploader(
+        f"Attendance file: CSV or Excel (.xlsx), up to {limit} MB",
+        type=["csv", "xlsx"],
+        key=f"attendance.file.{version}",
+        max_upload_size=limit,
+    )
     if uploaded is None:
         st.session_state[state.ATTENDANCE_PREVIEW] = None
         return
@@ -62,8 +71,14 @@ def _section_upload(user: UserSummary) -> None:
     key = (hashlib.sha256(content).hexdigest(), uploaded.name, sheet)
     preview = st.session_state.get(state.ATTENDANCE_PREVIEW)
     if not preview or preview["key"] != key:
-        report = _run(user, "Checking the file…", attendance_service.preview_attendance_import,
-                      content=content, file_name=uploaded.name, sheet=sheet)
+        report = _run(
+            user,
+            "Checking the file…",
+            attendance_service.preview_attendance_import,
+            content=content,
+            file_name=uploaded.name,
+            sheet=sheet,
+        )
         if report is None:
             return
         preview = {"key": key, "report": report}
@@ -98,8 +113,11 @@ def _run(user: UserSummary, label: str, action, **kwargs) -> AttendanceImportRep
         with errors.handled(), session_scope() as session:
             report = action(session, user, now=utcnow(), progress=progress, **kwargs)
         ok = report is not None and report.accepted
-        status.update(label=label.replace("…", ": done") if ok else label.replace("…", ": problems found"),
-                      state="complete" if ok else "error", expanded=False)
+        status.update(
+            label=label.replace("…", ": done") if ok else label.replace("…", ": problems found"),
+            state="complete" if ok else "error",
+            expanded=False,
+        )
     return report
 
 
@@ -108,20 +126,32 @@ def _show_preview(report: AttendanceImportReport) -> None:
         st.error(report.refusal, icon="⛔")
         return
     if report.previous_batch is not None:
-        st.warning(f"This exact file was already imported as {attendance_service.describe_batch(report.previous_batch)}. "
-                   "Importing it again only changes rows edited since then.", icon="⚠️")
+        st.warning(
+            f"This exact file was already imported as {attendance_service.describe_batch(report.previous_batch)}. "
+            "Importing it again only changes rows edited since then.",
+            icon="⚠️",
+        )
     if not report.accepted:
-        st.error(f"{len(report.problem_lines):,} problem(s) in {report.rows_total:,} rows: nothing can be imported "
-                 "until they are fixed. Correct the file and upload it again.", icon="⛔")
+        st.error(
+            f"{len(report.problem_lines):,} problem(s) in {report.rows_total:,} rows: nothing can be imported "
+            "until they are fixed. Correct the file and upload it again.",
+            icon="⛔",
+        )
         frame = _problem_frame(report.problem_lines)
         if len(frame) <= SHORT_LIST:
             st.table(frame, hide_index=True)
         else:
             st.dataframe(frame, hide_index=True, width="stretch", height=400)
         columns = st.columns(2)
-        columns[0].download_button("⬇️ Bad rows with reasons (CSV)", report.bad_rows_csv or b"",
-                                   file_name=f"{report.file_name}-bad-rows.csv", mime="text/csv",
-                                   key="attendance.bad_rows", disabled=not report.bad_rows_csv, width="stretch")
+        columns[0].download_button(
+            "⬇️ Bad rows with reasons (CSV)",
+            report.bad_rows_csv or b"",
+            file_name=f"{report.file_name}-bad-rows.csv",
+            mime="text/csv",
+            key="attendance.bad_rows",
+            disabled=not report.bad_rows_csv,
+            width="stretch",
+        )
         with columns[1]:
             widgets.download_buttons(frame, name="attendance-errors", key="attendance.errors", xlsx=False)
         return
@@ -135,12 +165,17 @@ def _show_preview(report: AttendanceImportReport) -> None:
 
 def _problem_frame(lines: tuple[str, ...]) -> pd.DataFrame:
     parts = pd.Series(lines, dtype="str").str.extract(r"^row (\d+): (.*)$")
-    return pd.DataFrame({"row": pd.to_numeric(parts[0], errors="coerce").astype("Int64"),
-                         "problem": parts[1].fillna(pd.Series(lines, dtype="str"))})
+    return pd.DataFrame(
+        {
+            "row": pd.to_numeric(parts[0], errors="coerce").astype("Int64"),
+            "problem": parts[1].fillna(pd.Series(lines, dtype="str")),
+        }
+    )
 
 
-def _import_button(user: UserSummary, report: AttendanceImportReport, content: bytes, name: str,
-                   sheet: str | None) -> None:
+def _import_button(
+    user: UserSummary, report: AttendanceImportReport, content: bytes, name: str, sheet: str | None
+) -> None:
     if not report.accepted:
         return
     again = True
@@ -167,13 +202,35 @@ def _import_button(user: UserSummary, report: AttendanceImportReport, content: b
 
 def _history_frame(batches: list[ImportBatchSummary]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"batch": b.id, "file": b.file_name, "imported_by": b.imported_by,
-          "imported_at": f"{b.imported_at:%Y-%m-%d %H:%M}", "rows": b.rows_total, "inserted": b.inserted,
-          "updated": b.updated, "unchanged": b.unchanged, "state": b.state,
-          "undone_at": f"{b.undone_at:%Y-%m-%d %H:%M}" if b.undone_at else "", "undone_by": b.undone_by or ""}
-         for b in batches],
-        columns=["batch", "file", "imported_by", "imported_at", "rows", "inserted", "updated", "unchanged",
-                 "state", "undone_at", "undone_by"],
+        [
+            {
+                "batch": b.id,
+                "file": b.file_name,
+                "imported_by": b.imported_by,
+                "imported_at": f"{b.imported_at:%Y-%m-%d %H:%M}",
+                "rows": b.rows_total,
+                "inserted": b.inserted,
+                "updated": b.updated,
+                "unchanged": b.unchanged,
+                "state": b.state,
+                "undone_at": f"{b.undone_at:%Y-%m-%d %H:%M}" if b.undone_at else "",
+                "undone_by": b.undone_by or "",
+            }
+            for b in batches
+        ],
+        columns=[
+            "batch",
+            "file",
+            "imported_by",
+            "imported_at",
+            "rows",
+            "inserted",
+            "updated",
+            "unchanged",
+            "state",
+            "undone_at",
+            "undone_by",
+        ],
     )
 
 
@@ -190,15 +247,22 @@ def _section_history(user: UserSummary) -> None:
     if not undoable:
         st.caption("Every batch listed has already been undone.")
         return
-    choice = st.selectbox("Batch", list(undoable), index=None, placeholder="Choose a batch to undo…",
-                          format_func=lambda i: attendance_service.describe_batch(undoable[i]),
-                          key=f"attendance.undo_batch.{st.session_state[state.ATTENDANCE_UNDO_VERSION]}")
+    choice = st.selectbox(
+        "Batch",
+        list(undoable),
+        index=None,
+        placeholder="Choose a batch to undo…",
+        format_func=lambda i: attendance_service.describe_batch(undoable[i]),
+        key=f"attendance.undo_batch.{st.session_state[state.ATTENDANCE_UNDO_VERSION]}",
+    )
     if choice is None:
         st.caption("Undo removes the rows a batch inserted and restores the previous values of rows it updated.")
         return
     picked = undoable[choice]
-    st.caption(f"Undoing batch #{picked.id} removes {picked.inserted:,} inserted rows and restores "
-               f"{picked.updated:,} updated rows.")
+    st.caption(
+        f"Undoing batch #{picked.id} removes {picked.inserted:,} inserted rows and restores "
+        f"{picked.updated:,} updated rows."
+    )
     if st.button(f"Undo batch #{picked.id}", key="attendance.undo"):
         outcome = None
         with errors.handled(), session_scope() as session:

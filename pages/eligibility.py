@@ -28,8 +28,10 @@ def render() -> None:
     department_id, supervisor_id = _filters(user)
     widgets.set_url_params(period=period.label, dept=department_id, sup=supervisor_id)
     frame = data.eligibility_table(user, period.label, threshold, department_id, supervisor_id)
-    st.caption(f"{period.start:%d %b %Y} – {period.end:%d %b %Y} · threshold {threshold:.2f}% (set by the programme "
-               "office) · attended = present + late; excused sessions count as sessions, not as attended.")
+    st.caption(
+        f"{period.start:%d %b %Y} – {period.end:%d %b %Y} · threshold {threshold:.2f}% (set by the programme "
+        "office) · attended = present + late; excused sessions count as sessions, not as attended."
+    )
     if frame.empty:
         widgets.empty_state("No active trainees match these filters.")
         return
@@ -52,7 +54,9 @@ def _period_picker() -> Period:
     with column:
         if chosen == "Custom":
             picked = st.date_input("From – to (inclusive)", value=(current.start, current.end), key="eligibility.range")
-            start, end = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (current.start, current.end)
+            start, end = (
+                (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (current.start, current.end)
+            )
             return compute_period(f"{start.isoformat()}..{end.isoformat()}")
         options = _options(chosen, today)
         if chosen == kind and current.label not in options:
@@ -94,14 +98,24 @@ def _filters(user: UserSummary) -> tuple[int | None, int | None]:
     left, right = st.columns(2)
     dept_ids = [0, *departments]
     wanted = _int(widgets.url_param("dept"))
-    department = left.selectbox("Department", dept_ids, format_func=lambda i: departments.get(i, "All departments"),
-                                index=dept_ids.index(wanted) if wanted in dept_ids else 0, key="eligibility.dept")
+    department = left.selectbox(
+        "Department",
+        dept_ids,
+        format_func=lambda i: departments.get(i, "All departments"),
+        index=dept_ids.index(wanted) if wanted in dept_ids else 0,
+        key="eligibility.dept",
+    )
     supervisor = 0
     if user.role in (ADMIN, LEADERSHIP):
         sup_ids = [0, *supervisors]
         wanted = _int(widgets.url_param("sup"))
-        supervisor = right.selectbox("Supervisor", sup_ids, format_func=lambda i: supervisors.get(i, "All supervisors"),
-                                     index=sup_ids.index(wanted) if wanted in sup_ids else 0, key="eligibility.sup")
+        supervisor = right.selectbox(
+            "Supervisor",
+            sup_ids,
+            format_func=lambda i: supervisors.get(i, "All supervisors"),
+            index=sup_ids.index(wanted) if wanted in sup_ids else 0,
+            key="eligibility.sup",
+        )
     return department or None, supervisor or None
 
 
@@ -118,12 +132,19 @@ def _summary(frame: pd.DataFrame) -> None:
 
 
 def _display(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Trainee": frame["full_name"], "Registration": frame["trainee_id"], "Department": frame["department"],
-        "Supervisor": frame["supervisor"], "Sessions": frame["sessions"], "Attended": frame["attended"],
-        "%": frame["percentage"], "Eligible": frame["eligible"].map({True: "yes", False: "no"}),
-        "Sessions needed": frame["sessions_needed"],
-    })
+    return pd.DataFrame(
+        {
+            "Trainee": frame["full_name"],
+            "Registration": frame["trainee_id"],
+            "Department": frame["department"],
+            "Supervisor": frame["supervisor"],
+            "Sessions": frame["sessions"],
+            "Attended": frame["attended"],
+            "%": frame["percentage"],
+            "Eligible": frame["eligible"].map({True: "yes", False: "no"}),
+            "Sessions needed": frame["sessions_needed"],
+        }
+    )
 
 
 def _table(frame: pd.DataFrame) -> None:
@@ -131,10 +152,16 @@ def _table(frame: pd.DataFrame) -> None:
     styled = shown.style.apply(
         lambda row: ["background-color: #fde2e1" if row["Eligible"] == "no" else ""] * len(row), axis=1
     ).format({"%": "{:.2f}"})
-    st.dataframe(styled, hide_index=True, width="stretch", column_config={
-        "Sessions needed": st.column_config.NumberColumn(
-            help="Further sessions, all attended, needed to reach the threshold (empty: cannot be reached)"),
-    })
+    st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Sessions needed": st.column_config.NumberColumn(
+                help="Further sessions, all attended, needed to reach the threshold (empty: cannot be reached)"
+            ),
+        },
+    )
     st.caption("Rows highlighted in red are at risk: below the threshold, or no sessions recorded.")
     export = frame.drop(columns=["trainee_pk"])
     export["eligible"] = export["eligible"].map({True: "yes", False: "no"})
@@ -147,8 +174,14 @@ def _drill_down(user: UserSummary, frame: pd.DataFrame, period: Period) -> None:
     ids = list(names)
     preferred = st.session_state.get(state.ELIGIBILITY_TRAINEE)
     index = ids.index(preferred) if preferred in ids else (0 if user.role == TRAINEE or len(ids) == 1 else None)
-    trainee = st.selectbox("Trainee", ids, index=index, format_func=names.get, placeholder="Choose a trainee…",
-                           key="eligibility.trainee_pick")
+    trainee = st.selectbox(
+        "Trainee",
+        ids,
+        index=index,
+        format_func=names.get,
+        placeholder="Choose a trainee…",
+        key="eligibility.trainee_pick",
+    )
     if trainee is None:
         st.caption("Pick a trainee to see each day of the period, coloured by attendance.")
         return
@@ -162,13 +195,18 @@ def _drill_down(user: UserSummary, frame: pd.DataFrame, period: Period) -> None:
     for col, status in zip(cols, STATUS_ORDER, strict=True):
         col.metric(status.title(), int(counts.get(status, 0)))
     st.plotly_chart(_heatmap(sessions), width="stretch", key="eligibility.heatmap")
-    widgets.download_buttons(sessions.assign(session_date=sessions["session_date"].dt.date),
-                             name="trainee-sessions", key="eligibility.sessions")
+    widgets.download_buttons(
+        sessions.assign(session_date=sessions["session_date"].dt.date),
+        name="trainee-sessions",
+        key="eligibility.sessions",
+    )
 
 
 def _heatmap(sessions: pd.DataFrame) -> go.Figure:
-    frame = sessions.assign(attended=sessions["status"].isin(["present", "late"]).astype(float),
-                            label=sessions["session"] + ": " + sessions["status"])
+    frame = sessions.assign(
+        attended=sessions["status"].isin(["present", "late"]).astype(float),
+        label=sessions["session"] + ": " + sessions["status"],
+    )
     days = frame.groupby("session_date").agg(share=("attended", "mean"), text=("label", "<br>".join)).reset_index()
     monday = days["session_date"] - pd.to_timedelta(days["session_date"].dt.day_of_week, unit="D")
     days["week"] = monday.dt.strftime("%d %b %Y")
@@ -176,16 +214,33 @@ def _heatmap(sessions: pd.DataFrame) -> go.Figure:
     days["weekday"] = days["session_date"].dt.day_of_week
     weeks = days.drop_duplicates("week").sort_values("order")["week"].tolist()
     share = days.pivot(index="weekday", columns="week", values="share").reindex(index=range(7), columns=weeks)
-    text = days.assign(text=days["session_date"].dt.strftime("%a %d %b %Y<br>") + days["text"]).pivot(
-        index="weekday", columns="week", values="text").reindex(index=range(7), columns=weeks)
-    figure = go.Figure(go.Heatmap(
-        z=share.to_numpy(), x=weeks, y=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-        text=text.to_numpy(), hovertemplate="%{text}<extra></extra>", zmin=0, zmax=1, xgap=3, ygap=3,
-        colorscale=[[0, "#d64541"], [0.5, "#f5b041"], [1, "#27ae60"]],
-        colorbar={"title": "attended", "tickvals": [0, 0.5, 1], "ticktext": ["none", "half", "all"]},
-    ))
-    figure.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="week starting",
-                         xaxis={"type": "category"}, yaxis={"autorange": "reversed"})
+    text = (
+        days.assign(text=days["session_date"].dt.strftime("%a %d %b %Y<br>") + days["text"])
+        .pivot(index="weekday", columns="week", values="text")
+        .reindex(index=range(7), columns=weeks)
+    )
+    figure = go.Figure(
+        go.Heatmap(
+            z=share.to_numpy(),
+            x=weeks,
+            y=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            text=text.to_numpy(),
+            hovertemplate="%{text}<extra></extra>",
+            zmin=0,
+            zmax=1,
+            xgap=3,
+            ygap=3,
+            colorscale=[[0, "#d64541"], [0.5, "#f5b041"], [1, "#27ae60"]],
+            colorbar={"title": "attended", "tickvals": [0, 0.5, 1], "ticktext": ["none", "half", "all"]},
+        )
+    )
+    figure.update_layout(
+        height=300,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis_title="week starting",
+        xaxis={"type": "category"},
+        yaxis={"autorange": "reversed"},
+    )
     return figure
 
 
@@ -193,15 +248,19 @@ def _snapshot(user: UserSummary, period: Period) -> None:
     st.subheader("Snapshot")
     stored = data.eligibility_snapshot(user, period.label)
     if stored:
-        st.caption(f"Stored for {period.label}: {stored['trainees']} trainees at threshold "
-                   f"{stored['threshold_max']:.2f}%, saved {stored['computed_at']:%Y-%m-%d %H:%M}.")
+        st.caption(
+            f"Stored for {period.label}: {stored['trainees']} trainees at threshold "
+            f"{stored['threshold_max']:.2f}%, saved {stored['computed_at']:%Y-%m-%d %H:%M}."
+        )
     else:
         st.caption(f"No snapshot stored for {period.label} yet. Saving again replaces it (one row per trainee).")
     if st.button(f"Save snapshot for {period.label}", key="eligibility.snapshot"):
         with errors.handled(), session_scope() as session:
             outcome = eligibility_service.snapshot_period(session, user, period=period.label, now=utcnow())
-            st.success(f"Saved {outcome['trainees']} trainees for {period.label} "
-                       f"({outcome['eligible']} eligible, threshold {outcome['threshold']:.2f}%).")
+            st.success(
+                f"Saved {outcome['trainees']} trainees for {period.label} "
+                f"({outcome['eligible']} eligible, threshold {outcome['threshold']:.2f}%)."
+            )
         data.clear_attendance_loaders()
 
 

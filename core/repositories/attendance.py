@@ -63,13 +63,21 @@ def get_batch(session: Session, batch_id: int) -> ImportBatch | None:
 
 def get_latest_batch_by_sha(session: Session, sha256: str) -> ImportBatch | None:
     return session.scalars(
-        select(ImportBatch).where(ImportBatch.sha256 == sha256, ImportBatch.state == "imported")
-        .order_by(ImportBatch.id.desc()).limit(1)
+        select(ImportBatch)
+        .where(ImportBatch.sha256 == sha256, ImportBatch.state == "imported")
+        .order_by(ImportBatch.id.desc())
+        .limit(1)
     ).first()
 
 
-def list_batches(session: Session, *, actor_id: int | None = None, only_actor: bool = False,
-                 batch_ids: Sequence[int] | None = None, limit: int = 500) -> Sequence[Row]:
+def list_batches(
+    session: Session,
+    *,
+    actor_id: int | None = None,
+    only_actor: bool = False,
+    batch_ids: Sequence[int] | None = None,
+    limit: int = 500,
+) -> Sequence[Row]:
     """Batches newest first with the importer's and undoer's usernames."""
     importer = aliased(User)
     undoer = aliased(User)
@@ -96,11 +104,13 @@ def stage_rows(session: Session, rows: pd.DataFrame) -> None:
     """Load validated rows into a fresh temporary table `attendance_stage`."""
     drop_staging(session)
     on_commit = " ON COMMIT DROP" if is_postgres(session) else ""
-    session.execute(text(
-        "CREATE TEMPORARY TABLE attendance_stage (trainee_id INTEGER NOT NULL, session_date DATE NOT NULL, "
-        "session VARCHAR(40) NOT NULL, department_id INTEGER, status VARCHAR(10) NOT NULL, "
-        f"check_in_time TIMESTAMP, remarks TEXT){on_commit}"
-    ))
+    session.execute(
+        text(
+            "CREATE TEMPORARY TABLE attendance_stage (trainee_id INTEGER NOT NULL, session_date DATE NOT NULL, "
+            "session VARCHAR(40) NOT NULL, department_id INTEGER, status VARCHAR(10) NOT NULL, "
+            f"check_in_time TIMESTAMP, remarks TEXT){on_commit}"
+        )
+    )
     if is_postgres(session):
         # The diff joins a million staged rows with the stored ones: keep hashes and sorts in memory.
         session.execute(text("SET LOCAL work_mem = '256MB'"))
@@ -113,16 +123,19 @@ def stage_rows(session: Session, rows: pd.DataFrame) -> None:
 def _arrow_table(rows: pd.DataFrame) -> pa.Table:
     # Text columns are already Arrow-backed: pa.array takes them without a copy into Python objects.
     remarks = rows["remarks"]
-    return pa.table({
-        "trainee_id": pa.array(rows["trainee_id"].to_numpy(dtype="int64")),
-        "session_date": pa.array(rows["session_date"].to_numpy(dtype="datetime64[s]")).cast(pa.date32()),
-        "session": pa.array(rows["session"], type=pa.string()),
-        "department_id": pa.array(rows["department_id"].astype("Int64"), type=pa.int64()),
-        "status": pa.array(rows["status"], type=pa.string()),
-        "check_in_time": pa.array(rows["check_in_time"].to_numpy(dtype="datetime64[us]"), type=pa.timestamp("us")),
-        "remarks": pa.array(remarks.astype(object).where(remarks.notna(), None), type=pa.string(), from_pandas=True)
-        if remarks.notna().any() else pa.nulls(len(rows), pa.string()),
-    })
+    return pa.table(
+        {
+            "trainee_id": pa.array(rows["trainee_id"].to_numpy(dtype="int64")),
+            "session_date": pa.array(rows["session_date"].to_numpy(dtype="datetime64[s]")).cast(pa.date32()),
+            "session": pa.array(rows["session"], type=pa.string()),
+            "department_id": pa.array(rows["department_id"].astype("Int64"), type=pa.int64()),
+            "status": pa.array(rows["status"], type=pa.string()),
+            "check_in_time": pa.array(rows["check_in_time"].to_numpy(dtype="datetime64[us]"), type=pa.timestamp("us")),
+            "remarks": pa.array(remarks.astype(object).where(remarks.notna(), None), type=pa.string(), from_pandas=True)
+            if remarks.notna().any()
+            else pa.nulls(len(rows), pa.string()),
+        }
+    )
 
 
 def _copy_rows(session: Session, rows: pd.DataFrame) -> None:
@@ -140,15 +153,17 @@ def _copy_rows(session: Session, rows: pd.DataFrame) -> None:
 
 def _insert_rows_sqlite(session: Session, rows: pd.DataFrame) -> None:
     # Text in the forms SQLAlchemy's SQLite types store, so the SQL comparisons match exactly.
-    frame = pd.DataFrame({
-        "trainee_id": rows["trainee_id"].astype("int64"),
-        "session_date": pd.to_datetime(rows["session_date"]).dt.strftime("%Y-%m-%d"),
-        "session": rows["session"].astype(object),
-        "department_id": rows["department_id"].astype("Int64").astype(object),
-        "status": rows["status"].astype(object),
-        "check_in_time": pd.to_datetime(rows["check_in_time"]).dt.strftime("%Y-%m-%d %H:%M:%S.%f").astype(object),
-        "remarks": rows["remarks"].astype(object),
-    })
+    frame = pd.DataFrame(
+        {
+            "trainee_id": rows["trainee_id"].astype("int64"),
+            "session_date": pd.to_datetime(rows["session_date"]).dt.strftime("%Y-%m-%d"),
+            "session": rows["session"].astype(object),
+            "department_id": rows["department_id"].astype("Int64").astype(object),
+            "status": rows["status"].astype(object),
+            "check_in_time": pd.to_datetime(rows["check_in_time"]).dt.strftime("%Y-%m-%d %H:%M:%S.%f").astype(object),
+            "remarks": rows["remarks"].astype(object),
+        }
+    )
     frame = frame.astype(object).where(frame.notna(), None)
     session.connection().exec_driver_sql(
         "INSERT INTO temp.attendance_stage VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -167,11 +182,13 @@ _KEY_JOIN = "r.trainee_id = s.trainee_id AND r.session_date = s.session_date AND
 def count_staged_changes(session: Session, compared: Sequence[str]) -> tuple[int, int]:
     """(rows to insert, rows to update) if the staged rows were imported now."""
     changed = _distinct(session, "r", "s", compared)
-    row = session.execute(text(
-        "SELECT COALESCE(SUM(CASE WHEN r.id IS NULL THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN r.id IS NOT NULL AND {changed} THEN 1 ELSE 0 END), 0) "
-        f"FROM attendance_stage s LEFT JOIN attendance_records r ON {_KEY_JOIN}"
-    )).one()
+    row = session.execute(
+        text(
+            "SELECT COALESCE(SUM(CASE WHEN r.id IS NULL THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN r.id IS NOT NULL AND {changed} THEN 1 ELSE 0 END), 0) "
+            f"FROM attendance_stage s LEFT JOIN attendance_records r ON {_KEY_JOIN}"
+        )
+    ).one()
     return int(row[0]), int(row[1])
 
 
@@ -184,25 +201,30 @@ def apply_staged_rows(
     per month that changed).
     """
     postgres = is_postgres(session)
-    session.execute(text(
-        f"CREATE TEMPORARY TABLE attendance_diff{' ON COMMIT DROP' if postgres else ''} AS "
-        "SELECT s.trainee_id, s.session_date, s.session, s.department_id, s.status, s.check_in_time, s.remarks, "
-        "r.id AS record_id, r.status AS prev_status, r.department_id AS prev_department_id, "
-        "r.check_in_time AS prev_check_in_time, r.remarks AS prev_remarks, r.batch_id AS prev_batch_id "
-        f"FROM attendance_stage s LEFT JOIN attendance_records r ON {_KEY_JOIN} "
-        f"WHERE r.id IS NULL OR {_distinct(session, 'r', 's', compared)} "
-        # Written in key order, new rows extend the unique index at its right edge.
-        "ORDER BY s.trainee_id, s.session_date, s.session"
-    ))
+    session.execute(
+        text(
+            f"CREATE TEMPORARY TABLE attendance_diff{' ON COMMIT DROP' if postgres else ''} AS "
+            "SELECT s.trainee_id, s.session_date, s.session, s.department_id, s.status, s.check_in_time, s.remarks, "
+            "r.id AS record_id, r.status AS prev_status, r.department_id AS prev_department_id, "
+            "r.check_in_time AS prev_check_in_time, r.remarks AS prev_remarks, r.batch_id AS prev_batch_id "
+            f"FROM attendance_stage s LEFT JOIN attendance_records r ON {_KEY_JOIN} "
+            f"WHERE r.id IS NULL OR {_distinct(session, 'r', 's', compared)} "
+            # Written in key order, new rows extend the unique index at its right edge.
+            "ORDER BY s.trainee_id, s.session_date, s.session"
+        )
+    )
     total, updated = session.execute(text("SELECT count(*), count(record_id) FROM attendance_diff")).one()
     if not total:
         return 0, 0, []
-    session.execute(text(
-        "INSERT INTO attendance_changes (batch_id, record_id, prev_status, prev_department_id, "
-        "prev_check_in_time, prev_remarks, prev_batch_id) "
-        "SELECT :batch, record_id, prev_status, prev_department_id, prev_check_in_time, prev_remarks, prev_batch_id "
-        "FROM attendance_diff WHERE record_id IS NOT NULL"
-    ), {"batch": batch_id})
+    session.execute(
+        text(
+            "INSERT INTO attendance_changes (batch_id, record_id, prev_status, prev_department_id, "
+            "prev_check_in_time, prev_remarks, prev_batch_id) "
+            "SELECT :batch, record_id, prev_status, prev_department_id, prev_check_in_time, prev_remarks, prev_batch_id "
+            "FROM attendance_diff WHERE record_id IS NOT NULL"
+        ),
+        {"batch": batch_id},
+    )
     (_merge_postgres if postgres else _upsert_sqlite)(session, batch_id, compared)
     # When every staged row was written, the file's months are the changed months (no extra scan).
     months = sorted(file_months) if total == staged else _diff_months(session, postgres)
@@ -211,25 +233,31 @@ def apply_staged_rows(
 
 def _merge_postgres(session: Session, batch_id: int, compared: Sequence[str]) -> None:
     assignments = ", ".join(f"{c} = d.{c}" for c in compared)
-    session.execute(text(
-        "MERGE INTO attendance_records r USING attendance_diff d ON r.id = d.record_id "
-        f"WHEN MATCHED AND {_distinct(session, 'r', 'd', compared)} THEN UPDATE SET {assignments}, batch_id = :batch "
-        "WHEN NOT MATCHED THEN INSERT (trainee_id, session_date, session, department_id, status, check_in_time, "
-        "remarks, created_batch_id, batch_id) VALUES (d.trainee_id, d.session_date, d.session, d.department_id, "
-        "d.status, d.check_in_time, d.remarks, :batch, :batch)"
-    ), {"batch": batch_id})
+    session.execute(
+        text(
+            "MERGE INTO attendance_records r USING attendance_diff d ON r.id = d.record_id "
+            f"WHEN MATCHED AND {_distinct(session, 'r', 'd', compared)} THEN UPDATE SET {assignments}, batch_id = :batch "
+            "WHEN NOT MATCHED THEN INSERT (trainee_id, session_date, session, department_id, status, check_in_time, "
+            "remarks, created_batch_id, batch_id) VALUES (d.trainee_id, d.session_date, d.session, d.department_id, "
+            "d.status, d.check_in_time, d.remarks, :batch, :batch)"
+        ),
+        {"batch": batch_id},
+    )
 
 
 def _upsert_sqlite(session: Session, batch_id: int, compared: Sequence[str]) -> None:
     assignments = ", ".join(f"{c} = excluded.{c}" for c in compared)
-    session.execute(text(
-        "INSERT INTO attendance_records (trainee_id, session_date, session, department_id, status, "
-        "check_in_time, remarks, created_batch_id, batch_id) "
-        "SELECT trainee_id, session_date, session, department_id, status, check_in_time, remarks, :batch, :batch "
-        "FROM attendance_diff WHERE true "
-        f"ON CONFLICT (trainee_id, session_date, session) DO UPDATE SET {assignments}, batch_id = excluded.batch_id "
-        f"WHERE {_distinct(session, 'attendance_records', 'excluded', compared)}"
-    ), {"batch": batch_id})
+    session.execute(
+        text(
+            "INSERT INTO attendance_records (trainee_id, session_date, session, department_id, status, "
+            "check_in_time, remarks, created_batch_id, batch_id) "
+            "SELECT trainee_id, session_date, session, department_id, status, check_in_time, remarks, :batch, :batch "
+            "FROM attendance_diff WHERE true "
+            f"ON CONFLICT (trainee_id, session_date, session) DO UPDATE SET {assignments}, batch_id = excluded.batch_id "
+            f"WHERE {_distinct(session, 'attendance_records', 'excluded', compared)}"
+        ),
+        {"batch": batch_id},
+    )
 
 
 def _diff_months(session: Session, postgres: bool) -> list[date]:
@@ -274,13 +302,18 @@ def undo_batch_rows(session: Session, batch_id: int) -> tuple[int, int]:
     restored = session.execute(
         update(AttendanceRecord)
         .where(and_(AttendanceRecord.id == change.record_id, change.batch_id == batch_id))
-        .values(status=change.prev_status, department_id=change.prev_department_id,
-                check_in_time=change.prev_check_in_time, remarks=change.prev_remarks,
-                batch_id=change.prev_batch_id)
+        .values(
+            status=change.prev_status,
+            department_id=change.prev_department_id,
+            check_in_time=change.prev_check_in_time,
+            remarks=change.prev_remarks,
+            batch_id=change.prev_batch_id,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     deleted = session.execute(
-        delete(AttendanceRecord).where(AttendanceRecord.created_batch_id == batch_id)
+        delete(AttendanceRecord)
+        .where(AttendanceRecord.created_batch_id == batch_id)
         .execution_options(synchronize_session=False)
     ).rowcount
     return int(deleted or 0), int(restored or 0)

@@ -15,13 +15,27 @@ from core.models import AttendanceRecord, Department, EligibilitySnapshot, User
 from core.repositories.scope import trainee_scope_clause
 from core.rules.eligibility import ATTENDED_STATUSES
 
-SNAPSHOT_VALUES = ("period_start", "period_end", "sessions", "attended", "percentage", "threshold", "eligible",
-                   "computed_at", "computed_by_id")
+SNAPSHOT_VALUES = (
+    "period_start",
+    "period_end",
+    "sessions",
+    "attended",
+    "percentage",
+    "threshold",
+    "eligible",
+    "computed_at",
+    "computed_by_id",
+)
 
 
 def list_trainee_counts(
-    session: Session, *, scope: Scope, start: date, end: date,
-    department_id: int | None = None, supervisor_id: int | None = None,
+    session: Session,
+    *,
+    scope: Scope,
+    start: date,
+    end: date,
+    department_id: int | None = None,
+    supervisor_id: int | None = None,
 ) -> Sequence[Row[Any]]:
     """(id, registration, name, department, supervisor, sessions, attended) per active trainee in scope,
     ordered by registration number; trainees without sessions have None counts."""
@@ -32,15 +46,21 @@ def list_trainee_counts(
             func.count().label("sessions"),
             func.sum(case((record.status.in_(ATTENDED_STATUSES), 1), else_=0)).label("attended"),
         )
-        .where(record.session_date >= start, record.session_date <= end,
-               trainee_scope_clause(scope, record.trainee_id))
+        .where(record.session_date >= start, record.session_date <= end, trainee_scope_clause(scope, record.trainee_id))
         .group_by(record.trainee_id)
         .subquery()
     )
     supervisor = aliased(User)
     stmt = (
-        select(User.id, User.registration_number, User.full_name, Department.name, supervisor.full_name,
-               counts.c.sessions, counts.c.attended)
+        select(
+            User.id,
+            User.registration_number,
+            User.full_name,
+            Department.name,
+            supervisor.full_name,
+            counts.c.sessions,
+            counts.c.attended,
+        )
         .outerjoin(Department, Department.id == User.department_id)
         .outerjoin(supervisor, supervisor.id == User.supervisor_id)
         .outerjoin(counts, counts.c.trainee_id == User.id)
@@ -88,7 +108,8 @@ def get_snapshot_summary(session: Session, period: str) -> Row[Any] | None:
     """(trainees, last computed_at, lowest threshold, highest threshold) stored for a period."""
     snap = EligibilitySnapshot
     row = session.execute(
-        select(func.count(snap.id), func.max(snap.computed_at), func.min(snap.threshold), func.max(snap.threshold))
-        .where(snap.period == period)
+        select(
+            func.count(snap.id), func.max(snap.computed_at), func.min(snap.threshold), func.max(snap.threshold)
+        ).where(snap.period == period)
     ).first()
     return row if row is not None and row[0] else None

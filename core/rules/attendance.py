@@ -20,10 +20,15 @@ REQUIRED_COLUMNS = ("trainee_id", "session_date", "session", "status")
 OPTIONAL_COLUMNS = ("department", "check_in_time", "remarks")
 STATUSES = ("present", "late", "absent", "excused")
 STATUS_ALIASES = {
-    "present": "present", "p": "present",
-    "late": "late", "l": "late",
-    "absent": "absent", "a": "absent",
-    "excused": "excused", "e": "excused", "leave": "excused",
+    "present": "present",
+    "p": "present",
+    "late": "late",
+    "l": "late",
+    "absent": "absent",
+    "a": "absent",
+    "excused": "excused",
+    "e": "excused",
+    "leave": "excused",
 }
 STATUS_HELP = "present, late, absent or excused (also P, L, A, E; leave counts as excused)"
 MAX_SESSION_LENGTH = 40
@@ -136,8 +141,9 @@ class _Problems:
         self.rows = frame[ROW].to_numpy()
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, mask: np.ndarray, order: int, prefix: str, column: str | None = None, suffix: str = "",
-            quote: bool = True) -> None:
+    def add(
+        self, mask: np.ndarray, order: int, prefix: str, column: str | None = None, suffix: str = "", quote: bool = True
+    ) -> None:
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
@@ -150,13 +156,17 @@ class _Problems:
     def add_messages(self, mask: np.ndarray, order: int, messages: pd.Series | np.ndarray) -> None:
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
-            self.parts.append(pd.DataFrame({"row": self.rows[mask], "order": order,
-                                            "message": np.asarray(messages, dtype=object)[mask]}))
+            self.parts.append(
+                pd.DataFrame(
+                    {"row": self.rows[mask], "order": order, "message": np.asarray(messages, dtype=object)[mask]}
+                )
+            )
 
     def result(self) -> pd.DataFrame:
         if not self.parts:
-            return pd.DataFrame({"row": pd.Series(dtype="int64"), "order": pd.Series(dtype="int64"),
-                                 "message": pd.Series(dtype="str")})
+            return pd.DataFrame(
+                {"row": pd.Series(dtype="int64"), "order": pd.Series(dtype="int64"), "message": pd.Series(dtype="str")}
+            )
         return pd.concat(self.parts, ignore_index=True).sort_values(["row", "order"], kind="stable")
 
 
@@ -211,27 +221,39 @@ def _check_formulas(columns: Mapping[str, _Column], usable: np.ndarray, problems
     return any_formula
 
 
-def _check_trainee(column: _Column, ok: np.ndarray, directory: pd.DataFrame, supervisor_id: int | None,
-                   out: pd.DataFrame, problems: _Problems) -> np.ndarray:
+def _check_trainee(
+    column: _Column,
+    ok: np.ndarray,
+    directory: pd.DataFrame,
+    supervisor_id: int | None,
+    out: pd.DataFrame,
+    problems: _Problems,
+) -> np.ndarray:
     """Registration number -> trainee id (and home department); returns each row's key part (-1 bad)."""
     empty = ok & column.spread((column.uniques == "").to_numpy())
     problems.add(empty, 10, "trainee_id is empty")
-    position = directory.index.get_indexer(column.uniques.str.upper()) if len(directory) \
-        else np.full(len(column.uniques), -1)
+    position = (
+        directory.index.get_indexer(column.uniques.str.upper()) if len(directory) else np.full(len(column.uniques), -1)
+    )
     found = position >= 0
     if supervisor_id is not None and len(directory):
         supervisors = directory["supervisor_id"].to_numpy(dtype="float64", na_value=np.nan)
         found &= supervisors[np.where(found, position, 0)] == supervisor_id
     if supervisor_id is not None:
-        problems.add(ok & ~empty & ~column.spread(found), 11, "trainee_id ", "trainee_id", " is not one of your trainees")
+        problems.add(
+            ok & ~empty & ~column.spread(found), 11, "trainee_id ", "trainee_id", " is not one of your trainees"
+        )
     else:
         problems.add(ok & ~empty & ~column.spread(found), 11, "unknown trainee_id ", "trainee_id")
     ids = np.full(len(column.uniques), -1, dtype="int64")
     homes = np.full(len(column.uniques), np.nan)
     if len(directory):
         ids = np.where(found, directory["trainee_id"].to_numpy()[np.where(found, position, 0)], -1)
-        homes = np.where(found, directory["department_id"].to_numpy(dtype="float64", na_value=np.nan)[
-            np.where(found, position, 0)], np.nan)
+        homes = np.where(
+            found,
+            directory["department_id"].to_numpy(dtype="float64", na_value=np.nan)[np.where(found, position, 0)],
+            np.nan,
+        )
     out["trainee_id"] = column.spread(ids)
     out["home_department_id"] = column.spread(homes)
     return column.spread(ids)
@@ -246,8 +268,9 @@ def _check_date(column: _Column, ok: np.ndarray, today: date, out: pd.DataFrame,
     future = real & (parsed > pd.Timestamp(today)).to_numpy()
     ancient = real & (parsed < EARLIEST_DATE).to_numpy()
     problems.add(ok & column.spread(empty), 20, "session_date is empty")
-    problems.add(ok & column.spread(~empty & ~shaped), 21, "session_date ", "session_date",
-                 " is not a date in YYYY-MM-DD form")
+    problems.add(
+        ok & column.spread(~empty & ~shaped), 21, "session_date ", "session_date", " is not a date in YYYY-MM-DD form"
+    )
     problems.add(ok & column.spread(shaped & ~real), 22, "session_date ", "session_date", " is not a real date")
     problems.add(ok & column.spread(future), 23, "session_date ", "session_date", " is in the future", quote=False)
     problems.add(ok & column.spread(ancient), 24, "session_date ", "session_date", " is before 1900", quote=False)
@@ -257,8 +280,9 @@ def _check_date(column: _Column, ok: np.ndarray, today: date, out: pd.DataFrame,
     return column.spread(np.where(good, days, -1))
 
 
-def _check_session(column: _Column, ok: np.ndarray, out: pd.DataFrame, problems: _Problems,
-                   known: Iterable[str]) -> np.ndarray:
+def _check_session(
+    column: _Column, ok: np.ndarray, out: pd.DataFrame, problems: _Problems, known: Iterable[str]
+) -> np.ndarray:
     values = normalise_session(column.uniques, known)
     empty = (values == "").to_numpy()
     long = (values.str.len() > MAX_SESSION_LENGTH).to_numpy()
@@ -273,13 +297,15 @@ def _check_status(column: _Column, ok: np.ndarray, out: pd.DataFrame, problems: 
     status = normalise_status(column.uniques)
     empty = (column.uniques == "").to_numpy()
     problems.add(ok & column.spread(empty), 40, "status is empty")
-    problems.add(ok & column.spread(~empty & status.isna().to_numpy()), 41, "status ", "status",
-                 f" is not {STATUS_HELP}")
+    problems.add(
+        ok & column.spread(~empty & status.isna().to_numpy()), 41, "status ", "status", f" is not {STATUS_HELP}"
+    )
     out["status"] = pd.Series(status.to_numpy(dtype=object), dtype="str").take(column.codes).reset_index(drop=True)
 
 
-def _check_department(column: _Column | None, ok: np.ndarray, departments: Mapping[str, int],
-                      out: pd.DataFrame, problems: _Problems) -> None:
+def _check_department(
+    column: _Column | None, ok: np.ndarray, departments: Mapping[str, int], out: pd.DataFrame, problems: _Problems
+) -> None:
     home = out["home_department_id"].to_numpy() if "home_department_id" in out else np.full(len(out), np.nan)
     if column is None:
         out["department_id"] = pd.array(home, dtype="Float64").astype("Int64")
@@ -309,13 +335,15 @@ def _check_check_in(column: _Column | None, ok: np.ndarray, out: pd.DataFrame, p
         day = out["session_date"].to_numpy().astype("datetime64[us]")
         per_row = np.where(is_clock, day + column.spread(offsets), per_row)
     bad = column.spread(given) & np.isnat(per_row)
-    problems.add(ok & bad, 60, "check_in_time ", "check_in_time",
-                 " is not an ISO 8601 time (e.g. 2026-11-03T08:05 or 08:05)")
+    problems.add(
+        ok & bad, 60, "check_in_time ", "check_in_time", " is not an ISO 8601 time (e.g. 2026-11-03T08:05 or 08:05)"
+    )
     out["check_in_time"] = per_row
 
 
-def _check_remarks(frame: pd.DataFrame, column: _Column | None, ok: np.ndarray, out: pd.DataFrame,
-                   problems: _Problems) -> None:
+def _check_remarks(
+    frame: pd.DataFrame, column: _Column | None, ok: np.ndarray, out: pd.DataFrame, problems: _Problems
+) -> None:
     if column is None:
         out["remarks"] = pd.Series(None, index=out.index, dtype="object")
         return

@@ -134,7 +134,7 @@ def _trim(values: pd.Series) -> pd.Series:
 def _read_csv(content: bytes) -> tuple[list[str], pd.DataFrame, list[tuple[int, str]]]:
     if content.startswith(UTF16_BOMS):
         raise FileRefusedError("The file is UTF-16 text, not UTF-8. " + SAVE_AS_UTF8)
-    body = content[len(UTF8_BOM):] if content.startswith(UTF8_BOM) else content
+    body = content[len(UTF8_BOM) :] if content.startswith(UTF8_BOM) else content
     # Trailing blank lines are common and carry no rows; blank lines inside still count as rows.
     body = body.rstrip(b"\r\n \t")
     if b"\x00" in body[:65536]:
@@ -172,11 +172,14 @@ def _read_csv_fast(body: bytes, delimiter: str, width: int) -> pd.DataFrame:
         io.BytesIO(body),
         read_options=pa_csv.ReadOptions(skip_rows=1, autogenerate_column_names=True, block_size=1 << 24),
         parse_options=pa_csv.ParseOptions(
-            delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False,
+            delimiter=delimiter,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
             invalid_row_handler=refuse_ragged,
         ),
         convert_options=pa_csv.ConvertOptions(
-            column_types={f"f{i}": pa.string() for i in range(width)}, strings_can_be_null=False,
+            column_types={f"f{i}": pa.string() for i in range(width)},
+            strings_can_be_null=False,
         ),
     )
     if table.num_columns != width:
@@ -187,7 +190,9 @@ def _read_csv_fast(body: bytes, delimiter: str, width: int) -> pd.DataFrame:
     return frame
 
 
-def _read_csv_slow(body: bytes, delimiter: str, header: list[str]) -> tuple[list[str], pd.DataFrame, list[tuple[int, str]]]:
+def _read_csv_slow(
+    body: bytes, delimiter: str, header: list[str]
+) -> tuple[list[str], pd.DataFrame, list[tuple[int, str]]]:
     text = body.decode("utf-8")
     width = len(header)
     previous_limit = csv.field_size_limit()
@@ -217,7 +222,9 @@ def _open_workbook(content: bytes):  # type: ignore[no-untyped-def]
     try:
         return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise FileRefusedError(f"The workbook could not be read ({type(exc).__name__}): save it again as .xlsx.") from None
+        raise FileRefusedError(
+            f"The workbook could not be read ({type(exc).__name__}): save it again as .xlsx."
+        ) from None
 
 
 def _read_xlsx(content: bytes, sheet: str | None) -> tuple[list[str], pd.DataFrame, list[tuple[int, str]]]:

@@ -19,10 +19,16 @@ def seed_attendance_demo(session: Session, rng: random.Random, now: datetime) ->
     """Import last Wednesday's grand round for one department through the real service, then a
     correction of two rows, so the import history shows counts, an update and an undo refusal."""
     admin = session.scalars(select(User).where(User.username == "admin")).first()
-    trainees = session.execute(
-        select(User.registration_number).join(Department, Department.id == User.department_id)
-        .where(User.role == "trainee", Department.name == DEMO_DEPARTMENT).order_by(User.registration_number)
-    ).scalars().all()
+    trainees = (
+        session.execute(
+            select(User.registration_number)
+            .join(Department, Department.id == User.department_id)
+            .where(User.role == "trainee", Department.name == DEMO_DEPARTMENT)
+            .order_by(User.registration_number)
+        )
+        .scalars()
+        .all()
+    )
     if admin is None or not trainees:
         return
     actor = summarize(admin)
@@ -33,9 +39,15 @@ def seed_attendance_demo(session: Session, rng: random.Random, now: datetime) ->
     rows = [f"{reg},{day.isoformat()},Grand round,{status}" for reg, status in zip(trainees, statuses, strict=True)]
     header = "trainee_id,session_date,session,status,remarks"
     first = "\n".join([header, *(row + "," for row in rows)]) + "\n"
-    import_attendance(session, actor, content=first.encode(), file_name=f"grand-round-{day.isoformat()}.csv",
-                      now=now - timedelta(days=1))
+    import_attendance(
+        session,
+        actor,
+        content=first.encode(),
+        file_name=f"grand-round-{day.isoformat()}.csv",
+        now=now - timedelta(days=1),
+    )
     fixes = [f"{trainees[i]},{day.isoformat()},Grand round,present,Signed in late on paper" for i in range(2)]
     second = "\n".join([header, *fixes]) + "\n"
-    import_attendance(session, actor, content=second.encode(), file_name="grand-round-corrections.csv",
-                      now=now - timedelta(hours=3))
+    import_attendance(
+        session, actor, content=second.encode(), file_name="grand-round-corrections.csv", now=now - timedelta(hours=3)
+    )

@@ -20,8 +20,19 @@ from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.settings import get_setting
 
-TABLE_COLUMNS = ("trainee_pk", "trainee_id", "full_name", "department", "supervisor", "sessions", "attended",
-                 "percentage", "eligible", "threshold", "sessions_needed")
+TABLE_COLUMNS = (
+    "trainee_pk",
+    "trainee_id",
+    "full_name",
+    "department",
+    "supervisor",
+    "sessions",
+    "attended",
+    "percentage",
+    "eligible",
+    "threshold",
+    "sessions_needed",
+)
 
 
 def resolve_period(period: str | Period) -> Period:
@@ -67,8 +78,13 @@ def resolve_department_id(session: Session, name: str | None) -> int | None:
 
 
 def list_eligibility(
-    session: Session, actor: UserSummary, *, period: str | Period, threshold: float | str | None = None,
-    department_id: int | None = None, supervisor_id: int | None = None,
+    session: Session,
+    actor: UserSummary,
+    *,
+    period: str | Period,
+    threshold: float | str | None = None,
+    department_id: int | None = None,
+    supervisor_id: int | None = None,
 ) -> pd.DataFrame:
     """One row per active trainee in the viewer's scope, ordered by registration number.
 
@@ -82,17 +98,44 @@ def list_eligibility(
     authorize(session, actor, *ALL_ROLES)
     span = resolve_period(period)
     limit = resolve_threshold(session, threshold)
-    rows = repo.list_trainee_counts(session, scope=actor.scope, start=span.start, end=span.end,
-                                    department_id=department_id, supervisor_id=supervisor_id)
+    rows = repo.list_trainee_counts(
+        session,
+        scope=actor.scope,
+        start=span.start,
+        end=span.end,
+        department_id=department_id,
+        supervisor_id=supervisor_id,
+    )
     records = []
     for pk, registration, name, department, supervisor, sessions, attended in rows:
         result = compute_eligibility(sessions=int(sessions or 0), attended=int(attended or 0), threshold=limit)
-        records.append((pk, registration or "", name, department or "", supervisor or "", result.sessions,
-                        result.attended, result.percentage, result.eligible, result.threshold,
-                        result.sessions_needed))
+        records.append(
+            (
+                pk,
+                registration or "",
+                name,
+                department or "",
+                supervisor or "",
+                result.sessions,
+                result.attended,
+                result.percentage,
+                result.eligible,
+                result.threshold,
+                result.sessions_needed,
+            )
+        )
     frame = pd.DataFrame.from_records(records, columns=list(TABLE_COLUMNS))
-    return frame.astype({"trainee_pk": "int64", "sessions": "int64", "attended": "int64", "percentage": "float64",
-                         "eligible": "bool", "threshold": "float64", "sessions_needed": "Int64"})
+    return frame.astype(
+        {
+            "trainee_pk": "int64",
+            "sessions": "int64",
+            "attended": "int64",
+            "percentage": "float64",
+            "eligible": "bool",
+            "threshold": "float64",
+            "sessions_needed": "Int64",
+        }
+    )
 
 
 def list_trainee_sessions(
@@ -129,16 +172,32 @@ def snapshot_period(
     limit = resolve_threshold(session, threshold)
     table = list_eligibility(session, actor, period=span, threshold=limit)
     rows = [
-        {"trainee_id": int(r.trainee_pk), "period": span.label, "period_start": span.start, "period_end": span.end,
-         "sessions": int(r.sessions), "attended": int(r.attended), "percentage": Decimal(f"{r.percentage:.2f}"),
-         "threshold": Decimal(f"{limit:.2f}"), "eligible": bool(r.eligible), "computed_at": now,
-         "computed_by_id": actor.id}
+        {
+            "trainee_id": int(r.trainee_pk),
+            "period": span.label,
+            "period_start": span.start,
+            "period_end": span.end,
+            "sessions": int(r.sessions),
+            "attended": int(r.attended),
+            "percentage": Decimal(f"{r.percentage:.2f}"),
+            "threshold": Decimal(f"{limit:.2f}"),
+            "eligible": bool(r.eligible),
+            "computed_at": now,
+            "computed_by_id": actor.id,
+        }
         for r in table.itertuples(index=False)
     ]
     repo.upsert_snapshots(session, rows)
     outcome = {"trainees": len(rows), "eligible": int(table["eligible"].sum()), "threshold": limit}
-    record_event(session, actor=actor, action="eligibility_snapshot_saved", now=now, entity_type="period",
-                 entity_id=span.label, details=dict(outcome))
+    record_event(
+        session,
+        actor=actor,
+        action="eligibility_snapshot_saved",
+        now=now,
+        entity_type="period",
+        entity_id=span.label,
+        details=dict(outcome),
+    )
     session.flush()
     return outcome
 
@@ -153,5 +212,9 @@ def get_snapshot_summary(session: Session, actor: UserSummary, *, period: str | 
     if row is None:
         return None
     count, computed_at, low, high = row
-    return {"trainees": int(count), "computed_at": computed_at, "threshold_min": float(low),
-            "threshold_max": float(high)}
+    return {
+        "trainees": int(count),
+        "computed_at": computed_at,
+        "threshold_min": float(low),
+        "threshold_max": float(high),
+    }

@@ -17,27 +17,40 @@ from core.services import attendance as attendance_service
 from core.services import eligibility as eligibility_service
 from portal.cli.common import acting_user, session_factory_for
 
-ELIGIBILITY_FIELDS = ("trainee_id", "full_name", "department", "sessions", "attended", "percentage", "eligible",
-                      "threshold", "sessions_needed")
+ELIGIBILITY_FIELDS = (
+    "trainee_id",
+    "full_name",
+    "department",
+    "sessions",
+    "attended",
+    "percentage",
+    "eligible",
+    "threshold",
+    "sessions_needed",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this module's commands."""
     p = subparsers.add_parser(
-        "import-attendance", help="import an attendance CSV/XLSX (all or nothing)",
+        "import-attendance",
+        help="import an attendance CSV/XLSX (all or nothing)",
         description="Columns: trainee_id, session_date (YYYY-MM-DD), session, status "
         "(present/late/absent/excused, P/L/A/E, leave); optional department, check_in_time, remarks. "
         "Prints 'inserted=N updated=N unchanged=N'; on a refused file prints one 'row N: message' per error "
         "and exits 1 with nothing written.",
     )
     p.add_argument("file", type=Path)
-    p.add_argument("--as", dest="as_user", required=True, metavar="USERNAME", help="the acting user (admin or supervisor)")
+    p.add_argument(
+        "--as", dest="as_user", required=True, metavar="USERNAME", help="the acting user (admin or supervisor)"
+    )
     p.add_argument("--dry-run", action="store_true", help="check and count only; write nothing")
     p.add_argument("--sheet", help="worksheet of an .xlsx file (default: the first)")
     p.set_defaults(handler=cmd_import_attendance)
 
     p = subparsers.add_parser(
-        "eligibility", help="exam eligibility per active trainee for a period (CSV or JSON on stdout)",
+        "eligibility",
+        help="exam eligibility per active trainee for a period (CSV or JSON on stdout)",
         description="P is YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD (inclusive).",
     )
     p.add_argument("--period", required=True, metavar="P")
@@ -64,12 +77,16 @@ def cmd_import_attendance(args: argparse.Namespace, settings: Settings) -> int:
     if not report.accepted:
         for line in report.problem_lines:
             print(line)
-        print(f"error: {args.file.name} was refused ({len(report.problem_lines)} problem(s)); nothing was written",
-              file=sys.stderr)
+        print(
+            f"error: {args.file.name} was refused ({len(report.problem_lines)} problem(s)); nothing was written",
+            file=sys.stderr,
+        )
         return 1
     if report.previous_batch is not None:
-        print(f"warning: this file was already imported as {attendance_service.describe_batch(report.previous_batch)}",
-              file=sys.stderr)
+        print(
+            f"warning: this file was already imported as {attendance_service.describe_batch(report.previous_batch)}",
+            file=sys.stderr,
+        )
     print(f"inserted={report.inserted} updated={report.updated} unchanged={report.unchanged}")
     return 0
 
@@ -78,14 +95,25 @@ def cmd_eligibility(args: argparse.Namespace, settings: Settings) -> int:
     with session_factory_for(settings)() as session:
         department_id = eligibility_service.resolve_department_id(session, args.department)
         table = eligibility_service.list_eligibility(
-            session, SYSTEM_ACTOR, period=args.period, threshold=args.threshold, department_id=department_id,
+            session,
+            SYSTEM_ACTOR,
+            period=args.period,
+            threshold=args.threshold,
+            department_id=department_id,
         )
         session.rollback()
     rows = [
-        {"trainee_id": r.trainee_id, "full_name": r.full_name, "department": r.department,
-         "sessions": int(r.sessions), "attended": int(r.attended), "percentage": float(r.percentage),
-         "eligible": bool(r.eligible), "threshold": float(r.threshold),
-         "sessions_needed": None if pd.isna(r.sessions_needed) else int(r.sessions_needed)}
+        {
+            "trainee_id": r.trainee_id,
+            "full_name": r.full_name,
+            "department": r.department,
+            "sessions": int(r.sessions),
+            "attended": int(r.attended),
+            "percentage": float(r.percentage),
+            "eligible": bool(r.eligible),
+            "threshold": float(r.threshold),
+            "sessions_needed": None if pd.isna(r.sessions_needed) else int(r.sessions_needed),
+        }
         for r in table.astype({"sessions_needed": object}).itertuples(index=False)
     ]
     if args.format == "json":
@@ -95,9 +123,17 @@ def cmd_eligibility(args: argparse.Namespace, settings: Settings) -> int:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(ELIGIBILITY_FIELDS)
     for row in rows:
-        writer.writerow([
-            row["trainee_id"], row["full_name"], row["department"], row["sessions"], row["attended"],
-            f"{row['percentage']:.2f}", "yes" if row["eligible"] else "no", f"{row['threshold']:.2f}",
-            "" if row["sessions_needed"] is None else row["sessions_needed"],
-        ])
+        writer.writerow(
+            [
+                row["trainee_id"],
+                row["full_name"],
+                row["department"],
+                row["sessions"],
+                row["attended"],
+                f"{row['percentage']:.2f}",
+                "yes" if row["eligible"] else "no",
+                f"{row['threshold']:.2f}",
+                "" if row["sessions_needed"] is None else row["sessions_needed"],
+            ]
+        )
     return 0

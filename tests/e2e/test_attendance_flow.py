@@ -31,20 +31,26 @@ def test_upload_with_errors_then_fix_import_and_undo(portal_url: str, page) -> N
     sign_in(page, portal_url, "admin", path="attendance")
     page.get_by_text("Attendance file: CSV or Excel").wait_for()
 
-    bad = (f"trainee_id,session_date,session,status\n{TRAINEE},{saturday},Grand round,P\n"
-           f"NOBODY-1,{saturday},Grand round,P\n{TRAINEE},{saturday},grand round,late\n")
+    bad = (
+        f"trainee_id,session_date,session,status\n{TRAINEE},{saturday},Grand round,P\n"
+        f"NOBODY-1,{saturday},Grand round,P\n{TRAINEE},{saturday},grand round,late\n"
+    )
     _upload(page, "weekend.csv", bad)
     page.get_by_text("2 problem(s) in 3 rows").wait_for()
     table = page.locator("[data-testid='stTable']")
     table.get_by_text("unknown trainee_id 'NOBODY-1'").wait_for()
     table.get_by_text("duplicate of row 2").wait_for()
-    assert [c.strip() for c in table.locator("tbody tr td:first-child, tbody tr th:first-child").all_inner_texts()] \
-        == ["3", "4"]
+    assert [c.strip() for c in table.locator("tbody tr td:first-child, tbody tr th:first-child").all_inner_texts()] == [
+        "3",
+        "4",
+    ]
     assert page.get_by_role("button", name="Import", exact=True).count() == 0
     screenshot(page, "attendance-1-errors")
 
-    good = (f"trainee_id,session_date,session,status\n{TRAINEE},{saturday},Grand round,P\n"
-            f"{TRAINEE},{sunday},Grand round,late\n")
+    good = (
+        f"trainee_id,session_date,session,status\n{TRAINEE},{saturday},Grand round,P\n"
+        f"{TRAINEE},{sunday},Grand round,late\n"
+    )
     _upload(page, "weekend-fixed.csv", good)
     page.get_by_text("All 2 rows are valid.").wait_for()
     screenshot(page, "attendance-2-preview")

@@ -87,7 +87,9 @@ def test_missing_columns_are_named_on_one_line(cli: Cli, capsys: pytest.CaptureF
 
 
 def test_dry_run_prints_the_same_counts_and_writes_nothing(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
-    path = cli.file(f"{HEADER}\n{cli.regs[0]},2026-03-02,AM,A\n{cli.regs[0]},2026-03-03,AM,L\n{cli.regs[1]},2026-10-01,AM,P\n")
+    path = cli.file(
+        f"{HEADER}\n{cli.regs[0]},2026-03-02,AM,A\n{cli.regs[0]},2026-03-03,AM,L\n{cli.regs[1]},2026-10-01,AM,P\n"
+    )
     audit_before = cli.count(AuditEvent)
     assert main(["import-attendance", path, "--as", cli.admin, "--dry-run"]) == 0
     assert capsys.readouterr().out == "inserted=1 updated=1 unchanged=1\n"
@@ -115,14 +117,36 @@ def test_eligibility_csv_has_the_exact_columns_order_and_formats(cli: Cli, capsy
 
 
 def test_eligibility_threshold_department_and_json(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["eligibility", "--period", "2026-Q1", "--threshold", "66", "--department", "surgery cli",
-                 "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "eligibility",
+                "--period",
+                "2026-Q1",
+                "--threshold",
+                "66",
+                "--department",
+                "surgery cli",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     rows = json.loads(capsys.readouterr().out)
     assert [r["trainee_id"] for r in rows] == sorted(cli.regs[:2])
     first = next(r for r in rows if r["trainee_id"] == cli.regs[0])
-    assert first == {"trainee_id": cli.regs[0], "full_name": first["full_name"], "department": "Surgery CLI",
-                     "sessions": 3, "attended": 2, "percentage": 66.67, "eligible": True, "threshold": 66.0,
-                     "sessions_needed": 0}
+    assert first == {
+        "trainee_id": cli.regs[0],
+        "full_name": first["full_name"],
+        "department": "Surgery CLI",
+        "sessions": 3,
+        "attended": 2,
+        "percentage": 66.67,
+        "eligible": True,
+        "threshold": 66.0,
+        "sessions_needed": 0,
+    }
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,23 @@ from core.services.eligibility import list_eligibility
 from tests.factories import NOW, actor, make_department, make_user
 
 COLUMNS = ["trainee_id", "session_date", "session", "status", "department", "check_in_time", "remarks"]
-STATUS_CELLS = {"present": "present", "P": "present", " p ": "present", "Late": "late", "l": "late",
-                "absent": "absent", "A": "absent", "excused": "excused", "E": "excused", "leave": "excused"}
+STATUS_CELLS = {
+    "present": "present",
+    "P": "present",
+    " p ": "present",
+    "Late": "late",
+    "l": "late",
+    "absent": "absent",
+    "A": "absent",
+    "excused": "excused",
+    "E": "excused",
+    "leave": "excused",
+}
 FIRST_DAY = date(2025, 1, 1)
 DAYS = (NOW.date() - FIRST_DAY).days
-PROPERTY_SETTINGS = settings(max_examples=40, deadline=None,
-                             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @pytest.fixture
@@ -35,11 +46,20 @@ def trainees(session: Session) -> tuple[UserSummary, list[User], str]:
 
 
 def snapshot(session: Session) -> tuple[int, int, int, list[tuple]]:  # type: ignore[type-arg]
-    records = session.execute(select(AttendanceRecord.trainee_id, AttendanceRecord.session_date,
-                                     AttendanceRecord.session, AttendanceRecord.status)
-                              .order_by(AttendanceRecord.id)).all()
-    return (len(records), int(session.scalar(select(func.count(ImportBatch.id))) or 0),
-            int(session.scalar(select(func.count(AttendanceChange.id))) or 0), [tuple(r) for r in records])
+    records = session.execute(
+        select(
+            AttendanceRecord.trainee_id,
+            AttendanceRecord.session_date,
+            AttendanceRecord.session,
+            AttendanceRecord.status,
+        ).order_by(AttendanceRecord.id)
+    ).all()
+    return (
+        len(records),
+        int(session.scalar(select(func.count(ImportBatch.id))) or 0),
+        int(session.scalar(select(func.count(AttendanceChange.id))) or 0),
+        [tuple(r) for r in records],
+    )
 
 
 def to_csv(rows: list[list[str]]) -> bytes:
@@ -50,14 +70,28 @@ def to_csv(rows: list[list[str]]) -> bytes:
 
 @st.composite
 def valid_rows(draw: st.DrawFn, registrations: list[str], department: str, min_size: int = 0) -> list[list[str]]:
-    keys = draw(st.lists(
-        st.tuples(st.sampled_from(registrations), st.integers(0, DAYS), st.sampled_from(["AM", "PM", "Grand round"])),
-        min_size=min_size, max_size=25, unique=True,
-    ))
-    return [[reg, (FIRST_DAY + timedelta(days=day)).isoformat(), slot, draw(st.sampled_from(sorted(STATUS_CELLS))),
-             draw(st.sampled_from(["", department])), draw(st.sampled_from(["", "08:05", "2026-01-01T09:00"])),
-             draw(st.sampled_from(["", "ok", "late bus, sorry"]))]
-            for reg, day, slot in keys]
+    keys = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(registrations), st.integers(0, DAYS), st.sampled_from(["AM", "PM", "Grand round"])
+            ),
+            min_size=min_size,
+            max_size=25,
+            unique=True,
+        )
+    )
+    return [
+        [
+            reg,
+            (FIRST_DAY + timedelta(days=day)).isoformat(),
+            slot,
+            draw(st.sampled_from(sorted(STATUS_CELLS))),
+            draw(st.sampled_from(["", department])),
+            draw(st.sampled_from(["", "08:05", "2026-01-01T09:00"])),
+            draw(st.sampled_from(["", "ok", "late bus, sorry"])),
+        ]
+        for reg, day, slot in keys
+    ]
 
 
 CELL_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
@@ -66,8 +100,12 @@ CELL_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_si
 @st.composite
 def mangled_files(draw: st.DrawFn, registrations: list[str], department: str) -> tuple[str, bytes]:
     table = [list(COLUMNS), *draw(valid_rows(registrations, department))]
-    for op in draw(st.lists(st.sampled_from(["shuffle", "drop", "rename", "cell", "formula", "huge", "dup",
-                                             "ragged", "blank"]), max_size=4)):
+    for op in draw(
+        st.lists(
+            st.sampled_from(["shuffle", "drop", "rename", "cell", "formula", "huge", "dup", "ragged", "blank"]),
+            max_size=4,
+        )
+    ):
         width = len(table[0])
         if op == "shuffle":
             order = draw(st.permutations(range(width)))
@@ -148,8 +186,9 @@ def test_valid_files_round_trip_to_a_straightforward_recomputation(
             assert report.accepted, report.problem_lines
             for reg, day, slot, status, *_ in rows:
                 latest[(reg, day, slot)] = STATUS_CELLS[status]
-        table = list_eligibility(session, admin, period=f"{FIRST_DAY.isoformat()}..{NOW.date().isoformat()}",
-                                 threshold=threshold)
+        table = list_eligibility(
+            session, admin, period=f"{FIRST_DAY.isoformat()}..{NOW.date().isoformat()}", threshold=threshold
+        )
         got = {r["trainee_id"]: r for r in table.to_dict("records") if r["trainee_id"] in registrations}
         for reg in registrations:
             statuses = [s for (r, _d, _s), s in latest.items() if r == reg]

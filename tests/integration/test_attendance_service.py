@@ -59,14 +59,20 @@ def count(session: Session, model: type) -> int:
 
 
 def stored(session: Session, trainee: User) -> dict[tuple[date, str], str]:
-    rows = session.execute(select(AttendanceRecord.session_date, AttendanceRecord.session, AttendanceRecord.status)
-                           .where(AttendanceRecord.trainee_id == trainee.id)).all()
+    rows = session.execute(
+        select(AttendanceRecord.session_date, AttendanceRecord.session, AttendanceRecord.status).where(
+            AttendanceRecord.trainee_id == trainee.id
+        )
+    ).all()
     return {(d, s): status for d, s, status in rows}
 
 
 def audit_actions(session: Session) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
-    rows = session.execute(select(AuditEvent.action, AuditEvent.details)
-                           .where(AuditEvent.action.like("attendance%")).order_by(AuditEvent.id)).all()
+    rows = session.execute(
+        select(AuditEvent.action, AuditEvent.details)
+        .where(AuditEvent.action.like("attendance%"))
+        .order_by(AuditEvent.id)
+    ).all()
     return [(a, d) for a, d in rows]
 
 
@@ -76,26 +82,43 @@ def test_one_bad_row_in_the_middle_writes_nothing(session: Session, people: Peop
     rows[9] = f"{reg},2026-10-10,AM,sick"
     report = run_import(session, people.admin, csv(*rows))
     assert not report.accepted and not report.imported
-    assert report.errors == ("row 11: status 'sick' is not present, late, absent or excused "
-                             "(also P, L, A, E; leave counts as excused)",)
-    assert (count(session, AttendanceRecord), count(session, ImportBatch), count(session, AttendanceChange)) == (0, 0, 0)
+    assert report.errors == (
+        "row 11: status 'sick' is not present, late, absent or excused (also P, L, A, E; leave counts as excused)",
+    )
+    assert (count(session, AttendanceRecord), count(session, ImportBatch), count(session, AttendanceChange)) == (
+        0,
+        0,
+        0,
+    )
     action, details = audit_actions(session)[-1]
     assert action == "attendance_import_refused"
     assert details["rows"] == 19 and details["errors"] == 1 and details["file"] == "sheet.csv"
     assert b"reason" in report.bad_rows_csv and b"sick" in report.bad_rows_csv
 
 
-def test_second_file_updates_changed_keys_inserts_new_ones_and_never_duplicates(session: Session, people: People) -> None:
+def test_second_file_updates_changed_keys_inserts_new_ones_and_never_duplicates(
+    session: Session, people: People
+) -> None:
     reg = people.mine.registration_number
-    first = run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,P", f"{reg},2026-10-01,PM,A",
-                                                   f"{reg},2026-10-02,AM,P"), "week1.csv")
+    first = run_import(
+        session,
+        people.admin,
+        csv(f"{reg},2026-10-01,AM,P", f"{reg},2026-10-01,PM,A", f"{reg},2026-10-02,AM,P"),
+        "week1.csv",
+    )
     assert (first.inserted, first.updated, first.unchanged) == (3, 0, 0)
-    second = run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,present", f"{reg},2026-10-01,pm,E",
-                                                    f"{reg},2026-10-03,AM,L"), "week1-fixed.csv")
+    second = run_import(
+        session,
+        people.admin,
+        csv(f"{reg},2026-10-01,AM,present", f"{reg},2026-10-01,pm,E", f"{reg},2026-10-03,AM,L"),
+        "week1-fixed.csv",
+    )
     assert (second.inserted, second.updated, second.unchanged) == (1, 1, 1)
     assert stored(session, people.mine) == {
-        (date(2026, 10, 1), "AM"): "present", (date(2026, 10, 1), "PM"): "excused",
-        (date(2026, 10, 2), "AM"): "present", (date(2026, 10, 3), "AM"): "late",
+        (date(2026, 10, 1), "AM"): "present",
+        (date(2026, 10, 1), "PM"): "excused",
+        (date(2026, 10, 2), "AM"): "present",
+        (date(2026, 10, 3), "AM"): "late",
     }
     change = session.scalars(select(AttendanceChange)).one()
     assert (change.batch_id, change.prev_status, change.prev_batch_id) == (second.batch_id, "absent", first.batch_id)
@@ -127,13 +150,16 @@ def test_a_session_label_in_another_case_updates_the_stored_row(session: Session
 
 def test_optional_columns_left_out_keep_the_stored_values(session: Session, people: People) -> None:
     reg = people.mine.registration_number
-    run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,P,08:10,Bus strike",
-                                          header=HEADER + ",check_in_time,remarks"))
+    run_import(
+        session, people.admin, csv(f"{reg},2026-10-01,AM,P,08:10,Bus strike", header=HEADER + ",check_in_time,remarks")
+    )
     again = run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,P"))
     assert (again.updated, again.unchanged) == (0, 1)
     record = session.scalars(select(AttendanceRecord)).one()
     assert record.remarks == "Bus strike"
-    cleared = run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,P,,", header=HEADER + ",check_in_time,remarks"))
+    cleared = run_import(
+        session, people.admin, csv(f"{reg},2026-10-01,AM,P,,", header=HEADER + ",check_in_time,remarks")
+    )
     assert cleared.updated == 1
     session.refresh(record)
     assert (record.remarks, record.check_in_time) == (None, None)
@@ -141,8 +167,9 @@ def test_optional_columns_left_out_keep_the_stored_values(session: Session, peop
 
 def test_duplicate_key_in_one_file_names_both_rows_and_writes_nothing(session: Session, people: People) -> None:
     reg = people.mine.registration_number
-    report = run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,P", f"{reg},2026-10-02,AM,P",
-                                                    f"{reg.lower()},2026-10-01,am,A"))
+    report = run_import(
+        session, people.admin, csv(f"{reg},2026-10-01,AM,P", f"{reg},2026-10-02,AM,P", f"{reg.lower()},2026-10-01,am,A")
+    )
     assert report.errors == ("row 4: duplicate of row 2",)
     assert count(session, AttendanceRecord) == 0
 
@@ -152,8 +179,12 @@ def test_preview_counts_without_writing(session: Session, people: People) -> Non
     make_attendance(session, people.mine, date(2026, 10, 1), "absent")
     make_attendance(session, people.mine, date(2026, 10, 2), "present")
     preview = service.preview_attendance_import(
-        session, people.admin, content=csv(f"{reg},2026-10-01,AM,P", f"{reg},2026-10-02,AM,P", f"{reg},2026-10-03,AM,P"),
-        file_name="x.csv", now=NOW)
+        session,
+        people.admin,
+        content=csv(f"{reg},2026-10-01,AM,P", f"{reg},2026-10-02,AM,P", f"{reg},2026-10-03,AM,P"),
+        file_name="x.csv",
+        now=NOW,
+    )
     assert (preview.rows_total, preview.inserted, preview.updated, preview.unchanged) == (3, 1, 1, 1)
     assert not preview.imported and preview.batch_id is None
     assert count(session, AttendanceRecord) == 2 and count(session, ImportBatch) == 0
@@ -210,7 +241,9 @@ def test_unknown_batch_is_not_found(session: Session, people: People) -> None:
 def test_supervisor_imports_only_files_of_their_own_trainees(session: Session, people: People) -> None:
     own = csv(f"{people.mine.registration_number},2026-10-01,AM,P")
     assert run_import(session, people.supervisor, own).inserted == 1
-    mixed = csv(f"{people.mine.registration_number},2026-10-02,AM,P", f"{people.theirs.registration_number},2026-10-02,AM,P")
+    mixed = csv(
+        f"{people.mine.registration_number},2026-10-02,AM,P", f"{people.theirs.registration_number},2026-10-02,AM,P"
+    )
     report = run_import(session, people.supervisor, mixed)
     assert report.errors == (f"row 3: trainee_id '{people.theirs.registration_number}' is not one of your trainees",)
     assert count(session, AttendanceRecord) == 1
@@ -220,7 +253,10 @@ def test_supervisor_history_and_undo_are_limited_to_their_own_batches(session: S
     admin_batch = run_import(session, people.admin, csv(f"{people.theirs.registration_number},2026-10-01,AM,P"))
     own_batch = run_import(session, people.supervisor, csv(f"{people.mine.registration_number},2026-10-01,AM,P"))
     assert [b.id for b in service.list_import_batches(session, people.supervisor)] == [own_batch.batch_id]
-    assert [b.id for b in service.list_import_batches(session, people.admin)] == [own_batch.batch_id, admin_batch.batch_id]
+    assert [b.id for b in service.list_import_batches(session, people.admin)] == [
+        own_batch.batch_id,
+        admin_batch.batch_id,
+    ]
     with pytest.raises(PermissionDeniedError):
         service.undo_import_batch(session, people.supervisor, batch_id=admin_batch.batch_id, now=NOW)
     assert service.undo_import_batch(session, people.supervisor, batch_id=own_batch.batch_id, now=NOW).undone
@@ -268,8 +304,9 @@ def test_missing_columns_are_one_line(session: Session, people: People) -> None:
     assert count(session, AttendanceRecord) == 0
 
 
-def test_rollups_are_refreshed_once_per_changed_month(session: Session, people: People,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rollups_are_refreshed_once_per_changed_month(
+    session: Session, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[list[date]] = []
     real = rollups.refresh_attendance_months
 
@@ -279,8 +316,9 @@ def test_rollups_are_refreshed_once_per_changed_month(session: Session, people: 
 
     monkeypatch.setattr(rollups, "refresh_attendance_months", spy)
     reg = people.mine.registration_number
-    first = run_import(session, people.admin, csv(f"{reg},2026-09-30,AM,P", f"{reg},2026-10-01,AM,P",
-                                                   f"{reg},2026-10-31,PM,P"))
+    first = run_import(
+        session, people.admin, csv(f"{reg},2026-09-30,AM,P", f"{reg},2026-10-01,AM,P", f"{reg},2026-10-31,PM,P")
+    )
     assert calls == [[date(2026, 9, 1), date(2026, 10, 1)]]
     run_import(session, people.admin, csv(f"{reg},2026-09-30,AM,P", f"{reg},2026-10-31,PM,A"))
     assert calls[-1] == [date(2026, 10, 1)], "only the month whose row changed"
@@ -293,13 +331,19 @@ def test_rollups_are_refreshed_once_per_changed_month(session: Session, people: 
 def test_xlsx_upload_with_a_chosen_sheet(session: Session, people: People) -> None:
     from tests.unit.test_attendance_rules import make_xlsx
 
-    content = make_xlsx([["ignore me"]], sheets={"October": [
-        ["trainee_id", "session_date", "session", "status"],
-        [people.mine.registration_number, date(2026, 10, 1), "AM", "P"],
-    ]})
+    content = make_xlsx(
+        [["ignore me"]],
+        sheets={
+            "October": [
+                ["trainee_id", "session_date", "session", "status"],
+                [people.mine.registration_number, date(2026, 10, 1), "AM", "P"],
+            ]
+        },
+    )
     assert service.list_sheet_names(content) == ["Attendance", "October"]
-    report = service.import_attendance(session, people.admin, content=content, file_name="oct.xlsx", now=NOW,
-                                       sheet="October")
+    report = service.import_attendance(
+        session, people.admin, content=content, file_name="oct.xlsx", now=NOW, sheet="October"
+    )
     assert report.inserted == 1
 
 
@@ -316,8 +360,7 @@ def test_concurrent_imports_of_overlapping_new_rows_are_serialised(committed_eng
         admin = actor(db, make_user(db, "admin"))
         regs = [t.registration_number for t in trainees]
     files = [
-        csv(*(f"{reg},2026-10-{day:02d},AM,{status}" for reg in regs for day in range(1, 11)))
-        for status in ("P", "A")
+        csv(*(f"{reg},2026-10-{day:02d},AM,{status}" for reg in regs for day in range(1, 11))) for status in ("P", "A")
     ]
     outcomes: list[object] = []
 

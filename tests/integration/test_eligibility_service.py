@@ -46,8 +46,17 @@ def world(session: Session) -> World:
     make_attendance(session, ben, date(2026, 3, 31), "present", slot="PM")
     make_attendance(session, ben, date(2026, 4, 1), "present")
     make_attendance(session, gone, date(2026, 3, 2), "present")
-    return World(actor(session, make_user(session, "admin")), actor(session, supervisor), ana, ben, cai, gone,
-                 surgery.id, medicine.id, other.id)
+    return World(
+        actor(session, make_user(session, "admin")),
+        actor(session, supervisor),
+        ana,
+        ben,
+        cai,
+        gone,
+        surgery.id,
+        medicine.id,
+        other.id,
+    )
 
 
 def by_registration(frame) -> dict[str, dict]:  # type: ignore[no-untyped-def,type-arg]
@@ -59,12 +68,27 @@ def test_table_counts_sessions_attendance_and_eligibility_per_active_trainee(ses
     rows = by_registration(table)
     assert world.gone.registration_number not in rows, "inactive trainees are left out"
     ana, ben, cai = (rows[t.registration_number] for t in (world.ana, world.ben, world.cai))
-    assert (ana["sessions"], ana["attended"], ana["percentage"], ana["eligible"], ana["sessions_needed"]) == \
-        (4, 3, 75.0, True, 0)
-    assert (ben["sessions"], ben["attended"], ben["percentage"], ben["eligible"], ben["sessions_needed"]) == \
-        (2, 1, 50.0, False, 2)
-    assert (cai["sessions"], cai["attended"], cai["percentage"], cai["eligible"], cai["sessions_needed"]) == \
-        (0, 0, 0.0, False, 1)
+    assert (ana["sessions"], ana["attended"], ana["percentage"], ana["eligible"], ana["sessions_needed"]) == (
+        4,
+        3,
+        75.0,
+        True,
+        0,
+    )
+    assert (ben["sessions"], ben["attended"], ben["percentage"], ben["eligible"], ben["sessions_needed"]) == (
+        2,
+        1,
+        50.0,
+        False,
+        2,
+    )
+    assert (cai["sessions"], cai["attended"], cai["percentage"], cai["eligible"], cai["sessions_needed"]) == (
+        0,
+        0,
+        0.0,
+        False,
+        1,
+    )
     assert ana["threshold"] == 75.0
     assert ana["full_name"] == world.ana.full_name and ana["supervisor"].startswith("Supervisor")
     assert list(table["trainee_id"]) == sorted(table["trainee_id"]), "ordered by registration number"
@@ -105,8 +129,9 @@ def test_bad_period_is_refused(session: Session, world: World, period: str) -> N
 def test_supervisor_sees_only_their_trainees_even_when_filtering_for_others(session: Session, world: World) -> None:
     own = service.list_eligibility(session, world.supervisor, period="2026-03")
     assert set(own["trainee_id"]) == {world.ana.registration_number, world.ben.registration_number}
-    widened = service.list_eligibility(session, world.supervisor, period="2026-03",
-                                       supervisor_id=world.other_supervisor_id)
+    widened = service.list_eligibility(
+        session, world.supervisor, period="2026-03", supervisor_id=world.other_supervisor_id
+    )
     assert widened.empty
 
 
@@ -118,8 +143,7 @@ def test_trainee_sees_only_themselves(session: Session, world: World) -> None:
 def test_department_and_supervisor_filters(session: Session, world: World) -> None:
     medicine = service.list_eligibility(session, world.admin, period="2026-03", department_id=world.medicine_id)
     assert list(medicine["trainee_id"]) == [world.cai.registration_number]
-    by_supervisor = service.list_eligibility(session, world.admin, period="2026-03",
-                                             supervisor_id=world.supervisor.id)
+    by_supervisor = service.list_eligibility(session, world.admin, period="2026-03", supervisor_id=world.supervisor.id)
     assert set(by_supervisor["trainee_id"]) == {world.ana.registration_number, world.ben.registration_number}
     department = session.get(User, world.cai.id).department  # type: ignore[union-attr]
     assert service.resolve_department_id(session, department.name.upper()) == world.medicine_id
@@ -130,7 +154,9 @@ def test_department_and_supervisor_filters(session: Session, world: World) -> No
 def test_heat_map_sessions_are_scoped(session: Session, world: World) -> None:
     sessions = service.list_trainee_sessions(session, world.supervisor, trainee_id=world.ben.id, period="2026-Q1")
     assert [(d.date(), s, st) for d, s, st in sessions.itertuples(index=False)] == [
-        (date(2026, 3, 31), "AM", "absent"), (date(2026, 3, 31), "PM", "present")]
+        (date(2026, 3, 31), "AM", "absent"),
+        (date(2026, 3, 31), "PM", "present"),
+    ]
     with pytest.raises(NotFoundError):
         service.list_trainee_sessions(session, world.supervisor, trainee_id=world.cai.id, period="2026-Q1")
     with pytest.raises(NotFoundError):
@@ -144,8 +170,13 @@ def test_snapshot_upserts_on_trainee_and_period_and_records_the_threshold(sessio
     assert set(snaps) == {world.ana.id, world.ben.id, world.cai.id}
     ana = snaps[world.ana.id]
     assert (ana.period, ana.period_start, ana.period_end) == ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31))
-    assert (ana.sessions, ana.attended, ana.percentage, ana.threshold, ana.eligible) == \
-        (4, 3, Decimal("75.00"), Decimal("75.00"), True)
+    assert (ana.sessions, ana.attended, ana.percentage, ana.threshold, ana.eligible) == (
+        4,
+        3,
+        Decimal("75.00"),
+        Decimal("75.00"),
+        True,
+    )
     later = datetime(2026, 11, 21, 9, 0)
     second = service.snapshot_period(session, world.admin, period="2026-Q1", now=later, threshold=80)
     assert second["eligible"] == 0

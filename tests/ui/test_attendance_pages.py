@@ -25,8 +25,10 @@ def _people(ui_db: UiDatabase) -> dict:  # type: ignore[type-arg]
         other = make_user(session, "trainee", department=department)
         admin = make_user(session, "admin")
         return {
-            "admin": actor(session, admin), "supervisor": actor(session, supervisor),
-            "mine": actor(session, mine), "other": actor(session, other),
+            "admin": actor(session, admin),
+            "supervisor": actor(session, supervisor),
+            "mine": actor(session, mine),
+            "other": actor(session, other),
         }
 
 
@@ -40,11 +42,15 @@ def _upload(at: AppTest, name: str, content: bytes) -> AppTest:
     return at.run()
 
 
-def test_file_with_errors_lists_every_problem_by_row_and_offers_no_import(run_page: PageRunner, ui_db: UiDatabase) -> None:
+def test_file_with_errors_lists_every_problem_by_row_and_offers_no_import(
+    run_page: PageRunner, ui_db: UiDatabase
+) -> None:
     people = _people(ui_db)
     reg = people["mine"].registration_number
-    content = (f"trainee_id,session_date,session,status\n{reg},2026-11-02,AM,P\nNOBODY,2026-11-02,AM,P\n"
-               f"{reg},2026-11-02,AM,absent\n").encode()
+    content = (
+        f"trainee_id,session_date,session,status\n{reg},2026-11-02,AM,P\nNOBODY,2026-11-02,AM,P\n"
+        f"{reg},2026-11-02,AM,absent\n"
+    ).encode()
     at = _upload(run_page(PAGE, people["admin"]), "sheet.csv", content)
     assert not at.exception
     assert any("2 problem(s)" in e.value for e in at.error)
@@ -56,11 +62,15 @@ def test_file_with_errors_lists_every_problem_by_row_and_offers_no_import(run_pa
     assert _count(ui_db, AttendanceRecord) == 0
     assert _count(ui_db, ImportBatch) == 0
     with ui_db.factory.begin() as session:
-        assert session.scalar(select(AuditEvent.action).where(AuditEvent.action.like("attendance%"))) == \
-            "attendance_import_refused"
+        assert (
+            session.scalar(select(AuditEvent.action).where(AuditEvent.action.like("attendance%")))
+            == "attendance_import_refused"
+        )
 
 
-def test_valid_file_previews_counts_then_imports_and_appears_in_history(run_page: PageRunner, ui_db: UiDatabase) -> None:
+def test_valid_file_previews_counts_then_imports_and_appears_in_history(
+    run_page: PageRunner, ui_db: UiDatabase
+) -> None:
     people = _people(ui_db)
     reg = people["mine"].registration_number
     content = f"trainee_id,session_date,session,status\n{reg},2026-11-02,AM,P\n{reg},2026-11-02,PM,late\n".encode()
@@ -93,7 +103,9 @@ def test_undo_from_history_removes_the_batch_rows(run_page: PageRunner, ui_db: U
     people = _people(ui_db)
     content = f"trainee_id,session_date,session,status\n{people['mine'].registration_number},2026-11-02,AM,P\n".encode()
     with ui_db.factory.begin() as session:
-        batch_id = import_attendance(session, people["admin"], content=content, file_name="a.csv", now=utcnow()).batch_id
+        batch_id = import_attendance(
+            session, people["admin"], content=content, file_name="a.csv", now=utcnow()
+        ).batch_id
     at = run_page(PAGE, people["admin"])
     at.selectbox(key="attendance.undo_batch.0").select(batch_id).run()
     at.button(key="attendance.undo").click().run()
@@ -105,8 +117,10 @@ def test_undo_from_history_removes_the_batch_rows(run_page: PageRunner, ui_db: U
 
 def test_supervisor_cannot_import_rows_of_someone_elses_trainee(run_page: PageRunner, ui_db: UiDatabase) -> None:
     people = _people(ui_db)
-    content = (f"trainee_id,session_date,session,status\n{people['mine'].registration_number},2026-11-02,AM,P\n"
-               f"{people['other'].registration_number},2026-11-02,AM,P\n").encode()
+    content = (
+        f"trainee_id,session_date,session,status\n{people['mine'].registration_number},2026-11-02,AM,P\n"
+        f"{people['other'].registration_number},2026-11-02,AM,P\n"
+    ).encode()
     at = _upload(run_page(PAGE, people["supervisor"]), "team.csv", content)
     problems = at.table[0].value
     assert problems["row"].tolist() == [3]
@@ -129,8 +143,9 @@ def test_eligibility_table_is_scoped_to_the_viewer_with_a_heat_map_for_the_train
     admin = run_page(ELIGIBILITY, people["admin"], query={"period": "2026-Q1"})
     assert not admin.exception
     table = admin.dataframe[0].value
-    assert sorted(table["Registration"]) == sorted([people["mine"].registration_number,
-                                                    people["other"].registration_number])
+    assert sorted(table["Registration"]) == sorted(
+        [people["mine"].registration_number, people["other"].registration_number]
+    )
     row = table[table["Registration"] == people["mine"].registration_number].iloc[0]
     assert (row["Sessions"], row["Attended"], row["%"], row["Eligible"]) == (4, 3, 75.0, "yes")
     trainee = run_page(ELIGIBILITY, people["mine"], query={"period": "2026-Q1"})

@@ -26,11 +26,14 @@ DEPARTMENTS = {"Surgery": 10, "Internal Medicine": 11}
 HEADER = "trainee_id,session_date,session,status"
 
 
-def check(text: str | bytes, name: str = "a.csv", supervisor_id: int | None = None, **kwargs: object) -> AttendanceValidation:
+def check(
+    text: str | bytes, name: str = "a.csv", supervisor_id: int | None = None, **kwargs: object
+) -> AttendanceValidation:
     content = text.encode("utf-8") if isinstance(text, str) else text
     raw = read_attendance_file(content, name, **kwargs)  # type: ignore[arg-type]
-    return validate_attendance(raw, directory=DIRECTORY, departments=DEPARTMENTS, today=TODAY,
-                               supervisor_id=supervisor_id)
+    return validate_attendance(
+        raw, directory=DIRECTORY, departments=DEPARTMENTS, today=TODAY, supervisor_id=supervisor_id
+    )
 
 
 def make_xlsx(rows: list[list[object]], *, sheets: dict[str, list[list[object]]] | None = None) -> bytes:
@@ -50,9 +53,19 @@ def make_xlsx(rows: list[list[object]], *, sheets: dict[str, list[list[object]]]
 
 @pytest.mark.parametrize(
     ("cell", "status"),
-    [("present", "present"), ("P", "present"), (" p ", "present"), ("LATE", "late"), ("l", "late"),
-     ("absent", "absent"), ("A", "absent"), ("Excused", "excused"), ("e", "excused"), ("leave", "excused"),
-     ("Leave ", "excused")],
+    [
+        ("present", "present"),
+        ("P", "present"),
+        (" p ", "present"),
+        ("LATE", "late"),
+        ("l", "late"),
+        ("absent", "absent"),
+        ("A", "absent"),
+        ("Excused", "excused"),
+        ("e", "excused"),
+        ("leave", "excused"),
+        ("Leave ", "excused"),
+    ],
 )
 def test_status_accepts_words_letters_and_leave_as_excused(cell: str, status: str) -> None:
     assert normalise_status(pd.Series([cell], dtype="str")).tolist() == [status]
@@ -110,14 +123,16 @@ def test_a_column_given_twice_is_an_error_on_row_1() -> None:
 
 
 def test_every_error_names_its_row_counting_the_header_as_row_1() -> None:
-    text = (f"{HEADER}\n"
-            "PG-001,2026-11-02,AM,P\n"     # row 2 ok
-            "NOBODY,2026-11-02,AM,P\n"     # row 3
-            "PG-001,02/11/2026,AM,P\n"     # row 4
-            "PG-001,2026-02-30,AM,P\n"     # row 5
-            "PG-001,2026-11-21,AM,P\n"     # row 6 (tomorrow)
-            "PG-001,2026-11-03,,maybe\n"   # row 7
-            ",,,\n")                        # row 8: blank row, skipped
+    text = (
+        f"{HEADER}\n"
+        "PG-001,2026-11-02,AM,P\n"  # row 2 ok
+        "NOBODY,2026-11-02,AM,P\n"  # row 3
+        "PG-001,02/11/2026,AM,P\n"  # row 4
+        "PG-001,2026-02-30,AM,P\n"  # row 5
+        "PG-001,2026-11-21,AM,P\n"  # row 6 (tomorrow)
+        "PG-001,2026-11-03,,maybe\n"  # row 7
+        ",,,\n"
+    )  # row 8: blank row, skipped
     result = check(text)
     assert list(result.errors) == [
         "row 3: unknown trainee_id 'NOBODY'",
@@ -137,8 +152,9 @@ def test_today_is_not_in_the_future() -> None:
 def test_blank_lines_and_quoted_line_breaks_keep_spreadsheet_row_numbers() -> None:
     text = f'{HEADER},remarks\nPG-001,2026-11-02,AM,P,"two\nlines"\n\nPG-001,2026-11-02,PM,Q,\n'
     result = check(text)
-    assert result.errors == ("row 4: status 'Q' is not present, late, absent or excused "
-                             "(also P, L, A, E; leave counts as excused)",)
+    assert result.errors == (
+        "row 4: status 'Q' is not present, late, absent or excused (also P, L, A, E; leave counts as excused)",
+    )
 
 
 def test_a_row_with_the_wrong_number_of_fields_is_reported_and_later_rows_keep_their_numbers() -> None:
@@ -151,8 +167,9 @@ def test_a_row_with_the_wrong_number_of_fields_is_reported_and_later_rows_keep_t
 
 
 def test_duplicate_key_names_the_first_row() -> None:
-    text = (f"{HEADER}\nPG-001,2026-11-02,AM,P\nPG-002,2026-11-02,AM,P\npg-001,2026-11-02,am,A\n"
-            "PG-001,2026-11-02, AM ,L\n")
+    text = (
+        f"{HEADER}\nPG-001,2026-11-02,AM,P\nPG-002,2026-11-02,AM,P\npg-001,2026-11-02,am,A\nPG-001,2026-11-02, AM ,L\n"
+    )
     result = check(text)
     assert result.errors == ("row 4: duplicate of row 2", "row 5: duplicate of row 2")
 
@@ -162,7 +179,7 @@ def test_same_trainee_and_date_in_another_session_is_not_a_duplicate() -> None:
 
 
 def test_formula_cells_are_errors_not_values() -> None:
-    result = check(f"{HEADER},remarks\nPG-001,2026-11-02,AM,=IF(A1;\"P\";\"A\"),\nPG-001,2026-11-03,AM,P,=1+1\n")
+    result = check(f'{HEADER},remarks\nPG-001,2026-11-02,AM,=IF(A1;"P";"A"),\nPG-001,2026-11-03,AM,P,=1+1\n')
     assert result.errors[0].startswith("row 2: status holds a formula ('=IF(A1;")
     assert result.errors[1] == "row 3: remarks holds a formula ('=1+1'); type the value itself"
 
@@ -175,9 +192,11 @@ def test_department_must_exist_and_overrides_the_home_department() -> None:
 
 
 def test_check_in_time_accepts_iso_8601_and_clock_times() -> None:
-    text = (f"{HEADER},check_in_time\nPG-001,2026-11-02,AM,P,2026-11-02T08:05\n"
-            "PG-001,2026-11-02,PM,P,13:20\nPG-001,2026-11-03,AM,P,2026-11-03T09:00:00+01:00\n"
-            "PG-001,2026-11-03,PM,A,\n")
+    text = (
+        f"{HEADER},check_in_time\nPG-001,2026-11-02,AM,P,2026-11-02T08:05\n"
+        "PG-001,2026-11-02,PM,P,13:20\nPG-001,2026-11-03,AM,P,2026-11-03T09:00:00+01:00\n"
+        "PG-001,2026-11-03,PM,A,\n"
+    )
     result = check(text)
     assert result.ok, result.errors
     times = [None if pd.isna(t) else pd.Timestamp(t).to_pydatetime() for t in result.rows["check_in_time"]]
@@ -197,10 +216,13 @@ def test_over_long_values_are_errors_and_messages_cut_them_short() -> None:
 
 
 def test_supervisor_sees_rows_of_other_trainees_as_not_theirs() -> None:
-    result = check(f"{HEADER}\nPG-001,2026-11-02,AM,P\nPG-003,2026-11-02,AM,P\nNOBODY,2026-11-02,AM,P\n",
-                   supervisor_id=100)
-    assert result.errors == ("row 3: trainee_id 'PG-003' is not one of your trainees",
-                             "row 4: trainee_id 'NOBODY' is not one of your trainees")
+    result = check(
+        f"{HEADER}\nPG-001,2026-11-02,AM,P\nPG-003,2026-11-02,AM,P\nNOBODY,2026-11-02,AM,P\n", supervisor_id=100
+    )
+    assert result.errors == (
+        "row 3: trainee_id 'PG-003' is not one of your trainees",
+        "row 4: trainee_id 'NOBODY' is not one of your trainees",
+    )
 
 
 def test_bad_rows_keep_their_values_and_a_reason() -> None:
@@ -208,8 +230,10 @@ def test_bad_rows_keep_their_values_and_a_reason() -> None:
     bad = result.bad_rows
     assert bad["row"].tolist() == [3]
     assert bad["trainee_id"].tolist() == ["NOBODY"]
-    assert bad["reason"].iloc[0] == ("unknown trainee_id 'NOBODY'; status 'Z' is not present, late, absent or "
-                                     "excused (also P, L, A, E; leave counts as excused)")
+    assert bad["reason"].iloc[0] == (
+        "unknown trainee_id 'NOBODY'; status 'Z' is not present, late, absent or "
+        "excused (also P, L, A, E; leave counts as excused)"
+    )
 
 
 def test_utf8_with_bom_and_semicolons_are_read() -> None:
@@ -253,30 +277,38 @@ def test_wrong_types_are_refused(name: str, content: bytes, message: str) -> Non
 
 
 def test_xlsx_dates_serial_numbers_and_blanks_are_handled() -> None:
-    content = make_xlsx([
-        ["Trainee ID", "Session Date", "Session", "Status", "check_in_time"],
-        [" PG-001 ", datetime(2026, 11, 2), "AM", "P", datetime(2026, 11, 2, 8, 5)],
-        ["PG-001", 46329, "PM", "late", None],  # Excel's serial number for 2026-11-03
-        [None, None, None, None, None],
-        ["PG-002", date(2026, 11, 2), "AM", "A", None],
-    ])
+    content = make_xlsx(
+        [
+            ["Trainee ID", "Session Date", "Session", "Status", "check_in_time"],
+            [" PG-001 ", datetime(2026, 11, 2), "AM", "P", datetime(2026, 11, 2, 8, 5)],
+            ["PG-001", 46329, "PM", "late", None],  # Excel's serial number for 2026-11-03
+            [None, None, None, None, None],
+            ["PG-002", date(2026, 11, 2), "AM", "A", None],
+        ]
+    )
     result = check(content, "a.xlsx")
     assert result.ok, result.errors
     assert [pd.Timestamp(d).date() for d in result.rows["session_date"]] == [
-        date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 2)]
+        date(2026, 11, 2),
+        date(2026, 11, 3),
+        date(2026, 11, 2),
+    ]
     assert result.rows["row"].tolist() == [2, 3, 5]
 
 
 def test_xlsx_formula_cells_are_errors() -> None:
-    content = make_xlsx([["trainee_id", "session_date", "session", "status"],
-                         ["PG-001", "2026-11-02", "AM", '=IF(TRUE,"P","A")']])
+    content = make_xlsx(
+        [["trainee_id", "session_date", "session", "status"], ["PG-001", "2026-11-02", "AM", '=IF(TRUE,"P","A")']]
+    )
     result = check(content, "a.xlsx")
     assert result.errors and result.errors[0].startswith("row 2: status holds a formula")
 
 
 def test_xlsx_sheet_can_be_chosen_and_an_unknown_one_is_refused() -> None:
-    content = make_xlsx([["nothing"], ["here"]], sheets={"March": [
-        ["trainee_id", "session_date", "session", "status"], ["PG-001", "2026-03-02", "AM", "P"]]})
+    content = make_xlsx(
+        [["nothing"], ["here"]],
+        sheets={"March": [["trainee_id", "session_date", "session", "status"], ["PG-001", "2026-03-02", "AM", "P"]]},
+    )
     assert list_xlsx_sheets(content) == ["Attendance", "March"]
     assert check(content, "a.xlsx", sheet="March").ok
     assert check(content, "a.xlsx").missing_columns == ("trainee_id", "session_date", "session", "status")

@@ -115,8 +115,9 @@ def test_sessions_needed_is_minimal_and_sufficient(threshold: float) -> None:
             after = compute_eligibility(sessions=sessions + needed, attended=attended + needed, threshold=threshold)
             assert after.eligible, (attended, sessions, needed)
             if needed > 0:
-                one_less = compute_eligibility(sessions=sessions + needed - 1, attended=attended + needed - 1,
-                                               threshold=threshold)
+                one_less = compute_eligibility(
+                    sessions=sessions + needed - 1, attended=attended + needed - 1, threshold=threshold
+                )
                 assert not one_less.eligible, (attended, sessions, needed)
 
 
