@@ -37,7 +37,7 @@ def render() -> None:
     if result:
         st.success(result, icon="✅")
         st.session_state[state.ATTENDANCE_RESULT] = None  # shown once
-    tab_upload, tab_history = st.tabs(["Upload", "Import history"])
+    tab_upload, tab_history = st.tabs(["Upload", "Import history"], key="attendance.tab")
     with tab_upload:
         _section_upload(user)
     with tab_history:

@@ -113,17 +113,18 @@ def mangled_files(draw: st.DrawFn, registrations: list[str], department: str) ->
         elif op == "drop" and width > 1:
             gone = draw(st.integers(0, width - 1))
             table = [[c for i, c in enumerate(row) if i != gone] for row in table]
-        elif op == "rename":
+        elif op == "rename" and width:
             table[0][draw(st.integers(0, width - 1))] = draw(CELL_TEXT)
         elif op in ("cell", "formula", "huge") and len(table) > 1:
             row = table[draw(st.integers(1, len(table) - 1))]
             value = {"cell": draw(CELL_TEXT), "formula": "=" + draw(CELL_TEXT), "huge": "x" * 300_000}[op]
-            row[draw(st.integers(0, len(row) - 1))] = value
+            if row:
+                row[draw(st.integers(0, len(row) - 1))] = value
         elif op == "dup" and len(table) > 1:
             table.append(list(table[draw(st.integers(1, len(table) - 1))]))
         elif op == "ragged" and len(table) > 1:
             row = table[draw(st.integers(1, len(table) - 1))]
-            row.append("extra") if draw(st.booleans()) else row.pop()
+            row.append("extra") if draw(st.booleans()) or not row else row.pop()
         elif op == "blank":
             table.insert(draw(st.integers(1, len(table))), [])
     content = to_csv(table)
