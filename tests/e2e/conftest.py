@@ -109,6 +109,24 @@ def sign_in(page: object, base_url: str, username: str, path: str = "dashboard",
     page.get_by_role("textbox", name="Password").fill(password)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
     page.get_by_role("button", name="Sign out").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    settle(page)
+
+
+def settle(page: object, quiet_ms: int = 600, timeout_ms: int = 60_000) -> None:
+    """Wait until no script run is in progress (Streamlit's status widget) for `quiet_ms`.
+
+    A click that lands while the first runs of a fresh page are still going (the cookie
+    component reports, the script reruns) can be swallowed on a busy machine.
+    """
+    page.wait_for_function(  # type: ignore[attr-defined]
+        """(quiet) => {
+            const running = document.querySelector('[data-testid="stStatusWidget"]');
+            const now = performance.now();
+            if (running) { window.__portalBusy = now; return false; }
+            return now - (window.__portalBusy || 0) > quiet;
+        }""",
+        arg=quiet_ms, timeout=timeout_ms, polling=100,
+    )
 
 
 def screenshot(page: object, name: str) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, screenshot, sign_in
+from tests.e2e.conftest import ARTIFACTS, screenshot, settle, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -115,8 +115,10 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(page,
         trainee.locator("td").filter(has_text="Year 2 written: viva").first.wait_for(state="attached")
         screenshot(trainee, "results-trainee-view")
         trainee.goto(f"{portal_url}/requests")
+        trainee.get_by_role("button", name="Generate transcript (PDF)").wait_for()
+        settle(trainee)
         trainee.get_by_role("button", name="Generate transcript (PDF)").click()
-        trainee.get_by_text("Transcript ready").wait_for()
+        trainee.get_by_text("Transcript ready").wait_for(timeout=60_000)
         with trainee.expect_download() as download:
             trainee.get_by_role("button", name="Download transcript").click()
         pdf = tmp_path / "transcript.pdf"
