@@ -11,7 +11,6 @@ from core.models.base import Base
 from core.models.logbook import LogbookEntry, LogbookStatusChange
 from core.models.notifications import Notification
 from core.models.reports import JobRun, ReportRun, SchedulerHeartbeat
-from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
 from core.models.results import (
     Assessment,
     ChangeRequest,
@@ -20,6 +19,7 @@ from core.models.results import (
     ResultHistory,
     VerificationToken,
 )
+from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
 from core.models.settings import Setting
 from core.models.users import Department, User
 
