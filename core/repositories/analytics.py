@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, case, false, func, select, true
+from sqlalchemy import ColumnElement, Row, case, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core.dto import DashboardFilters, Scope
@@ -126,6 +126,18 @@ def pending_ageing(session: Session, view: Conditions, *, today: date) -> Row[An
         .join(User, User.id == LogbookEntry.trainee_id)
         .where(*view, LogbookEntry.status == "pending", submitted.is_not(None))
     ).one()
+
+
+def count_pending_at(session: Session, view: Conditions, *, moment: datetime) -> int:
+    """Entries that were waiting for a decision at `moment`: submitted by then, not decided by then."""
+    submitted, decided = LogbookEntry.submitted_at, LogbookEntry.decided_at
+    return int(session.scalar(
+        select(func.count())
+        .select_from(LogbookEntry)
+        .join(User, User.id == LogbookEntry.trainee_id)
+        .where(*view, LogbookEntry.status != "draft", submitted <= moment,
+               or_(decided.is_(None), decided > moment))
+    ) or 0)
 
 
 def attendance_periods(session: Session, view: Conditions, *, month: date, previous_month: date) -> Row[Any]:

@@ -125,6 +125,8 @@ def get_overview(session: Session, actor: UserSummary, *, filters: DashboardFilt
         session, view, since=today - timedelta(days=29), previous_since=today - timedelta(days=59), until=today)
     queue = repo.pending_ageing(session, view, today=today)
     waiting, overdue = sum(int(v) for v in queue), int(queue[2]) + int(queue[3])
+    month_ago = today - timedelta(days=30)
+    waiting_before = repo.count_pending_at(session, view, moment=datetime.combine(month_ago, time.max))
     sums = [int(v) for v in repo.sum_logbook_periods(session, view, start=start, end=end,
                                                      previous_start=previous_start)]
     _pending, _pending_before, submitted, submitted_before, verified, verified_before = sums
@@ -139,9 +141,11 @@ def get_overview(session: Session, actor: UserSummary, *, filters: DashboardFilt
         KpiCard("entries_30d", "Entries, last 30 days", recent, before, "count",
                 "Submitted logbook entries (drafts excluded) whose case date is in the last 30 days.",
                 "vs the 30 days before"),
-        KpiCard("pending", "Pending verification", waiting, None, "count",
-                "Entries waiting for a supervisor's decision right now, whatever their case date.",
-                f"{overdue:,} waiting over 14 days"),
+        KpiCard("pending", "Pending verification", waiting, waiting_before, "count",
+                "Entries waiting for a supervisor's decision right now, whatever their case date, compared "
+                f"with the queue 30 days ago (submitted by then and not yet decided then). {overdue:,} have "
+                "waited over 14 days.",
+                f"vs 30 days ago · {overdue:,} over 14 days"),
         KpiCard("unverified", "Unverified", submitted - verified, submitted_before - verified_before, "count",
                 f"Entries with a case date in {period} submitted but not yet verified.", vs_previous),
         KpiCard("verified", "Verified", verified, verified_before, "count",

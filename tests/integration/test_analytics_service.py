@@ -125,7 +125,7 @@ def test_overview_cards_match_the_hand_computed_figures(session: Session, world:
     cards = _cards(session, world.admin)
     assert cards["active_trainees"] == (3, 2)  # C1 is inactive; B1 joined on 11-10
     assert cards["entries_30d"] == (11, 0)  # 10-22..11-20 vs 09-21..10-21; the draft is not counted
-    assert cards["pending"] == (4, None)  # the whole queue, including the September entry
+    assert cards["pending"] == (4, 1)  # the whole queue; 30 days ago (10-21) only the September entry waited
     assert cards["unverified"] == (3, 0)
     assert cards["verified"] == (8, 0)
     assert cards["compliance"] == (72.73, None)  # nothing submitted in October
@@ -134,7 +134,20 @@ def test_overview_cards_match_the_hand_computed_figures(session: Session, world:
     overview = analytics.get_overview(session, world.admin, filters=NOV, today=TODAY)
     assert (overview.period_label, overview.previous_label) == ("2026-11", "2026-10")
     pending = next(c for c in overview.cards if c.key == "pending")
-    assert pending.comparison == "2 waiting over 14 days"
+    assert pending.comparison == "vs 30 days ago · 2 over 14 days"
+
+
+def test_pending_30_days_ago_counts_entries_decided_only_after_that_day(session: Session, world: World) -> None:
+    b1 = session.get(User, world.b1.id)
+    assert b1 is not None
+    late = _entry(session, b1, "approved", date(2026, 10, 1), datetime(2026, 10, 1, 9))
+    late.decided_at = datetime(2026, 11, 5, 12)  # waiting on 10-21, decided afterwards: counts
+    early = _entry(session, b1, "approved", date(2026, 10, 1), datetime(2026, 10, 1, 9))
+    early.decided_at = datetime(2026, 10, 10, 12)  # decided before 10-21: does not count
+    _entry(session, b1, "pending", date(2026, 10, 30), datetime(2026, 10, 30, 9))  # submitted after: does not
+    session.flush()
+    assert _cards(session, world.admin)["pending"] == (5, 2)
+    assert _cards(session, world.s1)["pending"] == (4, 1)  # B1 is not S1's trainee
 
 
 def test_compliance_overall_is_pooled_not_the_mean_of_departments(session: Session, world: World) -> None:
