@@ -17,7 +17,7 @@ from portal import auth, charts, data, errors, widgets
 ROLES = ALL_ROLES
 TABS = ("Overview", "Trends", "Compliance", "Attendance", "Trainees")
 MONTHS_OFFERED = 24
-INVERSE = ("unverified",)  # cards where a rise is bad news
+INVERSE = ("unverified", "pending")  # cards where a rise is bad news
 DEPARTMENT_KEY = "dashboard.department"
 ALL = 0  # the "everything" choice of an id filter (ids start at 1)
 
@@ -91,10 +91,6 @@ def _forget_trainee() -> None:
 def _card(column: st.delta_generator.DeltaGenerator, card: KpiCard) -> None:
     percent = card.unit == "percent"
     value = analytics.DASH if card.value is None else (f"{card.value:.2f}%" if percent else f"{int(card.value):,}")
-    if card.previous is None and card.value is not None and card.key == "pending":
-        column.metric(card.label, value, card.comparison, delta_color="orange", delta_arrow="off",
-                      help=card.help, border=True)
-        return
     change = card.change
     delta: str | int | None = None
     if change is not None:

@@ -134,7 +134,8 @@ def test_overview_cards_match_the_hand_computed_figures(session: Session, world:
     overview = analytics.get_overview(session, world.admin, filters=NOV, today=TODAY)
     assert (overview.period_label, overview.previous_label) == ("2026-11", "2026-10")
     pending = next(c for c in overview.cards if c.key == "pending")
-    assert pending.comparison == "vs 30 days ago · 2 over 14 days"
+    assert pending.comparison == "vs 30 days ago"
+    assert "2 have waited over 14 days" in pending.help
 
 
 def test_pending_30_days_ago_counts_entries_decided_only_after_that_day(session: Session, world: World) -> None:
