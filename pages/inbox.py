@@ -1,8 +1,10 @@
 """Inbox: the signed-in user's in-app notifications (every role)."""
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core.clock import utcnow
+from core.dto import NotificationItem, UserSummary
 from core.rules.access import ALL_ROLES
 from core.services import notifications as notification_service
 from portal import auth, data, errors, widgets
@@ -27,10 +29,29 @@ def render() -> None:
         widgets.empty_state("Nothing here yet.", "You will be told here when something needs you or changes.")
         return
     for item in items:
-        with st.container(border=True):
+        with st.container(border=True, key=f"inbox-item-{item.id}"):
             badge = "🔵 " if not item.read else ""
-            st.markdown(f"{badge}**{item.title}**  \n{item.body or ''}")
-            st.caption(item.created_at.strftime("%Y-%m-%d %H:%M") + " UTC")
+            st.markdown(f"{badge}**{widgets.plain(item.title)}**  \n{widgets.plain(item.body)}")
+            when, action = st.columns([3, 1], vertical_alignment="center")
+            when.caption(item.created_at.strftime("%Y-%m-%d %H:%M") + " UTC")
+            _open_button(user, item, action)
+
+
+
+def _open_button(user: UserSummary, item: NotificationItem, column: DeltaGenerator) -> None:
+    """Open what the notification is about, in this tab, marking it read on the way."""
+    from portal.navigation import page_of, resolve_link  # here, not at the top: navigation imports every page
+
+    target = resolve_link(item.link)
+    if target is None or not column.button("➡️ Open", key=f"inbox.open.{item.id}", help=f"Go to {target[0].title}"):
+        return
+    if not item.read:
+        with errors.handled(), session_scope() as session:
+            notification_service.mark_read(session, user, ids=[item.id], now=utcnow())
+        data.notifications.clear()
+        data.unread_count.clear()
+    spec, params = target
+    st.switch_page(page_of(spec), query_params=params or None)
 
 
 if __name__ == "__main__":

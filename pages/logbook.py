@@ -93,7 +93,7 @@ def _open_entry(user: UserSummary, entries: list[LogbookEntryItem], *, with_trai
         if user.role == TRAINEE and item.status in ("draft", "returned"):
             _entry_form(user, item, key=f"logbook.edit.{item.id}")
         elif item.status == "pending" and user.role in ("admin", "supervisor"):
-            st.markdown(f"[Verify it in Approvals →](/approvals?entry={item.id})")
+            widgets.link_to(f"/approvals?entry={item.id}", "Verify it in Approvals")
 
 
 def _entry_form(user: UserSummary, item: LogbookEntryItem | None, *, key: str) -> None:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.dto import BulkOutcome, LogbookEntryItem, LogbookHistoryItem
+from portal import widgets
 
 STATUS_LABELS = {
     "draft": "📝 draft", "pending": "⏳ pending", "approved": "✅ approved",
@@ -66,11 +67,11 @@ def entry_label(item: LogbookEntryItem, *, with_trainee: bool) -> str:
 def entry_card(item: LogbookEntryItem, history: Sequence[LogbookHistoryItem]) -> None:
     """The whole entry: fields, feedback, who verified it and its status history."""
     with st.container(border=True):
-        st.markdown(f"#### {item.title}")
+        st.markdown(f"#### {widgets.plain(item.title)}")
         st.markdown(
             f"**{STATUS_LABELS.get(item.status, item.status)}** · {item.category} · case date "
-            f"{item.case_date.isoformat()} · {item.trainee_name}"
-            + (f" ({item.department_name})" if item.department_name else "")
+            f"{item.case_date.isoformat()} · {widgets.plain(item.trainee_name)}"
+            + (f" ({widgets.plain(item.department_name)})" if item.department_name else "")
         )
         st.markdown("**Description**")
         st.text(item.description)
@@ -79,7 +80,7 @@ def entry_card(item: LogbookEntryItem, history: Sequence[LogbookHistoryItem]) ->
             st.text(item.reflection)
         if item.decided_at is not None:
             verdict = f"{item.status.title()} by {item.verified_by_name or 'the system'} on {_when(item.decided_at)}"
-            message = verdict + (f"\n\nFeedback: {item.feedback}" if item.feedback else "")
+            message = verdict + (f"\n\nFeedback: {widgets.plain(item.feedback)}" if item.feedback else "")
             {"approved": st.success, "returned": st.warning, "rejected": st.error}.get(item.status, st.info)(message)
         elif item.status == "pending":
             st.info(f"Waiting for verification since {_when(item.submitted_at)} ({item.age_days} days).")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
+from urllib.parse import parse_qsl, urlsplit
 
 import streamlit as st
 
@@ -67,12 +68,31 @@ def allowed_pages(role: str) -> list[PageSpec]:
     return [spec for spec in PAGES if role in spec.roles]
 
 
+def resolve_link(link: str | None) -> tuple[PageSpec, dict[str, str]] | None:
+    """The page and query parameters an in-app link such as "/approvals?entry=12" points at.
+
+    None for anything that is not one of the portal's own pages (a notification never carries an
+    outside address, but the inbox must not render one if it did).
+    """
+    if not link:
+        return None
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc:
+        return None
+    spec = next((s for s in PAGES if s.url_path == parts.path.strip("/")), None)
+    if spec is None:
+        return None
+    return spec, dict(parse_qsl(parts.query))
+
+
+def page_of(spec: PageSpec) -> st.Page:  # type: ignore[valid-type]
+    """The st.Page of a spec; Streamlit identifies pages by URL path, so it equals the one build() registers."""
+    return st.Page(spec.module.render, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+
+
 def build(user: UserSummary | None) -> st.navigation:  # type: ignore[valid-type]
     """Register every page and draw the role-filtered sidebar menu; returns the current page."""
-    registered = {
-        spec.url_path: st.Page(spec.module.render, title=spec.title, icon=spec.icon, url_path=spec.url_path)
-        for spec in PAGES
-    }
+    registered = {spec.url_path: page_of(spec) for spec in PAGES}
     # The default page is served at "/" with an empty URL path, so "/dashboard" would not
     # resolve if the dashboard itself were the default; "/" gets its own page showing it.
     home = st.Page(_home, title="Dashboard", icon="📊", url_path="home", default=True)

@@ -1,4 +1,4 @@
-"""Reusable widgets: downloads, empty states, URL-kept filters."""
+"""Reusable widgets: downloads, empty states, URL-kept filters, safe text and in-portal links."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core.exports import to_csv_bytes, to_xlsx_bytes
 
@@ -24,6 +25,26 @@ def download_buttons(frame: pd.DataFrame, *, name: str, key: str, xlsx: bool = T
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}.xlsx", disabled=frame.empty, width="stretch",
         )
+
+
+_MARKDOWN_SPECIALS = frozenset("\\`*_[]<>#|~:$")  # enough to stop links, images, emphasis, HTML, colours and LaTeX
+
+
+def plain(text: str | None) -> str:
+    """Free text typed by a person, escaped so Markdown shows it as typed (no links, images, colours, LaTeX)."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in (text or ""))
+
+
+def link_to(link: str | None, label: str, *, container: DeltaGenerator | None = None) -> bool:
+    """A same-tab link to one of the portal's pages ("/approvals?entry=12"); draws nothing for any other link."""
+    from portal.navigation import page_of, resolve_link  # here, not at the top: navigation imports every page
+
+    target = resolve_link(link)
+    if target is None:
+        return False
+    spec, params = target
+    (container or st).page_link(page_of(spec), label=label, icon="➡️", query_params=params or None)
+    return True
 
 
 def empty_state(message: str, hint: str | None = None) -> None:

@@ -1,5 +1,5 @@
-"""In a real browser: a trainee submits an entry, the supervisor approves it with feedback, the
-trainee sees the feedback (in the logbook and in the inbox)."""
+"""In a real browser: a trainee submits an entry, the supervisor opens it from the inbox and approves
+it with feedback, the trainee sees the feedback (in the logbook and in the inbox)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,11 @@ def test_trainee_submits_supervisor_approves_with_feedback_trainee_sees_it(brows
         supervisor.locator('[data-testid="stDataFrame"]').first.wait_for()
         supervisor.wait_for_timeout(800)  # the grid is a canvas: let it paint before the screenshot
         screenshot(supervisor, "approvals-queue")
-        _open_entry(supervisor, title)
+        supervisor.goto(f"{portal_url}/inbox")  # the submission told the supervisor; Open leads to the entry
+        card = supervisor.locator('[class*="st-key-inbox-item-"]').filter(
+            has_text=f"Logbook entry to verify: {title}")
+        card.get_by_role("button", name="Open").click()
+        supervisor.wait_for_url(re.compile(r"/approvals\?entry=\d+"))
         supervisor.get_by_role("textbox", name="Feedback to the trainee").fill(feedback)
         screenshot(supervisor, "approvals-review-entry")
         supervisor.get_by_role("button", name="✅ Approve").click()

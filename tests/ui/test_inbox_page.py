@@ -1,0 +1,54 @@
+"""The inbox page, run through AppTest against a real SQLite file."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from core.clock import utcnow
+from core.models import Notification
+from core.services.notifications import notify
+from tests.factories import actor, make_user
+from tests.ui.conftest import PageRunner, UiDatabase
+
+INBOX = "pages.inbox"
+
+
+def test_open_marks_the_notification_read_and_leaves_for_its_page_with_its_query(
+    run_page: PageRunner, ui_db: UiDatabase
+) -> None:
+    with ui_db.factory.begin() as session:
+        user = make_user(session, "supervisor")
+        now = utcnow()
+        notify(session, user_id=user.id, kind="logbook_submitted", now=now,
+               title="Logbook entry to verify: [click me](https://evil.example)", body="Case *one*",
+               link="/approvals?entry=42")
+        notify(session, user_id=user.id, kind="document_completed", now=now, title="Letter ready", link="/requests")
+        notify(session, user_id=user.id, kind="other", now=now, title="Outside", link="https://evil.example/x")
+        notify(session, user_id=user.id, kind="other", now=now, title="No link")
+        me = actor(session, user)
+
+    at = run_page(INBOX, me)
+
+    assert not at.exception
+    opens = [b for b in at.button if b.label == "➡️ Open"]
+    assert len(opens) == 2  # the outside address and the link-less one get no button
+    assert sorted(b.help for b in opens) == ["Go to Approvals", "Go to Documents"]
+    texts = " ".join(m.value for m in at.markdown)
+    assert r"\[click me\](https\://evil.example)" in texts  # shown as typed, not as a link
+    assert r"Case \*one\*" in texts
+
+    next(b for b in opens if b.help == "Go to Approvals").click()
+    at.run()
+    with ui_db.factory() as session:
+        read = {n.title: n.read_at is not None for n in session.scalars(select(Notification))}
+    assert sum(read.values()) == 1 and read["Logbook entry to verify: [click me](https://evil.example)"]
+    assert at.query_params["entry"] == "42"  # switch_page carried the entry to open
+
+
+def test_only_the_portals_own_pages_resolve_as_links() -> None:
+    from portal.navigation import resolve_link
+
+    spec, params = resolve_link("/logbook?entry=7&x=y")  # type: ignore[misc]
+    assert (spec.url_path, params) == ("logbook", {"entry": "7", "x": "y"})
+    for link in (None, "", "/nowhere", "https://evil.example/approvals", "//evil.example/approvals"):
+        assert resolve_link(link) is None
