@@ -189,6 +189,13 @@ def get_pending_change_for_result(session: Session, result_id: int) -> ChangeReq
     ).first()
 
 
+def list_result_ids_with_pending_change(session: Session, assessment_id: int) -> set[int]:
+    return set(session.scalars(
+        select(ChangeRequest.result_id).join(Result, Result.id == ChangeRequest.result_id)
+        .where(Result.assessment_id == assessment_id, ChangeRequest.status == "pending")
+    ))
+
+
 def list_change_request_rows(
     session: Session, scope: Scope, *, status: str | None = None, request_id: int | None = None
 ) -> list[Any]:

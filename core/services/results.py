@@ -221,7 +221,8 @@ def freeze_results(session: Session, actor: UserSummary, *, assessment_id: int, 
 
     Raises:
         PermissionDeniedError: the actor is not an admin.
-        ConflictError: a selected result is not published, or there is nothing to freeze.
+        ConflictError: a selected result is not published or has a pending change request, or there is
+            nothing to freeze.
     """
     return _transition(session, actor, assessment_id=assessment_id, result_ids=result_ids, now=now,
                        action="frozen", source=rules.PUBLISHED, target=rules.FROZEN, check=rules.can_freeze)
@@ -453,6 +454,8 @@ def _transition(session: Session, actor: UserSummary, *, assessment_id: int, res
         if not chosen:
             raise ConflictError(f"There are no {source} results to {'publish' if target == rules.PUBLISHED else 'freeze'}.")
     ids = [r.id for r in chosen]
+    if target == rules.FROZEN:
+        _refuse_freezing_pending_changes(session, assessment_id, ids)
     values: dict[str, Any] = {"state": target, "updated_at": now}
     values.update({"published_by_id": actor.id, "published_at": now} if target == rules.PUBLISHED
                   else {"frozen_by_id": actor.id, "frozen_at": now})
@@ -478,6 +481,16 @@ def _transition(session: Session, actor: UserSummary, *, assessment_id: int, res
                  entity_id=assessment.id, details={"count": len(ids), "selected": result_ids is not None})
     session.expire_all()
     return len(ids)
+
+
+def _refuse_freezing_pending_changes(session: Session, assessment_id: int, ids: list[int]) -> None:
+    """Frozen is final, so a pending change request would be left undecidable: it is decided first."""
+    waiting = repo.list_result_ids_with_pending_change(session, assessment_id).intersection(ids)
+    if waiting:
+        raise ConflictError(
+            f"{len(waiting)} of these results {'has' if len(waiting) == 1 else 'have'} a pending change request; "
+            "approve or reject it first, then freeze (frozen results can no longer change). Nothing was frozen."
+        )
 
 
 def _history_row(result_id: int, action: str, actor: UserSummary, now: datetime, old: Decimal | None,

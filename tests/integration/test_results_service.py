@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from core.db import make_session_factory
@@ -306,12 +306,13 @@ def test_a_frozen_result_is_immutable_by_every_path(session: Session, world: Wor
     enter(session, world)
     publish(session, world)
     result_id = result_of(session, world, world.trainee).id
-    pending = svc.request_change(session, world.admin, result_id=result_id, new_score=90, reason="typo", now=NOW)
+    decided = svc.request_change(session, world.admin, result_id=result_id, new_score=90, reason="typo", now=NOW)
+    svc.decide_change(session, world.admin2, request_id=decided.id, approve=False, comment="typo was ours", now=NOW)
     freeze(session, world)
     with pytest.raises(ConflictError, match="(?i)change requests are only for published results; current state: frozen"):
         svc.request_change(session, world.admin2, result_id=result_id, new_score=91, reason="again", now=NOW)
-    with pytest.raises(ConflictError, match="current state: frozen"):
-        svc.decide_change(session, world.admin2, request_id=pending.id, approve=True, now=NOW)
+    with pytest.raises(ConflictError, match="already decided"):
+        svc.decide_change(session, world.admin2, request_id=decided.id, approve=True, now=NOW)
     with pytest.raises(ConflictError):
         svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[result_id], now=NOW)
     result = result_of(session, world, world.trainee)
@@ -397,6 +398,20 @@ def test_change_requests_on_draft_results_are_refused(session: Session, world: W
                            reason="why", now=NOW)
 
 
+def test_freezing_waits_for_pending_change_requests_and_freezes_nothing(session: Session, world: World,
+                                                                       published: int) -> None:
+    raised = svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
+    with pytest.raises(ConflictError, match="1 of these results has a pending change request"), session.begin_nested():
+        freeze(session, world)
+    session.expire_all()
+    assert {r.state for r in session.scalars(select(Result).where(Result.assessment_id == world.assessment_id))} == {
+        "published"}
+    svc.decide_change(session, world.admin2, request_id=raised.id, approve=True, now=NOW)
+    freeze(session, world)
+    assert (result_of(session, world, world.trainee).state, result_of(session, world, world.trainee).score) == (
+        "frozen", Decimal("78"))
+
+
 def test_only_one_pending_request_per_result(session: Session, world: World, published: int) -> None:
     svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
     with pytest.raises(ConflictError, match="already pending"):
@@ -405,8 +420,9 @@ def test_only_one_pending_request_per_result(session: Session, world: World, pub
 
 def test_an_approval_that_cannot_apply_changes_nothing_at_all(session: Session, world: World, published: int) -> None:
     raised = svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
-    freeze(session, world)
-    with pytest.raises(ConflictError), session.begin_nested():
+    # Another admin's session froze it between the request and the decision (freeze_results itself refuses).
+    session.execute(update(Result).where(Result.id == published).values(state="frozen"))
+    with pytest.raises(ConflictError, match="current state: frozen"), session.begin_nested():
         svc.decide_change(session, world.admin2, request_id=raised.id, approve=True, now=NOW)
     session.expire_all()
     assert session.get(ChangeRequest, raised.id).status == "pending"  # type: ignore[union-attr]
