@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, event, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core.dto import ReportFile, ReportRunItem, UserSummary
@@ -108,9 +108,29 @@ def store_report(
     partial = target.with_suffix(target.suffix + ".partial")
     partial.write_bytes(content)
     partial.replace(target)
+    _remove_on_rollback(session, target)
     run.file_path = relative.as_posix()
     session.flush()
     return _item(run)
+
+
+_WRITTEN = "reports.files_written"
+
+
+def _remove_on_rollback(session: Session, path: Path) -> None:
+    """The file is written before the transaction ends; if it rolls back, no row names the file, so it goes too."""
+    written = session.info.get(_WRITTEN)
+    if written is None:
+        written = session.info[_WRITTEN] = []
+        event.listen(session, "after_commit", lambda s: s.info[_WRITTEN].clear())
+        event.listen(session, "after_rollback", _discard_written)
+    written.append(path)
+
+
+def _discard_written(session: Session) -> None:
+    for path in session.info[_WRITTEN]:
+        path.unlink(missing_ok=True)
+    session.info[_WRITTEN].clear()
 
 
 def list_report_runs(session: Session, actor: UserSummary, *, limit: int = 500) -> list[ReportRunItem]:

@@ -153,3 +153,20 @@ def test_pack_page_one_renders_to_png(session: Session, programme, tmp_path: Pat
                    check=True, timeout=60)
     png = prefix.with_suffix(".png")
     assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 10_000
+
+
+def test_a_rolled_back_report_leaves_no_file_and_a_committed_one_keeps_its_file(  # type: ignore[no-untyped-def]
+        session: Session, programme, tmp_path: Path) -> None:
+    def files() -> list[str]:
+        return sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+
+    admin = programme["admin"]
+    kept = generate_logbook_summary(session, admin, report_dir=tmp_path, now=NOW, period="2026", file_format="csv")
+    session.commit()
+    dropped = generate_logbook_summary(session, admin, report_dir=tmp_path, now=NOW, period="2026-Q4",
+                                       file_format="csv")
+    assert files() == sorted([kept.file_name, dropped.file_name])
+    session.rollback()  # e.g. the job failed after writing the file: no row names it any more
+    assert files() == [kept.file_name]
+    session.rollback()  # a later rollback of the same session leaves committed files alone
+    assert files() == [kept.file_name]
