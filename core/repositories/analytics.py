@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, case, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Subquery, case, false, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core.dto import DashboardFilters, Scope
@@ -65,7 +65,7 @@ def count_recent_entries(session: Session, view: Conditions, *, since: date, pre
 
 
 def sum_logbook_periods(session: Session, view: Conditions, *, start: date, end: date,
-                        previous_start: date) -> Row[Any]:
+                        previous_start: date) -> Row[int, int, int, int, int, int]:
     """Status sums over months [start, end] and [previous_start, start): pending, submitted, verified each."""
     current = R.month >= start
 
@@ -81,7 +81,7 @@ def sum_logbook_periods(session: Session, view: Conditions, *, start: date, end:
 
 
 def logbook_by_month_and_department(session: Session, view: Conditions, *, start: date,
-                                    end: date) -> Sequence[Row[Any]]:
+                                    end: date) -> Sequence[Row[date, int | None, int, int, int]]:
     """(month, department_id, submitted, verified, pending) per month and trainee department."""
     return session.execute(
         select(R.month, User.department_id, func.sum(SUBMITTED), func.sum(VERIFIED), func.sum(R.pending))
@@ -91,7 +91,8 @@ def logbook_by_month_and_department(session: Session, view: Conditions, *, start
     ).all()
 
 
-def logbook_by(session: Session, view: Conditions, key: Any, *, start: date, end: date) -> Sequence[Row[Any]]:
+def logbook_by(session: Session, view: Conditions, key: Any, *, start: date,
+               end: date) -> Sequence[Row[int | None, int, int]]:
     """(key, submitted, verified) over months [start, end], grouped by a `User` column."""
     return session.execute(
         select(key, func.sum(SUBMITTED), func.sum(VERIFIED))
@@ -101,7 +102,8 @@ def logbook_by(session: Session, view: Conditions, key: Any, *, start: date, end
     ).all()
 
 
-def turnaround_histogram(session: Session, view: Conditions, *, start: date, end: date) -> Sequence[Row[Any]]:
+def turnaround_histogram(session: Session, view: Conditions, *, start: date,
+                         end: date) -> Sequence[Row[int, int]]:
     """(whole days, decisions) for entries with case month in [start, end]."""
     return session.execute(
         select(T.days, func.sum(T.decided))
@@ -112,7 +114,7 @@ def turnaround_histogram(session: Session, view: Conditions, *, start: date, end
     ).all()
 
 
-def pending_ageing(session: Session, view: Conditions, *, today: date) -> Row[Any]:
+def pending_ageing(session: Session, view: Conditions, *, today: date) -> Row[int, int, int, int]:
     """Pending entries by whole days waited: 0–7, 8–14, 15–30, over 30 (submission date vs today)."""
     def day(offset: int) -> datetime:
         return datetime.combine(today - timedelta(days=offset), time.min)
@@ -140,7 +142,8 @@ def count_pending_at(session: Session, view: Conditions, *, moment: datetime) ->
     ) or 0)
 
 
-def attendance_periods(session: Session, view: Conditions, *, month: date, previous_month: date) -> Row[Any]:
+def attendance_periods(session: Session, view: Conditions, *, month: date,
+                       previous_month: date) -> Row[int, int, int, int]:
     """(attended, sessions) for `month` and for `previous_month`."""
     current = A.month == month
     return session.execute(
@@ -154,7 +157,7 @@ def attendance_periods(session: Session, view: Conditions, *, month: date, previ
 
 
 def attendance_by_month_and_department(session: Session, view: Conditions, *, start: date,
-                                       end: date) -> Sequence[Row[Any]]:
+                                       end: date) -> Sequence[Row[date, int | None, int, int]]:
     """(month, department_id, attended, sessions) per month and trainee department."""
     return session.execute(
         select(A.month, User.department_id, func.sum(A.attended), func.sum(A.sessions))
@@ -164,7 +167,7 @@ def attendance_by_month_and_department(session: Session, view: Conditions, *, st
     ).all()
 
 
-def _quarter_totals(start: date, end: date) -> Any:
+def _quarter_totals(start: date, end: date) -> Subquery:
     return (
         select(A.trainee_id, func.sum(A.sessions).label("sessions"), func.sum(A.attended).label("attended"))
         .where(A.month >= start, A.month <= end)
@@ -193,8 +196,9 @@ def count_eligible(session: Session, view: Conditions, *, start: date, end: date
     return int(row[0]), int(row[1])
 
 
-def list_below_threshold(session: Session, view: Conditions, *, start: date, end: date,
-                         threshold_hundredths: int) -> Sequence[Row[Any]]:
+def list_below_threshold(
+    session: Session, view: Conditions, *, start: date, end: date, threshold_hundredths: int,
+) -> Sequence[Row[int, str, str | None, str | None, str | None, int, int]]:
     """Active trainees with sessions in [start, end] below the threshold, with their totals."""
     totals = _quarter_totals(start, end)
     supervisor = aliased(User)
@@ -210,7 +214,8 @@ def list_below_threshold(session: Session, view: Conditions, *, start: date, end
     ).all()
 
 
-def list_departments_in_view(session: Session, view: Conditions, *, everything: bool) -> Sequence[Row[Any]]:
+def list_departments_in_view(session: Session, view: Conditions, *,
+                             everything: bool) -> Sequence[Row[int, str]]:
     """(id, name) of every department (admin, leadership) or of the trainees in view."""
     if everything:
         return session.execute(select(Department.id, Department.name).order_by(Department.name)).all()
@@ -220,7 +225,7 @@ def list_departments_in_view(session: Session, view: Conditions, *, everything: 
     ).all()
 
 
-def list_supervisors_in_view(session: Session, view: Conditions) -> Sequence[Row[Any]]:
+def list_supervisors_in_view(session: Session, view: Conditions) -> Sequence[Row[int, str]]:
     """(id, name) of the supervisors of the trainees in view."""
     in_view = select(User.supervisor_id).where(*view)
     supervisor = aliased(User)
@@ -230,8 +235,9 @@ def list_supervisors_in_view(session: Session, view: Conditions) -> Sequence[Row
     ).all()
 
 
-def list_trainees_with_totals(session: Session, view: Conditions, *, start: date,
-                              end: date) -> Sequence[Row[Any]]:
+def list_trainees_with_totals(
+    session: Session, view: Conditions, *, start: date, end: date,
+) -> Sequence[Row[int, str, str | None, str | None, bool, int, int, int, int, int]]:
     """Per trainee in view: identity, supervisor, logbook sums and attendance sums over [start, end]."""
     logbook = (
         select(R.trainee_id, func.sum(SUBMITTED).label("submitted"), func.sum(VERIFIED).label("verified"),
@@ -256,7 +262,8 @@ def list_trainees_with_totals(session: Session, view: Conditions, *, start: date
     ).all()
 
 
-def get_trainee_in_view(session: Session, view: Conditions, trainee_id: int) -> Row[Any] | None:
+def get_trainee_in_view(session: Session, view: Conditions,
+                        trainee_id: int) -> Row[int, str, str | None, str | None] | None:
     """(id, full name, registration, department) of one trainee, if the viewer may see them."""
     return session.execute(
         select(User.id, User.full_name, User.registration_number, Department.name)
@@ -265,7 +272,9 @@ def get_trainee_in_view(session: Session, view: Conditions, trainee_id: int) -> 
     ).one_or_none()
 
 
-def list_trainee_entries(session: Session, trainee_id: int, *, start: date, end: date) -> Sequence[Row[Any]]:
+def list_trainee_entries(
+    session: Session, trainee_id: int, *, start: date, end: date,
+) -> Sequence[Row[date, str, str, str, datetime | None, datetime | None, str | None]]:
     """A trainee's submitted entries with case date in [start, end] (drafts stay private)."""
     verifier = aliased(User)
     return session.execute(
@@ -278,7 +287,8 @@ def list_trainee_entries(session: Session, trainee_id: int, *, start: date, end:
     ).all()
 
 
-def list_trainee_attendance(session: Session, trainee_id: int, *, start: date, end: date) -> Sequence[Row[Any]]:
+def list_trainee_attendance(session: Session, trainee_id: int, *, start: date,
+                            end: date) -> Sequence[Row[date, str, str, str | None]]:
     """A trainee's attendance records with session date in [start, end]."""
     return session.execute(
         select(AttendanceRecord.session_date, AttendanceRecord.session, AttendanceRecord.status,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -35,7 +36,7 @@ def list_trainee_keys(session: Session) -> list[tuple[int, str, int | None, int 
             User.role == "trainee", User.registration_number.is_not(None)
         )
     ).all()
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
+    return [(r[0], r[1], r[2], r[3]) for r in rows if r[1] is not None]
 
 
 def list_department_ids(session: Session) -> dict[str, int]:
@@ -77,7 +78,7 @@ def list_batches(
     only_actor: bool = False,
     batch_ids: Sequence[int] | None = None,
     limit: int = 500,
-) -> Sequence[Row]:
+) -> Sequence[Row[*tuple[Any, ...]]]:
     """Batches newest first with the importer's and undoer's usernames."""
     importer = aliased(User)
     undoer = aliased(User)
@@ -310,10 +311,10 @@ def undo_batch_rows(session: Session, batch_id: int) -> tuple[int, int]:
             batch_id=change.prev_batch_id,
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     deleted = session.execute(
         delete(AttendanceRecord)
         .where(AttendanceRecord.created_batch_id == batch_id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     return int(deleted or 0), int(restored or 0)

@@ -36,7 +36,7 @@ def list_trainee_counts(
     end: date,
     department_id: int | None = None,
     supervisor_id: int | None = None,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[*tuple[Any, ...]]]:
     """(id, registration, name, department, supervisor, sessions, attended) per active trainee in scope,
     ordered by registration number; trainees without sessions have None counts."""
     record = AttendanceRecord
@@ -73,7 +73,7 @@ def list_trainee_counts(
     return session.execute(stmt.order_by(User.registration_number, User.id)).all()
 
 
-def get_visible_trainee(session: Session, *, scope: Scope, trainee_id: int) -> Row[Any] | None:
+def get_visible_trainee(session: Session, *, scope: Scope, trainee_id: int) -> Row[*tuple[Any, ...]] | None:
     """(id, registration, full name) of a trainee the viewer may see, else None."""
     return session.execute(
         select(User.id, User.registration_number, User.full_name).where(
@@ -82,7 +82,7 @@ def get_visible_trainee(session: Session, *, scope: Scope, trainee_id: int) -> R
     ).first()
 
 
-def list_sessions(session: Session, *, trainee_id: int, start: date, end: date) -> Sequence[Row[Any]]:
+def list_sessions(session: Session, *, trainee_id: int, start: date, end: date) -> Sequence[Row[*tuple[Any, ...]]]:
     """(session_date, session, status) of one trainee in a period, by date."""
     record = AttendanceRecord
     return session.execute(
@@ -104,7 +104,7 @@ def upsert_snapshots(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(stmt)
 
 
-def get_snapshot_summary(session: Session, period: str) -> Row[Any] | None:
+def get_snapshot_summary(session: Session, period: str) -> Row[*tuple[Any, ...]] | None:
     """(trainees, last computed_at, lowest threshold, highest threshold) stored for a period."""
     snap = EligibilitySnapshot
     row = session.execute(

@@ -33,7 +33,7 @@ ENTRY_COLUMNS = (
 )
 
 
-def _entry_select() -> Select[Any]:
+def _entry_select() -> Select[*tuple[Any, ...]]:
     return (
         select(*ENTRY_COLUMNS)
         .join(Trainee, Trainee.id == LogbookEntry.trainee_id)
@@ -46,7 +46,7 @@ def get_entry(session: Session, entry_id: int) -> LogbookEntry | None:
     return session.get(LogbookEntry, entry_id)
 
 
-def get_entry_row(session: Session, entry_id: int) -> Row[Any] | None:
+def get_entry_row(session: Session, entry_id: int) -> Row[*tuple[Any, ...]] | None:
     """One entry with names (ENTRY_COLUMNS), or None."""
     return session.execute(_entry_select().where(LogbookEntry.id == entry_id)).first()
 
@@ -62,7 +62,7 @@ def list_entry_rows(
     trainee_id: int | None = None,
     statuses: Sequence[str] | None = None,
     limit: int = 2000,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[*tuple[Any, ...]]]:
     """Entries in scope, newest case first."""
     stmt = _entry_select().where(scope_clause)
     if trainee_id is not None:
@@ -92,7 +92,7 @@ def list_pending_rows(
     department_id: int | None,
     submitted_on_or_before: datetime | None,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Row[*tuple[Any, ...]]]:
     """Pending entries in scope, oldest submission first."""
     stmt = _entry_select().where(*_pending_filters(scope_clause, trainee_id, department_id))
     if submitted_on_or_before is not None:
@@ -123,7 +123,7 @@ def count_pending(
     return int(row[0]), counts, row[1]
 
 
-def list_bulk_rows(session: Session, entry_ids: Iterable[int]) -> Sequence[Row[Any]]:
+def list_bulk_rows(session: Session, entry_ids: Iterable[int]) -> Sequence[Row[*tuple[Any, ...]]]:
     """(id, status, trainee_id, title, case_date, trainee_name, supervisor_id) for the given ids."""
     return session.execute(
         select(
@@ -172,7 +172,7 @@ def add_status_changes(session: Session, rows: Sequence[dict[str, Any]]) -> None
         session.execute(insert(LogbookStatusChange), list(rows))
 
 
-def list_history_rows(session: Session, entry_id: int) -> Sequence[Row[Any]]:
+def list_history_rows(session: Session, entry_id: int) -> Sequence[Row[*tuple[Any, ...]]]:
     """(at, from_status, to_status, actor name, comment) of one entry, oldest first."""
     return session.execute(
         select(

@@ -127,7 +127,7 @@ def list_results_in_state(session: Session, assessment_id: int, state: str) -> S
     return session.scalars(select(Result).where(Result.assessment_id == assessment_id, Result.state == state)).all()
 
 
-def results_query(scope: Scope, *, assessment_id: int | None = None, trainee_id: int | None = None) -> Select[Any]:
+def results_query(scope: Scope, *, assessment_id: int | None = None, trainee_id: int | None = None) -> Select[*tuple[Any, ...]]:
     """Results joined with assessment, trainee and department, limited to the viewer's scope."""
     supervisor = aliased(User)
     stmt = (

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.orm import QueryableAttribute
 
 from core.dto import Scope
 from core.models import User
 
 
-def trainee_scope_clause(scope: Scope, trainee_id_column: Any) -> ColumnElement[bool]:
+def trainee_scope_clause(
+    scope: Scope, trainee_id_column: ColumnElement[int] | QueryableAttribute[int]
+) -> ColumnElement[bool]:
     """Condition on a trainee-id column: admin/leadership all, supervisor own trainees, trainee self."""
     if scope.role in ("admin", "leadership"):
         return true()

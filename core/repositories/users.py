@@ -44,7 +44,7 @@ def list_sign_in_users(session: Session) -> list[tuple[str, str, str | None, str
             User.is_active.is_(True), User.password_hash.is_not(None)
         )
     ).all()
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
+    return [(r[0], r[1], r[2], r[3]) for r in rows if r[3] is not None]
 
 
 def get_department(session: Session, department_id: int) -> Department | None:
@@ -79,4 +79,4 @@ def list_supervisor_options(session: Session) -> list[tuple[int, str, str]]:
 
 
 def user_alias() -> type[User]:
-    return aliased(User)  # type: ignore[return-value]
+    return aliased(User)

@@ -130,7 +130,8 @@ class _Column:
 
     def spread(self, per_unique: pd.Series | np.ndarray) -> np.ndarray:
         """Per-unique results broadcast back to one value per row."""
-        return np.asarray(per_unique)[self.codes]
+        spread: np.ndarray = np.asarray(per_unique)[self.codes]
+        return spread
 
 
 class _Problems:
@@ -233,7 +234,7 @@ def _check_trainee(
     empty = ok & column.spread((column.uniques == "").to_numpy())
     problems.add(empty, 10, "trainee_id is empty")
     position = (
-        directory.index.get_indexer(column.uniques.str.upper()) if len(directory) else np.full(len(column.uniques), -1)
+        directory.index.get_indexer(pd.Index(column.uniques.str.upper())) if len(directory) else np.full(len(column.uniques), -1)
     )
     found = position >= 0
     if supervisor_id is not None and len(directory):
@@ -324,8 +325,8 @@ def _check_check_in(column: _Column | None, ok: np.ndarray, out: pd.DataFrame, p
         return
     values = column.uniques
     given = (values != "").to_numpy()
-    stamps = pd.to_datetime(values.where(given), format="ISO8601", errors="coerce", utc=True)
-    stamps = stamps.dt.tz_localize(None).astype("datetime64[us]").to_numpy()
+    parsed = pd.to_datetime(values.where(given), format="ISO8601", errors="coerce", utc=True)
+    stamps = parsed.dt.tz_localize(None).astype("datetime64[us]").to_numpy()
     clock = values.str.fullmatch(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?").to_numpy(dtype=bool)
     per_row = column.spread(stamps)
     if clock.any() and "session_date" in out:

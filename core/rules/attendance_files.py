@@ -184,7 +184,7 @@ def _read_csv_fast(body: bytes, delimiter: str, width: int) -> pd.DataFrame:
     )
     if table.num_columns != width:
         raise _RaggedError
-    frame = table.to_pandas()
+    frame: pd.DataFrame = table.to_pandas()
     frame.columns = [f"f{i}" for i in range(frame.shape[1])]
     frame[ROW] = range(2, len(frame) + 2)
     return frame
@@ -273,7 +273,8 @@ def _cell_text(value: object, column: str) -> str:
         if column == "session_date" and 1 <= value < 2958466:
             from openpyxl.utils.datetime import from_excel
 
-            return from_excel(value).date().isoformat()  # an Excel serial day number
+            serial_day: datetime = from_excel(value)  # an Excel serial day number
+            return serial_day.date().isoformat()
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return str(value)

@@ -173,19 +173,19 @@ def snapshot_period(
     table = list_eligibility(session, actor, period=span, threshold=limit)
     rows = [
         {
-            "trainee_id": int(r.trainee_pk),
+            "trainee_id": int(r["trainee_pk"]),
             "period": span.label,
             "period_start": span.start,
             "period_end": span.end,
-            "sessions": int(r.sessions),
-            "attended": int(r.attended),
-            "percentage": Decimal(f"{r.percentage:.2f}"),
+            "sessions": int(r["sessions"]),
+            "attended": int(r["attended"]),
+            "percentage": Decimal(f"{r['percentage']:.2f}"),
             "threshold": Decimal(f"{limit:.2f}"),
-            "eligible": bool(r.eligible),
+            "eligible": bool(r["eligible"]),
             "computed_at": now,
             "computed_by_id": actor.id,
         }
-        for r in table.itertuples(index=False)
+        for r in table.to_dict("records")
     ]
     repo.upsert_snapshots(session, rows)
     outcome = {"trainees": len(rows), "eligible": int(table["eligible"].sum()), "threshold": limit}

@@ -31,7 +31,8 @@ def seed_logbook_demo(session: Session, rng: random.Random, now: datetime) -> No
         select(User.id, User.supervisor_id, User.department_id, User.full_name)
         .where(User.role == "trainee", User.supervisor_id.is_not(None)).order_by(User.id)
     ):
-        trainees[sup_id].append((t_id, dept_id, name))
+        if sup_id is not None:  # always, by the WHERE; says so to the type checker
+            trainees[sup_id].append((t_id, dept_id, name))
     rows = []
     for sup_id, _ in supervisors:
         for age in QUEUE_AGES:
@@ -52,7 +53,7 @@ def seed_logbook_demo(session: Session, rng: random.Random, now: datetime) -> No
         session.execute(insert(LogbookEntry), rows)
     _ensure_demo_trainee_variety(session, now)
     _seed_history(session)
-    _seed_notifications(session, supervisors, now)
+    _seed_notifications(session, [(s_id, name) for s_id, name in supervisors], now)
 
 
 def _ensure_demo_trainee_variety(session: Session, now: datetime) -> None:

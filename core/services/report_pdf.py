@@ -158,18 +158,17 @@ def _cover(data: PackData, styles: dict[str, ParagraphStyle], width: float) -> l
 
 def _kpi_grid(kpis: Sequence[tuple[str, str, str]], width: float) -> Table:
     per_row = 3
-    cells = []
+    tiles: list[Table | str] = []
     for label, value, note in kpis:
-        cells.append([
+        tiles.append(_tile([
             Paragraph(f"<font size=8 color='#5c6b78'>{_esc(label)}</font>", _styles()["body"]),
             Paragraph(f"<font size=18><b>{_esc(value)}</b></font>", _styles()["body"]),
             Paragraph(f"<font size=7 color='#5c6b78'>{_esc(note)}</font>", _styles()["body"]),
-        ])
-    rows = [cells[i:i + per_row] for i in range(0, len(cells), per_row)]
+        ], width / per_row - 8))
+    rows = [tiles[i:i + per_row] for i in range(0, len(tiles), per_row)]
     if rows and len(rows[-1]) < per_row:
         rows[-1] += [""] * (per_row - len(rows[-1]))
-    grid = Table([[_tile(c, width / per_row - 8) if c else "" for c in row] for row in rows],
-                 colWidths=[width / per_row] * per_row)
+    grid = Table(rows, colWidths=[width / per_row] * per_row)
     grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 2),
                               ("RIGHTPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
     return grid
@@ -196,7 +195,8 @@ def _trend_chart(trend: Trend, width: float) -> Drawing:
                               dropna=False).sort_index()
     months = [str(m) for m in table.index]
     chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 70, width - 60, height - 85
+    # The stubs type these as int; reportlab validates them with isNumber, so floats are fine.
+    chart.x, chart.y, chart.width, chart.height = 40, 70, width - 60, height - 85  # type: ignore[assignment]
     chart.data = [tuple(None if pd.isna(v) else float(v) for v in table[d]) for d in table.columns]
     chart.categoryAxis.categoryNames = [_month_name(m) for m in months]
     chart.categoryAxis.labels.fontSize = 7
@@ -228,7 +228,8 @@ def _compliance_chart(compliance: pd.DataFrame, width: float) -> Drawing:
                            fontSize=10))
         return drawing
     chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 150, 20, width - 190, height - 35
+    # The stubs type these as int; reportlab validates them with isNumber, so floats are fine.
+    chart.x, chart.y, chart.width, chart.height = 150, 20, width - 190, height - 35  # type: ignore[assignment]
     chart.data = [tuple(float(v) for v in rows["Compliance %"].fillna(0))]
     chart.categoryAxis.categoryNames = [str(d)[:28] for d in rows["Department"]]
     chart.categoryAxis.labels.fontSize = 8
@@ -251,7 +252,8 @@ def _ageing_block(ageing: pd.DataFrame, width: float, styles: dict[str, Paragrap
     drawing = Drawing(width * 0.55, 140)
     if not ageing.empty and ageing["Entries"].sum() > 0:
         chart = VerticalBarChart()
-        chart.x, chart.y, chart.width, chart.height = 30, 25, width * 0.55 - 45, 105
+        # The stubs type these as int; reportlab validates them with isNumber, so floats are fine.
+        chart.x, chart.y, chart.width, chart.height = 30, 25, width * 0.55 - 45, 105  # type: ignore[assignment]
         chart.data = [tuple(int(v) for v in ageing["Entries"])]
         chart.categoryAxis.categoryNames = [str(b) for b in ageing["Waiting"]]
         chart.categoryAxis.labels.fontSize = 7
@@ -277,12 +279,14 @@ def _month_name(month: str) -> str:
 
 def _legend(names: list[str], *, x: float, y: float, columns: int, width: float) -> Legend:
     legend = Legend()
-    legend.x, legend.y = x, y
+    # The stubs type these as int; reportlab validates them with isNumber, so floats are fine.
+    legend.x, legend.y = x, y  # type: ignore[assignment]
     legend.alignment = "right"
     legend.fontSize = 7.5
     legend.fontName = "Helvetica"
     legend.columnMaximum = max(1, -(-len(names) // columns))
-    legend.deltax = width / columns
+    # The stubs type deltax as int; reportlab validates it with isNumberOrNone, so a float is fine.
+    legend.deltax = width / columns  # type: ignore[assignment]
     legend.dxTextSpace = 4
     legend.colorNamePairs = [(PALETTE[i % len(PALETTE)], str(n)) for i, n in enumerate(names)]
     return legend

@@ -249,7 +249,7 @@ def request_change(session: Session, actor: UserSummary, *, result_id: int, new_
         problems.append(f"the new value equals the current value ({float(score):g})")
     if not (reason or "").strip():
         problems.append("a reason is required")
-    if problems:
+    if problems or score is None:  # no score always comes with a problem
         raise InvalidInputError("Cannot raise the change request: " + "; ".join(problems) + ".", problems)
     if repo.get_pending_change_for_result(session, result.id) is not None:
         raise ConflictError("A change request for this result is already pending; decide it first.")

@@ -16,9 +16,10 @@ from urllib.parse import quote
 
 import pandas as pd
 import qrcode
+from qrcode.image.pil import PilImage
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.orm import Session
@@ -71,7 +72,8 @@ def generate_transcript(session: Session, actor: UserSummary, *, trainee_id: int
         notify(session, user_id=trainee.id, kind="transcript_generated", now=now, link="/requests",
                title="A transcript was generated for you", body=f"By {actor.full_name}.")
     record_event(session, actor=actor, action="transcript_generated", now=now, entity_type="user",
-                 entity_id=trainee.id, details={"file": document.file_name, "expires_at": document.expires_at.isoformat()})
+                 entity_id=trainee.id,
+                 details={"file": document.file_name, "expires_at": document.expires_at.isoformat()})
     return document
 
 
@@ -149,19 +151,22 @@ def render_transcript_pdf(*, programme: str, trainee: User, frame: pd.DataFrame,
     if frame.empty:
         story.append(Paragraph("No published results yet.", styles["BodyText"]))
     else:
-        rows = [["Assessment", "Group", "Date", "Score", "%", "Grade", "Result", "Status"]]
+        rows: list[list[str | Paragraph]] = [["Assessment", "Group", "Date", "Score", "%", "Grade", "Result", "Status"]]
         for r in frame.itertuples():
-            rows.append([Paragraph(escape(str(r.assessment)), styles["Cell"]), Paragraph(escape(str(r.group)), styles["Cell"]),
-                         r.date.isoformat(), f"{r.score:g} / {r.max_score:g}", f"{r.percentage:g}", r.grade,
-                         r.result.upper(), r.state])
+            held_on = r.date
+            assert isinstance(held_on, date), f"assessment date is {type(held_on).__name__}, not a date"
+            rows.append([Paragraph(escape(str(r.assessment)), styles["Cell"]),
+                         Paragraph(escape(str(r.group)), styles["Cell"]),
+                         held_on.isoformat(), f"{r.score:g} / {r.max_score:g}", f"{r.percentage:g}", str(r.grade),
+                         str(r.result).upper(), str(r.state)])
         table = Table(rows, colWidths=[46 * mm, 30 * mm, 20 * mm, 22 * mm, 12 * mm, 12 * mm, 14 * mm, 18 * mm],
                       repeatRows=1, hAlign="LEFT")
         table.setStyle(TABLE_STYLE)
         story.append(table)
     story.append(Spacer(1, 5 * mm))
     story.append(Paragraph("Attendance eligibility", styles["Heading3"]))
-    story.append(Paragraph(f"Period: {eligibility.period.replace('..', ' to ')} (the 12 months up to the date of issue).",
-                           styles["BodyText"]))
+    period = eligibility.period.replace("..", " to ")
+    story.append(Paragraph(f"Period: {period} (the 12 months up to the date of issue).", styles["BodyText"]))
     story.append(Paragraph(eligibility.text, styles["BodyText"]))
     story.extend(verification_block(generated_at, verify_link, expires_at, styles))
     return build_pdf(story, title=f"Transcript {trainee.full_name}")
@@ -202,20 +207,29 @@ def make_qr_png(link: str) -> bytes:
     qr.add_data(link)
     qr.make(fit=True)
     buffer = io.BytesIO()
-    qr.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
+    # PilImage is what qrcode picks by default when Pillow (a reportlab dependency) is installed;
+    # naming it lets the type checker see that `save` takes `format=`.
+    qr.make_image(image_factory=PilImage, fill_color="black", back_color="white").save(buffer, format="PNG")
     return buffer.getvalue()
 
 
 def pdf_styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
     return {
-        "Programme": ParagraphStyle("Programme", parent=base["Normal"], fontSize=11, textColor=colors.HexColor("#1f4e79"),
-                                    fontName="Helvetica-Bold"),
+        "Programme": ParagraphStyle("Programme", parent=base["Normal"], fontSize=11,
+                                    textColor=colors.HexColor("#1f4e79"), fontName="Helvetica-Bold"),
         "Title": ParagraphStyle("DocTitle", parent=base["Title"], fontSize=18, alignment=0, spaceAfter=4),
-        "Heading3": base["Heading3"],
-        "BodyText": base["BodyText"],
+        "Heading3": _sample_style(base, "Heading3"),
+        "BodyText": _sample_style(base, "BodyText"),
         "Cell": ParagraphStyle("Cell", parent=base["BodyText"], fontSize=8, leading=10),
     }
+
+
+def _sample_style(sheet: StyleSheet1, name: str) -> ParagraphStyle:
+    """A paragraph style from the sample sheet (typed as the broader PropertySet by the stubs)."""
+    style = sheet[name]
+    assert isinstance(style, ParagraphStyle), f"{name} is not a paragraph style"
+    return style
 
 
 def build_pdf(story: list[Flowable], *, title: str) -> bytes:

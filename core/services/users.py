@@ -182,7 +182,7 @@ def update_user(
     """
     authorize(session, actor, "admin")
     user = _get_user(session, user_id)
-    changes: dict[str, object] = {}
+    changes: dict[str, tuple[object, object]] = {}
     if role is not None and role != user.role:
         if role not in ALL_ROLES:
             raise InvalidInputError(f"Unknown role '{role}'.")
