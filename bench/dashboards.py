@@ -35,7 +35,7 @@ from core.dto import DashboardFilters, UserSummary
 from core.migrate import upgrade_to_head
 from core.models import AttendanceRecord, Base, Department, LogbookEntry, User
 from core.models.rollups import LogbookMonthRollup
-from core.services import analytics, rollups
+from core.services import analytics, analytics_overview, analytics_trainees, rollups
 from core.services.rollups import add_months, month_start
 
 DEPARTMENTS, SUPERVISORS, TRAINEES, DAYS = 20, 60, 2_000, 730
@@ -185,7 +185,7 @@ def _time(factory: sessionmaker[Session], timer: StatementTimer, call: Callable[
 def _services(filters: DashboardFilters, drill: DashboardFilters, today: date
               ) -> dict[str, Callable[[Session, UserSummary], object]]:
     return {
-        "overview": lambda s, a: analytics.get_overview(s, a, filters=filters, today=today),
+        "overview": lambda s, a: analytics_overview.get_overview(s, a, filters=filters, today=today),
         "options": lambda s, a: analytics.dashboard_options(s, a),
         "logbook_trend": lambda s, a: analytics.logbook_trend(s, a, filters=filters),
         "compliance_by_department": lambda s, a: analytics.compliance_by_department(s, a, filters=filters),
@@ -195,8 +195,8 @@ def _services(filters: DashboardFilters, drill: DashboardFilters, today: date
         "pending_ageing": lambda s, a: analytics.pending_ageing(s, a, filters=filters, today=today),
         "attendance_by_department": lambda s, a: analytics.attendance_by_department(s, a, filters=filters),
         "attendance_trend": lambda s, a: analytics.attendance_trend(s, a, filters=filters),
-        "at_risk": lambda s, a: analytics.at_risk(s, a, filters=filters, today=today),
-        "department_trainees": lambda s, a: analytics.department_trainees(s, a, filters=drill),
+        "at_risk": lambda s, a: analytics_trainees.at_risk(s, a, filters=filters, today=today),
+        "department_trainees": lambda s, a: analytics_trainees.department_trainees(s, a, filters=drill),
     }
 
 
@@ -234,14 +234,14 @@ def _refresh_timings(factory: sessionmaker[Session], admin: UserSummary, filters
         with factory() as session, session.begin():
             entry = session.scalars(select(LogbookEntry).where(LogbookEntry.status == "pending")
                                     .order_by(LogbookEntry.case_date).limit(1)).one()
-            before = analytics.get_overview(session, admin, filters=filters, today=today)
+            before = analytics_overview.get_overview(session, admin, filters=filters, today=today)
             started = time.perf_counter()
             session.execute(update(LogbookEntry).where(LogbookEntry.id == entry.id)
                             .values(status="approved", decided_at=utcnow(), verified_by_id=admin.id))
             rollups.refresh_logbook_months(session, [entry.case_date])
             approvals.append(time.perf_counter() - started)
             row = session.get(LogbookMonthRollup, (month_start(entry.case_date), entry.trainee_id))
-            after = analytics.get_overview(session, admin, filters=filters, today=today)
+            after = analytics_overview.get_overview(session, admin, filters=filters, today=today)
             verified = {c.key: c for c in after.cards}["verified"]
             old = {c.key: c for c in before.cards}["verified"]
             in_period = filters.start <= month_start(entry.case_date) <= filters.end

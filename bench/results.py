@@ -35,7 +35,7 @@ from core.db import make_engine, make_session_factory
 from core.dto import UserSummary
 from core.migrate import upgrade_to_head
 from core.models import AttendanceRecord, Department, Result, User
-from core.services import results, transcripts
+from core.services import result_changes, result_scores, result_transitions, results, transcripts
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -98,25 +98,25 @@ def main() -> None:
     print(f"setup: {len(people)} trainees, attendance and one gated assessment in {setup_ms} ms", flush=True)
     csv = "trainee_id,score\n" + "".join(f"{reg},{(i * 37) % 101}\n" for i, (_, reg) in enumerate(people))
     figures: dict[str, Any] = {"backend": engine.dialect.name, "trainees": len(people)}
-    figures["csv_import_ms"], _ = _timed(_in_tx(factory, lambda s: results.import_scores_csv(
+    figures["csv_import_ms"], _ = _timed(_in_tx(factory, lambda s: result_scores.import_scores_csv(
         s, admin, assessment_id=assessment_id, content=csv.encode(), now=utcnow())))
     grid = [_timed(_in_tx(factory, lambda s: results.get_review_grid(s, admin, assessment_id=assessment_id)))
             for _ in range(args.runs)]
     figures["grid_ms"] = statistics.median(g[0] for g in grid)
     figures["grid_flagged"] = int((grid[0][1]["eligible"] == False).sum())  # noqa: E712
-    figures["publish_all_ms"], _ = _timed(_in_tx(factory, lambda s: results.publish_results(
+    figures["publish_all_ms"], _ = _timed(_in_tx(factory, lambda s: result_transitions.publish_results(
         s, admin, assessment_id=assessment_id, now=utcnow())))
     with factory() as session:
         result_ids = list(session.scalars(select(Result.id).where(Result.assessment_id == assessment_id).limit(args.runs)))
 
     def cycle(result_id: int) -> Callable[[Session], Any]:
         def run(s: Session) -> Any:
-            request = results.request_change(s, admin, result_id=result_id, new_score=100, reason="bench", now=utcnow())
-            return results.decide_change(s, admin2, request_id=request.id, approve=True, now=utcnow())
+            request = result_changes.request_change(s, admin, result_id=result_id, new_score=100, reason="bench", now=utcnow())
+            return result_changes.decide_change(s, admin2, request_id=request.id, approve=True, now=utcnow())
         return run
 
     figures["change_cycle_ms"] = statistics.median(_timed(_in_tx(factory, cycle(r)))[0] for r in result_ids)
-    figures["freeze_all_ms"], _ = _timed(_in_tx(factory, lambda s: results.freeze_results(
+    figures["freeze_all_ms"], _ = _timed(_in_tx(factory, lambda s: result_transitions.freeze_results(
         s, admin, assessment_id=assessment_id, now=utcnow())))
     settings = Settings(public_base_url="https://portal.example.org")
     issued = [_timed(_in_tx(factory, lambda s: transcripts.generate_transcript(

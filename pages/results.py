@@ -8,6 +8,9 @@ import streamlit as st
 from core.clock import utcnow
 from core.dto import AssessmentSummary, UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
+from core.services import result_changes as result_changes_service
+from core.services import result_scores as result_scores_service
+from core.services import result_transitions as result_transitions_service
 from core.services import results as results_service
 from portal import auth, data, errors, state, widgets
 from portal.db import session_scope
@@ -108,27 +111,27 @@ def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) ->
                if not (pd.isna(s) and pd.isna(old)) and s != old}
     cols = st.columns(5)
     if cols[0].button(f"💾 Save draft scores ({len(changed)})", key="results.save", disabled=not changed, type="primary"):
-        _act(key, lambda s: results_service.save_scores(s, user, assessment_id=a.id, scores=changed, now=utcnow()),
+        _act(key, lambda s: result_scores_service.save_scores(s, user, assessment_id=a.id, scores=changed, now=utcnow()),
              lambda r: f"Saved: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.")
     if cols[1].button(f"Publish selected ({len(selected)})", key="results.publish_selected", disabled=not selected):
-        _act(key, lambda s: results_service.publish_results(s, user, assessment_id=a.id, result_ids=selected, now=utcnow()),
+        _act(key, lambda s: result_transitions_service.publish_results(s, user, assessment_id=a.id, result_ids=selected, now=utcnow()),
              lambda n: f"Published {n} result(s).")
     if cols[2].button("Publish all drafts", key="results.publish_all", disabled=a.draft == 0):
-        _act(key, lambda s: results_service.publish_results(s, user, assessment_id=a.id, now=utcnow()),
+        _act(key, lambda s: result_transitions_service.publish_results(s, user, assessment_id=a.id, now=utcnow()),
              lambda n: f"Published {n} result(s).")
     if cols[3].button(f"Freeze selected ({len(selected)})", key="results.freeze_selected", disabled=not selected):
-        _act(key, lambda s: results_service.freeze_results(s, user, assessment_id=a.id, result_ids=selected, now=utcnow()),
+        _act(key, lambda s: result_transitions_service.freeze_results(s, user, assessment_id=a.id, result_ids=selected, now=utcnow()),
              lambda n: f"Froze {n} result(s). Frozen results are final.")
     if cols[4].button("Freeze all published", key="results.freeze_all", disabled=a.published == 0):
-        _act(key, lambda s: results_service.freeze_results(s, user, assessment_id=a.id, now=utcnow()),
+        _act(key, lambda s: result_transitions_service.freeze_results(s, user, assessment_id=a.id, now=utcnow()),
              lambda n: f"Froze {n} result(s). Frozen results are final.")
     with st.expander("Upload scores from a CSV file (trainee_id,score)"):
         st.caption("trainee_id is the registration number. All or nothing: any bad row and nothing is saved.")
         upload = st.file_uploader("Scores file", type=["csv"], key="results.upload")
         if upload is not None and st.button("Load scores", key="results.upload.go"):
             content = upload.getvalue()
-            _act(key, lambda s: results_service.import_scores_csv(s, user, assessment_id=a.id, content=content,
-                                                                  now=utcnow(), file_name=upload.name),
+            _act(key, lambda s: result_scores_service.import_scores_csv(s, user, assessment_id=a.id, content=content,
+                                                                        now=utcnow(), file_name=upload.name),
                  lambda r: f"Loaded {upload.name}: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.")
 
 
@@ -175,7 +178,7 @@ def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | 
             left, right = st.columns(2)
             for column, approve, label in ((left, True, "Approve"), (right, False, "Reject")):
                 if column.button(label, key=f"results.cr.{label.lower()}.{item.id}", type="primary" if approve else "secondary"):
-                    _act("results.cr", lambda s, approve=approve, item=item, comment=comment: results_service.decide_change(
+                    _act("results.cr", lambda s, approve=approve, item=item, comment=comment: result_changes_service.decide_change(
                         s, user, request_id=item.id, approve=approve, comment=comment, now=utcnow()),
                         lambda r: f"Change request {r.status}.")
     everything = data.change_requests(user, None)
@@ -208,7 +211,7 @@ def _raise_change(user: UserSummary, assessment: AssessmentSummary) -> None:
                 if result_id is None:
                     st.error("Choose a result.")
                     return
-                _act("results.cr", lambda s: results_service.request_change(
+                _act("results.cr", lambda s: result_changes_service.request_change(
                     s, user, result_id=result_id, new_score=new_score, reason=reason, now=utcnow()),
                     lambda r: f"Change request #{r.id} raised; another admin must approve it.")
 

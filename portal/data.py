@@ -32,6 +32,8 @@ from core.dto import (
     UserSummary,
 )
 from core.services import analytics as analytics_service
+from core.services import analytics_overview as overview_service
+from core.services import analytics_trainees as trainee_analytics_service
 from core.services import approvals as approval_service
 from core.services import attendance as attendance_service
 from core.services import audit as audit_service
@@ -42,6 +44,7 @@ from core.services import jobs as job_service
 from core.services import logbook as logbook_service
 from core.services import notifications as notification_service
 from core.services import reports as report_service
+from core.services import result_changes as result_changes_service
 from core.services import results as results_service
 from core.services import settings as settings_service
 from core.services import users as user_service
@@ -179,13 +182,13 @@ def visible_results(actor: UserSummary) -> pd.DataFrame:
 @st.cache_data(ttl=30, show_spinner=False)
 def change_requests(actor: UserSummary, status: str | None) -> list[ChangeRequestItem]:
     with session_scope() as session:
-        return list(results_service.list_change_requests(session, actor, status=status))
+        return list(result_changes_service.list_change_requests(session, actor, status=status))
 
 
 @st.cache_data(ttl=30, show_spinner=False)
 def result_history(actor: UserSummary, result_id: int) -> pd.DataFrame:
     with session_scope() as session:
-        return results_service.get_result_history(session, actor, result_id=result_id)
+        return result_changes_service.get_result_history(session, actor, result_id=result_id)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -226,7 +229,7 @@ def dashboard_options(viewer: UserSummary) -> DashboardOptions:
 @st.cache_data(ttl=120, show_spinner="Loading the overview…")
 def dashboard_overview(viewer: UserSummary, filters: DashboardFilters, today: date) -> DashboardOverview:
     with session_scope() as session:
-        return analytics_service.get_overview(session, viewer, filters=filters, today=today)
+        return overview_service.get_overview(session, viewer, filters=filters, today=today)
 
 
 @st.cache_data(ttl=120, show_spinner=False)
@@ -277,13 +280,13 @@ def dashboard_attendance_trend(viewer: UserSummary, filters: DashboardFilters) -
 @st.cache_data(ttl=120, show_spinner=False)
 def dashboard_at_risk(viewer: UserSummary, filters: DashboardFilters, today: date) -> pd.DataFrame:
     with session_scope() as session:
-        return analytics_service.at_risk(session, viewer, filters=filters, today=today)
+        return trainee_analytics_service.at_risk(session, viewer, filters=filters, today=today)
 
 
 @st.cache_data(ttl=120, show_spinner=False)
 def dashboard_trainees(viewer: UserSummary, filters: DashboardFilters) -> pd.DataFrame:
     with session_scope() as session:
-        return analytics_service.department_trainees(session, viewer, filters=filters)
+        return trainee_analytics_service.department_trainees(session, viewer, filters=filters)
 
 
 @st.cache_data(ttl=120, show_spinner=False)
@@ -292,9 +295,10 @@ def dashboard_trainee_detail(
 ) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """(name, entries, attendance records) of one trainee in the viewer's scope (NotFoundError otherwise)."""
     with session_scope() as session:
-        name = analytics_service.trainee_name(session, viewer, trainee_id=trainee_id)
-        entries = analytics_service.trainee_entries(session, viewer, trainee_id=trainee_id, filters=filters)
-        attendance = analytics_service.trainee_attendance(session, viewer, trainee_id=trainee_id, filters=filters)
+        name = trainee_analytics_service.trainee_name(session, viewer, trainee_id=trainee_id)
+        entries = trainee_analytics_service.trainee_entries(session, viewer, trainee_id=trainee_id, filters=filters)
+        attendance = trainee_analytics_service.trainee_attendance(session, viewer, trainee_id=trainee_id,
+                                                                  filters=filters)
     return name, entries, attendance
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.models import AttendanceRecord, Department, LogbookEntry, Setting, User
 from core.services import rollups
-from core.services.analytics import seed_dashboards_demo
+from core.services.analytics_demo import seed_dashboards_demo
 from core.services.attendance_demo import seed_attendance_demo
 from core.services.audit import record_event
 from core.services.auth import hash_password

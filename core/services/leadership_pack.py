@@ -20,7 +20,7 @@ from core.dto import SYSTEM_ACTOR, DashboardFilters, KpiCard, ReportRunItem, Sco
 from core.errors import InvalidInputError
 from core.models import User
 from core.repositories import analytics as analytics_repo
-from core.services import analytics
+from core.services import analytics, analytics_overview, analytics_trainees
 from core.services.access import authorize
 from core.services.report_pdf import PackData, Trend, render_pack_pdf
 from core.services.reports import REPORT_ROLES, Progress, department_name, scope_label, store_report
@@ -59,12 +59,12 @@ def collect_pack_data(
     authorize(session, actor, *REPORT_ROLES)
     today = now.date()
     department = department_name(session, filters.department_id)
-    overview = analytics.get_overview(session, actor, filters=filters, today=today)
+    overview = analytics_overview.get_overview(session, actor, filters=filters, today=today)
     attendance_trend = analytics.attendance_by_department(session, actor, filters=filters)
     entries_trend = analytics.logbook_trend(session, actor, filters=filters)
     compliance = analytics.compliance_by_department(session, actor, filters=filters)
     ageing = analytics.pending_ageing(session, actor, filters=filters, today=today)
-    risk = analytics.at_risk(session, actor, filters=filters, today=today)
+    risk = analytics_trainees.at_risk(session, actor, filters=filters, today=today)
     attendance = attendance_and_eligibility(session, actor, filters=filters, monthly=attendance_trend)
     period = analytics.period_label(filters.start, filters.end)
     last_day = add_months(filters.end, 1).toordinal() - 1

@@ -1,36 +1,33 @@
-"""Assessments and results: scores in draft, publish, freeze, and two-person change requests.
+"""Assessments and their results as read: the assessment list, group weights, the review grid,
+result frames for grids and exports, and each trainee's exam-eligibility flag.
 
-DESIGN.md §4.4: draft -> published -> frozen; values change only in draft; a published value
-changes only through a change request that a second admin approves; every transition keeps
-who, when, old and new value (ResultHistory). State changes use conditional UPDATEs
-(`WHERE state = ...`) so two admins racing on the same rows cannot both succeed.
+DESIGN.md §4.4: a result is draft -> published -> frozen. Scores are entered in
+`result_scores`, moved between states in `result_transitions`, and a published value changes
+only through a two-person change request in `result_changes`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from core.dto import AssessmentSummary, ChangeRequestItem, Scope, ScoreImportReport, UserSummary
-from core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from core.models import Assessment, ChangeRequest, Department, Notification, Result, ResultHistory, User
+from core.dto import AssessmentSummary, UserSummary
+from core.errors import InvalidInputError, NotFoundError
+from core.models import Assessment, Department
 from core.repositories import results as repo
 from core.rules import results as rules
-from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP, SUPERVISOR, can_see_trainee
+from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP
 from core.rules.eligibility import compute_eligibility, compute_period
 from core.services.access import authorize
 from core.services.audit import record_event
-from core.services.notifications import notify
 from core.services.settings import get_setting
 
-READERS = (ADMIN, LEADERSHIP, SUPERVISOR)
 RESULTS_LINK = "/results"
+
 
 
 def create_assessment(
@@ -59,21 +56,8 @@ def create_assessment(
     if department is None:
         raise NotFoundError("No such department.")
     maximum, passing, share = _decimal(max_score, "maximum score"), _decimal(pass_mark, "pass mark"), _decimal(weight, "weight")
-    problems = rules.compute_assessment_problems(
-        title=title, max_score=maximum, pass_mark=passing, weight=share, group=group_name
-    )
-    period_label = (eligibility_period or "").strip() or None
-    if period_label:
-        try:
-            period_label = compute_period(period_label).label
-        except ValueError as exc:
-            problems.append(f"eligibility period {exc}")
-    if title.strip() and repo.get_assessment_by_title(session, department_id, title) is not None:
-        problems.append(f"'{title.strip()}' already exists in {department.name}")
-    if not problems and (problem := rules.compute_weight_problem(repo.list_group_weights(session, group_name), share, group_name.strip())):
-        problems.append(problem)
-    if problems:
-        raise InvalidInputError("Cannot create the assessment: " + "; ".join(problems) + ".", problems)
+    period_label = _validate_assessment(session, department, title=title, max_score=maximum, pass_mark=passing,
+                                        weight=share, group_name=group_name, eligibility_period=eligibility_period)
     assessment = Assessment(
         title=title.strip(), department_id=department_id, assessment_date=assessment_date, max_score=maximum,
         pass_mark=passing, weight=share, group_name=group_name.strip(), eligibility_period=period_label,
@@ -118,7 +102,7 @@ def get_review_grid(session: Session, actor: UserSummary, *, assessment_id: int)
         NotFoundError: no such assessment (or not visible).
     """
     authorize(session, actor, *ALL_ROLES)
-    assessment = _get_assessment(session, assessment_id)
+    assessment = get_assessment_or_raise(session, assessment_id)
     frame = results_frame(session, actor, assessment_id=assessment_id)
     if actor.role == ADMIN:
         present = set(frame["trainee_pk"]) if not frame.empty else set()
@@ -163,205 +147,6 @@ def results_frame(session: Session, actor: UserSummary, *, assessment_id: int | 
     return frame
 
 
-def save_scores(session: Session, actor: UserSummary, *, assessment_id: int, scores: dict[str, object],
-                now: datetime) -> ScoreImportReport:
-    """Save draft scores from the review grid, keyed by registration number; all or nothing.
-
-    Raises:
-        PermissionDeniedError: the actor is not an admin.
-        InvalidInputError: any bad score or trainee; `errors` lists "<trainee_id>: message".
-    """
-    authorize(session, actor, ADMIN)
-    assessment = _get_assessment(session, assessment_id)
-    rows: list[tuple[str, str, Decimal]] = []
-    errors: list[str] = []
-    for registration, raw in scores.items():
-        score, error = rules.compute_score(raw, Decimal(str(assessment.max_score)))
-        if error or score is None:
-            errors.append(f"{registration}: {error}")
-        else:
-            rows.append((str(registration), str(registration), score))
-    return _apply_scores(session, actor, assessment, rows, errors, now=now, source="grid")
-
-
-def import_scores_csv(session: Session, actor: UserSummary, *, assessment_id: int, content: bytes,
-                      now: datetime, file_name: str = "scores.csv") -> ScoreImportReport:
-    """Load draft scores from a `trainee_id,score` CSV, all or nothing (header is row 1).
-
-    Raises:
-        PermissionDeniedError: the actor is not an admin.
-        InvalidInputError: any bad row; `errors` lists "row N: message" and nothing is written.
-    """
-    authorize(session, actor, ADMIN)
-    assessment = _get_assessment(session, assessment_id)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInputError("The file is not UTF-8 text: save it as 'CSV UTF-8' and try again.") from None
-    parsed, errors = rules.compute_score_rows(text, Decimal(str(assessment.max_score)))
-    rows = [(f"row {r.row}", r.trainee_id, r.score) for r in parsed]
-    return _apply_scores(session, actor, assessment, rows, errors, now=now, source=file_name)
-
-
-def publish_results(session: Session, actor: UserSummary, *, assessment_id: int, now: datetime,
-                    result_ids: list[int] | None = None) -> int:
-    """Publish the selected draft results (or all drafts) of an assessment; notifies trainees.
-
-    Raises:
-        PermissionDeniedError: the actor is not an admin.
-        ConflictError: a selected result is not in draft, or there is nothing to publish.
-    """
-    return _transition(session, actor, assessment_id=assessment_id, result_ids=result_ids, now=now,
-                       action="published", source=rules.DRAFT, target=rules.PUBLISHED, check=rules.can_publish)
-
-
-def freeze_results(session: Session, actor: UserSummary, *, assessment_id: int, now: datetime,
-                   result_ids: list[int] | None = None) -> int:
-    """Freeze the selected published results (or all published ones); frozen is final.
-
-    Raises:
-        PermissionDeniedError: the actor is not an admin.
-        ConflictError: a selected result is not published or has a pending change request, or there is
-            nothing to freeze.
-    """
-    return _transition(session, actor, assessment_id=assessment_id, result_ids=result_ids, now=now,
-                       action="frozen", source=rules.PUBLISHED, target=rules.FROZEN, check=rules.can_freeze)
-
-
-def request_change(session: Session, actor: UserSummary, *, result_id: int, new_score: object, reason: str,
-                   now: datetime) -> ChangeRequestItem:
-    """Ask for a published result's value to change; another admin must decide.
-
-    Raises:
-        PermissionDeniedError: the actor is not an admin.
-        NotFoundError: no such result.
-        ConflictError: the result is not published, or a request is already pending for it.
-        InvalidInputError: missing reason, or a score that is invalid or equal to the current one.
-    """
-    authorize(session, actor, ADMIN)
-    result = _get_result(session, result_id)
-    if problem := rules.can_request_change(result.state):
-        raise ConflictError(problem[0].upper() + problem[1:] + ".")
-    assessment = _get_assessment(session, result.assessment_id)
-    score, error = rules.compute_score(new_score, Decimal(str(assessment.max_score)))
-    problems = [f"new value: {error}"] if error else []
-    if score is not None and score == Decimal(str(result.score)):
-        problems.append(f"the new value equals the current value ({float(score):g})")
-    if not (reason or "").strip():
-        problems.append("a reason is required")
-    if problems or score is None:  # no score always comes with a problem
-        raise InvalidInputError("Cannot raise the change request: " + "; ".join(problems) + ".", problems)
-    if repo.get_pending_change_for_result(session, result.id) is not None:
-        raise ConflictError("A change request for this result is already pending; decide it first.")
-    request = ChangeRequest(result_id=result.id, requested_by_id=actor.id, requested_at=now,
-                            old_score=result.score, new_score=score, reason=reason.strip(), status="pending")
-    session.add(request)
-    session.flush()
-    trainee = session.get(User, result.trainee_id)
-    for admin_id in repo.list_active_admin_ids(session):
-        if admin_id != actor.id:
-            notify(session, user_id=admin_id, kind="change_request", now=now, link=RESULTS_LINK,
-                   title=f"Change request needs a second admin: {assessment.title}",
-                   body=f"{actor.full_name} asks to change {trainee.full_name if trainee else 'a trainee'}'s "
-                        f"score from {float(result.score):g} to {float(score):g}: {reason.strip()}")
-    record_event(session, actor=actor, action="result_change_requested", now=now, entity_type="result",
-                 entity_id=result.id, details={"request_id": request.id, "old": float(result.score),
-                                               "new": float(score), "reason": reason.strip()})
-    return _change_item(session, request.id, actor)
-
-
-def decide_change(session: Session, actor: UserSummary, *, request_id: int, approve: bool, now: datetime,
-                  comment: str | None = None) -> ChangeRequestItem:
-    """Approve (apply the new value, with history) or reject a pending change request.
-
-    Raises:
-        PermissionDeniedError: the actor is not an admin, or raised this request themselves.
-        NotFoundError: no such request.
-        ConflictError: already decided, or the result is no longer published with the old value.
-        InvalidInputError: a rejection without a comment.
-    """
-    authorize(session, actor, ADMIN)
-    request = session.get(ChangeRequest, request_id)
-    if request is None:
-        raise NotFoundError("No such change request.")
-    if request.status != "pending":
-        raise ConflictError(f"This change request was already decided; current state: {request.status}.")
-    if rules.can_decide_change(status=request.status, requested_by_id=request.requested_by_id, decider_id=actor.id):
-        raise PermissionDeniedError("You raised this change request, so another admin must decide it.")
-    if not approve and not (comment or "").strip():
-        raise InvalidInputError("A rejection needs a comment saying why.")
-    status = "approved" if approve else "rejected"
-    claimed = session.execute(
-        update(ChangeRequest)
-        .where(ChangeRequest.id == request_id, ChangeRequest.status == "pending")
-        .values(status=status, decided_by_id=actor.id, decided_at=now, decision_comment=(comment or "").strip() or None)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConflictError("This change request was already decided by someone else.")
-    result = _get_result(session, request.result_id)
-    assessment = _get_assessment(session, result.assessment_id)
-    if approve:
-        if problem := rules.can_request_change(result.state):
-            raise ConflictError(f"Cannot apply the change: {problem}.")
-        applied = session.execute(
-            update(Result)
-            .where(Result.id == result.id, Result.state == rules.PUBLISHED, Result.score == request.old_score)
-            .values(score=request.new_score, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if applied.rowcount != 1:  # type: ignore[attr-defined]
-            raise ConflictError("The result changed since this request was raised; nothing was applied.")
-        session.add(ResultHistory(result_id=result.id, action="changed", actor_id=actor.id, at=now,
-                                  old_score=request.old_score, new_score=request.new_score,
-                                  old_state=rules.PUBLISHED, new_state=rules.PUBLISHED, reason=request.reason,
-                                  change_request_id=request.id))
-        notify(session, user_id=result.trainee_id, kind="result_changed", now=now, link=RESULTS_LINK,
-               title=f"Your result was corrected: {assessment.title}",
-               body=f"Score {float(request.old_score):g} → {float(request.new_score):g}. Reason: {request.reason}")
-    if request.requested_by_id is not None:
-        notify(session, user_id=request.requested_by_id, kind="change_request_decided", now=now, link=RESULTS_LINK,
-               title=f"Your change request was {status}: {assessment.title}",
-               body=(comment or "").strip() or None)
-    record_event(session, actor=actor, action=f"result_change_{status}", now=now, entity_type="result",
-                 entity_id=result.id, details={"request_id": request.id, "old": float(request.old_score),
-                                               "new": float(request.new_score), "comment": (comment or "").strip()})
-    session.flush()
-    session.expire_all()
-    return _change_item(session, request.id, actor)
-
-
-def list_change_requests(session: Session, actor: UserSummary, *, status: str | None = None) -> list[ChangeRequestItem]:
-    """Change requests on results in the actor's scope, newest first."""
-    authorize(session, actor, *READERS)
-    return [_to_item(*row) for row in repo.list_change_request_rows(session, actor.scope, status=status)]
-
-
-def get_result_history(session: Session, actor: UserSummary, *, result_id: int) -> pd.DataFrame:
-    """A result's full value and state history (who, when, old, new, why).
-
-    Raises:
-        NotFoundError: no such result, or it is outside the actor's scope.
-    """
-    authorize(session, actor, *ALL_ROLES)
-    result = _get_result(session, result_id)
-    trainee = session.get(User, result.trainee_id)
-    visible = trainee is not None and can_see_trainee(
-        viewer_role=actor.role, viewer_id=actor.id, trainee_id=result.trainee_id,
-        trainee_supervisor_id=trainee.supervisor_id,
-    )
-    if not visible or (actor.role == "trainee" and result.state == rules.DRAFT):
-        raise NotFoundError("No such result.")
-    rows = repo.list_history(session, result_id)
-    return pd.DataFrame(
-        [{"at": at, "action": action, "by": by or "system", "old_state": old_state or "", "new_state": new_state,
-          "old_score": None if old is None else float(old), "new_score": None if new is None else float(new),
-          "reason": reason or "", "requested_by": requester or ""}
-         for at, action, by, old_state, new_state, old, new, reason, requester in rows],
-        columns=["at", "action", "by", "old_state", "new_state", "old_score", "new_score", "reason", "requested_by"],
-    )
-
-
 def compute_trainee_eligibility(session: Session, trainee_ids: list[int], period_label: str) -> dict[int, Any]:
     """Eligibility per trainee for a period: the stored snapshot if one exists, else computed
     now from attendance records with the current threshold."""
@@ -381,123 +166,33 @@ def compute_trainee_eligibility(session: Session, trainee_ids: list[int], period
     return outcome
 
 
-@dataclass(frozen=True)
-class _Target:
-    label: str
-    trainee: User
-    score: Decimal
+def get_assessment_or_raise(session: Session, assessment_id: int) -> Assessment:
+    """The assessment with this id, for the result services. Raises NotFoundError when there is none."""
+    assessment = repo.get_assessment(session, assessment_id)
+    if assessment is None:
+        raise NotFoundError("No such assessment.")
+    return assessment
 
 
-def _apply_scores(session: Session, actor: UserSummary, assessment: Assessment, rows: list[tuple[str, str, Decimal]],
-                  errors: list[str], *, now: datetime, source: str) -> ScoreImportReport:
-    trainees = repo.get_trainees_by_registration(session, [r[1] for r in rows])
-    existing = repo.get_results_by_trainee(session, assessment.id)
-    targets: list[_Target] = []
-    for label, registration, score in rows:
-        trainee = trainees.get(registration.strip().lower())
-        if trainee is None or trainee.role != "trainee":
-            errors.append(f"{label}: unknown trainee_id '{registration}'")
-        elif trainee.department_id != assessment.department_id:
-            errors.append(f"{label}: trainee '{registration}' is not in this assessment's department")
-        elif (current := existing.get(trainee.id)) is not None and (problem := rules.can_edit_score(current.state)):
-            errors.append(f"{label}: trainee '{registration}': {problem}")
-        else:
-            targets.append(_Target(label, trainee, score))
-    if errors:
-        record_event(session, actor=actor, action="scores_refused", now=now, entity_type="assessment",
-                     entity_id=assessment.id, details={"source": source, "rows": len(rows) + len(errors), "errors": len(errors)})
-        raise InvalidInputError(f"Nothing was saved: {len(errors)} problem(s).", sorted(errors, key=_row_order))
-    fresh = [t for t in targets if t.trainee.id not in existing]
-    history: list[dict[str, Any]] = []
-    if fresh:
-        # One multi-row INSERT ... RETURNING instead of a flush per row (a cohort is thousands).
-        ids = session.execute(insert(Result).returning(Result.id, Result.trainee_id), [
-            {"assessment_id": assessment.id, "trainee_id": t.trainee.id, "score": t.score, "state": rules.DRAFT,
-             "entered_by_id": actor.id, "entered_at": now, "updated_at": now} for t in fresh
-        ]).all()
-        scores = {t.trainee.id: t.score for t in fresh}
-        history += [_history_row(rid, "entered", actor, now, None, scores[tid], None, rules.DRAFT) for rid, tid in ids]
-    updated = unchanged = 0
-    for target in targets:
-        result = existing.get(target.trainee.id)
-        if result is None:
-            continue
-        if Decimal(str(result.score)) == target.score:
-            unchanged += 1
-            continue
-        history.append(_history_row(result.id, "edited", actor, now, result.score, target.score, rules.DRAFT, rules.DRAFT))
-        result.score = target.score
-        result.updated_at = now
-        updated += 1
-    if history:
-        session.execute(insert(ResultHistory), history)
-    created = len(fresh)
-    session.flush()
-    record_event(session, actor=actor, action="scores_saved", now=now, entity_type="assessment", entity_id=assessment.id,
-                 details={"source": source, "created": created, "updated": updated, "unchanged": unchanged})
-    return ScoreImportReport(assessment.id, created, updated, unchanged)
-
-
-def _transition(session: Session, actor: UserSummary, *, assessment_id: int, result_ids: list[int] | None,
-                now: datetime, action: str, source: str, target: str, check: Any) -> int:
-    authorize(session, actor, ADMIN)
-    assessment = _get_assessment(session, assessment_id)
-    if result_ids is not None:
-        chosen = list(repo.list_results_by_ids(session, assessment_id, result_ids))
-        if not result_ids or len(chosen) != len(set(result_ids)):
-            raise NotFoundError("Some selected results do not belong to this assessment.")
-        for result in chosen:
-            if problem := check(result.state):
-                raise ConflictError(problem[0].upper() + problem[1:] + ".")
-    else:
-        chosen = list(repo.list_results_in_state(session, assessment_id, source))
-        if not chosen:
-            raise ConflictError(f"There are no {source} results to {'publish' if target == rules.PUBLISHED else 'freeze'}.")
-    ids = [r.id for r in chosen]
-    if target == rules.FROZEN:
-        _refuse_freezing_pending_changes(session, assessment_id, ids)
-    values: dict[str, Any] = {"state": target, "updated_at": now}
-    values.update({"published_by_id": actor.id, "published_at": now} if target == rules.PUBLISHED
-                  else {"frozen_by_id": actor.id, "frozen_at": now})
-    moved = session.execute(
-        update(Result).where(Result.id.in_(ids), Result.state == source).values(**values)
-        .execution_options(synchronize_session=False)
+def _validate_assessment(session: Session, department: Department, *, title: str, max_score: Decimal,
+                         pass_mark: Decimal, weight: Decimal, group_name: str, eligibility_period: str | None) -> str | None:
+    """Refuse an invalid new assessment with every problem at once; returns the normalised eligibility period."""
+    problems = rules.compute_assessment_problems(
+        title=title, max_score=max_score, pass_mark=pass_mark, weight=weight, group=group_name
     )
-    if moved.rowcount != len(ids):  # type: ignore[attr-defined]
-        raise ConflictError("Some results changed state while you were working; nothing was changed. Reload and retry.")
-    session.execute(insert(ResultHistory), [
-        {"result_id": r.id, "action": action, "actor_id": actor.id, "at": now, "old_score": r.score,
-         "new_score": r.score, "old_state": source, "new_state": target} for r in chosen
-    ])
-    verb = "published" if target == rules.PUBLISHED else "finalised (frozen)"
-    # One multi-row INSERT rather than notify() per trainee (which flushes each time): a cohort is thousands.
-    session.execute(insert(Notification), [
-        {"user_id": r.trainee_id, "kind": f"result_{action}", "created_at": now, "link": RESULTS_LINK,
-         "title": f"Your result is {verb}: {assessment.title}",
-         "body": f"{assessment.title} ({assessment.assessment_date.isoformat()}): score {float(r.score):g} "
-                 f"of {float(assessment.max_score):g}."} for r in chosen
-    ])
-    record_event(session, actor=actor, action=f"results_{action}", now=now, entity_type="assessment",
-                 entity_id=assessment.id, details={"count": len(ids), "selected": result_ids is not None})
-    session.expire_all()
-    return len(ids)
-
-
-def _refuse_freezing_pending_changes(session: Session, assessment_id: int, ids: list[int]) -> None:
-    """Frozen is final, so a pending change request would be left undecidable: it is decided first."""
-    waiting = repo.list_result_ids_with_pending_change(session, assessment_id).intersection(ids)
-    if waiting:
-        raise ConflictError(
-            f"{len(waiting)} of these results {'has' if len(waiting) == 1 else 'have'} a pending change request; "
-            "approve or reject it first, then freeze (frozen results can no longer change). Nothing was frozen."
-        )
-
-
-def _history_row(result_id: int, action: str, actor: UserSummary, now: datetime, old: Decimal | None,
-                 new: Decimal | None, old_state: str | None, new_state: str) -> dict[str, Any]:
-    return {"result_id": result_id, "action": action, "actor_id": actor.id, "at": now, "old_score": old,
-            "new_score": new, "old_state": old_state, "new_state": new_state, "reason": None,
-            "change_request_id": None}
+    period_label = (eligibility_period or "").strip() or None
+    if period_label:
+        try:
+            period_label = compute_period(period_label).label
+        except ValueError as exc:
+            problems.append(f"eligibility period {exc}")
+    if title.strip() and repo.get_assessment_by_title(session, department.id, title) is not None:
+        problems.append(f"'{title.strip()}' already exists in {department.name}")
+    if not problems and (problem := rules.compute_weight_problem(repo.list_group_weights(session, group_name), weight, group_name.strip())):
+        problems.append(problem)
+    if problems:
+        raise InvalidInputError("Cannot create the assessment: " + "; ".join(problems) + ".", problems)
+    return period_label
 
 
 def _derive(frame: pd.DataFrame, assessment: Assessment) -> pd.DataFrame:
@@ -541,36 +236,6 @@ def _summary(a: Assessment, department: str, counts: tuple[int, int, int], weigh
     )
 
 
-def _change_item(session: Session, request_id: int, actor: UserSummary) -> ChangeRequestItem:
-    rows = repo.list_change_request_rows(session, Scope(ADMIN, actor.id), request_id=request_id)
-    return _to_item(*rows[0])
-
-
-def _to_item(request: ChangeRequest, title: str, trainee: str, registration: str | None, requester: str | None,
-             decider: str | None) -> ChangeRequestItem:
-    return ChangeRequestItem(
-        id=request.id, result_id=request.result_id, assessment_title=title, trainee_name=trainee,
-        registration_number=registration, old_score=float(request.old_score), new_score=float(request.new_score),
-        reason=request.reason, status=request.status, requested_by_id=request.requested_by_id,
-        requested_by=requester or "system", requested_at=request.requested_at, decided_by=decider,
-        decided_at=request.decided_at, decision_comment=request.decision_comment,
-    )
-
-
-def _get_assessment(session: Session, assessment_id: int) -> Assessment:
-    assessment = repo.get_assessment(session, assessment_id)
-    if assessment is None:
-        raise NotFoundError("No such assessment.")
-    return assessment
-
-
-def _get_result(session: Session, result_id: int) -> Result:
-    result = repo.get_result(session, result_id)
-    if result is None:
-        raise NotFoundError("No such result.")
-    return result
-
-
 def _decimal(value: Decimal | float | str, name: str) -> Decimal:
     try:
         number = Decimal(str(value).strip())
@@ -579,8 +244,3 @@ def _decimal(value: Decimal | float | str, name: str) -> Decimal:
     if not number.is_finite():
         raise InvalidInputError(f"The {name} '{value}' is not a number.")
     return number
-
-
-def _row_order(message: str) -> tuple[int, str]:
-    head = message.split(":", 1)[0]
-    return (int(head[4:]), message) if head.startswith("row ") and head[4:].isdigit() else (10**9, message)

@@ -30,7 +30,7 @@ from core.dto import DashboardFilters, UserSummary
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AttendanceRecord, LogbookEntry, Setting, User
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
-from core.services import analytics, rollups
+from core.services import analytics, analytics_overview, analytics_trainees, rollups
 from tests.factories import actor, make_attendance, make_department, make_entry, make_user, suffix
 
 TODAY = date(2026, 11, 20)
@@ -109,7 +109,7 @@ def world(session: Session) -> World:
 
 
 def _cards(session: Session, viewer: UserSummary, filters: DashboardFilters = NOV) -> dict[str, tuple[object, object]]:
-    overview = analytics.get_overview(session, viewer, filters=filters, today=TODAY)
+    overview = analytics_overview.get_overview(session, viewer, filters=filters, today=TODAY)
     return {card.key: (card.value, card.previous) for card in overview.cards}
 
 
@@ -131,7 +131,7 @@ def test_overview_cards_match_the_hand_computed_figures(session: Session, world:
     assert cards["compliance"] == (72.73, None)  # nothing submitted in October
     assert cards["attendance_month"] == (70.0, 50.0)
     assert cards["eligible"] == (66.67, 0.0)
-    overview = analytics.get_overview(session, world.admin, filters=NOV, today=TODAY)
+    overview = analytics_overview.get_overview(session, world.admin, filters=NOV, today=TODAY)
     assert (overview.period_label, overview.previous_label) == ("2026-11", "2026-10")
     pending = next(c for c in overview.cards if c.key == "pending")
     assert pending.comparison == "vs 30 days ago"
@@ -212,7 +212,7 @@ def test_attendance_by_department_and_at_risk_list(session: Session, world: Worl
     assert cells[("Alpha", "2026-10")] == 50.0
     assert cells[("Beta", "2026-11")] == 100.0
     assert cells[("Beta", "2026-10")] != cells[("Beta", "2026-10")]  # no sessions: no figure
-    risk = analytics.at_risk(session, world.admin, filters=NOV, today=TODAY)
+    risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)
     assert risk.attrs["period"] == "2026-Q4"
     assert risk[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
         [world.a1.full_name, 6, 3, 50.0, "6"]]
@@ -224,7 +224,7 @@ def test_eligible_share_in_sql_follows_the_threshold_setting(session: Session, w
     assert _cards(session, world.admin)["eligible"][0] == 100.0  # A1 is exactly at 50.00
     session.execute(update(Setting).where(Setting.key == "attendance_threshold").values(value=100.0))
     assert _cards(session, world.admin)["eligible"][0] == 33.33  # only B1 (2/2)
-    assert analytics.at_risk(session, world.admin, filters=NOV, today=TODAY)["Sessions needed"].tolist() == [
+    assert analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)["Sessions needed"].tolist() == [
         "cannot reach", "cannot reach"]
 
 
@@ -248,37 +248,38 @@ def test_supervisor_sees_only_their_trainees_and_cannot_widen_by_filters(session
     tampered = DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.beta, supervisor_id=world.s2_id)
     assert analytics.compliance_by_department(session, world.s1, filters=tampered).empty
     assert _cards(session, world.s1, tampered)["verified"][0] == 0
-    assert analytics.trainee_name(session, world.s1, trainee_id=world.a2.id or 0)
+    assert analytics_trainees.trainee_name(session, world.s1, trainee_id=world.a2.id or 0)
     with pytest.raises(NotFoundError):
-        analytics.trainee_entries(session, world.s1, trainee_id=world.b1.id or 0, filters=NOV)
+        analytics_trainees.trainee_entries(session, world.s1, trainee_id=world.b1.id or 0, filters=NOV)
 
 
 def test_trainee_sees_only_themselves(session: Session, world: World) -> None:
     cards = _cards(session, world.a1)
     assert cards["verified"][0] == 3 and cards["unverified"][0] == 1 and cards["compliance"][0] == 75.0
     assert cards["attendance_month"][0] == 50.0 and cards["eligible"][0] == 0.0
-    entries = analytics.trainee_entries(session, world.a1, trainee_id=world.a1.id or 0, filters=NOV)
+    entries = analytics_trainees.trainee_entries(session, world.a1, trainee_id=world.a1.id or 0, filters=NOV)
     assert len(entries) == 4 and "draft" not in set(entries["Status"])
     with pytest.raises(NotFoundError):
-        analytics.trainee_attendance(session, world.a1, trainee_id=world.a2.id or 0, filters=NOV)
-    assert analytics.at_risk(session, world.a2, filters=NOV, today=TODAY).empty
+        analytics_trainees.trainee_attendance(session, world.a1, trainee_id=world.a2.id or 0, filters=NOV)
+    assert analytics_trainees.at_risk(session, world.a2, filters=NOV, today=TODAY).empty
 
 
 def test_drill_down_department_trainees_and_trainee_records(session: Session, world: World) -> None:
     filters = DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.alpha)
-    frame = analytics.department_trainees(session, world.admin, filters=filters).set_index("Trainee")
+    frame = analytics_trainees.department_trainees(session, world.admin, filters=filters).set_index("Trainee")
     assert set(frame.index) == {world.a1.full_name, world.a2.full_name}
     assert frame.loc[world.a1.full_name, ["Submitted", "Verified", "Pending", "Sessions", "Attended"]].tolist() == [
         4, 3, 1, 4, 2]
     assert frame.loc[world.a2.full_name, "Compliance %"] == 50.0
-    attendance = analytics.trainee_attendance(session, world.admin, trainee_id=world.a1.id or 0, filters=filters)
+    attendance = analytics_trainees.trainee_attendance(session, world.admin, trainee_id=world.a1.id or 0,
+                                                       filters=filters)
     assert attendance["Status"].tolist() == ["excused", "absent", "late", "present"]
 
 
 def test_an_inactive_or_unknown_viewer_is_refused(session: Session, world: World) -> None:
     session.execute(update(User).where(User.id == world.s1.id).values(is_active=False))
     with pytest.raises(PermissionDeniedError):
-        analytics.get_overview(session, world.s1, filters=NOV, today=TODAY)
+        analytics_overview.get_overview(session, world.s1, filters=NOV, today=TODAY)
 
 
 def test_empty_database_gives_empty_frames_not_errors(session: Session) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.dto import SYSTEM_ACTOR
 from core.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from core.services import analytics, rollups
+from core.services import analytics, analytics_overview, analytics_trainees, rollups
 from core.services.leadership_pack import collect_pack_data, generate_leadership_pack, pack_filters
 from core.services.reports import (
     generate_eligibility_list,
@@ -64,7 +64,7 @@ def test_pack_numbers_equal_the_dashboard_services(session: Session, programme, 
     pdf = get_report_file(session, admin, item.id, report_dir=tmp_path).content
     text = _text(pdf)
     filters = pack_filters(NOW.date(), start=date(2026, 9, 1), end=date(2026, 11, 1))
-    overview = analytics.get_overview(session, admin, filters=filters, today=NOW.date())
+    overview = analytics_overview.get_overview(session, admin, filters=filters, today=NOW.date())
     for card in overview.cards:
         shown = (f"{analytics.percent_text(card.value)}%" if card.unit == "percent" else f"{int(card.value):,}") \
             if card.value is not None else analytics.DASH
@@ -76,7 +76,7 @@ def test_pack_numbers_equal_the_dashboard_services(session: Session, programme, 
     ageing = analytics.pending_ageing(session, admin, filters=filters, today=NOW.date())
     for row in ageing.itertuples(index=False):
         assert f"{row.Waiting} {row.Entries}" in text
-    at_risk = analytics.at_risk(session, admin, filters=filters, today=NOW.date())
+    at_risk = analytics_trainees.at_risk(session, admin, filters=filters, today=NOW.date())
     assert len(at_risk) >= 2 and f"At-risk trainees ({len(at_risk)})" in text
     for row in at_risk.itertuples(index=False):
         assert f"{row.Sessions} {row.Attended} {row[6]:.2f}%" in text and row.Trainee in text

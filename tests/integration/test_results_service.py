@@ -26,6 +26,9 @@ from core.models import (
     ResultHistory,
     User,
 )
+from core.services import result_changes as changes_svc
+from core.services import result_scores as scores_svc
+from core.services import result_transitions as transitions_svc
 from core.services import results as svc
 from tests.factories import NOW, actor, make_attendance, make_department, make_user
 
@@ -73,8 +76,8 @@ def world(session: Session) -> World:
 
 def enter(session: Session, w: World, scores: dict[User, object] | None = None) -> None:
     scores = scores if scores is not None else {w.trainee: "72.5", w.trainee2: "40"}
-    svc.save_scores(session, w.admin, assessment_id=w.assessment_id,
-                    scores={u.registration_number: s for u, s in scores.items()}, now=NOW)
+    scores_svc.save_scores(session, w.admin, assessment_id=w.assessment_id,
+                           scores={u.registration_number: s for u, s in scores.items()}, now=NOW)
 
 
 def result_of(session: Session, w: World, user: User) -> Result:
@@ -84,11 +87,11 @@ def result_of(session: Session, w: World, user: User) -> Result:
 
 
 def publish(session: Session, w: World) -> None:
-    svc.publish_results(session, w.admin, assessment_id=w.assessment_id, now=NOW)
+    transitions_svc.publish_results(session, w.admin, assessment_id=w.assessment_id, now=NOW)
 
 
 def freeze(session: Session, w: World, ids: list[int] | None = None) -> None:
-    svc.freeze_results(session, w.admin, assessment_id=w.assessment_id, now=NOW, result_ids=ids)
+    transitions_svc.freeze_results(session, w.admin, assessment_id=w.assessment_id, now=NOW, result_ids=ids)
 
 
 def history(session: Session, result: Result) -> list[tuple[Any, ...]]:
@@ -152,8 +155,8 @@ def test_invalid_assessments_are_refused_with_a_reason(session: Session, world: 
 
 
 def test_grid_scores_create_draft_results_with_an_entered_history_row(session: Session, world: World) -> None:
-    report = svc.save_scores(session, world.admin, assessment_id=world.assessment_id,
-                             scores={world.trainee.registration_number: "72.5"}, now=NOW)
+    report = scores_svc.save_scores(session, world.admin, assessment_id=world.assessment_id,
+                                    scores={world.trainee.registration_number: "72.5"}, now=NOW)
     assert (report.created, report.updated, report.unchanged) == (1, 0, 0)
     result = result_of(session, world, world.trainee)
     assert (result.state, result.score, result.entered_by_id) == ("draft", Decimal("72.50"), world.admin.id)
@@ -162,8 +165,8 @@ def test_grid_scores_create_draft_results_with_an_entered_history_row(session: S
 
 def test_editing_a_draft_score_keeps_old_and_new_value(session: Session, world: World) -> None:
     enter(session, world)
-    report = svc.save_scores(session, world.admin2, assessment_id=world.assessment_id,
-                             scores={world.trainee.registration_number: 80, world.trainee2.registration_number: "40.00"}, now=NOW)
+    report = scores_svc.save_scores(session, world.admin2, assessment_id=world.assessment_id,
+                                    scores={world.trainee.registration_number: 80, world.trainee2.registration_number: "40.00"}, now=NOW)
     assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
     result = result_of(session, world, world.trainee)
     assert result.score == Decimal("80")
@@ -172,8 +175,8 @@ def test_editing_a_draft_score_keeps_old_and_new_value(session: Session, world: 
 
 def test_one_bad_score_in_the_grid_saves_nothing(session: Session, world: World) -> None:
     with pytest.raises(InvalidInputError) as refused:
-        svc.save_scores(session, world.admin, assessment_id=world.assessment_id,
-                        scores={world.trainee.registration_number: "70", world.trainee2.registration_number: "101",
+        scores_svc.save_scores(session, world.admin, assessment_id=world.assessment_id,
+                               scores={world.trainee.registration_number: "70", world.trainee2.registration_number: "101",
                                 "NOPE-1": "5", world.outsider.registration_number: "5"}, now=NOW)
     errors = refused.value.errors
     assert f"{world.trainee2.registration_number}: score 101 is outside 0..100" in errors
@@ -187,13 +190,13 @@ def test_csv_upload_is_all_or_nothing_with_row_numbers(session: Session, world: 
     bad = (f"trainee_id,score\n{world.trainee.registration_number},55\n{world.trainee2.registration_number},-3\n"
            f"GHOST,10\n{world.trainee.registration_number},60\n").encode()
     with pytest.raises(InvalidInputError) as refused:
-        svc.import_scores_csv(session, world.admin, assessment_id=world.assessment_id, content=bad, now=NOW)
+        scores_svc.import_scores_csv(session, world.admin, assessment_id=world.assessment_id, content=bad, now=NOW)
     assert refused.value.errors == ["row 3: score -3 is outside 0..100", "row 4: unknown trainee_id 'GHOST'",
                                     "row 5: duplicate of row 2"]
     assert session.scalars(select(Result).where(Result.assessment_id == world.assessment_id)).all() == []
     good = (f"\ufefftrainee_id,score\n{world.trainee.registration_number.lower()},55\n"
             f"{world.trainee2.registration_number},61.5\n").encode()
-    report = svc.import_scores_csv(session, world.admin, assessment_id=world.assessment_id, content=good, now=NOW)
+    report = scores_svc.import_scores_csv(session, world.admin, assessment_id=world.assessment_id, content=good, now=NOW)
     assert report.created == 2
     assert result_of(session, world, world.trainee2).score == Decimal("61.5")
     assert audit_actions(session)[-2:] == ["scores_refused", "scores_saved"]
@@ -201,7 +204,7 @@ def test_csv_upload_is_all_or_nothing_with_row_numbers(session: Session, world: 
 
 def test_csv_that_is_not_utf8_is_refused_clearly(session: Session, world: World) -> None:
     with pytest.raises(InvalidInputError, match="not UTF-8"):
-        svc.import_scores_csv(session, world.admin, assessment_id=world.assessment_id, content=b"\xff\xfe\x00", now=NOW)
+        scores_svc.import_scores_csv(session, world.admin, assessment_id=world.assessment_id, content=b"\xff\xfe\x00", now=NOW)
 
 
 # --- lifecycle: every legal and illegal transition --------------------------------------------
@@ -209,7 +212,7 @@ def test_csv_that_is_not_utf8_is_refused_clearly(session: Session, world: World)
 
 def test_publish_all_moves_every_draft_records_who_and_when_and_notifies(session: Session, world: World) -> None:
     enter(session, world)
-    assert svc.publish_results(session, world.admin2, assessment_id=world.assessment_id, now=NOW) == 2
+    assert transitions_svc.publish_results(session, world.admin2, assessment_id=world.assessment_id, now=NOW) == 2
     result = result_of(session, world, world.trainee)
     assert (result.state, result.published_by_id, result.published_at) == ("published", world.admin2.id, NOW)
     assert history(session, result)[-1][:4] == ("published", world.admin2.id, "draft", "published")
@@ -220,7 +223,7 @@ def test_publish_all_moves_every_draft_records_who_and_when_and_notifies(session
 def test_publish_selected_moves_only_those(session: Session, world: World) -> None:
     enter(session, world)
     chosen = result_of(session, world, world.trainee).id
-    assert svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[chosen], now=NOW) == 1
+    assert transitions_svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[chosen], now=NOW) == 1
     assert result_of(session, world, world.trainee).state == "published"
     assert result_of(session, world, world.trainee2).state == "draft"
 
@@ -229,7 +232,7 @@ def test_freeze_moves_published_records_who_and_when(session: Session, world: Wo
     enter(session, world)
     publish(session, world)
     later = NOW + timedelta(days=1)
-    assert svc.freeze_results(session, world.admin2, assessment_id=world.assessment_id, now=later) == 2
+    assert transitions_svc.freeze_results(session, world.admin2, assessment_id=world.assessment_id, now=later) == 2
     result = result_of(session, world, world.trainee)
     assert (result.state, result.frozen_by_id, result.frozen_at) == ("frozen", world.admin2.id, later)
     assert [h[0] for h in history(session, result)] == ["entered", "published", "frozen"]
@@ -252,7 +255,7 @@ def test_publishing_a_published_or_frozen_result_is_refused_naming_the_state(ses
     freeze(session, world, [second])
     for result_id, state in ((first, "published"), (second, "frozen")):
         with pytest.raises(ConflictError, match=f"Only draft results can be published; current state: {state}"):
-            svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[result_id], now=NOW)
+            transitions_svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[result_id], now=NOW)
     with pytest.raises(ConflictError, match="no draft results to publish"):
         publish(session, world)
 
@@ -260,9 +263,9 @@ def test_publishing_a_published_or_frozen_result_is_refused_naming_the_state(ses
 def test_a_mixed_selection_is_refused_as_a_whole(session: Session, world: World) -> None:
     enter(session, world)
     first, second = result_of(session, world, world.trainee).id, result_of(session, world, world.trainee2).id
-    svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[first], now=NOW)
+    transitions_svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[first], now=NOW)
     with pytest.raises(ConflictError, match="current state: published"):
-        svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[first, second], now=NOW)
+        transitions_svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[first, second], now=NOW)
     assert result_of(session, world, world.trainee2).state == "draft"
 
 
@@ -280,8 +283,8 @@ def test_results_of_another_assessment_cannot_be_selected(session: Session, worl
                                   assessment_date=date(2026, 10, 5), max_score=10, pass_mark=5, weight=10,
                                   group_name="other", now=NOW)
     with pytest.raises(NotFoundError):
-        svc.publish_results(session, world.admin, assessment_id=other.id,
-                            result_ids=[result_of(session, world, world.trainee).id], now=NOW)
+        transitions_svc.publish_results(session, world.admin, assessment_id=other.id,
+                                        result_ids=[result_of(session, world, world.trainee).id], now=NOW)
 
 
 @pytest.mark.parametrize("state", ["published", "frozen"])
@@ -291,13 +294,13 @@ def test_scores_cannot_be_edited_outside_draft_by_grid_or_csv(session: Session, 
     if state == "frozen":
         freeze(session, world)
     with pytest.raises(InvalidInputError) as refused:
-        svc.save_scores(session, world.admin, assessment_id=world.assessment_id,
-                        scores={world.trainee.registration_number: "10"}, now=NOW)
+        scores_svc.save_scores(session, world.admin, assessment_id=world.assessment_id,
+                               scores={world.trainee.registration_number: "10"}, now=NOW)
     assert refused.value.errors == [f"{world.trainee.registration_number}: trainee '{world.trainee.registration_number}': "
                                     f"scores can be changed only in draft; current state: {state}"]
     with pytest.raises(InvalidInputError) as refused_csv:
-        svc.import_scores_csv(session, world.admin, assessment_id=world.assessment_id,
-                              content=f"trainee_id,score\n{world.trainee.registration_number},10\n".encode(), now=NOW)
+        scores_svc.import_scores_csv(session, world.admin, assessment_id=world.assessment_id,
+                                     content=f"trainee_id,score\n{world.trainee.registration_number},10\n".encode(), now=NOW)
     assert refused_csv.value.errors[0].endswith(f"current state: {state}")
     assert result_of(session, world, world.trainee).score == Decimal("72.5")
 
@@ -306,15 +309,15 @@ def test_a_frozen_result_is_immutable_by_every_path(session: Session, world: Wor
     enter(session, world)
     publish(session, world)
     result_id = result_of(session, world, world.trainee).id
-    decided = svc.request_change(session, world.admin, result_id=result_id, new_score=90, reason="typo", now=NOW)
-    svc.decide_change(session, world.admin2, request_id=decided.id, approve=False, comment="typo was ours", now=NOW)
+    decided = changes_svc.request_change(session, world.admin, result_id=result_id, new_score=90, reason="typo", now=NOW)
+    changes_svc.decide_change(session, world.admin2, request_id=decided.id, approve=False, comment="typo was ours", now=NOW)
     freeze(session, world)
     with pytest.raises(ConflictError, match="(?i)change requests are only for published results; current state: frozen"):
-        svc.request_change(session, world.admin2, result_id=result_id, new_score=91, reason="again", now=NOW)
+        changes_svc.request_change(session, world.admin2, result_id=result_id, new_score=91, reason="again", now=NOW)
     with pytest.raises(ConflictError, match="already decided"):
-        svc.decide_change(session, world.admin2, request_id=decided.id, approve=True, now=NOW)
+        changes_svc.decide_change(session, world.admin2, request_id=decided.id, approve=True, now=NOW)
     with pytest.raises(ConflictError):
-        svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[result_id], now=NOW)
+        transitions_svc.publish_results(session, world.admin, assessment_id=world.assessment_id, result_ids=[result_id], now=NOW)
     result = result_of(session, world, world.trainee)
     assert (result.state, result.score) == ("frozen", Decimal("72.5"))
 
@@ -330,12 +333,12 @@ def published(session: Session, world: World) -> int:
 
 
 def test_approval_by_a_second_admin_applies_the_value_with_full_history(session: Session, world: World, published: int) -> None:
-    raised = svc.request_change(session, world.admin, result_id=published, new_score="78", reason="Q7 mis-marked", now=NOW)
+    raised = changes_svc.request_change(session, world.admin, result_id=published, new_score="78", reason="Q7 mis-marked", now=NOW)
     assert (raised.status, raised.old_score, raised.new_score) == ("pending", 72.5, 78.0)
     assert "change_request" in notifications_for(session, world.admin2.id)
     assert "change_request" not in notifications_for(session, world.admin.id)
     decided_at = NOW + timedelta(hours=2)
-    done = svc.decide_change(session, world.admin2, request_id=raised.id, approve=True, now=decided_at)
+    done = changes_svc.decide_change(session, world.admin2, request_id=raised.id, approve=True, now=decided_at)
     assert (done.status, done.decided_by, done.decided_at) == ("approved", world.admin2.username, decided_at)
     result = result_of(session, world, world.trainee)
     assert (result.state, result.score) == ("published", Decimal("78"))
@@ -344,16 +347,16 @@ def test_approval_by_a_second_admin_applies_the_value_with_full_history(session:
     assert "result_changed" in notifications_for(session, world.trainee.id)
     assert "change_request_decided" in notifications_for(session, world.admin.id)
     assert audit_actions(session)[-2:] == ["result_change_requested", "result_change_approved"]
-    frame = svc.get_result_history(session, world.admin, result_id=published)
+    frame = changes_svc.get_result_history(session, world.admin, result_id=published)
     assert frame.iloc[-1][["by", "old_score", "new_score", "reason", "requested_by"]].tolist() == [
         world.admin2.username, 72.5, 78.0, "Q7 mis-marked", world.admin.username]
 
 
 @pytest.mark.parametrize("approve", [True, False])
 def test_the_requester_can_never_decide_their_own_request(session: Session, world: World, published: int, approve: bool) -> None:
-    raised = svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
+    raised = changes_svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
     with pytest.raises(PermissionDeniedError, match="another admin must decide it"):
-        svc.decide_change(session, world.admin, request_id=raised.id, approve=approve, comment="self", now=NOW)
+        changes_svc.decide_change(session, world.admin, request_id=raised.id, approve=approve, comment="self", now=NOW)
     session.expire_all()
     assert session.get(ChangeRequest, raised.id).status == "pending"  # type: ignore[union-attr]
     assert result_of(session, world, world.trainee).score == Decimal("72.5")
@@ -361,19 +364,19 @@ def test_the_requester_can_never_decide_their_own_request(session: Session, worl
 
 @pytest.mark.parametrize(("first", "second"), [(True, True), (True, False), (False, True), (False, False)])
 def test_a_decided_request_cannot_be_decided_again(session: Session, world: World, published: int, first: bool, second: bool) -> None:
-    raised = svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
-    svc.decide_change(session, world.admin2, request_id=raised.id, approve=first, comment="no", now=NOW)
+    raised = changes_svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
+    changes_svc.decide_change(session, world.admin2, request_id=raised.id, approve=first, comment="no", now=NOW)
     third_admin = actor(session, make_user(session, "admin"))
     with pytest.raises(ConflictError, match="already decided; current state: " + ("approved" if first else "rejected")):
-        svc.decide_change(session, third_admin, request_id=raised.id, approve=second, comment="again", now=NOW)
+        changes_svc.decide_change(session, third_admin, request_id=raised.id, approve=second, comment="again", now=NOW)
     assert result_of(session, world, world.trainee).score == (Decimal("78") if first else Decimal("72.5"))
 
 
 def test_rejection_needs_a_comment_and_leaves_the_value(session: Session, world: World, published: int) -> None:
-    raised = svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
+    raised = changes_svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
     with pytest.raises(InvalidInputError, match="comment"):
-        svc.decide_change(session, world.admin2, request_id=raised.id, approve=False, comment="  ", now=NOW)
-    done = svc.decide_change(session, world.admin2, request_id=raised.id, approve=False, comment="Marking was right", now=NOW)
+        changes_svc.decide_change(session, world.admin2, request_id=raised.id, approve=False, comment="  ", now=NOW)
+    done = changes_svc.decide_change(session, world.admin2, request_id=raised.id, approve=False, comment="Marking was right", now=NOW)
     assert (done.status, done.decision_comment) == ("rejected", "Marking was right")
     assert result_of(session, world, world.trainee).score == Decimal("72.5")
     assert [h[0] for h in history(session, result_of(session, world, world.trainee))] == ["entered", "published"]
@@ -387,43 +390,43 @@ def test_rejection_needs_a_comment_and_leaves_the_value(session: Session, world:
 def test_a_change_request_needs_a_valid_new_value_and_a_reason(session: Session, world: World, published: int,
                                                               new_score: object, reason: str, message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
-        svc.request_change(session, world.admin, result_id=published, new_score=new_score, reason=reason, now=NOW)
+        changes_svc.request_change(session, world.admin, result_id=published, new_score=new_score, reason=reason, now=NOW)
     assert session.scalars(select(ChangeRequest)).all() == []
 
 
 def test_change_requests_on_draft_results_are_refused(session: Session, world: World) -> None:
     enter(session, world)
     with pytest.raises(ConflictError, match="current state: draft"):
-        svc.request_change(session, world.admin, result_id=result_of(session, world, world.trainee).id, new_score=1,
-                           reason="why", now=NOW)
+        changes_svc.request_change(session, world.admin, result_id=result_of(session, world, world.trainee).id, new_score=1,
+                                   reason="why", now=NOW)
 
 
 def test_freezing_waits_for_pending_change_requests_and_freezes_nothing(session: Session, world: World,
                                                                        published: int) -> None:
-    raised = svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
+    raised = changes_svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
     with pytest.raises(ConflictError, match="1 of these results has a pending change request"), session.begin_nested():
         freeze(session, world)
     session.expire_all()
     assert {r.state for r in session.scalars(select(Result).where(Result.assessment_id == world.assessment_id))} == {
         "published"}
-    svc.decide_change(session, world.admin2, request_id=raised.id, approve=True, now=NOW)
+    changes_svc.decide_change(session, world.admin2, request_id=raised.id, approve=True, now=NOW)
     freeze(session, world)
     assert (result_of(session, world, world.trainee).state, result_of(session, world, world.trainee).score) == (
         "frozen", Decimal("78"))
 
 
 def test_only_one_pending_request_per_result(session: Session, world: World, published: int) -> None:
-    svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
+    changes_svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
     with pytest.raises(ConflictError, match="already pending"):
-        svc.request_change(session, world.admin2, result_id=published, new_score=79, reason="why", now=NOW)
+        changes_svc.request_change(session, world.admin2, result_id=published, new_score=79, reason="why", now=NOW)
 
 
 def test_an_approval_that_cannot_apply_changes_nothing_at_all(session: Session, world: World, published: int) -> None:
-    raised = svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
+    raised = changes_svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
     # Another admin's session froze it between the request and the decision (freeze_results itself refuses).
     session.execute(update(Result).where(Result.id == published).values(state="frozen"))
     with pytest.raises(ConflictError, match="current state: frozen"), session.begin_nested():
-        svc.decide_change(session, world.admin2, request_id=raised.id, approve=True, now=NOW)
+        changes_svc.decide_change(session, world.admin2, request_id=raised.id, approve=True, now=NOW)
     session.expire_all()
     assert session.get(ChangeRequest, raised.id).status == "pending"  # type: ignore[union-attr]
     assert result_of(session, world, world.trainee).score == Decimal("72.5")
@@ -431,7 +434,7 @@ def test_an_approval_that_cannot_apply_changes_nothing_at_all(session: Session, 
 
 def test_an_unknown_change_request_is_not_found(session: Session, world: World) -> None:
     with pytest.raises(NotFoundError):
-        svc.decide_change(session, world.admin2, request_id=987654, approve=True, now=NOW)
+        changes_svc.decide_change(session, world.admin2, request_id=987654, approve=True, now=NOW)
 
 
 def test_two_admins_deciding_the_same_request_at_once_only_one_wins(committed_engine: Engine) -> None:
@@ -440,8 +443,8 @@ def test_two_admins_deciding_the_same_request_at_once_only_one_wins(committed_en
         w = build_world(setup)
         enter(setup, w)
         publish(setup, w)
-        request = svc.request_change(setup, w.admin, result_id=result_of(setup, w, w.trainee).id, new_score=80,
-                                     reason="why", now=NOW)
+        request = changes_svc.request_change(setup, w.admin, result_id=result_of(setup, w, w.trainee).id, new_score=80,
+                                             reason="why", now=NOW)
         admin3 = actor(setup, make_user(setup, "admin"))
     first, second = factory(), factory()
     try:
@@ -449,10 +452,10 @@ def test_two_admins_deciding_the_same_request_at_once_only_one_wins(committed_en
         assert first.get(ChangeRequest, request.id).status == "pending"  # type: ignore[union-attr]
         assert second.get(ChangeRequest, request.id).status == "pending"  # type: ignore[union-attr]
         second.rollback()
-        svc.decide_change(first, w.admin2, request_id=request.id, approve=True, now=NOW)
+        changes_svc.decide_change(first, w.admin2, request_id=request.id, approve=True, now=NOW)
         first.commit()
         with pytest.raises(ConflictError, match="already decided"):
-            svc.decide_change(second, admin3, request_id=request.id, approve=False, comment="no", now=NOW)
+            changes_svc.decide_change(second, admin3, request_id=request.id, approve=False, comment="no", now=NOW)
         second.rollback()
     finally:
         first.close()
@@ -468,16 +471,16 @@ def test_a_stale_approval_after_a_concurrent_change_is_refused_by_the_conditiona
         w = build_world(setup)
         enter(setup, w)
         publish(setup, w)
-        request = svc.request_change(setup, w.admin, result_id=result_of(setup, w, w.trainee).id, new_score=80,
-                                     reason="why", now=NOW)
+        request = changes_svc.request_change(setup, w.admin, result_id=result_of(setup, w, w.trainee).id, new_score=80,
+                                             reason="why", now=NOW)
     with factory() as stale:
         loaded = stale.get(ChangeRequest, request.id)
         assert loaded is not None and loaded.status == "pending"
         with factory.begin() as racer:
-            svc.decide_change(racer, w.admin2, request_id=request.id, approve=False, comment="no", now=NOW)
+            changes_svc.decide_change(racer, w.admin2, request_id=request.id, approve=False, comment="no", now=NOW)
         # `stale` still holds the pending row in its identity map; the UPDATE ... WHERE status='pending' decides.
         with pytest.raises(ConflictError, match="already decided"):
-            svc.decide_change(stale, w.admin2, request_id=request.id, approve=True, now=NOW)
+            changes_svc.decide_change(stale, w.admin2, request_id=request.id, approve=True, now=NOW)
         stale.rollback()
     with factory() as check:
         assert check.get(ChangeRequest, request.id).status == "rejected"  # type: ignore[union-attr]
@@ -542,17 +545,17 @@ def test_history_outside_scope_is_not_found(session: Session, world: World) -> N
     other = result_of(session, world, world.trainee2).id
     own = result_of(session, world, world.trainee).id
     with pytest.raises(NotFoundError):
-        svc.get_result_history(session, world.supervisor, result_id=other)
+        changes_svc.get_result_history(session, world.supervisor, result_id=other)
     with pytest.raises(NotFoundError):
-        svc.get_result_history(session, world.as_trainee(session), result_id=own)  # still draft
-    assert len(svc.get_result_history(session, world.supervisor, result_id=own)) == 1
+        changes_svc.get_result_history(session, world.as_trainee(session), result_id=own)  # still draft
+    assert len(changes_svc.get_result_history(session, world.supervisor, result_id=own)) == 1
 
 
 def test_change_requests_are_listed_within_scope(session: Session, world: World, published: int) -> None:
-    svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
-    assert len(svc.list_change_requests(session, world.leadership, status="pending")) >= 1
-    assert [i.result_id for i in svc.list_change_requests(session, world.supervisor)] == [published]
-    assert svc.list_change_requests(session, world.other_supervisor) == []
+    changes_svc.request_change(session, world.admin, result_id=published, new_score=78, reason="why", now=NOW)
+    assert len(changes_svc.list_change_requests(session, world.leadership, status="pending")) >= 1
+    assert [i.result_id for i in changes_svc.list_change_requests(session, world.supervisor)] == [published]
+    assert changes_svc.list_change_requests(session, world.other_supervisor) == []
 
 
 # --- authorization matrix: every action x every role -----------------------------------------------
@@ -562,34 +565,34 @@ Action = Callable[[Session, World, UserSummary], object]
 
 
 def _raise_change(s: Session, w: World, who: UserSummary) -> object:
-    return svc.request_change(s, who, result_id=result_of(s, w, w.trainee).id, new_score=70, reason="r", now=NOW)
+    return changes_svc.request_change(s, who, result_id=result_of(s, w, w.trainee).id, new_score=70, reason="r", now=NOW)
 
 
 def _decide(s: Session, w: World, who: UserSummary) -> object:
-    raised = svc.request_change(s, w.admin2, result_id=result_of(s, w, w.trainee).id, new_score=70, reason="r", now=NOW)
-    return svc.decide_change(s, who, request_id=raised.id, approve=True, now=NOW)
+    raised = changes_svc.request_change(s, w.admin2, result_id=result_of(s, w, w.trainee).id, new_score=70, reason="r", now=NOW)
+    return changes_svc.decide_change(s, who, request_id=raised.id, approve=True, now=NOW)
 
 
 ACTIONS: dict[str, tuple[Action, tuple[str, ...]]] = {
     "create_assessment": (lambda s, w, who: svc.create_assessment(
         s, who, title="X", department_id=w.department.id, assessment_date=date(2026, 1, 1), max_score=10,
         pass_mark=5, weight=10, group_name="g", now=NOW), ("admin",)),
-    "save_scores": (lambda s, w, who: svc.save_scores(
+    "save_scores": (lambda s, w, who: scores_svc.save_scores(
         s, who, assessment_id=w.assessment_id, scores={w.trainee2.registration_number: 9}, now=NOW), ("admin",)),
-    "import_scores_csv": (lambda s, w, who: svc.import_scores_csv(
+    "import_scores_csv": (lambda s, w, who: scores_svc.import_scores_csv(
         s, who, assessment_id=w.assessment_id, content=f"trainee_id,score\n{w.trainee2.registration_number},9\n".encode(),
         now=NOW), ("admin",)),
-    "publish": (lambda s, w, who: svc.publish_results(s, who, assessment_id=w.assessment_id, now=NOW), ("admin",)),
-    "freeze": (lambda s, w, who: svc.freeze_results(
+    "publish": (lambda s, w, who: transitions_svc.publish_results(s, who, assessment_id=w.assessment_id, now=NOW), ("admin",)),
+    "freeze": (lambda s, w, who: transitions_svc.freeze_results(
         s, who, assessment_id=w.assessment_id, result_ids=[result_of(s, w, w.trainee).id], now=NOW), ("admin",)),
     "request_change": (_raise_change, ("admin",)),
     "decide_change": (_decide, ("admin",)),
     "list_assessments": (lambda s, w, who: svc.list_assessments(s, who), ROLES),
     "results_frame": (lambda s, w, who: svc.results_frame(s, who), ROLES),
     "review_grid": (lambda s, w, who: svc.get_review_grid(s, who, assessment_id=w.assessment_id), ROLES),
-    "list_change_requests": (lambda s, w, who: svc.list_change_requests(s, who), ("admin", "supervisor", "leadership")),
+    "list_change_requests": (lambda s, w, who: changes_svc.list_change_requests(s, who), ("admin", "supervisor", "leadership")),
     "list_group_weights": (lambda s, w, who: svc.list_group_weights(s, who), ("admin", "leadership")),
-    "result_history": (lambda s, w, who: svc.get_result_history(s, who, result_id=result_of(s, w, w.trainee).id), ROLES),
+    "result_history": (lambda s, w, who: changes_svc.get_result_history(s, who, result_id=result_of(s, w, w.trainee).id), ROLES),
 }
 
 
@@ -597,7 +600,7 @@ ACTIONS: dict[str, tuple[Action, tuple[str, ...]]] = {
 @pytest.mark.parametrize("name", list(ACTIONS))
 def test_authorization_matrix(session: Session, world: World, name: str, role: str) -> None:
     enter(session, world, {world.trainee: 60})
-    svc.publish_results(session, world.admin, assessment_id=world.assessment_id, now=NOW)
+    transitions_svc.publish_results(session, world.admin, assessment_id=world.assessment_id, now=NOW)
     enter(session, world, {world.trainee2: 50})
     who = {"admin": world.admin, "supervisor": world.supervisor, "leadership": world.leadership,
            "trainee": world.as_trainee(session)}[role]
@@ -615,11 +618,11 @@ def test_a_deactivated_admin_can_do_nothing(session: Session, world: World) -> N
     user.is_active = False
     session.flush()
     with pytest.raises(PermissionDeniedError, match="not active"):
-        svc.publish_results(session, world.admin2, assessment_id=world.assessment_id, now=NOW)
+        transitions_svc.publish_results(session, world.admin2, assessment_id=world.assessment_id, now=NOW)
 
 
 def test_a_stale_dto_claiming_admin_is_checked_against_the_database(session: Session, world: World) -> None:
     forged = UserSummary(id=world.supervisor.id, username=world.supervisor.username, full_name="x", role="admin")
     with pytest.raises(PermissionDeniedError):
-        svc.save_scores(session, forged, assessment_id=world.assessment_id,
-                        scores={world.trainee.registration_number: 1}, now=datetime(2026, 1, 1))
+        scores_svc.save_scores(session, forged, assessment_id=world.assessment_id,
+                               scores={world.trainee.registration_number: 1}, now=datetime(2026, 1, 1))

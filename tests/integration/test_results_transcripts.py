@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AuditEvent, Notification, VerificationToken
+from core.services import result_scores as result_scores_service
+from core.services import result_transitions as result_transitions_service
 from core.services import results as results_service
 from core.services import settings as settings_service
 from core.services import transcripts as svc
@@ -43,12 +45,12 @@ def scenario(session: Session) -> dict[str, object]:
             session, admin, title=title, department_id=department.id, assessment_date=date(2026, 9, 1 + index),
             max_score=100 if index == 0 else 50, pass_mark=50 if index == 0 else 25, weight=30,
             group_name=f"Year 2 {department.id}", now=NOW)
-        results_service.save_scores(session, admin, assessment_id=created.id,
-                                    scores={trainee.registration_number: score}, now=NOW)
+        result_scores_service.save_scores(session, admin, assessment_id=created.id,
+                                          scores={trainee.registration_number: score}, now=NOW)
         if state != "draft":
-            results_service.publish_results(session, admin, assessment_id=created.id, now=NOW)
+            result_transitions_service.publish_results(session, admin, assessment_id=created.id, now=NOW)
         if state == "frozen":
-            results_service.freeze_results(session, admin, assessment_id=created.id, now=NOW)
+            result_transitions_service.freeze_results(session, admin, assessment_id=created.id, now=NOW)
     return {"admin": admin, "admin2": admin2, "trainee": trainee, "supervisor": supervisor, "department": department}
 
 

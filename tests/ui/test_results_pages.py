@@ -14,6 +14,8 @@ from streamlit.testing.v1 import AppTest
 from core.dto import UserSummary
 from core.models import ChangeRequest, Department, DocumentRequest, Result
 from core.services import documents as document_service
+from core.services import result_scores as result_scores_service
+from core.services import result_transitions as result_transitions_service
 from core.services import results as results_service
 from core.services import transcripts as transcript_service
 from tests.factories import NOW, actor, make_department, make_user
@@ -59,10 +61,10 @@ def _results(ui_db: UiDatabase, setup: Setup) -> dict[str, tuple[str, float]]:
 
 def _enter_and_publish(ui_db: UiDatabase, setup: Setup, *, publish: bool = True) -> None:
     with ui_db.factory.begin() as session:
-        results_service.save_scores(session, setup.admin, assessment_id=setup.assessment_id, now=NOW,
-                                    scores={setup.trainee.registration_number: 70, setup.other_trainee.registration_number: 40})
+        result_scores_service.save_scores(session, setup.admin, assessment_id=setup.assessment_id, now=NOW,
+                                          scores={setup.trainee.registration_number: 70, setup.other_trainee.registration_number: 40})
         if publish:
-            results_service.publish_results(session, setup.admin, assessment_id=setup.assessment_id, now=NOW)
+            result_transitions_service.publish_results(session, setup.admin, assessment_id=setup.assessment_id, now=NOW)
 
 
 def _edit_grid(at: AppTest, setup: Setup, edits: dict[int, dict[str, object]]) -> None:
@@ -124,7 +126,7 @@ def test_trainee_sees_only_their_own_published_results(run_page: PageRunner, ui_
     at = run_page("pages.results", setup.trainee)
     assert any("No published results yet" in i.value for i in at.info)
     with ui_db.factory.begin() as session:
-        results_service.publish_results(session, setup.admin, assessment_id=setup.assessment_id, now=NOW)
+        result_transitions_service.publish_results(session, setup.admin, assessment_id=setup.assessment_id, now=NOW)
     st.cache_data.clear()  # written behind the page's back, so its cached loaders are stale
     at = run_page("pages.results", setup.trainee)
     frame = at.dataframe[0].value
