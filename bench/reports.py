@@ -31,7 +31,7 @@ from core.dto import SYSTEM_ACTOR
 from core.migrate import upgrade_to_head
 from core.services.demo import seed_demo
 from core.services.leadership_pack import generate_leadership_pack
-from core.services.reports import generate_eligibility_list, generate_logbook_summary
+from core.services.report_exports import generate_eligibility_list, generate_logbook_summary
 from jobs.runner import execute_job
 
 

@@ -10,6 +10,7 @@ from core.dto import AttendanceImportReport, ImportBatchSummary, UserSummary
 from core.errors import InvalidInputError
 from core.rules.access import ADMIN, SUPERVISOR
 from core.services import attendance as attendance_service
+from core.services import attendance_batches as batch_service
 from portal import auth, data, errors, state, widgets
 from portal.db import session_scope
 
@@ -127,7 +128,7 @@ def _show_preview(report: AttendanceImportReport) -> None:
         return
     if report.previous_batch is not None:
         st.warning(
-            f"This exact file was already imported as {attendance_service.describe_batch(report.previous_batch)}. "
+            f"This exact file was already imported as {batch_service.describe_batch(report.previous_batch)}. "
             "Importing it again only changes rows edited since then.",
             icon="⚠️",
         )
@@ -252,7 +253,7 @@ def _section_history(user: UserSummary) -> None:
         list(undoable),
         index=None,
         placeholder="Choose a batch to undo…",
-        format_func=lambda i: attendance_service.describe_batch(undoable[i]),
+        format_func=lambda i: batch_service.describe_batch(undoable[i]),
         key=f"attendance.undo_batch.{st.session_state[state.ATTENDANCE_UNDO_VERSION]}",
     )
     if choice is None:
@@ -266,7 +267,7 @@ def _section_history(user: UserSummary) -> None:
     if st.button(f"Undo batch #{picked.id}", key="attendance.undo"):
         outcome = None
         with errors.handled(), session_scope() as session:
-            outcome = attendance_service.undo_import_batch(session, user, batch_id=picked.id, now=utcnow())
+            outcome = batch_service.undo_import_batch(session, user, batch_id=picked.id, now=utcnow())
         data.clear_attendance_loaders()
         if outcome is not None and outcome.undone:
             st.session_state[state.ATTENDANCE_RESULT] = outcome.message

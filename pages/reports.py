@@ -11,6 +11,7 @@ from core.dto import ReportRunItem, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
 from core.services import analytics
 from core.services import leadership_pack as pack_service
+from core.services import report_exports as export_service
 from core.services import reports as report_service
 from core.services.rollups import add_months, month_start
 from portal import auth, data, errors, state, widgets
@@ -87,11 +88,11 @@ def _generate(user: UserSummary, kind: str, options: dict[str, object]) -> None:
                     item = pack_service.generate_leadership_pack(
                         session, user, programme=settings.programme_name, **common, **options)  # type: ignore[arg-type]
                 elif kind == "logbook_summary":
-                    item = report_service.generate_logbook_summary(
+                    item = export_service.generate_logbook_summary(
                         session, user, programme=settings.programme_name, **common, **options)  # type: ignore[arg-type]
                 else:
                     options.pop("file_format", None)
-                    item = report_service.generate_eligibility_list(session, user, **common, **options)  # type: ignore[arg-type]
+                    item = export_service.generate_eligibility_list(session, user, **common, **options)  # type: ignore[arg-type]
             bar.progress(1.0, text="Done")
             status.update(label=f"Generated {item.file_name}", state="complete", expanded=False)
             st.session_state[state.REPORTS_LAST_RUN] = item.id

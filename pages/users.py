@@ -6,6 +6,7 @@ import streamlit as st
 from core.clock import utcnow
 from core.dto import UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
+from core.services import departments as department_service
 from core.services import users as user_service
 from portal import auth, data, errors, widgets
 from portal.db import session_scope
@@ -131,7 +132,7 @@ def _section_departments(actor: UserSummary) -> None:
         if st.form_submit_button("Add department"):
             with errors.handled():
                 with session_scope() as session:
-                    user_service.create_department(session, actor, name=name, now=utcnow())
+                    department_service.create_department(session, actor, name=name, now=utcnow())
                 data.clear_user_loaders()
                 st.success(f"Added {name}.")
 

@@ -35,9 +35,10 @@ from core.services import analytics as analytics_service
 from core.services import analytics_overview as overview_service
 from core.services import analytics_trainees as trainee_analytics_service
 from core.services import approvals as approval_service
-from core.services import attendance as attendance_service
+from core.services import attendance_batches as batch_service
 from core.services import audit as audit_service
 from core.services import backups as backup_service
+from core.services import departments as department_service
 from core.services import documents as document_service
 from core.services import eligibility as eligibility_service
 from core.services import jobs as job_service
@@ -69,7 +70,7 @@ def notifications(actor: UserSummary) -> list[NotificationItem]:
 @st.cache_data(ttl=300, show_spinner=False)
 def departments() -> list[tuple[int, str]]:
     with session_scope() as session:
-        return user_service.list_departments(session)
+        return department_service.list_departments(session)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -314,7 +315,7 @@ def clear_dashboard_loaders() -> None:
 @st.cache_data(ttl=30, show_spinner=False)
 def import_batches(actor: UserSummary) -> list[ImportBatchSummary]:
     with session_scope() as session:
-        return attendance_service.list_import_batches(session, actor)
+        return batch_service.list_import_batches(session, actor)
 
 
 @st.cache_data(ttl=120, show_spinner="Working out eligibility…")

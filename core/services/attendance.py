@@ -1,6 +1,7 @@
-"""Attendance upload: check a whole file, preview, import all or nothing, history and undo.
+"""Attendance upload: check a whole file, preview it, import it all or nothing.
 
-Every attempt, accepted or refused, and every undo is audited with its counts.
+Every attempt, accepted or refused, is audited with its counts; the batch history and undo live in
+`core.services.attendance_batches`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
-from core.dto import AttendanceImportReport, ImportBatchSummary, UndoReport, UserSummary
-from core.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from core.dto import AttendanceImportReport, UserSummary
+from core.errors import InvalidInputError
 from core.exports import to_csv_bytes
 from core.models import ImportBatch
 from core.repositories import attendance as repo
@@ -25,9 +26,10 @@ from core.rules.attendance import (
     compute_session_labels_to_match,
     validate_attendance,
 )
-from core.rules.attendance_files import FileRefusedError, list_xlsx_sheets, read_attendance_file
+from core.rules.attendance_files import FileRefusedError, RawSheet, list_xlsx_sheets, read_attendance_file
 from core.services import rollups
 from core.services.access import authorize
+from core.services.attendance_batches import summarize_batches
 from core.services.audit import record_event
 from core.services.settings import get_setting
 
@@ -114,6 +116,19 @@ def import_attendance(
         _audit_attempt(session, actor, report, now=now, action="attendance_import_refused")
         return report
     step(0.5, "Writing…")
+    batch = _open_batch(session, actor, report, file_name=file_name, now=now)
+    inserted, updated = _apply_rows(session, batch, report, validation, step)
+    done = _counted(report, inserted, updated, imported=True, batch_id=batch.id)
+    _audit_attempt(session, actor, done, now=now, action="attendance_imported")
+    session.flush()
+    step(1.0, "Imported.")
+    return done
+
+
+def _open_batch(
+    session: Session, actor: UserSummary, report: AttendanceImportReport, *, file_name: str, now: datetime
+) -> ImportBatch:
+    """Take the import lock and add the batch the rows will belong to."""
     repo.lock_imports(session)
     batch = ImportBatch(
         file_name=file_name[:255],
@@ -125,6 +140,17 @@ def import_attendance(
     )
     session.add(batch)
     session.flush()
+    return batch
+
+
+def _apply_rows(
+    session: Session,
+    batch: ImportBatch,
+    report: AttendanceImportReport,
+    validation: AttendanceValidation,
+    step: Progress,
+) -> tuple[int, int]:
+    """Upsert the validated rows under `batch`, record its counts and refresh the months it touched."""
     repo.stage_rows(session, validation.rows)
     step(0.7, "Applying changes…")
     inserted, updated, months = repo.apply_staged_rows(
@@ -139,11 +165,7 @@ def import_attendance(
     batch.unchanged = report.rows_total - inserted - updated
     if months:
         rollups.refresh_attendance_months(session, months)
-    done = _counted(report, inserted, updated, imported=True, batch_id=batch.id)
-    _audit_attempt(session, actor, done, now=now, action="attendance_imported")
-    session.flush()
-    step(1.0, "Imported.")
-    return done
+    return inserted, updated
 
 
 def _check(
@@ -158,11 +180,7 @@ def _check(
 ) -> tuple[AttendanceImportReport, AttendanceValidation | None]:
     """Authorise, size-check, parse and validate; the validation is None when the file is refused."""
     user = authorize(session, actor, "admin", "supervisor")
-    sha = hashlib.sha256(content).hexdigest()
-    previous = repo.get_latest_batch_by_sha(session, sha)
-    base = AttendanceImportReport(
-        file_name=file_name, sha256=sha, previous_batch=_summaries(session, [previous.id])[0] if previous else None
-    )
+    base = _fingerprint(session, content, file_name)
     limit_mb = int(get_setting(session, "upload_max_mb"))
     if len(content) > limit_mb * 1024 * 1024:
         size = len(content) / (1024 * 1024)
@@ -173,20 +191,11 @@ def _check(
     except FileRefusedError as exc:
         return _refused(base, str(exc)), None
     progress(0.25, f"Checking {len(raw.frame):,} rows…")
-    directory = build_trainee_directory(repo.list_trainee_keys(session))
     supervisor_id = user.id if user is not None and user.role == "supervisor" else None
-    known_sessions = repo.list_session_labels(session, compute_session_labels_to_match(raw))
-    validation = validate_attendance(
-        raw,
-        directory=directory,
-        departments=repo.list_department_ids(session),
-        today=_local_today(now),
-        supervisor_id=supervisor_id,
-        known_sessions=known_sessions,
-    )
+    validation = _validate(session, raw, supervisor_id=supervisor_id, now=now)
     report = AttendanceImportReport(
         file_name=file_name,
-        sha256=sha,
+        sha256=base.sha256,
         rows_total=validation.rows_total,
         errors=validation.errors,
         missing_columns=validation.missing_columns,
@@ -194,6 +203,28 @@ def _check(
         bad_rows_csv=to_csv_bytes(validation.bad_rows) if len(validation.bad_rows) else b"",
     )
     return report, (validation if validation.ok else None)
+
+
+def _fingerprint(session: Session, content: bytes, file_name: str) -> AttendanceImportReport:
+    """An empty report carrying the file's hash and the batch that last imported the same bytes."""
+    sha = hashlib.sha256(content).hexdigest()
+    previous = repo.get_latest_batch_by_sha(session, sha)
+    previous_batch = summarize_batches(session, [previous.id])[0] if previous else None
+    return AttendanceImportReport(file_name=file_name, sha256=sha, previous_batch=previous_batch)
+
+
+def _validate(session: Session, raw: RawSheet, *, supervisor_id: int | None, now: datetime) -> AttendanceValidation:
+    """Validate every row against the stored trainees, departments and sessions."""
+    directory = build_trainee_directory(repo.list_trainee_keys(session))
+    known_sessions = repo.list_session_labels(session, compute_session_labels_to_match(raw))
+    return validate_attendance(
+        raw,
+        directory=directory,
+        departments=repo.list_department_ids(session),
+        today=_local_today(now),
+        supervisor_id=supervisor_id,
+        known_sessions=known_sessions,
+    )
 
 
 def _local_today(now: datetime) -> date:
@@ -250,105 +281,6 @@ def _audit_attempt(
         entity_id=report.batch_id,
         details=details,
     )
-
-
-def list_import_batches(session: Session, actor: UserSummary, *, limit: int = 500) -> list[ImportBatchSummary]:
-    """Import history, newest first: admins see every batch, supervisors their own.
-
-    Raises:
-        PermissionDeniedError: the actor may not upload attendance.
-    """
-    user = authorize(session, actor, "admin", "supervisor")
-    only_own = user is not None and user.role == "supervisor"
-    rows = repo.list_batches(session, actor_id=actor.id, only_actor=only_own, limit=limit)
-    return [_summary(*row) for row in rows]
-
-
-def _summaries(session: Session, batch_ids: list[int]) -> list[ImportBatchSummary]:
-    return [_summary(*row) for row in repo.list_batches(session, batch_ids=batch_ids)]
-
-
-def _summary(batch: ImportBatch, imported_by: str | None, undone_by: str | None) -> ImportBatchSummary:
-    return ImportBatchSummary(
-        id=batch.id,
-        file_name=batch.file_name,
-        sha256=batch.sha256,
-        imported_by=imported_by or "system",
-        imported_at=batch.created_at,
-        state=batch.state,
-        rows_total=batch.rows_total,
-        inserted=batch.inserted,
-        updated=batch.updated,
-        unchanged=batch.unchanged,
-        undone_at=batch.undone_at,
-        undone_by=undone_by or ("system" if batch.undone_at else None),
-    )
-
-
-def describe_batch(batch: ImportBatchSummary) -> str:
-    """'batch #7 (march.csv, imported 2026-11-20 10:00 by admin)'."""
-    return f"batch #{batch.id} ({batch.file_name}, imported {batch.imported_at:%Y-%m-%d %H:%M} by {batch.imported_by})"
-
-
-def undo_import_batch(session: Session, actor: UserSummary, *, batch_id: int, now: datetime) -> UndoReport:
-    """Remove the rows a batch inserted and restore the rows it updated, unless a later batch
-    changed the same rows (then nothing changes and the message names that batch).
-
-    Raises:
-        PermissionDeniedError: not an admin, or a supervisor undoing someone else's batch.
-        NotFoundError: no such batch.
-    """
-    user = authorize(session, actor, "admin", "supervisor")
-    repo.lock_imports(session)
-    batch = repo.get_batch(session, batch_id)
-    if batch is None:
-        raise NotFoundError(f"No import batch #{batch_id}.")
-    if user is not None and user.role == "supervisor" and batch.actor_id != user.id:
-        raise PermissionDeniedError("Supervisors can undo only the batches they imported.")
-    refusal = _undo_refusal(session, batch)
-    if refusal:
-        record_event(
-            session,
-            actor=actor,
-            action="attendance_undo_refused",
-            now=now,
-            entity_type="import_batch",
-            entity_id=batch_id,
-            details={"file": batch.file_name, "reason": refusal},
-        )
-        return UndoReport(batch_id=batch_id, undone=False, message=refusal)
-    months = repo.list_batch_months(session, batch_id)
-    deleted, restored = repo.undo_batch_rows(session, batch_id)
-    batch.state, batch.undone_at, batch.undone_by_id = "undone", now, actor.id
-    if months:
-        rollups.refresh_attendance_months(session, months)
-    record_event(
-        session,
-        actor=actor,
-        action="attendance_import_undone",
-        now=now,
-        entity_type="import_batch",
-        entity_id=batch_id,
-        details={"file": batch.file_name, "deleted": deleted, "restored": restored},
-    )
-    session.flush()
-    return UndoReport(
-        batch_id=batch_id,
-        undone=True,
-        deleted=deleted,
-        restored=restored,
-        message=f"Undid batch #{batch_id}: removed {deleted:,} rows, restored {restored:,}.",
-    )
-
-
-def _undo_refusal(session: Session, batch: ImportBatch) -> str | None:
-    if batch.state != "imported":
-        return f"Batch #{batch.id} was already undone."
-    later = repo.list_later_batch_ids(session, batch.id)
-    if not later:
-        return None
-    names = "; ".join(describe_batch(b) for b in sorted(_summaries(session, later), key=lambda b: -b.id))
-    return f"Cannot undo batch #{batch.id}: a later import changed the same rows: {names}. Undo that batch first."
 
 
 def attendance_template_csv() -> bytes:

@@ -22,7 +22,8 @@ from core.models import User
 from core.repositories import analytics as analytics_repo
 from core.services import analytics, analytics_overview, analytics_trainees
 from core.services.access import authorize
-from core.services.report_pdf import PackData, Trend, render_pack_pdf
+from core.services.report_charts import Trend
+from core.services.report_pdf import PackData, render_pack_pdf
 from core.services.reports import REPORT_ROLES, Progress, department_name, scope_label, store_report
 from core.services.rollups import add_months, month_start
 from core.services.settings import get_setting

@@ -1,4 +1,4 @@
-"""Reports: generate files (leadership pack, logbook summary, eligibility list) into the archive.
+"""Reports: the archive of generated files (leadership pack, logbook summary, eligibility list).
 
 Every generated file is written under REPORT_DIR and kept as a ReportRun row: who, when, the
 parameters, the file's SHA-256. The archive shows a viewer only what their scope allows:
@@ -9,25 +9,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, event, func, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, and_, event, or_, select, true
+from sqlalchemy.orm import Session
 
 from core.dto import ReportFile, ReportRunItem, UserSummary
 from core.errors import InvalidInputError, NotFoundError
-from core.exports import to_csv_bytes, to_xlsx_bytes
-from core.models import Department, LogbookEntry, ReportRun, User
-from core.repositories.scope import trainee_scope_clause
+from core.models import Department, ReportRun, User
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
 from core.rules.eligibility import Period, compute_period
-from core.rules.logbook import compute_compliance
 from core.services.access import authorize
-from core.services.eligibility import list_eligibility
-from core.services.report_pdf import render_table_pdf
 
 Progress = Callable[[float, str], None]
 REPORT_ROLES = (ADMIN, LEADERSHIP, SUPERVISOR)
@@ -175,99 +169,6 @@ def remove_archived_files(report_dir: Path, paths: Iterable[str]) -> int:
     return removed
 
 
-def logbook_summary_frame(
-    session: Session, actor: UserSummary, *, period: Period, department_id: int | None = None
-) -> pd.DataFrame:
-    """Per trainee in scope: entries by status with case date in the period, and compliance.
-
-    Raises:
-        PermissionDeniedError: the actor's role has no reports.
-    """
-    authorize(session, actor, *REPORT_ROLES)
-    supervisor = aliased(User)
-    counts = [func.count(case((LogbookEntry.status == s, 1))).label(s)
-              for s in ("pending", "approved", "returned", "rejected", "draft")]
-    rows = session.execute(
-        select(User.full_name, User.registration_number, Department.name, supervisor.full_name, *counts)
-        .join(LogbookEntry, and_(LogbookEntry.trainee_id == User.id, LogbookEntry.case_date >= period.start,
-                                 LogbookEntry.case_date <= period.end))
-        .outerjoin(Department, Department.id == User.department_id)
-        .outerjoin(supervisor, supervisor.id == User.supervisor_id)
-        .where(User.role == "trainee", trainee_scope_clause(actor.scope, User.id), _department(department_id))
-        .group_by(User.id, User.full_name, User.registration_number, Department.name, supervisor.full_name)
-        .order_by(Department.name, User.full_name)
-    ).all()
-    frame = pd.DataFrame(rows, columns=["trainee", "registration_number", "department", "supervisor",
-                                        "pending", "approved", "returned", "rejected", "draft"])
-    frame[["trainee", "registration_number", "department", "supervisor"]] = (
-        frame[["trainee", "registration_number", "department", "supervisor"]].fillna("")
-    )
-    frame["submitted"] = frame[["pending", "approved", "returned", "rejected"]].sum(axis=1).astype(int)
-    verified = frame[["approved", "returned", "rejected"]].sum(axis=1).astype(int)
-    frame["compliance_pct"] = [compute_compliance(int(v), int(s)) for v, s in zip(verified, frame["submitted"],
-                                                                                   strict=True)]
-    return frame[["trainee", "registration_number", "department", "supervisor", "submitted", "approved",
-                  "returned", "rejected", "pending", "draft", "compliance_pct"]]
-
-
-def generate_logbook_summary(
-    session: Session,
-    actor: UserSummary,
-    *,
-    report_dir: Path,
-    now: datetime,
-    period: str | None = None,
-    file_format: str = "pdf",
-    department_id: int | None = None,
-    programme: str = "",
-    progress: Progress | None = None,
-) -> ReportRunItem:
-    """The logbook summary (PDF, CSV or XLSX) for a period, into the archive.
-
-    Raises:
-        PermissionDeniedError: the actor's role has no reports.
-        InvalidInputError: bad period or format.
-        NotFoundError: unknown department.
-    """
-    authorize(session, actor, *REPORT_ROLES)
-    step = progress or (lambda _f, _m: None)
-    if file_format not in KIND_FORMATS["logbook_summary"]:
-        raise InvalidInputError("The logbook summary comes as pdf, csv or xlsx.")
-    chosen = parse_period(period, default=_default_period(now))
-    department = department_name(session, department_id)
-    step(0.2, "Counting logbook entries")
-    frame = logbook_summary_frame(session, actor, period=chosen, department_id=department_id)
-    step(0.6, f"Writing the {file_format.upper()} file")
-    if file_format == "pdf":
-        content = render_table_pdf(
-            "Logbook summary", f"{programme} - {chosen.label} ({chosen.start} to {chosen.end}) - {department} - "
-            f"{scope_label(session, actor)}", frame,
-            footer=f"Generated {now:%Y-%m-%d %H:%M} UTC by {actor.username}",
-        )
-    elif file_format == "csv":
-        content = to_csv_bytes(frame)
-    else:
-        content = to_xlsx_bytes(frame, sheet_name="logbook summary")
-    params = _params(session, actor, chosen, department_id, department, rows=len(frame))
-    step(0.9, "Saving to the archive")
-    return store_report(session, actor, report_dir=report_dir, kind="logbook_summary", file_format=file_format,
-                        content=content, params=params, now=now)
-
-
-def _params(session: Session, actor: UserSummary, period: Period, department_id: int | None, department: str,
-            **extra: Any) -> dict[str, Any]:
-    return {"period": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
-            "department_id": department_id, "department": department, "scope": scope_label(session, actor), **extra}
-
-
-def _default_period(now: datetime) -> str:
-    return now.strftime("%Y")
-
-
-def _department(department_id: int | None) -> ColumnElement[bool]:
-    return true() if department_id is None else User.department_id == department_id
-
-
 def _archive_scope(actor: UserSummary) -> ColumnElement[bool]:
     if actor.role == ADMIN:
         return true()
@@ -292,53 +193,9 @@ def _item(run: ReportRun) -> ReportRunItem:
     )
 
 
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def list_pack_recipients(session: Session) -> list[str]:
     """E-mail addresses of active leadership users (who receive the weekly pack)."""
     return list(session.scalars(
         select(User.email).where(User.role == LEADERSHIP, User.is_active.is_(True), User.email.is_not(None))
         .order_by(User.id)
     ))
-
-
-def generate_eligibility_list(
-    session: Session,
-    actor: UserSummary,
-    *,
-    report_dir: Path,
-    now: datetime,
-    period: str | None = None,
-    department_id: int | None = None,
-    progress: Progress | None = None,
-) -> ReportRunItem:
-    """Every active trainee in scope with their eligibility for the period, as XLSX, into the archive.
-
-    Raises:
-        PermissionDeniedError: the actor's role has no reports.
-        InvalidInputError: bad period.
-        NotFoundError: unknown department.
-    """
-    authorize(session, actor, *REPORT_ROLES)
-    step = progress or (lambda _f, _m: None)
-    chosen = parse_period(period, default=now.strftime("%Y-%m"))
-    department = department_name(session, department_id)
-    step(0.2, "Computing eligibility")
-    table = list_eligibility(session, actor, period=chosen, department_id=department_id)
-    frame = pd.DataFrame({
-        "registration_number": table["trainee_id"], "trainee": table["full_name"],
-        "department": table["department"], "supervisor": table["supervisor"], "sessions": table["sessions"],
-        "attended": table["attended"], "attendance_pct": table["percentage"],
-        "eligible": table["eligible"].map({True: "yes", False: "no"}), "threshold_pct": table["threshold"],
-        "sessions_needed": table["sessions_needed"].astype("object").where(table["sessions_needed"].notna(),
-                                                                           "cannot reach"),
-    })
-    step(0.6, "Writing the XLSX file")
-    content = to_xlsx_bytes(frame, sheet_name=f"eligibility {chosen.label}")
-    params = _params(session, actor, chosen, department_id, department, rows=len(frame),
-                     eligible=int(table["eligible"].sum()))
-    step(0.9, "Saving to the archive")
-    return store_report(session, actor, report_dir=report_dir, kind="eligibility_list", file_format="xlsx",
-                        content=content, params=params, now=now)

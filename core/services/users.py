@@ -1,15 +1,13 @@
-"""User administration (admins only): create, edit, deactivate, reset password, import."""
+"""User administration (admins only): create, edit, deactivate, reset password."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from core.dto import ImportUsersReport, UserSummary
+from core.dto import UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError
 from core.models import Department, User
 from core.repositories import users as repo
@@ -18,7 +16,7 @@ from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.auth import hash_password
 
-IMPORT_COLUMNS = ("username", "full_name", "role", "department", "supervisor", "registration_number", "email")
+Changes = dict[str, tuple[object, object]]
 
 
 def summarize(user: User) -> UserSummary:
@@ -50,18 +48,15 @@ def list_users(session: Session, actor: UserSummary) -> list[UserSummary]:
     return [summarize(u) for u in repo.list_users(session)]
 
 
-def list_departments(session: Session) -> list[tuple[int, str]]:
-    """(id, name) of every department (names are not confidential)."""
-    return [(d.id, d.name) for d in repo.list_departments(session)]
-
-
 def list_supervisors(session: Session) -> list[tuple[int, str, str]]:
     """(id, username, full name) of active supervisors."""
     return repo.list_supervisor_options(session)
 
 
 @dataclass(frozen=True)
-class _UserFields:
+class UserFields:
+    """The fields of a new user, as typed in the form or read from an import file."""
+
     username: str
     full_name: str
     role: str
@@ -71,7 +66,8 @@ class _UserFields:
     email: str | None
 
 
-def _validate_fields(session: Session, f: _UserFields, *, known_departments: set[str] | None = None) -> list[str]:
+def validate_user_fields(session: Session, f: UserFields, *, known_departments: set[str] | None = None) -> list[str]:
+    """Every problem with a new user's fields, as messages (empty when they are valid)."""
     problems: list[str] = []
     username = f.username.strip().lower()
     if not username:
@@ -104,7 +100,8 @@ def _validate_fields(session: Session, f: _UserFields, *, known_departments: set
     return problems
 
 
-def _insert_user(session: Session, f: _UserFields, password_hash: str | None) -> User:
+def insert_user(session: Session, f: UserFields, password_hash: str | None) -> User:
+    """Add an active user from already validated fields and flush it to get its id."""
     department = repo.get_department_by_name(session, f.department) if f.department else None
     supervisor = repo.get_user_by_username(session, f.supervisor) if f.supervisor else None
     user = User(
@@ -145,13 +142,13 @@ def create_user(
         InvalidInputError: a field is missing, unknown or already taken.
     """
     authorize(session, actor, "admin")
-    fields = _UserFields(username, full_name, role, department or None, supervisor or None,
-                         registration_number or None, email or None)
-    problems = _validate_fields(session, fields)
+    fields = UserFields(username, full_name, role, department or None, supervisor or None,
+                        registration_number or None, email or None)
+    problems = validate_user_fields(session, fields)
     if problems:
         raise InvalidInputError("Cannot create the user: " + "; ".join(problems) + ".", problems)
     password_hash = hash_password(password) if password else None
-    user = _insert_user(session, fields, password_hash)
+    user = insert_user(session, fields, password_hash)
     record_event(
         session, actor=actor, action="user_created", now=now, entity_type="user", entity_id=user.id,
         details={"username": user.username, "role": role, "department": department, "supervisor": supervisor},
@@ -182,7 +179,25 @@ def update_user(
     """
     authorize(session, actor, "admin")
     user = _get_user(session, user_id)
-    changes: dict[str, tuple[object, object]] = {}
+    changes = _change_placement(session, actor, user, role=role, department_id=department_id,
+                                supervisor_id=supervisor_id, clear_supervisor=clear_supervisor)
+    changes.update(_change_contact(user, full_name=full_name, email=email))
+    if changes:
+        record_event(
+            session, actor=actor, action="user_updated", now=now, entity_type="user", entity_id=user.id,
+            details={k: {"old": o, "new": n} for k, (o, n) in changes.items()},
+        )
+    session.flush()
+    session.refresh(user)
+    return summarize(user)
+
+
+def _change_placement(
+    session: Session, actor: UserSummary, user: User, *, role: str | None, department_id: int | None,
+    supervisor_id: int | None, clear_supervisor: bool,
+) -> Changes:
+    """Apply a new role, department or supervisor to `user`; return the old and new values."""
+    changes: Changes = {}
     if role is not None and role != user.role:
         if role not in ALL_ROLES:
             raise InvalidInputError(f"Unknown role '{role}'.")
@@ -206,6 +221,12 @@ def update_user(
         user.supervisor_id = supervisor_id
     if user.role != TRAINEE and user.supervisor_id is not None:
         raise InvalidInputError("Only trainees have a supervisor: clear the supervisor first.")
+    return changes
+
+
+def _change_contact(user: User, *, full_name: str | None, email: str | None) -> Changes:
+    """Apply a new name or e-mail to `user`; return the old and new values."""
+    changes: Changes = {}
     if full_name is not None and full_name.strip() and full_name.strip() != user.full_name:
         changes["full_name"] = (user.full_name, full_name.strip())
         user.full_name = full_name.strip()
@@ -214,14 +235,7 @@ def update_user(
             raise InvalidInputError(f"'{email}' is not an e-mail address.")
         changes["email"] = (user.email, email.strip() or None)
         user.email = email.strip() or None
-    if changes:
-        record_event(
-            session, actor=actor, action="user_updated", now=now, entity_type="user", entity_id=user.id,
-            details={k: {"old": o, "new": n} for k, (o, n) in changes.items()},
-        )
-    session.flush()
-    session.refresh(user)
-    return summarize(user)
+    return changes
 
 
 def set_user_active(session: Session, actor: UserSummary, user_id: int, *, active: bool, now: datetime) -> UserSummary:
@@ -263,98 +277,6 @@ def reset_password(session: Session, actor: UserSummary, user_id: int, *, new_pa
     record_event(session, actor=actor, action="password_reset", now=now, entity_type="user",
                  entity_id=user.id, details={"username": user.username})
     session.flush()
-
-
-def import_users(session: Session, actor: UserSummary, *, content: bytes, now: datetime) -> ImportUsersReport:
-    """Create users from a CSV, all or nothing; departments named in the file are created.
-
-    Trainees get no password (no sign-in) until an admin sets one.
-
-    Raises:
-        PermissionDeniedError: the actor is not an admin.
-        InvalidInputError: any bad row; `errors` holds "row N: message" (header is row 1).
-    """
-    authorize(session, actor, "admin")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInputError("The file is not UTF-8 text: save it as 'CSV UTF-8' and try again.") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in ("username", "full_name", "role") if c not in header]
-    if missing:
-        raise InvalidInputError(f"Missing columns: {', '.join(missing)}.", [f"row 1: missing columns: {', '.join(missing)}"])
-    rows: list[tuple[int, _UserFields]] = []
-    errors: list[str] = []
-    seen_usernames: dict[str, int] = {}
-    seen_regs: dict[str, int] = {}
-    file_supervisors: set[str] = set()
-    for number, raw in enumerate(reader, start=2):
-        record = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
-        f = _UserFields(
-            record.get("username", ""), record.get("full_name", ""), record.get("role", "").lower(),
-            record.get("department") or None, (record.get("supervisor") or "").lower() or None,
-            record.get("registration_number") or None, record.get("email") or None,
-        )
-        rows.append((number, f))
-        if f.role == SUPERVISOR:
-            file_supervisors.add(f.username.strip().lower())
-    if not rows:
-        raise InvalidInputError("The file has a header but no rows.")
-    for number, f in rows:
-        key = f.username.strip().lower()
-        problems = _validate_fields(
-            session,
-            _UserFields(f.username, f.full_name, f.role, f.department,
-                        None if f.supervisor in file_supervisors else f.supervisor,
-                        f.registration_number, f.email),
-            known_departments=set(),
-        )
-        if f.supervisor and f.supervisor in file_supervisors and f.role != TRAINEE:
-            problems.append("only trainees have a supervisor")
-        if key in seen_usernames:
-            problems.append(f"duplicate username '{key}' (also row {seen_usernames[key]})")
-        seen_usernames.setdefault(key, number)
-        if f.registration_number:
-            if f.registration_number in seen_regs:
-                problems.append(f"duplicate registration number (also row {seen_regs[f.registration_number]})")
-            seen_regs.setdefault(f.registration_number, number)
-        errors.extend(f"row {number}: {p}" for p in problems)
-    if errors:
-        record_event(session, actor=actor, action="users_import_refused", now=now,
-                     details={"rows": len(rows), "errors": len(errors)})
-        raise InvalidInputError(f"Nothing was imported: {len(errors)} problem(s) in the file.", errors)
-    departments_created = 0
-    for name in sorted({f.department for _, f in rows if f.department}):
-        if repo.get_department_by_name(session, name) is None:
-            repo.add_department(session, name)
-            departments_created += 1
-    ordered = sorted(rows, key=lambda r: (r[1].role != SUPERVISOR, r[0]))
-    created: list[str] = []
-    for _, f in ordered:
-        user = _insert_user(session, f, None)
-        created.append(user.username)
-    record_event(session, actor=actor, action="users_imported", now=now,
-                 details={"created": len(created), "departments_created": departments_created})
-    return ImportUsersReport(created=len(created), departments_created=departments_created, usernames=tuple(created))
-
-
-def create_department(session: Session, actor: UserSummary, *, name: str, now: datetime) -> tuple[int, str]:
-    """Create a department (admins).
-
-    Raises:
-        PermissionDeniedError: the actor is not an admin.
-        InvalidInputError: empty or duplicate name.
-    """
-    authorize(session, actor, "admin")
-    if not name.strip():
-        raise InvalidInputError("A department needs a name.")
-    if repo.get_department_by_name(session, name) is not None:
-        raise InvalidInputError(f"Department '{name.strip()}' already exists.")
-    department = repo.add_department(session, name)
-    record_event(session, actor=actor, action="department_created", now=now, entity_type="department",
-                 entity_id=department.id, details={"name": department.name})
-    return department.id, department.name
 
 
 def _get_user(session: Session, user_id: int) -> User:

@@ -14,6 +14,7 @@ from core.clock import utcnow
 from core.config import Settings
 from core.dto import SYSTEM_ACTOR
 from core.services import attendance as attendance_service
+from core.services import attendance_batches as batch_service
 from core.services import eligibility as eligibility_service
 from portal.cli.common import acting_user, session_factory_for
 
@@ -84,7 +85,7 @@ def cmd_import_attendance(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     if report.previous_batch is not None:
         print(
-            f"warning: this file was already imported as {attendance_service.describe_batch(report.previous_batch)}",
+            f"warning: this file was already imported as {batch_service.describe_batch(report.previous_batch)}",
             file=sys.stderr,
         )
     print(f"inserted={report.inserted} updated={report.updated} unchanged={report.unchanged}")

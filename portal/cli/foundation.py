@@ -12,6 +12,7 @@ from core.config import Settings
 from core.dto import SYSTEM_ACTOR
 from core.migrate import upgrade_to_head
 from core.rules.access import ALL_ROLES
+from core.services import user_imports as user_import_service
 from core.services import users as user_service
 from core.services.demo import seed_demo
 from core.services.system import check_database
@@ -90,7 +91,7 @@ def cmd_import_users(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: no such file: {args.file}", file=sys.stderr)
         return 1
     with session_factory_for(settings).begin() as session:
-        report = user_service.import_users(session, SYSTEM_ACTOR, content=args.file.read_bytes(), now=utcnow())
+        report = user_import_service.import_users(session, SYSTEM_ACTOR, content=args.file.read_bytes(), now=utcnow())
     print(f"created={report.created} departments_created={report.departments_created}")
     return 0
 

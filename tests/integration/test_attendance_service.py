@@ -15,6 +15,7 @@ from core.dto import SYSTEM_ACTOR, UserSummary
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AttendanceChange, AttendanceRecord, AuditEvent, ImportBatch, Setting, User
 from core.services import attendance as service
+from core.services import attendance_batches as batch_service
 from core.services import rollups
 from tests.factories import NOW, actor, make_attendance, make_department, make_user
 
@@ -133,7 +134,7 @@ def test_identical_reimport_writes_no_rows_and_warns_about_the_earlier_batch(ses
     first = run_import(session, people.admin, content, "a.csv")
     preview = service.preview_attendance_import(session, people.admin, content=content, file_name="b.csv", now=NOW)
     assert preview.previous_batch is not None and preview.previous_batch.id == first.batch_id
-    assert service.describe_batch(preview.previous_batch).startswith(f"batch #{first.batch_id} (a.csv, imported")
+    assert batch_service.describe_batch(preview.previous_batch).startswith(f"batch #{first.batch_id} (a.csv, imported")
     again = run_import(session, people.admin, content, "b.csv")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)
     record = session.scalars(select(AttendanceRecord)).one()
@@ -195,7 +196,7 @@ def test_undo_removes_inserted_rows_and_restores_updated_ones(session: Session, 
     reg = people.mine.registration_number
     base = run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,A"), "base.csv")
     later = run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,P", f"{reg},2026-10-02,AM,P"), "later.csv")
-    undo = service.undo_import_batch(session, people.admin, batch_id=later.batch_id, now=NOW)
+    undo = batch_service.undo_import_batch(session, people.admin, batch_id=later.batch_id, now=NOW)
     assert undo.undone and (undo.deleted, undo.restored) == (1, 1)
     assert stored(session, people.mine) == {(date(2026, 10, 1), "AM"): "absent"}
     assert session.scalars(select(AttendanceRecord.batch_id)).one() == base.batch_id
@@ -203,7 +204,7 @@ def test_undo_removes_inserted_rows_and_restores_updated_ones(session: Session, 
     assert batch is not None and batch.state == "undone" and batch.undone_at == NOW
     action, details = audit_actions(session)[-1]
     assert (action, details["deleted"], details["restored"]) == ("attendance_import_undone", 1, 1)
-    again = service.undo_import_batch(session, people.admin, batch_id=later.batch_id, now=NOW)
+    again = batch_service.undo_import_batch(session, people.admin, batch_id=later.batch_id, now=NOW)
     assert not again.undone and "already undone" in again.message
 
 
@@ -212,15 +213,15 @@ def test_undo_is_refused_when_a_later_batch_changed_the_same_rows(session: Sessi
     first = run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,P", f"{reg},2026-10-02,AM,P"), "first.csv")
     second = run_import(session, people.admin, csv(f"{reg},2026-10-02,AM,A"), "second.csv")
     before = stored(session, people.mine)
-    refused = service.undo_import_batch(session, people.admin, batch_id=first.batch_id, now=NOW)
+    refused = batch_service.undo_import_batch(session, people.admin, batch_id=first.batch_id, now=NOW)
     assert not refused.undone
     assert f"batch #{second.batch_id} (second.csv" in refused.message
     assert "Undo that batch first" in refused.message
     assert stored(session, people.mine) == before
     assert session.get(ImportBatch, first.batch_id).state == "imported"  # type: ignore[union-attr]
     assert audit_actions(session)[-1][0] == "attendance_undo_refused"
-    assert service.undo_import_batch(session, people.admin, batch_id=second.batch_id, now=NOW).undone
-    assert service.undo_import_batch(session, people.admin, batch_id=first.batch_id, now=NOW).undone
+    assert batch_service.undo_import_batch(session, people.admin, batch_id=second.batch_id, now=NOW).undone
+    assert batch_service.undo_import_batch(session, people.admin, batch_id=first.batch_id, now=NOW).undone
     assert count(session, AttendanceRecord) == 0
 
 
@@ -229,13 +230,13 @@ def test_undo_of_a_batch_whose_update_was_overwritten_is_refused_too(session: Se
     run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,P"), "a.csv")
     middle = run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,A"), "b.csv")
     last = run_import(session, people.admin, csv(f"{reg},2026-10-01,AM,L"), "c.csv")
-    refused = service.undo_import_batch(session, people.admin, batch_id=middle.batch_id, now=NOW)
+    refused = batch_service.undo_import_batch(session, people.admin, batch_id=middle.batch_id, now=NOW)
     assert not refused.undone and f"batch #{last.batch_id} (c.csv" in refused.message
 
 
 def test_unknown_batch_is_not_found(session: Session, people: People) -> None:
     with pytest.raises(NotFoundError):
-        service.undo_import_batch(session, people.admin, batch_id=987654, now=NOW)
+        batch_service.undo_import_batch(session, people.admin, batch_id=987654, now=NOW)
 
 
 def test_supervisor_imports_only_files_of_their_own_trainees(session: Session, people: People) -> None:
@@ -252,14 +253,14 @@ def test_supervisor_imports_only_files_of_their_own_trainees(session: Session, p
 def test_supervisor_history_and_undo_are_limited_to_their_own_batches(session: Session, people: People) -> None:
     admin_batch = run_import(session, people.admin, csv(f"{people.theirs.registration_number},2026-10-01,AM,P"))
     own_batch = run_import(session, people.supervisor, csv(f"{people.mine.registration_number},2026-10-01,AM,P"))
-    assert [b.id for b in service.list_import_batches(session, people.supervisor)] == [own_batch.batch_id]
-    assert [b.id for b in service.list_import_batches(session, people.admin)] == [
+    assert [b.id for b in batch_service.list_import_batches(session, people.supervisor)] == [own_batch.batch_id]
+    assert [b.id for b in batch_service.list_import_batches(session, people.admin)] == [
         own_batch.batch_id,
         admin_batch.batch_id,
     ]
     with pytest.raises(PermissionDeniedError):
-        service.undo_import_batch(session, people.supervisor, batch_id=admin_batch.batch_id, now=NOW)
-    assert service.undo_import_batch(session, people.supervisor, batch_id=own_batch.batch_id, now=NOW).undone
+        batch_service.undo_import_batch(session, people.supervisor, batch_id=admin_batch.batch_id, now=NOW)
+    assert batch_service.undo_import_batch(session, people.supervisor, batch_id=own_batch.batch_id, now=NOW).undone
 
 
 @pytest.mark.parametrize("role", ["trainee", "leadership"])
@@ -324,7 +325,7 @@ def test_rollups_are_refreshed_once_per_changed_month(
     assert calls[-1] == [date(2026, 10, 1)], "only the month whose row changed"
     run_import(session, people.admin, csv(f"{reg},2026-09-30,AM,P"))
     assert len(calls) == 2, "nothing changed, nothing to refresh"
-    service.undo_import_batch(session, people.admin, batch_id=first.batch_id + 1, now=NOW)
+    batch_service.undo_import_batch(session, people.admin, batch_id=first.batch_id + 1, now=NOW)
     assert calls[-1] == [date(2026, 10, 1)]
 
 

@@ -11,7 +11,9 @@ from core.dto import UserSummary
 from core.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from core.models import AuditEvent, Department, User
 from core.services import audit as audit_service
+from core.services import departments as department_service
 from core.services import settings as settings_service
+from core.services import user_imports as user_import_service
 from core.services import users as user_service
 from core.services.auth import check_sign_in
 from tests.factories import NOW, actor, make_department, make_user
@@ -25,8 +27,8 @@ ADMIN_ONLY: dict[str, AdminCall] = {
     "update_user": lambda s, a, t: user_service.update_user(s, a, t.id, role="leadership", now=NOW),
     "set_user_active": lambda s, a, t: user_service.set_user_active(s, a, t.id, active=False, now=NOW),
     "reset_password": lambda s, a, t: user_service.reset_password(s, a, t.id, new_password="brand-new-pass", now=NOW),
-    "import_users": lambda s, a, t: user_service.import_users(s, a, content=(HEADER + "x1,X,leadership,,,,\n").encode(), now=NOW),
-    "create_department": lambda s, a, t: user_service.create_department(s, a, name="Oncology", now=NOW),
+    "import_users": lambda s, a, t: user_import_service.import_users(s, a, content=(HEADER + "x1,X,leadership,,,,\n").encode(), now=NOW),
+    "create_department": lambda s, a, t: department_service.create_department(s, a, name="Oncology", now=NOW),
     "list_audit_events": lambda s, a, t: audit_service.list_audit_events(s, a),
     "update_setting": lambda s, a, t: settings_service.update_setting(s, a, key="attendance_threshold", value=80, now=NOW),
 }
@@ -105,7 +107,7 @@ def test_reset_password_clears_lockout(session: Session) -> None:
 def test_import_users_creates_departments_and_trainees_without_sign_in(session: Session) -> None:
     admin = actor(session, make_user(session, "admin"))
     csv = HEADER + "sup.imp,Dr Imp,supervisor,Imported Dept,,,imp@x.org\ntr.imp,Tr Imp,trainee,Imported Dept,sup.imp,PG-IMP-1,\n"
-    report = user_service.import_users(session, admin, content=csv.encode(), now=NOW)
+    report = user_import_service.import_users(session, admin, content=csv.encode(), now=NOW)
     assert (report.created, report.departments_created) == (2, 1)
     trainee = session.scalars(select(User).where(User.username == "tr.imp")).one()
     assert trainee.password_hash is None
@@ -126,7 +128,7 @@ def test_import_users_with_one_bad_row_writes_nothing_and_names_the_row(session:
     users_before = session.scalar(select(func.count(User.id)))
     csv = HEADER + "ok.one,Ok One,leadership,D,,,\n" + bad_row + "\n"
     with pytest.raises(InvalidInputError) as caught:
-        user_service.import_users(session, admin, content=csv.encode(), now=NOW)
+        user_import_service.import_users(session, admin, content=csv.encode(), now=NOW)
     assert any(line.startswith(message) for line in caught.value.errors), caught.value.errors
     assert session.scalar(select(func.count(User.id))) == users_before
     assert session.scalars(select(Department).where(Department.name == "D")).first() is None
@@ -137,13 +139,13 @@ def test_import_users_refuses_a_username_that_already_exists(session: Session) -
     existing = make_user(session, "leadership")
     csv = HEADER + f"{existing.username},Again,leadership,,,,\n"
     with pytest.raises(InvalidInputError) as caught:
-        user_service.import_users(session, admin, content=csv.encode(), now=NOW)
+        user_import_service.import_users(session, admin, content=csv.encode(), now=NOW)
     assert caught.value.errors == [f"row 2: username '{existing.username}' already exists"]
 
 
 def test_import_users_refuses_non_utf8_and_missing_columns(session: Session) -> None:
     admin = actor(session, make_user(session, "admin"))
     with pytest.raises(InvalidInputError, match="UTF-8"):
-        user_service.import_users(session, admin, content=(HEADER + "é,X,admin,,,,\n").encode("latin-1"), now=NOW)
+        user_import_service.import_users(session, admin, content=(HEADER + "é,X,admin,,,,\n").encode("latin-1"), now=NOW)
     with pytest.raises(InvalidInputError, match="Missing columns: role"):
-        user_service.import_users(session, admin, content=b"username,full_name\na,b\n", now=NOW)
+        user_import_service.import_users(session, admin, content=b"username,full_name\na,b\n", now=NOW)
