@@ -18,9 +18,12 @@ import statistics
 import sys
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
 
 from core.clock import utcnow
 from core.db import make_engine, make_session_factory

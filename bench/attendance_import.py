@@ -31,12 +31,12 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.db import make_engine, make_session_factory  # noqa: E402
-from core.migrate import upgrade_to_head  # noqa: E402
-from core.models import AttendanceRecord, Base, Department, User  # noqa: E402
-from core.services.attendance import import_attendance  # noqa: E402
-from core.services.settings import update_setting  # noqa: E402
-from core.services.users import summarize  # noqa: E402
+from core.db import make_engine, make_session_factory
+from core.migrate import upgrade_to_head
+from core.models import AttendanceRecord, Base, Department, User
+from core.services.attendance import import_attendance
+from core.services.settings import update_setting
+from core.services.users import summarize
 
 TRAINEES = 2000
 DEPARTMENTS = 20

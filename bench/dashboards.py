@@ -22,12 +22,15 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, event, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
 
 from core.clock import utcnow
 from core.db import make_engine, make_session_factory
@@ -182,7 +185,7 @@ def _time(factory: sessionmaker[Session], timer: StatementTimer, call: Callable[
     return round(statistics.median(totals) * 1000, 2), round(statistics.median(slowest) * 1000, 2)
 
 
-def _services(filters: DashboardFilters, drill: DashboardFilters, today: date
+def _services(filters: DashboardFilters, drill: DashboardFilters, today: date, trainee_id: int
               ) -> dict[str, Callable[[Session, UserSummary], object]]:
     return {
         "overview": lambda s, a: analytics_overview.get_overview(s, a, filters=filters, today=today),
@@ -197,6 +200,10 @@ def _services(filters: DashboardFilters, drill: DashboardFilters, today: date
         "attendance_trend": lambda s, a: analytics.attendance_trend(s, a, filters=filters),
         "at_risk": lambda s, a: analytics_trainees.at_risk(s, a, filters=filters, today=today),
         "department_trainees": lambda s, a: analytics_trainees.department_trainees(s, a, filters=drill),
+        "trainee_entries": lambda s, a: analytics_trainees.trainee_entries(s, a, trainee_id=trainee_id,
+                                                                            filters=filters),
+        "trainee_attendance": lambda s, a: analytics_trainees.trainee_attendance(s, a, trainee_id=trainee_id,
+                                                                                  filters=filters),
     }
 
 
@@ -302,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         admin = _actor(session, "bench.admin")
         supervisor = _actor(session, "bench.sup000")
         department = session.scalar(select(func.min(Department.id)))
+        trainee_id = session.scalar(select(func.min(User.id)).where(User.supervisor_id == supervisor.id))
+        assert trainee_id is not None, "the bench data gives every supervisor trainees"
     end = month_start(today)
     filters = DashboardFilters(start=add_months(end, -11), end=end)
     drill = DashboardFilters(start=filters.start, end=filters.end, department_id=department)
@@ -309,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     per_query: dict[str, float] = {}
     slowest: dict[str, float] = {}
     for label, viewer in (("admin", admin), ("supervisor", supervisor)):
-        for name, call in _services(filters, drill, today).items():
+        for name, call in _services(filters, drill, today, trainee_id).items():
             total, worst = _time(factory, timer, lambda s, c=call, v=viewer: c(s, v))
             per_query[f"{label}.{name}"], slowest[f"{label}.{name}"] = total, worst
             _log(f"{label:10s} {name:26s} {total:8.2f} ms (slowest statement {worst:.2f} ms)")

@@ -6,8 +6,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from core.config import Settings, get_settings
-from core.dto import SYSTEM_ACTOR
+from core.dto import SYSTEM_ACTOR, UserSummary
+from core.services.auth import get_signed_in_user
 from core.services.leadership_pack import generate_leadership_pack
 from core.services.reminders import OutgoingMail
 from core.services.reports import get_report_file, list_pack_recipients
@@ -18,15 +21,21 @@ log = logging.getLogger(__name__)
 
 
 def run_weekly_leadership_pack(
-    session_factory: SessionFactory, *, now: datetime, settings: Settings | None = None, mailer: Mailer | None = None
+    session_factory: SessionFactory, *, now: datetime, settings: Settings | None = None, mailer: Mailer | None = None,
+    triggered_by: str = SYSTEM_ACTOR.username,
 ) -> dict[str, Any]:
-    """Generate the full-scope pack for the 12 months to date and keep it in the archive."""
+    """Generate the full-scope pack for the 12 months to date and keep it in the archive.
+
+    A run an admin started with Run now is made in their name, so the cover and the archive say
+    who; scheduled and CLI runs are the system's.
+    """
     settings = settings or get_settings()
     with session_factory.begin() as session:
-        item = generate_leadership_pack(session, SYSTEM_ACTOR, report_dir=settings.report_dir, now=now,
+        author = _author(session, triggered_by)
+        item = generate_leadership_pack(session, author, report_dir=settings.report_dir, now=now,
                                         programme=settings.programme_name)
         recipients = list_pack_recipients(session)
-        pdf = get_report_file(session, SYSTEM_ACTOR, item.id, report_dir=settings.report_dir)
+        pdf = get_report_file(session, author, item.id, report_dir=settings.report_dir)
     mailer = mailer if mailer is not None else mailer_from_settings(settings)
     subject = f"Leadership pack {item.params.get('period', '')}"
     body = (f"The weekly leadership pack for {settings.programme_name} is attached "
@@ -37,3 +46,9 @@ def run_weekly_leadership_pack(
               "emails_sent": sent, "emails_failed": failed, "smtp": mailer is not None}
     log.info("weekly_leadership_pack: %s", counts)
     return counts
+
+
+def _author(session: Session, triggered_by: str) -> UserSummary:
+    if triggered_by == SYSTEM_ACTOR.username:
+        return SYSTEM_ACTOR
+    return get_signed_in_user(session, triggered_by) or SYSTEM_ACTOR  # gone or deactivated since: the system's

@@ -50,6 +50,11 @@ class JobSpec:
     def uses_mailer(self) -> bool:
         return "mailer" in inspect.signature(self.func).parameters
 
+    @property
+    def names_its_author(self) -> bool:
+        """The job writes something that says who made it (the pack's cover and archive row)."""
+        return "triggered_by" in inspect.signature(self.func).parameters
+
 
 JOBS: dict[str, JobSpec] = {
     spec.name: spec
@@ -111,6 +116,8 @@ def execute_job(
         kwargs["dry_run"] = True
     if spec.uses_mailer and mailer is not None:
         kwargs["mailer"] = mailer
+    if spec.names_its_author:
+        kwargs["triggered_by"] = triggered_by
     run_id = None
     if spec.records_runs:
         with session_factory.begin() as session:
@@ -134,6 +141,14 @@ def execute_job(
         summary = finish_job_run(session, run_id, status=status, now=clock(), counts=counts)
     log.info("job %s %s: %s", name, status, counts)
     return summary
+
+
+def record_failed_run(session_factory: SessionFactory, name: str, exc: Exception, *, started: datetime,
+                      trigger: str, instance: str | None = None,
+                      clock: Callable[[], datetime] = utcnow) -> JobRunSummary:
+    """Record a failed run of a job that ran outside execute_job (the sidecar's own heartbeat)."""
+    return _record_failure(session_factory, get_job(name), None, exc, started=started, trigger=trigger,
+                           scheduled_for=None, triggered_by="system", instance=instance, clock=clock)
 
 
 def _record_failure(

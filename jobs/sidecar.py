@@ -33,7 +33,7 @@ from core.services.jobs import LEADER, STANDBY, mark_interrupted_runs, remove_he
 from jobs.common import SessionFactory
 from jobs.heartbeat import run_heartbeat
 from jobs.leader import LeaderLock, make_leader_lock
-from jobs.runner import execute_job
+from jobs.runner import execute_job, record_failed_run
 from jobs.schedule import effective_schedule, read_overrides, register_jobs, sync_jobs
 
 log = logging.getLogger("jobs.sidecar")
@@ -184,11 +184,15 @@ class Sidecar:
         }
 
     def _beat_safely(self, role: str) -> None:
+        started = utcnow()
         try:
-            run_heartbeat(self.session_factory, now=utcnow(), settings=self.settings, instance=self.instance,
+            run_heartbeat(self.session_factory, now=started, settings=self.settings, instance=self.instance,
                           role=role, started_at=self.started_at, next_runs=self._next_runs() if role == LEADER else None)
-        except Exception:  # noqa: BLE001 - a missed beat shows as a stale heartbeat; keep running
+        except Exception as exc:  # noqa: BLE001 - a missed beat shows as a stale heartbeat; keep running
             log.exception("could not record the heartbeat")
+            # Successful beats are not kept as runs (1,440 a day); a failed one is, like any failed job.
+            record_failed_run(self.session_factory, "heartbeat", exc, started=started, trigger="scheduler",
+                              instance=self.instance)
 
     def _forget(self) -> None:
         try:

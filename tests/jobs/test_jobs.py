@@ -229,6 +229,24 @@ def test_leadership_pack_job_archives_the_pdf_and_emails_leadership(factory, set
     assert name == run.file_name and content == path.read_bytes() and mime == "application/pdf"
 
 
+def test_a_pack_an_admin_runs_now_names_them_on_the_cover_and_in_the_archive(factory, settings) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    with factory.begin() as session:
+        admin = make_user(session, "admin")
+        admin_name, admin_username = admin.full_name, admin.username
+    summary = execute_job("weekly_leadership_pack", factory, now=NOW, settings=settings, trigger="manual",
+                          triggered_by=admin_username)
+    scheduled = execute_job("weekly_leadership_pack", factory, now=NOW, settings=settings, trigger="scheduler")
+    with factory() as session:
+        by_admin = session.get(ReportRun, summary.counts["report_run_id"])  # type: ignore[index]
+        by_system = session.get(ReportRun, scheduled.counts["report_run_id"])  # type: ignore[index]
+        assert by_admin is not None and by_system is not None
+        assert (by_admin.created_by_username, by_system.created_by_username) == (admin_username, "system")
+        cover = PdfReader(settings.report_dir / by_admin.file_path).pages[0].extract_text()
+    assert f"{admin_name} ({admin_username})" in " ".join(cover.split())
+
+
 # nightly_backup ---------------------------------------------------------------------------------
 
 def test_backup_writes_a_restorable_copy_and_keeps_the_last_n(factory, settings, committed_engine) -> None:  # type: ignore[no-untyped-def]
@@ -307,6 +325,29 @@ def test_heartbeat_is_fresh_for_five_minutes_and_manual_beats_do_not_count(facto
         ok, message = check_heartbeat(session, now=NOW + timedelta(minutes=5, seconds=1))
         assert session.get(SchedulerHeartbeat, "host:1").next_runs == {"heartbeat": "2026-11-20T10:01:00+00:00"}
     assert not ok and "stale" in message
+
+
+def test_a_heartbeat_the_sidecar_cannot_write_is_recorded_as_a_failed_run(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from core.db import make_engine
+    from core.migrate import upgrade_to_head
+    from jobs.sidecar import Sidecar
+
+    # Its own database: the heartbeat table is dropped to make the beat fail for real.
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE scheduler_heartbeats"))
+    factory = make_session_factory(engine)
+    sidecar = Sidecar(Settings(database_url=url, report_dir=tmp_path / "reports"), engine, factory)
+    sidecar._beat_safely("standby")  # must not raise: a failed beat never stops the scheduler
+    with factory() as session:
+        run = session.scalars(select(JobRun)).one()
+    engine.dispose()
+    assert (run.job_id, run.status, run.trigger, run.instance) == ("heartbeat", "failed", "scheduler", sidecar.instance)
+    assert "scheduler_heartbeats" in (run.error or "")
 
 
 @pytest.fixture
