@@ -389,7 +389,8 @@ class AttendanceImportReport:
 
 @dataclass(frozen=True)
 class UndoReport:
-    """The outcome of undoing an import batch (refused when a later batch changed its rows)."""
+    """The outcome of undoing an import batch (not undone when denied, already undone, or a
+    later batch changed its rows; `message` says which)."""
 
     batch_id: int
     undone: bool

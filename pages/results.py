@@ -245,7 +245,7 @@ def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> N
             _act("results.new", lambda s: results_service.create_assessment(
                 s, user, title=title, department_id=department, assessment_date=held, max_score=max_score,
                 pass_mark=pass_mark, weight=weight, group_name=group, eligibility_period=period or None, now=utcnow()),
-                lambda r: f"Created '{r.title}'.")
+                lambda r: f"Created '{r.title}' in group '{r.group_name}'.")
 
 
 if __name__ == "__main__":

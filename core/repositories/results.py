@@ -39,19 +39,14 @@ def get_assessment_by_title(session: Session, department_id: int, title: str) ->
     ).first()
 
 
-def list_group_weights(session: Session, group_name: str) -> list[Decimal]:
-    """Weights of every assessment in a group (group names compare case-insensitively)."""
-    rows = session.scalars(
-        select(Assessment.weight).where(func.lower(Assessment.group_name) == group_name.strip().lower())
-    )
-    return [Decimal(str(w)) for w in rows]
+def list_group_weights(session: Session) -> list[tuple[str, Decimal]]:
+    """(group name, weight) of every assessment, oldest first.
 
-
-def list_all_group_weights(session: Session) -> dict[str, list[Decimal]]:
-    groups: dict[str, list[Decimal]] = {}
-    for name, weight in session.execute(select(Assessment.group_name, Assessment.weight)):
-        groups.setdefault(name, []).append(Decimal(str(weight)))
-    return groups
+    Groups are not folded here: SQLite's lower() ignores non-ASCII letters, so one Python rule
+    (`core.rules.results.compute_group_key`) decides which spellings are the same group.
+    """
+    rows = session.execute(select(Assessment.group_name, Assessment.weight).order_by(Assessment.id))
+    return [(name, Decimal(str(weight))) for name, weight in rows]
 
 
 def list_assessment_rows(session: Session, scope: Scope) -> list[Any]:

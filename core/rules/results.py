@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -133,6 +134,26 @@ def compute_group_weight(group: str, weights: list[Decimal]) -> GroupWeight:
     complete = total == FULL_WEIGHT
     message = "weights total 100%" if complete else f"weights total {_plain(total)}%, not 100%"
     return GroupWeight(group=group, total=total, complete=complete, message=message)
+
+
+def compute_group_key(group: str) -> str:
+    """What identifies an assessment group: its trimmed name, ignoring letter case."""
+    return group.strip().casefold()
+
+
+def compute_group_weights(weights: Iterable[tuple[str, Decimal]]) -> dict[str, GroupWeight]:
+    """Each group's total from (group name, weight) pairs, keyed by `compute_group_key`.
+
+    Spellings that differ only in letter case are one group, named by its first spelling in
+    `weights` (pass them oldest first).
+    """
+    names: dict[str, str] = {}
+    grouped: dict[str, list[Decimal]] = {}
+    for group, weight in weights:
+        key = compute_group_key(group)
+        names.setdefault(key, group.strip())
+        grouped.setdefault(key, []).append(weight)
+    return {key: compute_group_weight(names[key], shares) for key, shares in grouped.items()}
 
 
 def can_edit_score(state: str) -> str | None:

@@ -1,6 +1,8 @@
 """Attendance import batches: the history, and undoing a whole batch.
 
-Every undo, done or refused, is audited with its counts.
+Every undo, done, refused or denied, is audited with its counts. A refused or denied undo is
+reported, not raised, so that its audit row commits with the caller's transaction (the UI's
+`session_scope` rolls back on any exception).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.dto import ImportBatchSummary, UndoReport, UserSummary
-from core.errors import NotFoundError, PermissionDeniedError
+from core.errors import NotFoundError
 from core.models import ImportBatch, User
 from core.repositories import attendance as repo
 from core.services import rollups
@@ -58,18 +60,21 @@ def describe_batch(batch: ImportBatchSummary) -> str:
 
 
 def undo_import_batch(session: Session, actor: UserSummary, *, batch_id: int, now: datetime) -> UndoReport:
-    """Remove the rows a batch inserted and restore the rows it updated, unless a later batch
-    changed the same rows (then nothing changes and the message names that batch).
+    """Remove the rows a batch inserted and restore the rows it updated.
+
+    Nothing changes, and the report says why, when a supervisor tries to undo someone else's
+    batch, the batch was already undone, or a later batch changed the same rows (the message
+    names that batch).
 
     Raises:
-        PermissionDeniedError: not an admin, or a supervisor undoing someone else's batch.
+        PermissionDeniedError: the actor may not upload attendance at all.
         NotFoundError: no such batch.
     """
     user = authorize(session, actor, "admin", "supervisor")
-    batch = _lock_batch(session, user, batch_id)
-    refusal = _undo_refusal(session, batch)
+    batch = _lock_batch(session, batch_id)
+    refusal = _undo_refusal(session, user, batch)
     if refusal:
-        return _refuse_undo(session, actor, batch, refusal, now=now)
+        return _refuse_undo(session, actor, batch, *refusal, now=now)
     months = repo.list_batch_months(session, batch_id)
     deleted, restored = repo.undo_batch_rows(session, batch_id)
     batch.state, batch.undone_at, batch.undone_by_id = "undone", now, actor.id
@@ -94,38 +99,41 @@ def undo_import_batch(session: Session, actor: UserSummary, *, batch_id: int, no
     )
 
 
-def _lock_batch(session: Session, user: User | None, batch_id: int) -> ImportBatch:
-    """Take the import lock and load the batch `user` may undo (None is the system actor)."""
+def _lock_batch(session: Session, batch_id: int) -> ImportBatch:
+    """Take the import lock and load the batch. Raises NotFoundError when there is none."""
     repo.lock_imports(session)
     batch = repo.get_batch(session, batch_id)
     if batch is None:
         raise NotFoundError(f"No import batch #{batch_id}.")
-    if user is not None and user.role == "supervisor" and batch.actor_id != user.id:
-        raise PermissionDeniedError("Supervisors can undo only the batches they imported.")
     return batch
 
 
-def _undo_refusal(session: Session, batch: ImportBatch) -> str | None:
+def _undo_refusal(session: Session, user: User | None, batch: ImportBatch) -> tuple[str, str] | None:
+    """The audit action and message when `user` (None is the system actor) may not undo `batch` now."""
+    if user is not None and user.role == "supervisor" and batch.actor_id != user.id:
+        return "attendance_undo_denied", "Supervisors can undo only the batches they imported."
     if batch.state != "imported":
-        return f"Batch #{batch.id} was already undone."
+        return "attendance_undo_refused", f"Batch #{batch.id} was already undone."
     later = repo.list_later_batch_ids(session, batch.id)
     if not later:
         return None
     names = "; ".join(describe_batch(b) for b in sorted(summarize_batches(session, later), key=lambda b: -b.id))
-    return f"Cannot undo batch #{batch.id}: a later import changed the same rows: {names}. Undo that batch first."
+    message = f"Cannot undo batch #{batch.id}: a later import changed the same rows: {names}. Undo that batch first."
+    return "attendance_undo_refused", message
 
 
 def _refuse_undo(
-    session: Session, actor: UserSummary, batch: ImportBatch, refusal: str, *, now: datetime
+    session: Session, actor: UserSummary, batch: ImportBatch, action: str, reason: str, *, now: datetime
 ) -> UndoReport:
-    """Audit a refused undo and report it; nothing else changes."""
+    """Audit an undo that changes nothing, with the batch's own counts, and report it."""
     record_event(
         session,
         actor=actor,
-        action="attendance_undo_refused",
+        action=action,
         now=now,
         entity_type="import_batch",
         entity_id=batch.id,
-        details={"file": batch.file_name, "reason": refusal},
+        details={"file": batch.file_name, "inserted": batch.inserted, "updated": batch.updated, "reason": reason},
     )
-    return UndoReport(batch_id=batch.id, undone=False, message=refusal)
+    session.flush()
+    return UndoReport(batch_id=batch.id, undone=False, message=reason)

@@ -46,6 +46,9 @@ def create_assessment(
 ) -> AssessmentSummary:
     """Create an assessment (admins); its group's weights may not exceed 100 %.
 
+    Group names ignore letter case: a name matching an existing group joins that group under
+    the group's existing spelling.
+
     Raises:
         PermissionDeniedError: the actor is not an admin.
         InvalidInputError: a field is missing or out of range, or the group would exceed 100 %.
@@ -56,11 +59,11 @@ def create_assessment(
     if department is None:
         raise NotFoundError("No such department.")
     maximum, passing, share = _decimal(max_score, "maximum score"), _decimal(pass_mark, "pass mark"), _decimal(weight, "weight")
-    period_label = _validate_assessment(session, department, title=title, max_score=maximum, pass_mark=passing,
-                                        weight=share, group_name=group_name, eligibility_period=eligibility_period)
+    period_label, group = _validate_assessment(session, department, title=title, max_score=maximum, pass_mark=passing,
+                                               weight=share, group_name=group_name, eligibility_period=eligibility_period)
     assessment = Assessment(
         title=title.strip(), department_id=department_id, assessment_date=assessment_date, max_score=maximum,
-        pass_mark=passing, weight=share, group_name=group_name.strip(), eligibility_period=period_label,
+        pass_mark=passing, weight=share, group_name=group, eligibility_period=period_label,
         created_by_id=actor.id, created_at=now,
     )
     session.add(assessment)
@@ -68,23 +71,21 @@ def create_assessment(
     record_event(session, actor=actor, action="assessment_created", now=now, entity_type="assessment",
                  entity_id=assessment.id, details={"title": assessment.title, "group": assessment.group_name,
                                                    "weight": float(share), "department": department.name})
-    return _summary(assessment, department.name, (0, 0, 0), repo.list_group_weights(session, group_name))
+    return _summary(assessment, department.name, (0, 0, 0), _group_weights(session))
 
 
 def list_assessments(session: Session, actor: UserSummary) -> list[AssessmentSummary]:
     """Assessments the actor may see, newest first, with result counts and group weight status."""
     authorize(session, actor, *ALL_ROLES)
-    groups = repo.list_all_group_weights(session)
-    return [
-        _summary(a, dept, (int(d or 0), int(p or 0), int(f or 0)), groups.get(a.group_name, []))
-        for a, dept, d, p, f in repo.list_assessment_rows(session, actor.scope)
-    ]
+    rows = repo.list_assessment_rows(session, actor.scope)
+    groups = _group_weights(session)  # read after the rows, so it holds every listed assessment
+    return [_summary(a, dept, (int(d or 0), int(p or 0), int(f or 0)), groups) for a, dept, d, p, f in rows]
 
 
 def list_group_weights(session: Session, actor: UserSummary) -> pd.DataFrame:
-    """Each assessment group's total weight, flagged unless exactly 100 %."""
+    """Each assessment group's total weight, flagged unless exactly 100 % (names ignore letter case)."""
     authorize(session, actor, ADMIN, LEADERSHIP)
-    rows = [rules.compute_group_weight(name, weights) for name, weights in sorted(repo.list_all_group_weights(session).items())]
+    rows = [group for _, group in sorted(_group_weights(session).items())]
     return pd.DataFrame(
         [{"group": g.group, "total_weight": float(g.total), "status": "ok" if g.complete else "⚠ " + g.message} for g in rows],
         columns=["group", "total_weight", "status"],
@@ -175,8 +176,13 @@ def get_assessment_or_raise(session: Session, assessment_id: int) -> Assessment:
 
 
 def _validate_assessment(session: Session, department: Department, *, title: str, max_score: Decimal,
-                         pass_mark: Decimal, weight: Decimal, group_name: str, eligibility_period: str | None) -> str | None:
-    """Refuse an invalid new assessment with every problem at once; returns the normalised eligibility period."""
+                         pass_mark: Decimal, weight: Decimal, group_name: str,
+                         eligibility_period: str | None) -> tuple[str | None, str]:
+    """Refuse an invalid new assessment with every problem at once.
+
+    Returns the normalised eligibility period and the group name to store: the existing
+    group's spelling when the name matches one ignoring letter case.
+    """
     problems = rules.compute_assessment_problems(
         title=title, max_score=max_score, pass_mark=pass_mark, weight=weight, group=group_name
     )
@@ -188,11 +194,14 @@ def _validate_assessment(session: Session, department: Department, *, title: str
             problems.append(f"eligibility period {exc}")
     if title.strip() and repo.get_assessment_by_title(session, department.id, title) is not None:
         problems.append(f"'{title.strip()}' already exists in {department.name}")
-    if not problems and (problem := rules.compute_weight_problem(repo.list_group_weights(session, group_name), weight, group_name.strip())):
+    existing = _group_weights(session).get(rules.compute_group_key(group_name))
+    group = existing.group if existing else group_name.strip()
+    used = [existing.total] if existing else []
+    if not problems and (problem := rules.compute_weight_problem(used, weight, group)):
         problems.append(problem)
     if problems:
         raise InvalidInputError("Cannot create the assessment: " + "; ".join(problems) + ".", problems)
-    return period_label
+    return period_label, group
 
 
 def _derive(frame: pd.DataFrame, assessment: Assessment) -> pd.DataFrame:
@@ -225,12 +234,19 @@ def _empty_results(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _summary(a: Assessment, department: str, counts: tuple[int, int, int], weights: list[Decimal]) -> AssessmentSummary:
-    group = rules.compute_group_weight(a.group_name, weights)
+def _group_weights(session: Session) -> dict[str, rules.GroupWeight]:
+    """Every assessment group's weight status, keyed by `rules.compute_group_key`."""
+    return rules.compute_group_weights(repo.list_group_weights(session))
+
+
+def _summary(a: Assessment, department: str, counts: tuple[int, int, int],
+             groups: dict[str, rules.GroupWeight]) -> AssessmentSummary:
+    """The assessment as listed, named by its group's one spelling (the first created)."""
+    group = groups[rules.compute_group_key(a.group_name)]
     return AssessmentSummary(
         id=a.id, title=a.title, department_id=a.department_id, department_name=department,
         assessment_date=a.assessment_date, max_score=float(a.max_score), pass_mark=float(a.pass_mark),
-        weight=float(a.weight), group_name=a.group_name, eligibility_period=a.eligibility_period,
+        weight=float(a.weight), group_name=group.group, eligibility_period=a.eligibility_period,
         draft=counts[0], published=counts[1], frozen=counts[2], group_total=float(group.total),
         group_complete=group.complete,
     )

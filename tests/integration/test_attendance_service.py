@@ -206,6 +206,10 @@ def test_undo_removes_inserted_rows_and_restores_updated_ones(session: Session, 
     assert (action, details["deleted"], details["restored"]) == ("attendance_import_undone", 1, 1)
     again = batch_service.undo_import_batch(session, people.admin, batch_id=later.batch_id, now=NOW)
     assert not again.undone and "already undone" in again.message
+    assert audit_actions(session)[-1] == (
+        "attendance_undo_refused",
+        {"file": "later.csv", "inserted": 1, "updated": 1, "reason": again.message},
+    )
 
 
 def test_undo_is_refused_when_a_later_batch_changed_the_same_rows(session: Session, people: People) -> None:
@@ -219,7 +223,10 @@ def test_undo_is_refused_when_a_later_batch_changed_the_same_rows(session: Sessi
     assert "Undo that batch first" in refused.message
     assert stored(session, people.mine) == before
     assert session.get(ImportBatch, first.batch_id).state == "imported"  # type: ignore[union-attr]
-    assert audit_actions(session)[-1][0] == "attendance_undo_refused"
+    assert audit_actions(session)[-1] == (
+        "attendance_undo_refused",
+        {"file": "first.csv", "inserted": 2, "updated": 0, "reason": refused.message},
+    )
     assert batch_service.undo_import_batch(session, people.admin, batch_id=second.batch_id, now=NOW).undone
     assert batch_service.undo_import_batch(session, people.admin, batch_id=first.batch_id, now=NOW).undone
     assert count(session, AttendanceRecord) == 0
@@ -258,8 +265,14 @@ def test_supervisor_history_and_undo_are_limited_to_their_own_batches(session: S
         own_batch.batch_id,
         admin_batch.batch_id,
     ]
-    with pytest.raises(PermissionDeniedError):
-        batch_service.undo_import_batch(session, people.supervisor, batch_id=admin_batch.batch_id, now=NOW)
+    denied = batch_service.undo_import_batch(session, people.supervisor, batch_id=admin_batch.batch_id, now=NOW)
+    assert (denied.undone, denied.message) == (False, "Supervisors can undo only the batches they imported.")
+    assert session.get(ImportBatch, admin_batch.batch_id).state == "imported"  # type: ignore[union-attr]
+    assert stored(session, people.theirs) == {(date(2026, 10, 1), "AM"): "present"}
+    assert audit_actions(session)[-1] == (
+        "attendance_undo_denied",
+        {"file": "sheet.csv", "inserted": 1, "updated": 0, "reason": denied.message},
+    )
     assert batch_service.undo_import_batch(session, people.supervisor, batch_id=own_batch.batch_id, now=NOW).undone
 
 
@@ -382,3 +395,29 @@ def test_concurrent_imports_of_overlapping_new_rows_are_serialised(committed_eng
     assert counts == [(0, 200), (200, 0)], "one inserted every key, the other updated every key"
     with factory() as db:
         assert count(db, AttendanceRecord) == 200
+
+
+def test_refused_and_denied_undos_stay_audited_after_the_transaction_commits(committed_engine: Engine) -> None:
+    factory = make_session_factory(committed_engine)
+    with factory.begin() as db:
+        department = make_department(db)
+        supervisor = actor(db, make_user(db, "supervisor", department=department))
+        admin = actor(db, make_user(db, "admin"))
+        reg = make_user(db, "trainee", department=department).registration_number
+        first = run_import(db, admin, csv(f"{reg},2026-10-01,AM,P", f"{reg},2026-10-02,AM,P"), "first.csv").batch_id
+        run_import(db, admin, csv(f"{reg},2026-10-02,AM,A"), "second.csv")
+    for who in (supervisor, admin):  # as a page does it: one transaction per click, committed when it ends
+        with factory.begin() as db:
+            assert not batch_service.undo_import_batch(db, who, batch_id=first, now=NOW).undone
+    with factory() as db:
+        rows = db.execute(
+            select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.entity_id, AuditEvent.details)
+            .where(AuditEvent.action.like("attendance_undo%"))
+            .order_by(AuditEvent.id)
+        ).all()
+        assert [(action, who, entity) for action, who, entity, _ in rows] == [
+            ("attendance_undo_denied", supervisor.id, str(first)),
+            ("attendance_undo_refused", admin.id, str(first)),
+        ]
+        assert [(d["file"], d["inserted"], d["updated"]) for *_, d in rows] == [("first.csv", 2, 0)] * 2
+        assert db.get(ImportBatch, first).state == "imported"  # type: ignore[union-attr]

@@ -17,6 +17,7 @@ from core.db import make_session_factory
 from core.dto import UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from core.models import (
+    Assessment,
     AuditEvent,
     ChangeRequest,
     Department,
@@ -121,10 +122,39 @@ def test_creating_an_assessment_is_audited_and_reports_an_incomplete_group(sessi
 
 def test_a_group_may_be_filled_to_exactly_100_percent_and_is_then_complete(session: Session, world: World) -> None:
     group = f"Y2 {world.department.id}"
-    svc.create_assessment(session, world.admin, title="Paper 2", department_id=world.department.id,
-                          assessment_date=date(2026, 10, 2), max_score=50, pass_mark=25, weight=60,
-                          group_name=group.upper(), now=NOW)
-    assert all(a.group_complete for a in svc.list_assessments(session, world.admin) if a.group_name.lower() == group.lower())
+    created = svc.create_assessment(session, world.admin, title="Paper 2", department_id=world.department.id,
+                                    assessment_date=date(2026, 10, 2), max_score=50, pass_mark=25, weight=60,
+                                    group_name=f" {group.lower()} ", now=NOW)
+    assert (created.group_name, created.group_total, created.group_complete) == (group, 100.0, True)
+    stored = session.scalars(select(Assessment.group_name).where(Assessment.department_id == world.department.id))
+    assert set(stored) == {group}, "the new assessment joins the group under its existing spelling"
+    listed = [a for a in svc.list_assessments(session, world.admin) if a.department_id == world.department.id]
+    assert [(a.group_name, a.group_complete) for a in listed] == [(group, True), (group, True)]
+
+
+@pytest.mark.parametrize(("first", "second", "third"), [
+    ("Year 3 written", "year 3 written", "YEAR 3 WRITTEN"),
+    ("Öffentliche Gesundheit", "öffentliche gesundheit", "ÖFFENTLICHE GESUNDHEIT"),
+])
+def test_stored_spellings_that_differ_only_in_case_are_one_group(session: Session, world: World, first: str,
+                                                                 second: str, third: str) -> None:
+    tag = f" {world.department.id}"
+    svc.create_assessment(session, world.admin, title="Part A", department_id=world.department.id,
+                          assessment_date=date(2026, 10, 2), max_score=50, pass_mark=25, weight=40,
+                          group_name=first + tag, now=NOW)
+    # Assessments created before names were matched ignoring case may keep their own spelling.
+    session.add(Assessment(title="Part B", department_id=world.department.id, assessment_date=date(2026, 10, 3),
+                           max_score=50, pass_mark=25, weight=60, group_name=second + tag, created_at=NOW))
+    session.flush()
+    listed = {a.title: a for a in svc.list_assessments(session, world.admin) if a.title.startswith("Part ")}
+    assert {(a.group_name, a.group_total, a.group_complete) for a in listed.values()} == {(first + tag, 100.0, True)}
+    table = svc.list_group_weights(session, world.admin)
+    assert table[table["group"].str.casefold() == (first + tag).casefold()].to_dict("records") == [
+        {"group": first + tag, "total_weight": 100.0, "status": "ok"}]
+    with pytest.raises(InvalidInputError, match=f"group '{first + tag}' would total 110%"):
+        svc.create_assessment(session, world.admin, title="Part C", department_id=world.department.id,
+                              assessment_date=date(2026, 10, 4), max_score=50, pass_mark=25, weight=10,
+                              group_name=third + tag, now=NOW)
 
 
 def test_a_weight_that_takes_the_group_over_100_is_refused_and_nothing_is_written(session: Session, world: World) -> None:

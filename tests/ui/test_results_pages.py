@@ -163,13 +163,13 @@ def test_admin_creates_an_assessment_and_an_overweight_group_is_refused(run_page
         department_id = session.scalars(select(Department.id)).one()
     at.selectbox(key="results.new.department").set_value(department_id)
     at.number_input(key="results.new.weight").set_value(20.0)
-    at.text_input(key="results.new.group").input("Year 2")
+    at.text_input(key="results.new.group").input("YEAR 2")
     at.button(key="FormSubmitter:results.new_assessment-Create assessment").click().run()
-    assert any("over 100%" in e.value for e in at.error), [e.value for e in at.error]
+    assert any("group 'Year 2' would total 120% (over 100%)" in e.value for e in at.error), [e.value for e in at.error]
     at.number_input(key="results.new.weight").set_value(20.0)
     at.text_input(key="results.new.group").input("Year 3")
     at.button(key="FormSubmitter:results.new_assessment-Create assessment").click().run()
-    assert at.session_state["app.flash"] == ("success", "Created 'Viva'.")
+    assert at.session_state["app.flash"] == ("success", "Created 'Viva' in group 'Year 3'.")
 
 
 def test_trainee_requests_a_document_and_admin_approves_then_completes_it(run_page: PageRunner, ui_db: UiDatabase,

@@ -63,6 +63,16 @@ def test_group_is_flagged_unless_weights_total_exactly_100() -> None:
     assert not partial.complete and "60%" in partial.message
 
 
+def test_group_names_that_differ_only_in_case_are_one_group_named_by_the_first_spelling() -> None:
+    groups = rules.compute_group_weights(
+        [("Year 3 written", D("40")), (" YEAR 3 written ", D("60")), ("Viva", D("50"))]
+    )
+    assert sorted(groups) == ["viva", "year 3 written"]
+    year3 = groups[rules.compute_group_key("year 3 WRITTEN")]
+    assert (year3.group, year3.total, year3.complete) == ("Year 3 written", D("100"), True)
+    assert not groups["viva"].complete
+
+
 def test_assessment_fields_are_validated_together() -> None:
     problems = rules.compute_assessment_problems(title=" ", max_score=D("0"), pass_mark=D("5"), weight=D("0"), group="")
     assert len(problems) == 5
