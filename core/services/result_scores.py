@@ -75,9 +75,7 @@ class _Target:
 def _apply_scores(session: Session, actor: UserSummary, assessment: Assessment, rows: list[tuple[str, str, Decimal]],
                   errors: list[str], *, now: datetime, source: str) -> ScoreImportReport:
     targets, existing = _resolve_targets(session, assessment, rows, errors)
-    if errors:
-        record_event(session, actor=actor, action="scores_refused", now=now, entity_type="assessment",
-                     entity_id=assessment.id, details={"source": source, "rows": len(rows) + len(errors), "errors": len(errors)})
+    if errors:  # bad input writes nothing, not even an audit row (the caller's rollback would drop it anyway)
         raise InvalidInputError(f"Nothing was saved: {len(errors)} problem(s).", sorted(errors, key=_row_order))
     created, updated, unchanged = _write_scores(session, actor, assessment, targets, existing, now=now)
     session.flush()

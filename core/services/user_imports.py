@@ -34,9 +34,7 @@ def import_users(session: Session, actor: UserSummary, *, content: bytes, now: d
     authorize(session, actor, "admin")
     rows = _read_rows(content)
     errors = _find_problems(session, rows)
-    if errors:
-        record_event(session, actor=actor, action="users_import_refused", now=now,
-                     details={"rows": len(rows), "errors": len(errors)})
+    if errors:  # bad input writes nothing, not even an audit row (the caller's rollback would drop it anyway)
         raise InvalidInputError(f"Nothing was imported: {len(errors)} problem(s) in the file.", errors)
     departments_created = _create_departments(session, rows)
     ordered = sorted(rows, key=lambda r: (r[1].role != SUPERVISOR, r[0]))
