@@ -202,10 +202,10 @@ def _attendance(user: UserSummary, filters: DashboardFilters, today: date) -> No
     risk = data.dashboard_at_risk(user, filters, today)
     threshold = risk.attrs.get("threshold", 75.0)
     st.subheader(f"At risk in {risk.attrs.get('period', 'this quarter')}")
-    st.caption(f"Active trainees below the {threshold:g}% threshold so far this quarter, with the sessions they "
-               "still need if they attend every one from now on.")
+    st.caption(f"Active trainees below the {threshold:g}% threshold so far this quarter, including those with no "
+               "sessions recorded yet (0.00%), with the sessions they still need if they attend every one from now on.")
     if risk.empty:
-        st.success("Nobody with recorded sessions is below the threshold this quarter.", icon="✅")
+        st.success("Every active trainee in view is at or above the threshold this quarter.", icon="✅")
         return
     _table(_text_percent(risk), "attendance-at-risk", "dashboard.attendance.risk")
 

@@ -4,7 +4,6 @@ import re
 from datetime import date, timedelta
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.clock import utcnow
@@ -12,12 +11,11 @@ from core.dto import UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP, TRAINEE
 from core.rules.eligibility import Period, compute_period, compute_quarter_of
 from core.services import eligibility as eligibility_service
-from portal import auth, data, errors, state, widgets
+from portal import auth, charts, data, errors, state, widgets
 from portal.db import session_scope
 
 ROLES = ALL_ROLES
 KINDS = ("Month", "Quarter", "Year", "Custom")
-STATUS_ORDER = ("present", "late", "excused", "absent")
 
 
 def render() -> None:
@@ -183,7 +181,7 @@ def _drill_down(user: UserSummary, frame: pd.DataFrame, period: Period) -> None:
         key="eligibility.trainee_pick",
     )
     if trainee is None:
-        st.caption("Pick a trainee to see each day of the period, coloured by attendance.")
+        st.caption("Pick a trainee to see each day of the period, coloured by the status of its sessions.")
         return
     st.session_state[state.ELIGIBILITY_TRAINEE] = trainee
     sessions = data.trainee_sessions(user, trainee, period.label)
@@ -191,57 +189,15 @@ def _drill_down(user: UserSummary, frame: pd.DataFrame, period: Period) -> None:
         widgets.empty_state("No sessions recorded for this trainee in the period.")
         return
     counts = sessions["status"].value_counts()
-    cols = st.columns(len(STATUS_ORDER))
-    for col, status in zip(cols, STATUS_ORDER, strict=True):
+    cols = st.columns(len(charts.STATUS_COLOURS))
+    for col, status in zip(cols, charts.STATUS_COLOURS, strict=True):
         col.metric(status.title(), int(counts.get(status, 0)))
-    st.plotly_chart(_heatmap(sessions), width="stretch", key="eligibility.heatmap")
+    st.plotly_chart(charts.session_calendar(sessions), width="stretch", key="eligibility.heatmap")
     widgets.download_buttons(
         sessions.assign(session_date=sessions["session_date"].dt.date),
         name="trainee-sessions",
         key="eligibility.sessions",
     )
-
-
-def _heatmap(sessions: pd.DataFrame) -> go.Figure:
-    frame = sessions.assign(
-        attended=sessions["status"].isin(["present", "late"]).astype(float),
-        label=sessions["session"] + ": " + sessions["status"],
-    )
-    days = frame.groupby("session_date").agg(share=("attended", "mean"), text=("label", "<br>".join)).reset_index()
-    monday = days["session_date"] - pd.to_timedelta(days["session_date"].dt.day_of_week, unit="D")
-    days["week"] = monday.dt.strftime("%d %b %Y")
-    days["order"] = monday
-    days["weekday"] = days["session_date"].dt.day_of_week
-    weeks = days.drop_duplicates("week").sort_values("order")["week"].tolist()
-    share = days.pivot(index="weekday", columns="week", values="share").reindex(index=range(7), columns=weeks)
-    text = (
-        days.assign(text=days["session_date"].dt.strftime("%a %d %b %Y<br>") + days["text"])
-        .pivot(index="weekday", columns="week", values="text")
-        .reindex(index=range(7), columns=weeks)
-    )
-    figure = go.Figure(
-        go.Heatmap(
-            z=share.to_numpy(),
-            x=weeks,
-            y=["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-            text=text.to_numpy(),
-            hovertemplate="%{text}<extra></extra>",
-            zmin=0,
-            zmax=1,
-            xgap=3,
-            ygap=3,
-            colorscale=[[0, "#d64541"], [0.5, "#f5b041"], [1, "#27ae60"]],
-            colorbar={"title": "attended", "tickvals": [0, 0.5, 1], "ticktext": ["none", "half", "all"]},
-        )
-    )
-    figure.update_layout(
-        height=300,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis_title="week starting",
-        xaxis={"type": "category"},
-        yaxis={"autorange": "reversed"},
-    )
-    return figure
 
 
 def _snapshot(user: UserSummary, period: Period) -> None:

@@ -1,4 +1,4 @@
-"""Plotly figures for the dashboard (pure: DataFrame in, figure out)."""
+"""Plotly figures for the dashboard and the eligibility calendar (pure: DataFrame in, figure out)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from core.dto import TurnaroundSummary
 
 HEIGHT = 340
 AGE_COLOURS = ("#4c9f70", "#e0b040", "#e07b39", "#c0392b")
+# Best to worst: a day with several sessions takes the colour of its worst one. Excused ranks below
+# late because it counts as a session but not as attended (DESIGN.md §4.2).
+STATUS_COLOURS = {"present": "#2e9e5b", "late": "#f2a73b", "excused": "#7b93b0", "absent": "#d64541"}
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _tidy(fig: go.Figure, *, height: int = HEIGHT, legend: bool = True, top: int = 10) -> go.Figure:
@@ -82,3 +86,42 @@ def attendance_heatmap(frame: pd.DataFrame) -> go.Figure:
     ))
     fig.update_xaxes(type="category")
     return _tidy(fig, height=max(HEIGHT, 34 * len(grid) + 90), legend=False)
+
+
+def session_calendar(sessions: pd.DataFrame) -> go.Figure:
+    """A trainee's sessions as weeks × weekdays, each day coloured by its worst status, every session in the hover.
+
+    z holds the status's index in STATUS_COLOURS (None: no session that day), text its initial and customdata
+    the hover lines; all three are plain lists so the figure's JSON stays readable.
+    """
+    statuses = list(STATUS_COLOURS)
+    frame = sessions.assign(rank=sessions["status"].map(statuses.index),
+                            line=sessions["session"] + ": " + sessions["status"])
+    days = frame.groupby("session_date").agg(rank=("rank", "max"), lines=("line", "<br>".join)).reset_index()
+    days["status"] = [statuses[int(rank)] for rank in days["rank"]]
+    days["initial"] = days["status"].str[0].str.upper()
+    days["hover"] = days["session_date"].dt.strftime("<b>%a %d %b %Y</b> · ") + days["status"] + "<br>" + days["lines"]
+    monday = days["session_date"] - pd.to_timedelta(days["session_date"].dt.day_of_week, unit="D")
+    days["week"], days["weekday"] = monday.dt.strftime("%d %b %Y"), days["session_date"].dt.day_of_week
+    weeks = days.assign(order=monday).drop_duplicates("week").sort_values("order")["week"].tolist()
+
+    def cells(column: str, empty: object = None) -> list[list[object]]:
+        grid = days.pivot(index="weekday", columns="week", values=column).reindex(index=range(7), columns=weeks)
+        return [[empty if pd.isna(v) else v for v in row] for row in grid.astype(object).to_numpy().tolist()]
+
+    steps = len(statuses)
+    colorscale = [[(i + edge) / steps, colour] for i, colour in enumerate(STATUS_COLOURS.values()) for edge in (0, 1)]
+    fig = go.Figure(go.Heatmap(
+        z=cells("rank"), x=weeks, y=list(WEEKDAYS), text=cells("initial", ""), customdata=cells("hover", ""),
+        texttemplate="%{text}", textfont={"color": "#1f2328", "size": 12}, hovertemplate="%{customdata}<extra></extra>",
+        zmin=-0.5, zmax=steps - 0.5, colorscale=colorscale, showscale=False, xgap=3, ygap=3, hoverongaps=False,
+    ))
+    for status, colour in STATUS_COLOURS.items():
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status.capitalize(), hoverinfo="skip",
+                                 marker={"symbol": "square", "size": 14, "color": colour}))
+    fig.update_xaxes(type="category", title="Week starting (Monday)")
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0,
+                              "title": {"text": "Each day shows its worst session:"}},
+                      plot_bgcolor="rgba(0,0,0,0)", height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig

@@ -199,18 +199,22 @@ def count_eligible(session: Session, view: Conditions, *, start: date, end: date
 def list_below_threshold(
     session: Session, view: Conditions, *, start: date, end: date, threshold_hundredths: int,
 ) -> Sequence[Row[int, str, str | None, str | None, str | None, int, int]]:
-    """Active trainees with sessions in [start, end] below the threshold, with their totals."""
+    """Active trainees in view not eligible over [start, end], lowest share first, with their totals.
+
+    The complement of count_eligible: a trainee with no sessions in the range is listed with 0 and 0.
+    """
     totals = _quarter_totals(start, end)
+    sessions, attended = func.coalesce(totals.c.sessions, 0), func.coalesce(totals.c.attended, 0)
     supervisor = aliased(User)
-    below = 20000 * totals.c.attended < (2 * threshold_hundredths - 1) * totals.c.sessions
+    below = (sessions == 0) | (20000 * attended < (2 * threshold_hundredths - 1) * sessions)
     return session.execute(
         select(User.id, User.full_name, User.registration_number, Department.name, supervisor.full_name,
-               totals.c.sessions, totals.c.attended)
-        .join(totals, totals.c.trainee_id == User.id)
+               sessions, attended)
+        .outerjoin(totals, totals.c.trainee_id == User.id)
         .outerjoin(Department, Department.id == User.department_id)
         .outerjoin(supervisor, supervisor.id == User.supervisor_id)
-        .where(*view, User.is_active.is_(True), totals.c.sessions > 0, below)
-        .order_by(totals.c.attended * 1.0 / totals.c.sessions, User.full_name)
+        .where(*view, User.is_active.is_(True), below)
+        .order_by(func.coalesce(attended * 1.0 / func.nullif(sessions, 0), 0), User.full_name)
     ).all()
 
 

@@ -23,7 +23,11 @@ from core.services.rollups import add_months, month_start
 
 
 def at_risk(session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date) -> pd.DataFrame:
-    """Active trainees below the attendance threshold in the current quarter, with sessions still needed."""
+    """Active trainees not eligible in the current quarter, with sessions still needed.
+
+    Like the "currently eligible" card and the Eligibility page (core.rules.eligibility), a trainee with
+    no sessions yet this quarter is at 0.00% and not eligible, so is listed with 0 sessions.
+    """
     _, view = scoped_view(session, actor, filters)
     threshold, hundredths = attendance_threshold(session)
     quarter = compute_quarter_of(today)

@@ -30,7 +30,7 @@ from core.dto import DashboardFilters, UserSummary
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AttendanceRecord, LogbookEntry, Setting, User
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
-from core.services import analytics, analytics_overview, analytics_trainees, rollups
+from core.services import analytics, analytics_overview, analytics_trainees, eligibility, rollups
 from tests.factories import actor, make_attendance, make_department, make_entry, make_user, suffix
 
 TODAY = date(2026, 11, 20)
@@ -216,6 +216,33 @@ def test_attendance_by_department_and_at_risk_list(session: Session, world: Worl
     assert risk.attrs["period"] == "2026-Q4"
     assert risk[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
         [world.a1.full_name, 6, 3, 50.0, "6"]]
+
+
+def test_at_risk_lists_a_trainee_with_no_sessions_this_quarter_like_the_card_and_eligibility_page(
+    session: Session, world: World
+) -> None:
+    a1 = session.get(User, world.a1.id)
+    assert a1 is not None and a1.department is not None and a1.supervisor is not None
+    newcomer = make_user(session, "trainee", department=a1.department, supervisor=a1.supervisor)
+    make_attendance(session, newcomer, date(2026, 9, 30), "present")  # last quarter: does not count in Q4
+    rollups.rebuild_all(session)
+    risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)
+    assert risk[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
+        [newcomer.full_name, 0, 0, 0.0, "1"], [world.a1.full_name, 6, 3, 50.0, "6"]]
+    assert _cards(session, world.admin)["eligible"][0] == 50.0  # A2 and B1 of 4 active trainees
+    page = eligibility.list_eligibility(session, world.admin, period="2026-Q4")
+    assert set(page.loc[~page["eligible"], "full_name"]) == set(risk["Trainee"])
+    assert page.loc[page["full_name"] == newcomer.full_name, "sessions_needed"].tolist() == [1]
+    assert analytics_trainees.at_risk(session, world.s1, filters=NOV, today=TODAY)["Trainee"].tolist() == [
+        newcomer.full_name, world.a1.full_name]
+    assert analytics_trainees.at_risk(session, world.s2, filters=NOV, today=TODAY).empty
+    for narrowed in (DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.beta),
+                     DashboardFilters(start=NOV.start, end=NOV.end, supervisor_id=world.s2_id)):
+        assert analytics_trainees.at_risk(session, world.admin, filters=narrowed, today=TODAY).empty
+    newcomer.is_active = False
+    session.flush()
+    assert analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)["Trainee"].tolist() == [
+        world.a1.full_name]
 
 
 def test_eligible_share_in_sql_follows_the_threshold_setting(session: Session, world: World) -> None:

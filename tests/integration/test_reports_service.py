@@ -55,6 +55,8 @@ def _text(pdf: bytes) -> str:
 
 def test_pack_numbers_equal_the_dashboard_services(session: Session, programme, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     admin = programme["admin"]
+    first = programme["trainees"][0]
+    newcomer = make_user(session, "trainee", department=first.department, supervisor=first.supervisor)
     item = generate_leadership_pack(session, admin, report_dir=tmp_path, now=NOW, programme="Test Programme",
                                     start=date(2026, 9, 1), end=date(2026, 11, 1))
     pdf = get_report_file(session, admin, item.id, report_dir=tmp_path).content
@@ -73,7 +75,8 @@ def test_pack_numbers_equal_the_dashboard_services(session: Session, programme, 
     for row in ageing.itertuples(index=False):
         assert f"{row.Waiting} {row.Entries}" in text
     at_risk = analytics_trainees.at_risk(session, admin, filters=filters, today=NOW.date())
-    assert len(at_risk) >= 2 and f"At-risk trainees ({len(at_risk)})" in text
+    assert len(at_risk) >= 3 and f"At-risk trainees ({len(at_risk)})" in text
+    assert at_risk.loc[at_risk["Trainee"] == newcomer.full_name, ["Sessions", "Attended"]].values.tolist() == [[0, 0]]
     for row in at_risk.itertuples(index=False):
         assert f"{row.Sessions} {row.Attended} {row[6]:.2f}%" in text and row.Trainee in text
     for label in ("Period: 2026-09 – 2026-11 (2026-09-01 to 2026-11-30)", "Department: All departments",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from core.clock import utcnow
-from core.models import AttendanceRecord, AuditEvent, EligibilitySnapshot, ImportBatch
+from core.dto import UserSummary
+from core.models import AttendanceRecord, AuditEvent, EligibilitySnapshot, ImportBatch, User
 from core.services.attendance import import_attendance
+from portal import charts
 from tests.factories import actor, make_attendance, make_department, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
 
@@ -35,6 +38,15 @@ def _people(ui_db: UiDatabase) -> dict:  # type: ignore[type-arg]
 def _count(ui_db: UiDatabase, model: type) -> int:
     with ui_db.factory.begin() as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _attend(ui_db: UiDatabase, who: UserSummary, *sessions: tuple[date, str, str]) -> None:
+    """Record (date, status, slot) sessions for `who`, committed."""
+    with ui_db.factory.begin() as session:
+        trainee = session.get(User, who.id)
+        assert trainee is not None
+        for day, status, slot in sessions:
+            make_attendance(session, trainee, day, status, slot=slot)
 
 
 def _upload(at: AppTest, name: str, content: bytes) -> AppTest:
@@ -132,14 +144,9 @@ def test_eligibility_table_is_scoped_to_the_viewer_with_a_heat_map_for_the_train
     run_page: PageRunner, ui_db: UiDatabase
 ) -> None:
     people = _people(ui_db)
-    with ui_db.factory.begin() as session:
-        from core.models import User
-
-        mine = session.get(User, people["mine"].id)
-        other = session.get(User, people["other"].id)
-        for day, status in ((1, "present"), (2, "present"), (3, "absent"), (4, "late")):
-            make_attendance(session, mine, date(2026, 3, day), status)
-        make_attendance(session, other, date(2026, 3, 1), "absent")
+    statuses = ("present", "present", "absent", "late")
+    _attend(ui_db, people["mine"], *((date(2026, 3, day), status, "AM") for day, status in enumerate(statuses, 1)))
+    _attend(ui_db, people["other"], (date(2026, 3, 1), "absent", "AM"))
     admin = run_page(ELIGIBILITY, people["admin"], query={"period": "2026-Q1"})
     assert not admin.exception
     table = admin.dataframe[0].value
@@ -153,6 +160,35 @@ def test_eligibility_table_is_scoped_to_the_viewer_with_a_heat_map_for_the_train
     assert trainee.get("plotly_chart"), "a trainee sees their own calendar heat map"
     supervisor = run_page(ELIGIBILITY, people["supervisor"], query={"period": "2026-Q1"})
     assert supervisor.dataframe[0].value["Registration"].tolist() == [people["mine"].registration_number]
+
+
+def test_heat_map_colours_each_day_by_its_worst_status_and_lists_every_session(
+    run_page: PageRunner, ui_db: UiDatabase
+) -> None:
+    people = _people(ui_db)
+    _attend(ui_db, people["mine"], (date(2026, 3, 2), "excused", "AM"), (date(2026, 3, 3), "late", "AM"),
+            (date(2026, 3, 4), "present", "AM"), (date(2026, 3, 4), "absent", "PM"),
+            (date(2026, 3, 5), "absent", "AM"), (date(2026, 3, 6), "present", "AM"))  # Monday to Friday
+    at = run_page(ELIGIBILITY, people["mine"], query={"period": "2026-03"})
+    assert not at.exception
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    heatmap, *legend = figure["data"]
+    assert heatmap["x"] == ["02 Mar 2026"] and heatmap["y"][:5] == ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    colours = charts.STATUS_COLOURS
+    assert [(t["name"], t["marker"]["color"]) for t in legend] == [(k.capitalize(), v) for k, v in colours.items()]
+    scale = heatmap["colorscale"]
+
+    def colour(z: int) -> str:
+        fraction = (z - heatmap["zmin"]) / (heatmap["zmax"] - heatmap["zmin"])
+        return next(c for (low, c), (high, _) in zip(scale, scale[1:], strict=False) if low <= fraction <= high)
+
+    days = [row[0] for row in heatmap["z"][:5]]
+    assert [colour(z) for z in days] == [colours[s] for s in ("excused", "late", "absent", "absent", "present")]
+    assert colour(days[0]) != colour(days[3]), "excused and absent look different"
+    assert colour(days[1]) != colour(days[4]), "late and present look different"
+    assert [row[0] for row in heatmap["text"][:5]] == ["E", "L", "A", "A", "P"]
+    assert heatmap["customdata"][2][0].endswith("absent<br>AM: present<br>PM: absent")
+    assert heatmap["z"][5][0] is None and heatmap["z"][6][0] is None
 
 
 def test_admin_saves_a_snapshot_idempotently(run_page: PageRunner, ui_db: UiDatabase) -> None:
