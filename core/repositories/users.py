@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from core.models import Department, User
@@ -20,6 +21,24 @@ def get_user_by_username(session: Session, username: str) -> User | None:
         .options(joinedload(User.department), joinedload(User.supervisor))
         .where(func.lower(User.username) == username.strip().lower())
     ).first()
+
+
+def add_failed_login(session: Session, user_id: int) -> int:
+    """Count one more failed sign-in in the database itself (no lost updates between racing attempts)."""
+    count = session.scalar(
+        update(User).where(User.id == user_id).values(failed_login_count=func.coalesce(User.failed_login_count, 0) + 1)
+        .returning(User.failed_login_count).execution_options(synchronize_session=False)
+    )
+    return int(count or 0)
+
+
+def lock_user_if_due(session: Session, user_id: int, *, threshold: int, until: datetime) -> bool:
+    """Lock the account once the failed count reaches `threshold`; True only for the attempt that locked it."""
+    locked = session.execute(
+        update(User).where(User.id == user_id, User.failed_login_count >= threshold)
+        .values(locked_until=until, failed_login_count=0).execution_options(synchronize_session=False)
+    )
+    return bool(locked.rowcount)  # type: ignore[attr-defined]
 
 
 def get_user_by_registration(session: Session, registration_number: str) -> User | None:

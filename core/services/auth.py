@@ -71,18 +71,19 @@ def check_sign_in(session: Session, *, username: str, password: str, now: dateti
         )
         return False
     if not check_password(password, user.password_hash):
-        user.failed_login_count = (user.failed_login_count or 0) + 1
+        # Counted and locked by conditional UPDATEs, so attempts racing each other all count.
+        failed = users_repo.add_failed_login(session, user.id)
         record_event(
             session, actor=actor, action="sign_in_failed", now=now,
-            details={"reason": "wrong password", "failed_count": user.failed_login_count},
+            details={"reason": "wrong password", "failed_count": failed},
         )
-        if user.failed_login_count >= MAX_FAILED_ATTEMPTS:
-            user.locked_until = now + LOCKOUT
-            user.failed_login_count = 0
+        until = now + LOCKOUT
+        if users_repo.lock_user_if_due(session, user.id, threshold=MAX_FAILED_ATTEMPTS, until=until):
             record_event(
                 session, actor=actor, action="account_locked", now=now,
-                details={"until": user.locked_until.isoformat(timespec="seconds")},
+                details={"until": until.isoformat(timespec="seconds")},
             )
+        session.expire(user, ["failed_login_count", "locked_until"])
         session.flush()
         return False
     user.failed_login_count = 0

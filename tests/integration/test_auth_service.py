@@ -1,11 +1,13 @@
 """Sign-in checks: lockout after five failures, deactivation, audit, password changes."""
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from core.db import make_session_factory
 from core.errors import InvalidInputError, PermissionDeniedError
 from core.models import AuditEvent, User
 from core.services.auth import change_password, check_sign_in, get_signed_in_user
@@ -69,3 +71,27 @@ def test_change_password_needs_the_current_one_and_a_valid_new_one(session: Sess
     change_password(session, me, current=PASSWORD, new="another-password", now=NOW)
     assert check_sign_in(session, username=user.username, password="another-password", now=NOW)
     assert session.get(User, user.id).password_hash is not None
+
+
+def test_wrong_passwords_racing_each_other_all_count_and_lock_the_account_once(committed_engine: Engine) -> None:
+    factory = make_session_factory(committed_engine)
+    with factory.begin() as session:
+        username = make_user(session, "supervisor").username
+    start = threading.Barrier(8)
+
+    def attempt() -> None:
+        start.wait(timeout=10)  # all read the row before any bcrypt check ends: the old read-modify-write lost counts
+        with factory.begin() as session:
+            check_sign_in(session, username=username, password="wrong-pass-1", now=NOW)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with factory.begin() as session:
+        assert _actions(session, username).count("sign_in_failed") == 8
+        assert _actions(session, username).count("account_locked") == 1
+        user = session.scalars(select(User).where(User.username == username)).one()
+        assert user.locked_until == NOW + timedelta(minutes=15)
+        assert not check_sign_in(session, username=username, password=PASSWORD, now=NOW + timedelta(minutes=1))
