@@ -16,7 +16,8 @@ def authorize(session: Session, actor: UserSummary, *roles: str) -> User | None:
     Returns the actor's User row (None for the system actor).
 
     Raises:
-        PermissionDeniedError: the actor is unknown, inactive, or not in `roles`.
+        PermissionDeniedError: the actor is unknown, inactive, not in `roles`, or carries another role
+            than the stored one (so callers may scope by `actor.role`).
     """
     if actor is SYSTEM_ACTOR or (actor.id is None and actor == SYSTEM_ACTOR):
         if can_act_as(SYSTEM_ACTOR.role, roles):
@@ -29,4 +30,6 @@ def authorize(session: Session, actor: UserSummary, *roles: str) -> User | None:
         raise PermissionDeniedError(
             f"Not allowed: this needs the role {' or '.join(roles)}; you are {user.role}."
         )
+    if user.role != actor.role:  # services scope rows by actor.role: it must be the stored one
+        raise PermissionDeniedError("Your role has changed since you signed in; reload the page.")
     return user

@@ -117,3 +117,19 @@ def test_authorization_matrix(session: Session, action: str, role: str, whose: s
         assert session.scalar(select(LogbookEntry.status).where(LogbookEntry.id == entry.id)) == status
     elif action in WRITES:
         assert events_after == (events_before or 0) + 1
+
+
+def test_a_summary_claiming_another_role_than_the_stored_one_is_refused(session: Session) -> None:
+    """Services scope rows by actor.role; a summary that says admin for a supervisor must not widen scope."""
+    from dataclasses import replace
+
+    department = make_department(session)
+    supervisor, other = make_user(session, "supervisor", department=department), make_user(session, "supervisor")
+    entry = make_entry(session, make_user(session, "trainee", department=department, supervisor=other),
+                       case_date=date(2026, 11, 1))
+    forged = replace(actor(session, supervisor), role="admin")
+    with pytest.raises(PermissionDeniedError, match="role has changed"):
+        approvals.get_approval_queue(session, forged, now=NOW)
+    with pytest.raises(PermissionDeniedError, match="role has changed"):
+        approvals.approve_entry(session, forged, entry.id, feedback=None, now=NOW)
+    assert session.get(LogbookEntry, entry.id).status == "pending"  # type: ignore[union-attr]
