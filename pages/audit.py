@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from core.rules.access import ADMIN
+from core.services.audit import SHOWN_EVENTS
 from portal import auth, data, widgets
 
 ROLES = (ADMIN,)
@@ -35,9 +36,15 @@ def render() -> None:
     if frame.empty:
         widgets.empty_state("No audit events match these filters.", "Widen the date range or clear a filter.")
         return
-    st.caption(f"{len(frame):,} events (newest first; at most 5,000 shown).")
+    if len(frame) >= SHOWN_EVENTS:
+        st.caption(f"The newest {SHOWN_EVENTS:,} matching events are shown; the CSV below has every one.")
+    else:
+        st.caption(f"{len(frame):,} events, newest first.")
     st.dataframe(frame, hide_index=True, width="stretch")
-    widgets.download_buttons(frame, name="audit-log", key="audit.download", xlsx=False)
+    st.download_button("⬇️ CSV of every matching event", data=data.audit_csv(user, actor or None, action or None,
+                                                                            start, end),
+                       file_name="audit-log.csv", mime="text/csv", key="audit.download.csv",
+                       help="All events that match the filters, not only those shown; opens safely in a spreadsheet.")
 
 
 if __name__ == "__main__":

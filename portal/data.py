@@ -6,6 +6,7 @@ cached results are never shared across scopes. Write actions call `<loader>.clea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from core.dto import (
     TurnaroundSummary,
     UserSummary,
 )
+from core.exports import to_csv_bytes
 from core.services import analytics as analytics_service
 from core.services import analytics_overview as overview_service
 from core.services import analytics_trainees as trainee_analytics_service
@@ -50,7 +52,7 @@ from core.services import results as results_service
 from core.services import settings as settings_service
 from core.services import users as user_service
 from core.services.backups import BackupFile
-from portal.db import session_scope
+from portal.db import get_session_factory, session_scope
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -93,6 +95,21 @@ def audit_events(
         return audit_service.list_audit_events(
             session, actor, actor_username=actor_username, action=action, start=start, end=end
         )
+
+
+def audit_csv(
+    actor: UserSummary, actor_username: str | None, action: str | None, start: date | None, end: date | None
+) -> Callable[[], bytes]:
+    """Every matching audit event (no on-screen cap) as formula-safe CSV, built only when downloaded."""
+    factory = get_session_factory()  # here, in the script thread: the download runs on another thread
+
+    def build() -> bytes:
+        with factory.begin() as session:
+            frame = audit_service.list_audit_events(session, actor, actor_username=actor_username, action=action,
+                                                    start=start, end=end, limit=None)
+        return to_csv_bytes(frame)
+
+    return build
 
 
 @st.cache_data(ttl=60, show_spinner=False)

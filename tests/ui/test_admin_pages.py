@@ -70,6 +70,30 @@ def test_audit_page_filters_by_action_and_keeps_the_filter_in_the_url(run_page: 
     assert at.query_params["action"] == "sign_in_failed"
 
 
+def test_audit_page_shows_the_newest_5000_and_its_csv_has_every_matching_event(
+        run_page: PageRunner, ui_db: UiDatabase) -> None:
+    import csv
+    import io
+
+    from sqlalchemy import insert
+
+    from portal import data
+
+    admin = _admin(ui_db)
+    with ui_db.factory.begin() as session:
+        session.execute(insert(AuditEvent), [
+            {"occurred_at": NOW, "actor_username": "probe", "action": "probe_event", "details": {"i": i}}
+            for i in range(5003)
+        ])
+    query = {"action": "probe_event", "from": "2026-01-01", "to": "2026-12-31"}
+    at = run_page("pages.audit", admin, query=query)
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 5000
+    assert any("newest 5,000 matching events are shown" in c.value for c in at.caption)
+    content = data.audit_csv(admin, None, "probe_event", NOW.date(), NOW.date())().decode("utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(content)))) == 5003
+
+
 def test_account_page_changes_the_password(run_page: PageRunner, ui_db: UiDatabase) -> None:
     with ui_db.factory.begin() as session:
         me = actor(session, make_user(session, "trainee"))
