@@ -39,7 +39,7 @@ def get_engine() -> Engine:
     return engine
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner="Preparing the database…")  # the first call waits for get_engine()
 def get_session_factory() -> sessionmaker[Session]:
     return make_session_factory(get_engine())
 
