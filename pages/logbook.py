@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from core.clock import utcnow
+from core.clock import local_date, utcnow
+from core.config import get_settings
 from core.dto import LogbookEntryItem, UserSummary
 from core.rules.access import ALL_ROLES, TRAINEE
 from core.services import logbook as logbook_service
@@ -105,8 +106,9 @@ def _entry_form(user: UserSummary, item: LogbookEntryItem | None, *, key: str) -
         if heading:
             st.markdown(f"**{heading}**")
         title = st.text_input("Case title", value=item.title if item else "", max_chars=200, key=f"{key}.title")
-        case_date = st.date_input("Case date", value=item.case_date if item else utcnow().date(),
-                                  max_value=utcnow().date(), key=f"{key}.case_date")
+        today = local_date(utcnow(), get_settings().timezone)  # the service's "not in the future"
+        case_date = st.date_input("Case date", value=item.case_date if item else today,
+                                  max_value=today, key=f"{key}.case_date")
         category = st.selectbox("Category", categories, key=f"{key}.category",
                                 index=categories.index(item.category) if item else 0)
         description = st.text_area("Description", value=item.description if item else "", key=f"{key}.description",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from core.clock import local_date
 from core.config import get_settings
 from core.dto import AttendanceImportReport, UserSummary
 from core.errors import InvalidInputError
@@ -221,19 +221,10 @@ def _validate(session: Session, raw: RawSheet, *, supervisor_id: int | None, now
         raw,
         directory=directory,
         departments=repo.list_department_ids(session),
-        today=_local_today(now),
+        today=local_date(now, get_settings().timezone),
         supervisor_id=supervisor_id,
         known_sessions=known_sessions,
     )
-
-
-def _local_today(now: datetime) -> date:
-    """Today in the programme's time zone (a session held this morning is not 'in the future')."""
-    try:
-        zone = ZoneInfo(get_settings().timezone)
-    except (KeyError, ValueError):
-        return now.date()
-    return now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
 
 
 def _refused(base: AttendanceImportReport, message: str) -> AttendanceImportReport:

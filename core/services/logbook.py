@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
+from core.clock import local_date
+from core.config import get_settings
 from core.dto import LogbookEntryItem, LogbookHistoryItem, UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError
 from core.models import LogbookEntry, User
@@ -216,7 +218,7 @@ def _validate(
 ) -> rules.EntryFields:
     fields, problems = rules.validate_entry_fields(
         title=title, case_date=case_date, category=category, description=description, reflection=reflection,
-        categories=list_categories(session), today=now.date(),
+        categories=list_categories(session), today=local_date(now, get_settings().timezone),
     )
     if fields is None:
         raise InvalidInputError("The entry was not saved. " + " ".join(problems), errors=problems)

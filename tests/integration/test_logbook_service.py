@@ -114,6 +114,25 @@ def test_bad_form_lists_every_problem_and_writes_nothing(session: Session, world
     assert _count(session, LogbookEntry) == before
 
 
+def test_not_in_the_future_means_the_programmes_calendar_day(session: Session, world: World,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.config import get_settings
+
+    late_evening_utc = datetime(2026, 11, 20, 12, 30)  # already 21 November in Auckland (UTC+13)
+    monkeypatch.setenv("TIMEZONE", "Pacific/Auckland")
+    get_settings.cache_clear()
+    try:
+        item = logbook.create_entry(session, world.trainee, **{**FORM, "case_date": date(2026, 11, 21)},
+                                    now=late_evening_utc)
+        assert item.case_date == date(2026, 11, 21)
+        with pytest.raises(InvalidInputError, match="2026-11-22 is in the future"):
+            logbook.create_entry(session, world.trainee, **{**FORM, "case_date": date(2026, 11, 22)},
+                                 now=late_evening_utc)
+    finally:
+        monkeypatch.delenv("TIMEZONE")
+        get_settings.cache_clear()
+
+
 def test_categories_follow_the_runtime_setting(session: Session, world: World) -> None:
     update_setting(session, world.admin, key="logbook_categories", value="Case, Audit", now=NOW)
     assert logbook.list_categories(session) == ["Case", "Audit"]
