@@ -10,19 +10,25 @@ from core.config import get_settings
 from core.db import make_engine, make_session_factory
 from core.models import User
 from portal.cli import main
+from tests.conftest import DB_PARAMS, create_scratch_postgres, drop_scratch_postgres
 
 HEADER = "username,full_name,role,department,supervisor,registration_number,email\n"
 
 
-@pytest.fixture
-def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+@pytest.fixture(params=DB_PARAMS)
+def cli_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """An empty database (no tables yet) named by DATABASE_URL, on each backend."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}" if request.param == "sqlite" else create_scratch_postgres()
     monkeypatch.setenv("DATABASE_URL", url)
     get_settings.cache_clear()
     engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    get_settings.cache_clear()
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()
+        if request.param == "postgresql":
+            drop_scratch_postgres(url)
 
 
 def test_check_fails_before_migrate_and_passes_after(cli_db: Engine, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,4 +1,8 @@
-"""AppTest fixtures: a fresh file database per test, pointed at through the environment."""
+"""AppTest fixtures: an empty migrated database per test, pointed at through the environment.
+
+Each test runs on SQLite (a fresh file) and, when TEST_DATABASE_URL is set, on PostgreSQL
+(one scratch database per session, emptied after each test).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
@@ -15,6 +20,7 @@ from core.config import get_settings
 from core.db import make_engine, make_session_factory
 from core.dto import UserSummary
 from core.migrate import upgrade_to_head
+from tests.conftest import DB_PARAMS, create_scratch_postgres, drop_scratch_postgres, truncate_all
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,10 +31,28 @@ class UiDatabase:
     factory: sessionmaker[Session]
 
 
-@pytest.fixture
-def ui_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiDatabase]:
-    """An empty migrated SQLite file the app under test will use (no demo data)."""
-    url = f"sqlite:///{tmp_path / 'portal.db'}"
+@pytest.fixture(scope="session")
+def ui_postgres_engine() -> Iterator[Engine]:
+    """One migrated PostgreSQL scratch database shared by the UI tests (emptied by `ui_db`)."""
+    url = create_scratch_postgres()
+    engine = make_engine(url)
+    try:
+        upgrade_to_head(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        drop_scratch_postgres(url)
+
+
+@pytest.fixture(params=DB_PARAMS)
+def ui_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiDatabase]:
+    """An empty migrated database the app under test will use (no demo data), on each backend."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'portal.db'}")
+        upgrade_to_head(engine)
+    else:
+        engine = request.getfixturevalue("ui_postgres_engine")
+    url = engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DEMO_SEED", "false")
     monkeypatch.setenv("PORTAL_ENV", "test")
@@ -36,13 +60,16 @@ def ui_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UiDatabas
     get_settings.cache_clear()
     st.cache_resource.clear()
     st.cache_data.clear()
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    yield UiDatabase(url, make_session_factory(engine))
-    engine.dispose()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    get_settings.cache_clear()
+    try:
+        yield UiDatabase(url, make_session_factory(engine))
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        get_settings.cache_clear()
+        if request.param == "sqlite":
+            engine.dispose()
+        else:
+            truncate_all(engine)
 
 
 def _page_script(module_name: str) -> None:
