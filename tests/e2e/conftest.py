@@ -1,4 +1,8 @@
-"""A real portal server (demo data, fresh SQLite) and headless Chromium, shared per session."""
+"""A real portal server (demo data on a fresh database) and headless Chromium, shared per session.
+
+Every e2e test runs once per backend: on SQLite, and on a scratch PostgreSQL database when
+TEST_DATABASE_URL is set (ids `[sqlite]`/`[postgresql]`, the PostgreSQL half marked `postgres`).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,13 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
+from tests.conftest import DB_PARAMS, create_scratch_postgres, drop_scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -24,6 +32,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 pytestmark = pytest.mark.e2e
 
+# host:port of each running portal -> its backend, so artifacts can be named per backend.
+_BACKENDS: dict[str, str] = {}
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -31,54 +42,95 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def portal_url(tmp_path_factory: pytest.TempPathFactory, browser: object) -> Iterator[str]:
-    """Start `streamlit run streamlit_app.py` on a free port with its own demo database."""
+@pytest.fixture(scope="session", params=DB_PARAMS)
+def portal_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               browser: object) -> Iterator[str]:
+    """A running portal on a fresh demo database, one per backend.
+
+    The fixture is parametrized at session scope, so pytest runs all tests of one backend, stops
+    that server, then starts the next: a PostgreSQL server (and its scratch database) costs
+    nothing unless a `[postgresql]` test actually runs.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    workdir = tmp_path_factory.mktemp("e2e")
+    backend: str = request.param
+    workdir = tmp_path_factory.mktemp(f"e2e-{backend}")
+    with ExitStack() as cleanup:  # unwinds in reverse: server stopped, then its database dropped
+        if backend == "sqlite":
+            database_url = f"sqlite:///{workdir / 'portal.db'}"
+        else:
+            database_url = create_scratch_postgres()  # empty: the app's first start migrates and seeds it
+            cleanup.callback(drop_scratch_postgres, database_url)
+        url = cleanup.enter_context(_portal_server(database_url, workdir))
+        _BACKENDS[urlsplit(url).netloc] = backend
+        cleanup.callback(_BACKENDS.pop, urlsplit(url).netloc, None)
+        _warm_up(browser, url)
+        yield url
+
+
+@contextmanager
+def _portal_server(database_url: str, workdir: Path) -> Iterator[str]:
+    """Run `streamlit run streamlit_app.py` on a free port until the block ends; yield its URL."""
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'portal.db'}",
+        "DATABASE_URL": database_url,
         "PORTAL_ENV": "development",
         "DEMO_SEED": "true",
         "REPORT_DIR": str(workdir / "reports"),
         "BACKUP_DIR": str(workdir / "backups"),
     }
-    log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    log_path = workdir / "server.log"
     url = f"http://127.0.0.1:{port}"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+             "--server.headless", "true", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_healthy(proc, url, log_path)
+            yield url
+        finally:
+            _stop(proc)
+
+
+def _wait_until_healthy(proc: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
     deadline = time.time() + 60
     while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the portal exited with code {proc.returncode}; see {log_path}")
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    break
+                    return
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail("the portal did not become healthy within 60 s; see " + str(workdir / "server.log"))
-    _warm_up(browser, url)
-    yield url
+    pytest.fail(f"the portal did not become healthy within 60 s; see {log_path}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop this server (by its own handle only: other test runs may have portals on this machine)."""
+    if proc.poll() is not None:
+        return
     proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=20)
 
 
 def _warm_up(browser: object, url: str) -> None:
     # The first session migrates the database and loads the demo data (a few seconds on a
     # busy machine); doing it once here keeps every test's own timeouts meaningful.
     context = browser.new_context()  # type: ignore[attr-defined]
-    tab = context.new_page()
-    tab.goto(url + "/")
-    tab.get_by_role("button", name="Sign in").wait_for(timeout=120_000)
-    context.close()
+    try:
+        tab = context.new_page()
+        tab.goto(url + "/")
+        tab.get_by_role("button", name="Sign in").wait_for(timeout=120_000)
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")
@@ -129,8 +181,14 @@ def settle(page: object, quiet_ms: int = 600, timeout_ms: int = 60_000) -> None:
     )
 
 
-def screenshot(page: object, name: str) -> Path:
+def artifact_name(url: str, name: str) -> str:
+    """`name` for the SQLite portal, `name-postgresql` for the PostgreSQL one (no overwriting)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
+    backend = _BACKENDS.get(urlsplit(url).netloc, "sqlite")
+    return name if backend == "sqlite" else f"{name}-{backend}"
+
+
+def screenshot(page: object, name: str) -> Path:
+    path = ARTIFACTS / f"{artifact_name(page.url, name)}.png"  # type: ignore[attr-defined]
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
     return path

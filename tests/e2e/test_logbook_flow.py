@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, settle, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -51,6 +51,7 @@ def test_trainee_submits_supervisor_approves_with_feedback_trainee_sees_it(brows
         supervisor.wait_for_timeout(800)  # the grid is a canvas: let it paint before the screenshot
         screenshot(supervisor, "approvals-queue")
         supervisor.goto(f"{portal_url}/inbox")  # the submission told the supervisor; Open leads to the entry
+        settle(supervisor)  # a click during a fresh page's start-up reruns can be swallowed
         card = supervisor.locator('[class*="st-key-inbox-item-"]').filter(
             has_text=f"Logbook entry to verify: {title}")
         card.get_by_role("button", name="Open").click()
@@ -64,6 +65,7 @@ def test_trainee_submits_supervisor_approves_with_feedback_trainee_sees_it(brows
 
         trainee.goto(f"{portal_url}/logbook")
         trainee.get_by_role("heading", name="My logbook").wait_for()
+        settle(trainee)
         _open_entry(trainee, title)
         trainee.get_by_text(f"Feedback: {feedback}").wait_for()
         assert trainee.get_by_text("Approved by Dr").count() >= 1

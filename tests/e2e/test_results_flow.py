@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, screenshot, settle, sign_in
+from tests.e2e.conftest import ARTIFACTS, artifact_name, screenshot, settle, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -131,7 +131,8 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(page,
         trainee_context.close()
     assert pdf.read_bytes()[:4] == b"%PDF"
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf), str(ARTIFACTS / "results-transcript-pdf")],
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf),
+                        str(ARTIFACTS / artifact_name(portal_url, "results-transcript-pdf"))],
                        check=True)
 
     assert link and "/verify?token=" in link
