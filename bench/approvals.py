@@ -32,8 +32,21 @@ from core.migrate import upgrade_to_head
 from core.models import Base, Department, LogbookEntry, User
 from core.services import approvals, rollups
 
-ENTRY_COLUMNS = ("trainee_id", "department_id", "title", "case_date", "category", "description", "status",
-                 "submitted_at", "decided_at", "verified_by_id", "feedback", "created_at", "updated_at")
+ENTRY_COLUMNS = (
+    "trainee_id",
+    "department_id",
+    "title",
+    "case_date",
+    "category",
+    "description",
+    "status",
+    "submitted_at",
+    "decided_at",
+    "verified_by_id",
+    "feedback",
+    "created_at",
+    "updated_at",
+)
 
 
 def _log(message: str) -> None:
@@ -57,19 +70,38 @@ def _load_people(factory: sessionmaker[Session], trainees: int, supervisors: int
         session.execute(insert(Department), [{"name": f"Department {d:02d}"} for d in range(departments)])
         dept_ids = list(session.scalars(select(Department.id).order_by(Department.id)))
         session.execute(insert(User), [{"username": "bench.admin", "full_name": "Bench Admin", "role": "admin"}])
-        session.execute(insert(User), [
-            {"username": f"bench.sup{s:03d}", "full_name": f"Dr Supervisor {s:03d}", "role": "supervisor",
-             "department_id": dept_ids[s % departments]} for s in range(supervisors)
-        ])
-        sups = session.execute(select(User.id, User.department_id).where(User.role == "supervisor")
-                               .order_by(User.id)).all()
-        session.execute(insert(User), [
-            {"username": f"bench.tr{t:05d}", "full_name": f"Trainee {t:05d}", "role": "trainee",
-             "department_id": sups[t % supervisors][1], "supervisor_id": sups[t % supervisors][0],
-             "registration_number": f"B-{t:05d}"} for t in range(trainees)
-        ])
-        rows = session.execute(select(User.id, User.department_id, User.supervisor_id)
-                               .where(User.role == "trainee").order_by(User.id)).all()
+        session.execute(
+            insert(User),
+            [
+                {
+                    "username": f"bench.sup{s:03d}",
+                    "full_name": f"Dr Supervisor {s:03d}",
+                    "role": "supervisor",
+                    "department_id": dept_ids[s % departments],
+                }
+                for s in range(supervisors)
+            ],
+        )
+        sups = session.execute(
+            select(User.id, User.department_id).where(User.role == "supervisor").order_by(User.id)
+        ).all()
+        session.execute(
+            insert(User),
+            [
+                {
+                    "username": f"bench.tr{t:05d}",
+                    "full_name": f"Trainee {t:05d}",
+                    "role": "trainee",
+                    "department_id": sups[t % supervisors][1],
+                    "supervisor_id": sups[t % supervisors][0],
+                    "registration_number": f"B-{t:05d}",
+                }
+                for t in range(trainees)
+            ],
+        )
+        rows = session.execute(
+            select(User.id, User.department_id, User.supervisor_id).where(User.role == "trainee").order_by(User.id)
+        ).all()
     return [(r[0], r[1], r[2]) for r in rows]
 
 
@@ -94,11 +126,24 @@ def _entry_rows(trainees: list[tuple[int, int, int]], count: int, now: datetime,
             status = "rejected"
         else:
             status = "approved"
-        decided = min(submitted + timedelta(days=rng.randint(1, 14)), now) if status not in ("pending", "draft") else None
-        yield (trainee_id, dept_id, f"Case {n}", case_day, rng.choice(categories),
-               "History, examination, management and outcome.", status,
-               None if status == "draft" else submitted, decided, sup_id if decided else None,
-               "Good." if decided else None, submitted, decided or submitted)
+        decided = (
+            min(submitted + timedelta(days=rng.randint(1, 14)), now) if status not in ("pending", "draft") else None
+        )
+        yield (
+            trainee_id,
+            dept_id,
+            f"Case {n}",
+            case_day,
+            rng.choice(categories),
+            "History, examination, management and outcome.",
+            status,
+            None if status == "draft" else submitted,
+            decided,
+            sup_id if decided else None,
+            "Good." if decided else None,
+            submitted,
+            decided or submitted,
+        )
 
 
 def _load_entries(engine: Engine, trainees: list[tuple[int, int, int]], count: int, now: datetime) -> None:
@@ -130,8 +175,9 @@ def _load_entries(engine: Engine, trainees: list[tuple[int, int, int]], count: i
 
 def _actor(session: Session, username: str) -> UserSummary:
     user = session.scalars(select(User).where(User.username == username)).one()
-    return UserSummary(id=user.id, username=user.username, full_name=user.full_name, role=user.role,
-                       department_id=user.department_id)
+    return UserSummary(
+        id=user.id, username=user.username, full_name=user.full_name, role=user.role, department_id=user.department_id
+    )
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -163,8 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     trainees = _load_people(factory, args.trainees, args.supervisors)
     _load_entries(engine, trainees, args.entries, now)
     load_s = time.perf_counter() - started
-    _log(f"loaded {args.entries:,} entries for {args.trainees:,} trainees / {args.supervisors} supervisors "
-         f"in {load_s:.1f} s ({args.entries / load_s:,.0f} rows/s)")
+    _log(
+        f"loaded {args.entries:,} entries for {args.trainees:,} trainees / {args.supervisors} supervisors "
+        f"in {load_s:.1f} s ({args.entries / load_s:,.0f} rows/s)"
+    )
     with factory.begin() as session:
         rollups.rebuild_all(session)
 
@@ -173,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             select(User.supervisor_id, func.count(LogbookEntry.id))
             .join(LogbookEntry, LogbookEntry.trainee_id == User.id)
             .where(LogbookEntry.status == "pending")
-            .group_by(User.supervisor_id).order_by(func.count(LogbookEntry.id).desc())
+            .group_by(User.supervisor_id)
+            .order_by(func.count(LogbookEntry.id).desc())
         ).all()
         sup_names = dict(session.execute(select(User.id, User.username).where(User.role == "supervisor")).all())
         total_pending = sum(c for _, c in sup_pending)
@@ -193,8 +242,10 @@ def main(argv: list[str] | None = None) -> int:
         if run:  # the first run warms the caches
             queue_samples.append(t1 - t0)
             admin_samples.append(t2 - t1)
-    _log(f"supervisor queue: {queue.total} pending, {queue.over_7_days} > 7 days, {queue.over_14_days} > 14 days; "
-         f"runs (ms): {[round(s * 1000, 1) for s in queue_samples]}")
+    _log(
+        f"supervisor queue: {queue.total} pending, {queue.over_7_days} > 7 days, {queue.over_14_days} > 14 days; "
+        f"runs (ms): {[round(s * 1000, 1) for s in queue_samples]}"
+    )
 
     bulk_samples, rollup_samples, months_touched = [], [], []
     refresh = rollups.refresh_logbook_months
@@ -211,15 +262,27 @@ def main(argv: list[str] | None = None) -> int:
         sup_id = sup_pending[run % len(sup_pending)][0]
         with factory() as session:
             actor = _actor(session, sup_names[sup_id])
-            ids = list(session.scalars(
-                select(LogbookEntry.id).join(User, User.id == LogbookEntry.trainee_id)
-                .where(User.supervisor_id == sup_id, LogbookEntry.status == "pending")
-                .order_by(LogbookEntry.submitted_at).limit(200)
-            ))
-            months_touched.append(len(set(session.scalars(
-                select(func.extract("year", LogbookEntry.case_date) * 100 + func.extract("month", LogbookEntry.case_date))
-                .where(LogbookEntry.id.in_(ids))
-            ))))
+            ids = list(
+                session.scalars(
+                    select(LogbookEntry.id)
+                    .join(User, User.id == LogbookEntry.trainee_id)
+                    .where(User.supervisor_id == sup_id, LogbookEntry.status == "pending")
+                    .order_by(LogbookEntry.submitted_at)
+                    .limit(200)
+                )
+            )
+            months_touched.append(
+                len(
+                    set(
+                        session.scalars(
+                            select(
+                                func.extract("year", LogbookEntry.case_date) * 100
+                                + func.extract("month", LogbookEntry.case_date)
+                            ).where(LogbookEntry.id.in_(ids))
+                        )
+                    )
+                )
+            )
         spent.clear()
         t0 = time.perf_counter()
         with factory.begin() as session:
@@ -227,8 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         bulk_samples.append(time.perf_counter() - t0)
         rollup_samples.append(sum(spent))
         approved = sum(1 for o in outcomes if o.outcome == "approved")
-        _log(f"bulk run {run + 1}: {approved}/{len(ids)} approved in {bulk_samples[-1] * 1000:.0f} ms "
-             f"(roll-up refresh of {months_touched[-1]} months: {rollup_samples[-1] * 1000:.0f} ms)")
+        _log(
+            f"bulk run {run + 1}: {approved}/{len(ids)} approved in {bulk_samples[-1] * 1000:.0f} ms "
+            f"(roll-up refresh of {months_touched[-1]} months: {rollup_samples[-1] * 1000:.0f} ms)"
+        )
     rollups.refresh_logbook_months = refresh  # type: ignore[assignment]
 
     result = {

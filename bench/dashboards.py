@@ -44,8 +44,20 @@ from core.services.rollups import add_months, month_start
 DEPARTMENTS, SUPERVISORS, TRAINEES, DAYS = 20, 60, 2_000, 730
 RUNS = 7
 ATTENDANCE_COLUMNS = ["trainee_id", "session_date", "session", "department_id", "status"]
-ENTRY_COLUMNS = ["trainee_id", "department_id", "title", "case_date", "category", "description", "status",
-                 "submitted_at", "decided_at", "verified_by_id", "created_at", "updated_at"]
+ENTRY_COLUMNS = [
+    "trainee_id",
+    "department_id",
+    "title",
+    "case_date",
+    "category",
+    "description",
+    "status",
+    "submitted_at",
+    "decided_at",
+    "verified_by_id",
+    "created_at",
+    "updated_at",
+]
 
 
 def _log(message: str) -> None:
@@ -68,17 +80,39 @@ def _load_people(factory: sessionmaker[Session]) -> pd.DataFrame:
         session.execute(insert(Department), [{"name": f"Department {d + 1:02d}"} for d in range(DEPARTMENTS)])
         dept_ids = list(session.scalars(select(Department.id).order_by(Department.id)))
         session.execute(insert(User), [{"username": "bench.admin", "full_name": "Bench Admin", "role": "admin"}])
-        session.execute(insert(User), [
-            {"username": f"bench.sup{s:03d}", "full_name": f"Dr Supervisor {s:03d}", "role": "supervisor",
-             "department_id": dept_ids[s % DEPARTMENTS]} for s in range(SUPERVISORS)])
-        sups = session.execute(select(User.id, User.department_id).where(User.role == "supervisor")
-                               .order_by(User.id)).all()
-        session.execute(insert(User), [
-            {"username": f"bench.tr{t:05d}", "full_name": f"Trainee {t:05d}", "role": "trainee",
-             "department_id": sups[t % SUPERVISORS][1], "supervisor_id": sups[t % SUPERVISORS][0],
-             "registration_number": f"B-{t:05d}", "created_at": datetime(2020, 1, 1)} for t in range(TRAINEES)])
-        rows = session.execute(select(User.id, User.department_id, User.supervisor_id)
-                               .where(User.role == "trainee").order_by(User.id)).all()
+        session.execute(
+            insert(User),
+            [
+                {
+                    "username": f"bench.sup{s:03d}",
+                    "full_name": f"Dr Supervisor {s:03d}",
+                    "role": "supervisor",
+                    "department_id": dept_ids[s % DEPARTMENTS],
+                }
+                for s in range(SUPERVISORS)
+            ],
+        )
+        sups = session.execute(
+            select(User.id, User.department_id).where(User.role == "supervisor").order_by(User.id)
+        ).all()
+        session.execute(
+            insert(User),
+            [
+                {
+                    "username": f"bench.tr{t:05d}",
+                    "full_name": f"Trainee {t:05d}",
+                    "role": "trainee",
+                    "department_id": sups[t % SUPERVISORS][1],
+                    "supervisor_id": sups[t % SUPERVISORS][0],
+                    "registration_number": f"B-{t:05d}",
+                    "created_at": datetime(2020, 1, 1),
+                }
+                for t in range(TRAINEES)
+            ],
+        )
+        rows = session.execute(
+            select(User.id, User.department_id, User.supervisor_id).where(User.role == "trainee").order_by(User.id)
+        ).all()
     return pd.DataFrame(rows, columns=["id", "department_id", "supervisor_id"])
 
 
@@ -91,18 +125,24 @@ def _attendance_frame(trainees: pd.DataFrame, scale: float, today: date, rng: np
     combos = [(d, s) for d in weekdays for s in slots]
     chosen = [combos[i] for i in np.linspace(0, len(combos) - 1, per_trainee).astype(int)]
     n = len(chosen) * len(trainees)
-    rate = np.repeat(rng.choice([0.97, 0.93, 0.9, 0.86, 0.82, 0.78, 0.7, 0.62], len(trainees))[None, :],
-                     len(chosen), axis=0).ravel()
+    rate = np.repeat(
+        rng.choice([0.97, 0.93, 0.9, 0.86, 0.82, 0.78, 0.7, 0.62], len(trainees))[None, :], len(chosen), axis=0
+    ).ravel()
     roll = rng.random(n)
-    status = np.where(roll < rate * 0.94, "present", np.where(roll < rate, "late", np.where(
-        roll < rate + (1 - rate) * 0.3, "excused", "absent")))
-    return pd.DataFrame({
-        "trainee_id": np.tile(trainees["id"].to_numpy(), len(chosen)),
-        "session_date": np.repeat([d for d, _ in chosen], len(trainees)),
-        "session": np.repeat([s for _, s in chosen], len(trainees)),
-        "department_id": np.tile(trainees["department_id"].to_numpy(), len(chosen)),
-        "status": status,
-    })
+    status = np.where(
+        roll < rate * 0.94,
+        "present",
+        np.where(roll < rate, "late", np.where(roll < rate + (1 - rate) * 0.3, "excused", "absent")),
+    )
+    return pd.DataFrame(
+        {
+            "trainee_id": np.tile(trainees["id"].to_numpy(), len(chosen)),
+            "session_date": np.repeat([d for d, _ in chosen], len(trainees)),
+            "session": np.repeat([s for _, s in chosen], len(trainees)),
+            "department_id": np.tile(trainees["department_id"].to_numpy(), len(chosen)),
+            "status": status,
+        }
+    )
 
 
 def _entry_frame(trainees: pd.DataFrame, scale: float, now: datetime, rng: np.random.Generator) -> pd.DataFrame:
@@ -117,20 +157,29 @@ def _entry_frame(trainees: pd.DataFrame, scale: float, now: datetime, rng: np.ra
     roll = rng.random(n)
     status = np.select(
         [roll < pending_share, roll < pending_share + 0.02, roll < pending_share + 0.05, roll < pending_share + 0.07],
-        ["pending", "draft", "returned", "rejected"], "approved")
+        ["pending", "draft", "returned", "rejected"],
+        "approved",
+    )
     decided_flag = np.isin(status, ["approved", "returned", "rejected"])
-    decided = (submitted + pd.to_timedelta(rng.integers(1, 15 * 24, n), unit="h"))
+    decided = submitted + pd.to_timedelta(rng.integers(1, 15 * 24, n), unit="h")
     decided = decided.where(decided < pd.Timestamp(now), pd.Timestamp(now))
     supervisor = trainees["supervisor_id"].to_numpy()[pick]
-    return pd.DataFrame({
-        "trainee_id": trainees["id"].to_numpy()[pick], "department_id": trainees["department_id"].to_numpy()[pick],
-        "title": "Case", "case_date": case_day.date, "category": rng.choice(["case", "procedure", "teaching"], n),
-        "description": "History, examination, management and outcome.", "status": status,
-        "submitted_at": pd.Series(submitted).where(status != "draft", None),
-        "decided_at": pd.Series(decided).where(decided_flag, None),
-        "verified_by_id": pd.Series(supervisor).where(decided_flag, None).astype("Int64"),
-        "created_at": submitted, "updated_at": submitted,
-    })
+    return pd.DataFrame(
+        {
+            "trainee_id": trainees["id"].to_numpy()[pick],
+            "department_id": trainees["department_id"].to_numpy()[pick],
+            "title": "Case",
+            "case_date": case_day.date,
+            "category": rng.choice(["case", "procedure", "teaching"], n),
+            "description": "History, examination, management and outcome.",
+            "status": status,
+            "submitted_at": pd.Series(submitted).where(status != "draft", None),
+            "decided_at": pd.Series(decided).where(decided_flag, None),
+            "verified_by_id": pd.Series(supervisor).where(decided_flag, None).astype("Int64"),
+            "created_at": submitted,
+            "updated_at": submitted,
+        }
+    )
 
 
 def _copy(engine: Engine, table: str, frame: pd.DataFrame, model: Any) -> None:
@@ -149,7 +198,7 @@ def _copy(engine: Engine, table: str, frame: pd.DataFrame, model: Any) -> None:
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     with engine.begin() as conn:
         for i in range(0, len(records), 20_000):
-            conn.execute(insert(model), records[i:i + 20_000])
+            conn.execute(insert(model), records[i : i + 20_000])
 
 
 class StatementTimer:
@@ -169,7 +218,9 @@ class StatementTimer:
             self.durations.append(time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter()))
 
 
-def _time(factory: sessionmaker[Session], timer: StatementTimer, call: Callable[[Session], object]) -> tuple[float, float]:
+def _time(
+    factory: sessionmaker[Session], timer: StatementTimer, call: Callable[[Session], object]
+) -> tuple[float, float]:
     """(median total ms, median of the slowest statement ms) over RUNS warm runs."""
     totals, slowest = [], []
     for run in range(RUNS + 1):
@@ -185,8 +236,9 @@ def _time(factory: sessionmaker[Session], timer: StatementTimer, call: Callable[
     return round(statistics.median(totals) * 1000, 2), round(statistics.median(slowest) * 1000, 2)
 
 
-def _services(filters: DashboardFilters, drill: DashboardFilters, today: date, trainee_id: int
-              ) -> dict[str, Callable[[Session, UserSummary], object]]:
+def _services(
+    filters: DashboardFilters, drill: DashboardFilters, today: date, trainee_id: int
+) -> dict[str, Callable[[Session, UserSummary], object]]:
     return {
         "overview": lambda s, a: analytics_overview.get_overview(s, a, filters=filters, today=today),
         "options": lambda s, a: analytics.dashboard_options(s, a),
@@ -200,34 +252,49 @@ def _services(filters: DashboardFilters, drill: DashboardFilters, today: date, t
         "attendance_trend": lambda s, a: analytics.attendance_trend(s, a, filters=filters),
         "at_risk": lambda s, a: analytics_trainees.at_risk(s, a, filters=filters, today=today),
         "department_trainees": lambda s, a: analytics_trainees.department_trainees(s, a, filters=drill),
-        "trainee_entries": lambda s, a: analytics_trainees.trainee_entries(s, a, trainee_id=trainee_id,
-                                                                            filters=filters),
-        "trainee_attendance": lambda s, a: analytics_trainees.trainee_attendance(s, a, trainee_id=trainee_id,
-                                                                                  filters=filters),
+        "trainee_entries": lambda s, a: analytics_trainees.trainee_entries(
+            s, a, trainee_id=trainee_id, filters=filters
+        ),
+        "trainee_attendance": lambda s, a: analytics_trainees.trainee_attendance(
+            s, a, trainee_id=trainee_id, filters=filters
+        ),
     }
 
 
 def _naive(engine: Engine, start: date, end: date) -> dict[str, pd.DataFrame]:
     """The same 12-month trend, compliance and attendance figures, from raw rows grouped in pandas."""
     users = pd.read_sql(select(User.id, User.department_id, User.supervisor_id).where(User.role == "trainee"), engine)
-    entries = pd.read_sql(select(LogbookEntry.trainee_id, LogbookEntry.case_date, LogbookEntry.status)
-                          .where(LogbookEntry.case_date >= start, LogbookEntry.case_date < end), engine)
+    entries = pd.read_sql(
+        select(LogbookEntry.trainee_id, LogbookEntry.case_date, LogbookEntry.status).where(
+            LogbookEntry.case_date >= start, LogbookEntry.case_date < end
+        ),
+        engine,
+    )
     entries = entries[entries["status"] != "draft"].merge(users, left_on="trainee_id", right_on="id")
     entries["month"] = pd.to_datetime(entries["case_date"]).dt.strftime("%Y-%m")
     entries["verified"] = entries["status"].isin(["approved", "returned", "rejected"])
     trend = entries.groupby(["month", "department_id"]).size()
     compliance = entries.groupby("department_id")["verified"].agg(["sum", "count"])
-    records = pd.read_sql(select(AttendanceRecord.trainee_id, AttendanceRecord.session_date, AttendanceRecord.status)
-                          .where(AttendanceRecord.session_date >= start, AttendanceRecord.session_date < end), engine)
+    records = pd.read_sql(
+        select(AttendanceRecord.trainee_id, AttendanceRecord.session_date, AttendanceRecord.status).where(
+            AttendanceRecord.session_date >= start, AttendanceRecord.session_date < end
+        ),
+        engine,
+    )
     records = records.merge(users, left_on="trainee_id", right_on="id")
     records["month"] = pd.to_datetime(records["session_date"]).dt.strftime("%Y-%m")
     records["attended"] = records["status"].isin(["present", "late"])
     attendance = records.groupby(["month", "department_id"])["attended"].agg(["sum", "count"])
-    return {"trend": trend.reset_index(), "compliance": compliance.reset_index(), "attendance": attendance.reset_index()}
+    return {
+        "trend": trend.reset_index(),
+        "compliance": compliance.reset_index(),
+        "attendance": attendance.reset_index(),
+    }
 
 
-def _refresh_timings(factory: sessionmaker[Session], admin: UserSummary, filters: DashboardFilters,
-                     today: date) -> dict[str, float]:
+def _refresh_timings(
+    factory: sessionmaker[Session], admin: UserSummary, filters: DashboardFilters, today: date
+) -> dict[str, float]:
     month = add_months(month_start(today), -6)
     samples = []
     for _ in range(3):
@@ -239,12 +306,16 @@ def _refresh_timings(factory: sessionmaker[Session], admin: UserSummary, filters
     approvals, current = [], True
     for _ in range(3):
         with factory() as session, session.begin():
-            entry = session.scalars(select(LogbookEntry).where(LogbookEntry.status == "pending")
-                                    .order_by(LogbookEntry.case_date).limit(1)).one()
+            entry = session.scalars(
+                select(LogbookEntry).where(LogbookEntry.status == "pending").order_by(LogbookEntry.case_date).limit(1)
+            ).one()
             before = analytics_overview.get_overview(session, admin, filters=filters, today=today)
             started = time.perf_counter()
-            session.execute(update(LogbookEntry).where(LogbookEntry.id == entry.id)
-                            .values(status="approved", decided_at=utcnow(), verified_by_id=admin.id))
+            session.execute(
+                update(LogbookEntry)
+                .where(LogbookEntry.id == entry.id)
+                .values(status="approved", decided_at=utcnow(), verified_by_id=admin.id)
+            )
             rollups.refresh_logbook_months(session, [entry.case_date])
             approvals.append(time.perf_counter() - started)
             row = session.get(LogbookMonthRollup, (month_start(entry.case_date), entry.trainee_id))
@@ -252,8 +323,12 @@ def _refresh_timings(factory: sessionmaker[Session], admin: UserSummary, filters
             verified = {c.key: c for c in after.cards}["verified"]
             old = {c.key: c for c in before.cards}["verified"]
             in_period = filters.start <= month_start(entry.case_date) <= filters.end
-            current = current and row is not None and row.approved >= 1 and (
-                verified.value == (old.value or 0) + 1 if in_period else True)
+            current = (
+                current
+                and row is not None
+                and row.approved >= 1
+                and (verified.value == (old.value or 0) + 1 if in_period else True)
+            )
     return {
         "refresh_attendance_month_ms": round(statistics.median(samples) * 1000, 1),
         "approval_with_refresh_ms": round(statistics.median(approvals) * 1000, 1),
@@ -263,8 +338,9 @@ def _refresh_timings(factory: sessionmaker[Session], admin: UserSummary, filters
 
 def _actor(session: Session, username: str) -> UserSummary:
     user = session.scalars(select(User).where(User.username == username)).one()
-    return UserSummary(id=user.id, username=user.username, full_name=user.full_name, role=user.role,
-                       department_id=user.department_id)
+    return UserSummary(
+        id=user.id, username=user.username, full_name=user.full_name, role=user.role, department_id=user.department_id
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -295,8 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     _copy(engine, "attendance_records", attendance, AttendanceRecord)
     _copy(engine, "logbook_entries", entries[ENTRY_COLUMNS], LogbookEntry)
     loaded = time.perf_counter()
-    _log(f"generated {len(attendance):,} attendance + {len(entries):,} logbook rows in {generated - started:.1f} s, "
-         f"loaded in {loaded - generated:.1f} s ({engine.dialect.name})")
+    _log(
+        f"generated {len(attendance):,} attendance + {len(entries):,} logbook rows in {generated - started:.1f} s, "
+        f"loaded in {loaded - generated:.1f} s ({engine.dialect.name})"
+    )
     with factory.begin() as session:
         rollups.rebuild_all(session)
     rebuilt = time.perf_counter()
@@ -330,10 +408,13 @@ def main(argv: list[str] | None = None) -> int:
         if run:
             naive_samples.append(time.perf_counter() - t0)
     naive_ms = round(statistics.median(naive_samples) * 1000, 1)
-    ours = sum(per_query[f"admin.{n}"] for n in ("logbook_trend", "compliance_by_department",
-                                                   "attendance_by_department"))
-    _log(f"naive pandas (12-month trend + compliance + attendance by department): {naive_ms} ms; "
-         f"the same three services: {ours:.1f} ms ({naive_ms / ours:.0f}x)")
+    ours = sum(
+        per_query[f"admin.{n}"] for n in ("logbook_trend", "compliance_by_department", "attendance_by_department")
+    )
+    _log(
+        f"naive pandas (12-month trend + compliance + attendance by department): {naive_ms} ms; "
+        f"the same three services: {ours:.1f} ms ({naive_ms / ours:.0f}x)"
+    )
     refresh = _refresh_timings(factory, admin, filters, today)
     _log(f"refresh: {refresh}")
     result = {

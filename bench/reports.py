@@ -66,6 +66,7 @@ def main() -> None:
         def run() -> Any:
             with factory.begin() as session:
                 return build(session, SYSTEM_ACTOR, report_dir=settings.report_dir, now=utcnow(), **kwargs)
+
         return run
 
     def job(name: str, **kwargs: Any) -> Callable[[], Any]:
@@ -75,10 +76,12 @@ def main() -> None:
     figures = {
         "database": engine.dialect.name,
         "pack_ms": _median_ms(args.runs, in_session(generate_leadership_pack, programme="Bench")),
-        "logbook_summary_ms": _median_ms(args.runs, in_session(generate_logbook_summary, period=now.strftime("%Y"),
-                                                               file_format="xlsx")),
-        "eligibility_list_ms": _median_ms(args.runs, in_session(generate_eligibility_list,
-                                                                period=now.strftime("%Y-%m"))),
+        "logbook_summary_ms": _median_ms(
+            args.runs, in_session(generate_logbook_summary, period=now.strftime("%Y"), file_format="xlsx")
+        ),
+        "eligibility_list_ms": _median_ms(
+            args.runs, in_session(generate_eligibility_list, period=now.strftime("%Y-%m"))
+        ),
         "reminders_ms": _median_ms(args.runs, job("daily_reminders")),
         "cleanup_dry_run_ms": _median_ms(args.runs, job("weekly_cleanup", dry_run=True)),
         "backup_ms": _median_ms(args.runs, job("nightly_backup")),

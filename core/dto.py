@@ -383,7 +383,9 @@ class AttendanceImportReport:
         """Every reason for refusal, one line each (`row N: message`)."""
         if self.refusal:
             return (self.refusal,)
-        missing = ("row 1: missing required column(s): " + ", ".join(self.missing_columns),) if self.missing_columns else ()
+        missing = (
+            ("row 1: missing required column(s): " + ", ".join(self.missing_columns),) if self.missing_columns else ()
+        )
         return missing + self.errors
 
 

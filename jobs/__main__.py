@@ -18,8 +18,13 @@ from jobs.sidecar import Sidecar
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jobs", description="Run the portal's scheduled jobs.")
-    parser.add_argument("--lock-poll", type=float, default=5.0, metavar="SECONDS",
-                        help="how often a standby sidecar asks for leadership (default 5)")
+    parser.add_argument(
+        "--lock-poll",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often a standby sidecar asks for leadership (default 5)",
+    )
     args = parser.parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

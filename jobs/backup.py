@@ -18,8 +18,14 @@ def run_nightly_backup(
 ) -> dict[str, Any]:
     """SQLite: the backup API; PostgreSQL: pg_dump -Fc (or a 'skipped' status without pg_dump)."""
     settings = settings or get_settings()
-    result = backup_database(engine_of(session_factory), backup_dir=settings.backup_dir,
-                             keep=settings.backup_keep, now=now)
+    result = backup_database(
+        engine_of(session_factory), backup_dir=settings.backup_dir, keep=settings.backup_keep, now=now
+    )
     log.info("nightly_backup: %s", result.message)
-    return {"status": result.status, "file": result.path or "", "bytes": result.size_bytes,
-            "removed_old": result.removed, "message": result.message}
+    return {
+        "status": result.status,
+        "file": result.path or "",
+        "bytes": result.size_bytes,
+        "removed_old": result.removed,
+        "message": result.message,
+    }

@@ -27,6 +27,15 @@ def run_heartbeat(
     host = socket.gethostname()
     instance = instance or f"{role}:{host}:{os.getpid()}"
     with session_factory.begin() as session:
-        record_heartbeat(session, instance=instance, host=host, pid=os.getpid(), role=role,
-                         started_at=started_at or now, now=now, timezone=settings.timezone, next_runs=next_runs)
+        record_heartbeat(
+            session,
+            instance=instance,
+            host=host,
+            pid=os.getpid(),
+            role=role,
+            started_at=started_at or now,
+            now=now,
+            timezone=settings.timezone,
+            next_runs=next_runs,
+        )
     return {"instance": instance, "role": role}

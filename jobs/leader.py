@@ -55,8 +55,10 @@ class PostgresAdvisoryLock:
             return False
         try:
             held = self._connection.execute(
-                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
-                     "AND classid = :a AND objid = :b AND granted"),
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                    "AND classid = :a AND objid = :b AND granted"
+                ),
                 {"a": LOCK_KEYS[0], "b": LOCK_KEYS[1]},
             ).scalar()
         except Exception:  # noqa: BLE001 - a lost connection means a lost lock
@@ -67,8 +69,9 @@ class PostgresAdvisoryLock:
     def release(self) -> None:
         if self._connection is not None:
             try:
-                self._connection.execute(text("SELECT pg_advisory_unlock(:a, :b)"),
-                                         {"a": LOCK_KEYS[0], "b": LOCK_KEYS[1]})
+                self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:a, :b)"), {"a": LOCK_KEYS[0], "b": LOCK_KEYS[1]}
+                )
             except Exception:  # noqa: BLE001 - closing the connection releases it anyway
                 log.warning("could not unlock explicitly; closing the connection releases the lock")
             self._drop_connection()

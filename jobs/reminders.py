@@ -23,9 +23,13 @@ def run_daily_reminders(
         result = send_pending_reminders(session, now=now, day=programme_today(now, settings.timezone))
     sent, failed = send_all(mailer if mailer is not None else mailer_from_settings(settings), result.mails)
     counts = {
-        "digests": result.digests, "escalations": result.escalations, "already_sent_today": result.already_sent,
-        "pending_over_7_days": result.pending_over_7_days, "pending_over_14_days": result.pending_over_14_days,
-        "emails_sent": sent, "emails_failed": failed,
+        "digests": result.digests,
+        "escalations": result.escalations,
+        "already_sent_today": result.already_sent,
+        "pending_over_7_days": result.pending_over_7_days,
+        "pending_over_14_days": result.pending_over_14_days,
+        "emails_sent": sent,
+        "emails_failed": failed,
     }
     log.info("daily_reminders: %s", counts)
     return counts

@@ -21,7 +21,11 @@ log = logging.getLogger(__name__)
 
 
 def run_weekly_leadership_pack(
-    session_factory: SessionFactory, *, now: datetime, settings: Settings | None = None, mailer: Mailer | None = None,
+    session_factory: SessionFactory,
+    *,
+    now: datetime,
+    settings: Settings | None = None,
+    mailer: Mailer | None = None,
     triggered_by: str = SYSTEM_ACTOR.username,
 ) -> dict[str, Any]:
     """Generate the full-scope pack for the 12 months to date and keep it in the archive.
@@ -32,18 +36,27 @@ def run_weekly_leadership_pack(
     settings = settings or get_settings()
     with session_factory.begin() as session:
         author = _author(session, triggered_by)
-        item = generate_leadership_pack(session, author, report_dir=settings.report_dir, now=now,
-                                        programme=settings.programme_name)
+        item = generate_leadership_pack(
+            session, author, report_dir=settings.report_dir, now=now, programme=settings.programme_name
+        )
         recipients = list_pack_recipients(session)
         pdf = get_report_file(session, author, item.id, report_dir=settings.report_dir)
     mailer = mailer if mailer is not None else mailer_from_settings(settings)
     subject = f"Leadership pack {item.params.get('period', '')}"
-    body = (f"The weekly leadership pack for {settings.programme_name} is attached "
-            f"(period {item.params.get('period', '')}; SHA-256 {item.checksum}).")
+    body = (
+        f"The weekly leadership pack for {settings.programme_name} is attached "
+        f"(period {item.params.get('period', '')}; SHA-256 {item.checksum})."
+    )
     mails = [OutgoingMail(to, subject, body, ((pdf.file_name, pdf.content, pdf.mime),)) for to in recipients]
     sent, failed = send_all(mailer, mails)
-    counts = {"report_run_id": item.id, "file": item.file_name, "bytes": item.size_bytes,
-              "emails_sent": sent, "emails_failed": failed, "smtp": mailer is not None}
+    counts = {
+        "report_run_id": item.id,
+        "file": item.file_name,
+        "bytes": item.size_bytes,
+        "emails_sent": sent,
+        "emails_failed": failed,
+        "smtp": mailer is not None,
+    }
     log.info("weekly_leadership_pack: %s", counts)
     return counts
 

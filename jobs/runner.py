@@ -121,19 +121,44 @@ def execute_job(
     run_id = None
     if spec.records_runs:
         with session_factory.begin() as session:
-            run_id = start_job_run(session, job_id=name, trigger=trigger, now=clock(), scheduled_for=scheduled_for,
-                                   dry_run=dry_run, triggered_by=triggered_by, instance=instance)
+            run_id = start_job_run(
+                session,
+                job_id=name,
+                trigger=trigger,
+                now=clock(),
+                scheduled_for=scheduled_for,
+                dry_run=dry_run,
+                triggered_by=triggered_by,
+                instance=instance,
+            )
         if run_id is None:
             log.info("%s at %s already ran elsewhere: skipped", name, scheduled_for)
-            return JobRunSummary(None, name, trigger, "skipped", clock(), scheduled_for=scheduled_for,
-                                 error="this scheduled time already ran")
+            return JobRunSummary(
+                None,
+                name,
+                trigger,
+                "skipped",
+                clock(),
+                scheduled_for=scheduled_for,
+                error="this scheduled time already ran",
+            )
     started = clock()
     try:
         counts = spec.func(session_factory, **kwargs)
     except Exception as exc:  # noqa: BLE001 - the job edge: record and log every failure, keep the scheduler alive
         log.exception("job %s failed", name)
-        return _record_failure(session_factory, spec, run_id, exc, started=started, trigger=trigger,
-                               scheduled_for=scheduled_for, triggered_by=triggered_by, instance=instance, clock=clock)
+        return _record_failure(
+            session_factory,
+            spec,
+            run_id,
+            exc,
+            started=started,
+            trigger=trigger,
+            scheduled_for=scheduled_for,
+            triggered_by=triggered_by,
+            instance=instance,
+            clock=clock,
+        )
     status = "skipped" if counts.get("status") == "skipped" else "success"
     if run_id is None:
         return JobRunSummary(None, name, trigger, status, started, clock(), counts=counts, triggered_by=triggered_by)
@@ -143,12 +168,29 @@ def execute_job(
     return summary
 
 
-def record_failed_run(session_factory: SessionFactory, name: str, exc: Exception, *, started: datetime,
-                      trigger: str, instance: str | None = None,
-                      clock: Callable[[], datetime] = utcnow) -> JobRunSummary:
+def record_failed_run(
+    session_factory: SessionFactory,
+    name: str,
+    exc: Exception,
+    *,
+    started: datetime,
+    trigger: str,
+    instance: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> JobRunSummary:
     """Record a failed run of a job that ran outside execute_job (the sidecar's own heartbeat)."""
-    return _record_failure(session_factory, get_job(name), None, exc, started=started, trigger=trigger,
-                           scheduled_for=None, triggered_by="system", instance=instance, clock=clock)
+    return _record_failure(
+        session_factory,
+        get_job(name),
+        None,
+        exc,
+        started=started,
+        trigger=trigger,
+        scheduled_for=None,
+        triggered_by="system",
+        instance=instance,
+        clock=clock,
+    )
 
 
 def _record_failure(
@@ -168,11 +210,27 @@ def _record_failure(
     try:
         with session_factory.begin() as session:
             if run_id is None:
-                run_id = start_job_run(session, job_id=spec.name, trigger=trigger, now=started,
-                                       scheduled_for=scheduled_for, triggered_by=triggered_by, instance=instance)
+                run_id = start_job_run(
+                    session,
+                    job_id=spec.name,
+                    trigger=trigger,
+                    now=started,
+                    scheduled_for=scheduled_for,
+                    triggered_by=triggered_by,
+                    instance=instance,
+                )
             if run_id is not None:
                 return finish_job_run(session, run_id, status="failed", now=clock(), error=error)
     except Exception:  # noqa: BLE001 - the database itself may be what failed; the log still has it
         log.exception("could not record the failure of job %s", spec.name)
-    return JobRunSummary(run_id, spec.name, trigger, "failed", started, clock(), scheduled_for=scheduled_for,
-                         error=error, triggered_by=triggered_by)
+    return JobRunSummary(
+        run_id,
+        spec.name,
+        trigger,
+        "failed",
+        started,
+        clock(),
+        scheduled_for=scheduled_for,
+        error=error,
+        triggered_by=triggered_by,
+    )

@@ -39,8 +39,15 @@ class ScheduledJob:
 
 SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("monthly_eligibility", "0 1 1 * *", "1st of the month 01:00: snapshot last month's eligibility", None),
-    ScheduledJob("weekly_leadership_pack", "0 7 * * mon", "Monday 07:00: leadership pack into the archive (and e-mail)", 12 * 3600),
-    ScheduledJob("daily_reminders", "0 8 * * *", "Daily 08:00: supervisor digests (>7 days) and escalations (>14 days)", 8 * 3600),
+    ScheduledJob(
+        "weekly_leadership_pack",
+        "0 7 * * mon",
+        "Monday 07:00: leadership pack into the archive (and e-mail)",
+        12 * 3600,
+    ),
+    ScheduledJob(
+        "daily_reminders", "0 8 * * *", "Daily 08:00: supervisor digests (>7 days) and escalations (>14 days)", 8 * 3600
+    ),
     ScheduledJob("weekly_cleanup", "0 3 * * sun", "Sunday 03:00: delete what is past retention", None),
     ScheduledJob("nightly_backup", "0 2 * * *", "Nightly 02:00: database backup, keep the last BACKUP_KEEP", 12 * 3600),
     ScheduledJob("heartbeat", "every 1m", "Every minute: scheduler heartbeat", 30),
@@ -93,15 +100,19 @@ def sync_jobs(scheduler: BaseScheduler, schedule: tuple[ScheduledJob, ...], time
         options = {**JOB_OPTIONS, "misfire_grace_time": job.misfire_grace_seconds}
         existing = scheduler.get_job(job.id)
         if existing is None:
-            scheduler.add_job(ENTRY_POINT, trigger=trigger, args=[job.id], id=job.id, name=job.id,
-                              replace_existing=True, **options)
+            scheduler.add_job(
+                ENTRY_POINT, trigger=trigger, args=[job.id], id=job.id, name=job.id, replace_existing=True, **options
+            )
             changes[job.id] = "added"
             continue
         if trigger_key(existing.trigger) != trigger_key(trigger):
             scheduler.reschedule_job(job.id, trigger=trigger)
             changes[job.id] = f"rescheduled to {job.when}"
-        current = {"max_instances": existing.max_instances, "coalesce": existing.coalesce,
-                   "misfire_grace_time": existing.misfire_grace_time}
+        current = {
+            "max_instances": existing.max_instances,
+            "coalesce": existing.coalesce,
+            "misfire_grace_time": existing.misfire_grace_time,
+        }
         if current != options or existing.func_ref != ENTRY_POINT or list(existing.args) != [job.id]:
             scheduler.modify_job(job.id, func=ENTRY_POINT, args=[job.id], **options)
             changes.setdefault(job.id, "options updated")

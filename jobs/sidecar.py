@@ -74,8 +74,15 @@ def run_scheduled(job_id: str) -> None:
     if job_id == "heartbeat":
         sidecar.beat()
         return
-    execute_job(job_id, sidecar.session_factory, settings=sidecar.settings, trigger="schedule",
-                scheduled_for=scheduled_for, triggered_by="scheduler", instance=sidecar.instance)
+    execute_job(
+        job_id,
+        sidecar.session_factory,
+        settings=sidecar.settings,
+        trigger="schedule",
+        scheduled_for=scheduled_for,
+        triggered_by="scheduler",
+        instance=sidecar.instance,
+    )
 
 
 class SidecarScheduler(BlockingScheduler):
@@ -103,7 +110,12 @@ def build_scheduler(engine: Engine, settings: Settings) -> BlockingScheduler:
 
 class Sidecar:
     def __init__(
-        self, settings: Settings, engine: Engine, session_factory: SessionFactory, *, lock_poll_seconds: float = 5.0,
+        self,
+        settings: Settings,
+        engine: Engine,
+        session_factory: SessionFactory,
+        *,
+        lock_poll_seconds: float = 5.0,
         lock: LeaderLock | None = None,
     ) -> None:
         self.settings = settings
@@ -186,13 +198,21 @@ class Sidecar:
     def _beat_safely(self, role: str) -> None:
         started = utcnow()
         try:
-            run_heartbeat(self.session_factory, now=started, settings=self.settings, instance=self.instance,
-                          role=role, started_at=self.started_at, next_runs=self._next_runs() if role == LEADER else None)
+            run_heartbeat(
+                self.session_factory,
+                now=started,
+                settings=self.settings,
+                instance=self.instance,
+                role=role,
+                started_at=self.started_at,
+                next_runs=self._next_runs() if role == LEADER else None,
+            )
         except Exception as exc:  # noqa: BLE001 - a missed beat shows as a stale heartbeat; keep running
             log.exception("could not record the heartbeat")
             # Successful beats are not kept as runs (1,440 a day); a failed one is, like any failed job.
-            record_failed_run(self.session_factory, "heartbeat", exc, started=started, trigger="scheduler",
-                              instance=self.instance)
+            record_failed_run(
+                self.session_factory, "heartbeat", exc, started=started, trigger="scheduler", instance=self.instance
+            )
 
     def _forget(self) -> None:
         try:

@@ -24,7 +24,9 @@ def render() -> None:
     with st.form("account.password", clear_on_submit=True):
         st.subheader("Change password")
         current = st.text_input("Current password", type="password", key="account.current")
-        new = st.text_input(f"New password (at least {MIN_LENGTH} characters, no spaces)", type="password", key="account.new")
+        new = st.text_input(
+            f"New password (at least {MIN_LENGTH} characters, no spaces)", type="password", key="account.new"
+        )
         repeat = st.text_input("Repeat the new password", type="password", key="account.repeat")
         if st.form_submit_button("Change password", type="primary"):
             if new != repeat:

@@ -19,8 +19,10 @@ def render() -> None:
     can_act = user.role in (ADMIN, SUPERVISOR)
     st.title("✅ Approvals")
     scope = "your trainees" if user.role == SUPERVISOR else "all trainees"
-    st.caption(f"Pending logbook entries of {scope}, oldest first. Filters are kept in the URL."
-               + ("" if can_act else " Leadership view: read-only."))
+    st.caption(
+        f"Pending logbook entries of {scope}, oldest first. Filters are kept in the URL."
+        + ("" if can_act else " Leadership view: read-only.")
+    )
     trainee_id, department_id, older_than = _filters(user)
     queue = data.approval_queue(user, trainee_id, department_id, older_than)
     _metrics(queue)
@@ -39,14 +41,28 @@ def _filters(user: UserSummary) -> tuple[int | None, int | None, int | None]:
     departments = dict(data.departments())
     col1, col2, col3 = st.columns(3)
     t_options, d_options, ages = [0, *trainees], [0, *departments], list(AGE_FILTERS)
-    trainee = col1.selectbox("Trainee", t_options, index=_index(t_options, widgets.url_param("trainee")),
-                             format_func=lambda i: trainees.get(i, "All trainees"), key="approvals.trainee")
-    department = col2.selectbox("Department", d_options, index=_index(d_options, widgets.url_param("department")),
-                                format_func=lambda i: departments.get(i, "All departments"),
-                                key="approvals.department")
+    trainee = col1.selectbox(
+        "Trainee",
+        t_options,
+        index=_index(t_options, widgets.url_param("trainee")),
+        format_func=lambda i: trainees.get(i, "All trainees"),
+        key="approvals.trainee",
+    )
+    department = col2.selectbox(
+        "Department",
+        d_options,
+        index=_index(d_options, widgets.url_param("department")),
+        format_func=lambda i: departments.get(i, "All departments"),
+        key="approvals.department",
+    )
     wanted_age = widgets.url_param("age", "")
-    age = col3.selectbox("Age", ages, index=ages.index(wanted_age) if wanted_age in ages else 0,
-                         format_func=AGE_FILTERS.get, key="approvals.age")
+    age = col3.selectbox(
+        "Age",
+        ages,
+        index=ages.index(wanted_age) if wanted_age in ages else 0,
+        format_func=AGE_FILTERS.get,
+        key="approvals.age",
+    )
     widgets.set_url_params(trainee=trainee or None, department=department or None, age=age or None)
     return trainee or None, department or None, int(age) if age else None
 
@@ -75,15 +91,23 @@ def _queue_table(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None
     frame.insert(0, "select", select_all)
     version = st.session_state[state.APPROVALS_EDITOR_VERSION]
     edited = st.data_editor(
-        frame, key=f"approvals.queue.{version}", hide_index=True, width="stretch",
+        frame,
+        key=f"approvals.queue.{version}",
+        hide_index=True,
+        width="stretch",
         disabled=[c for c in frame.columns if c != "select"],
         column_config={"select": st.column_config.CheckboxColumn("Approve?", help="Tick entries to approve together")},
     )
     selected = [int(i) for i in edited.loc[edited["select"], "id"]]
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     feedback = left.text_input("Feedback for the selected entries (optional)", key="approvals.bulk_feedback")
-    if right.button(f"Approve selected ({len(selected)})", type="primary", disabled=not selected,
-                    key="approvals.bulk_approve", width="stretch"):
+    if right.button(
+        f"Approve selected ({len(selected)})",
+        type="primary",
+        disabled=not selected,
+        key="approvals.bulk_approve",
+        width="stretch",
+    ):
         outcomes = None
         with errors.handled(), session_scope() as session, st.spinner(f"Approving {len(selected)} entries…"):
             outcomes = approval_service.bulk_approve(session, user, selected, feedback=feedback, now=utcnow())
@@ -117,8 +141,11 @@ def _review(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None:
     if wanted and wanted.isdigit() and int(wanted) not in by_id:
         options.insert(0, int(wanted))  # a deep link to an entry outside the current filters
     chosen = st.selectbox(
-        "Open an entry", options, index=options.index(int(wanted)) if wanted and wanted.isdigit() else None,
-        placeholder="Choose a pending entry…", key="approvals.open",
+        "Open an entry",
+        options,
+        index=options.index(int(wanted)) if wanted and wanted.isdigit() else None,
+        placeholder="Choose a pending entry…",
+        key="approvals.open",
         format_func=lambda i: entry_label(by_id[i], with_trainee=True) if i in by_id else f"#{i}",
     )
     widgets.set_url_params(entry=chosen)
@@ -133,18 +160,24 @@ def _review(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None:
 
 def _decision_form(user: UserSummary, entry_id: int) -> None:
     with st.form(f"approvals.decide.{entry_id}"):
-        feedback = st.text_area("Feedback to the trainee", key=f"approvals.feedback.{entry_id}",
-                                help="Optional when approving; required to return or reject.")
+        feedback = st.text_area(
+            "Feedback to the trainee",
+            key=f"approvals.feedback.{entry_id}",
+            help="Optional when approving; required to return or reject.",
+        )
         cols = st.columns(3)
-        clicked = [d for d, col in zip(DECISIONS, cols, strict=True)
-                   if col.form_submit_button(DECISIONS[d], type="primary" if d == "approve" else "secondary",
-                                             width="stretch")]
+        clicked = [
+            d
+            for d, col in zip(DECISIONS, cols, strict=True)
+            if col.form_submit_button(DECISIONS[d], type="primary" if d == "approve" else "secondary", width="stretch")
+        ]
     if not clicked:
         return
     done = None
     with errors.handled(), session_scope() as session:
-        done = approval_service.verify_entry(session, user, entry_id, decision=clicked[0], feedback=feedback,
-                                             now=utcnow())
+        done = approval_service.verify_entry(
+            session, user, entry_id, decision=clicked[0], feedback=feedback, now=utcnow()
+        )
     if done is None:
         data.clear_logbook_loaders()  # e.g. someone else verified it meanwhile: show the fresh state next
     else:

@@ -21,10 +21,20 @@ def render() -> None:
     col1, col2, col3 = st.columns([2, 2, 3])
     current_action = widgets.url_param("action", "")
     current_actor = widgets.url_param("actor", "")
-    action = col1.selectbox("Action", actions, index=actions.index(current_action) if current_action in actions else 0,
-                            key="audit.action", format_func=lambda a: a or "All actions")
-    actor = col2.selectbox("Actor", users, index=users.index(current_actor) if current_actor in users else 0,
-                           key="audit.actor", format_func=lambda a: a or "Everyone")
+    action = col1.selectbox(
+        "Action",
+        actions,
+        index=actions.index(current_action) if current_action in actions else 0,
+        key="audit.action",
+        format_func=lambda a: a or "All actions",
+    )
+    actor = col2.selectbox(
+        "Actor",
+        users,
+        index=users.index(current_actor) if current_actor in users else 0,
+        key="audit.actor",
+        format_func=lambda a: a or "Everyone",
+    )
     period = col3.date_input(
         "Date range",
         value=(widgets.url_date("from", today - timedelta(days=30)), widgets.url_date("to", today)),
@@ -41,10 +51,14 @@ def render() -> None:
     else:
         st.caption(f"{len(frame):,} events, newest first.")
     st.dataframe(frame, hide_index=True, width="stretch")
-    st.download_button("⬇️ CSV of every matching event", data=data.audit_csv(user, actor or None, action or None,
-                                                                            start, end),
-                       file_name="audit-log.csv", mime="text/csv", key="audit.download.csv",
-                       help="All events that match the filters, not only those shown; opens safely in a spreadsheet.")
+    st.download_button(
+        "⬇️ CSV of every matching event",
+        data=data.audit_csv(user, actor or None, action or None, start, end),
+        file_name="audit-log.csv",
+        mime="text/csv",
+        key="audit.download.csv",
+        help="All events that match the filters, not only those shown; opens safely in a spreadsheet.",
+    )
 
 
 if __name__ == "__main__":

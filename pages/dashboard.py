@@ -41,8 +41,12 @@ def _filters(user: UserSummary, options: DashboardOptions, today: date) -> Dashb
     start = _url_choice("from", months, analytics.month_label(default.start))
     end = _url_choice("to", months, analytics.month_label(default.end))
     columns = st.columns([3, 2, 2])
-    period = columns[0].select_slider("Months (case and session dates)", options=months,
-                                      value=(min(start, end), max(start, end)), key="dashboard.period")
+    period = columns[0].select_slider(
+        "Months (case and session dates)",
+        options=months,
+        value=(min(start, end), max(start, end)),
+        key="dashboard.period",
+    )
     department = supervisor = None
     if user.role != TRAINEE:
         names = dict(options.departments)
@@ -52,8 +56,9 @@ def _filters(user: UserSummary, options: DashboardOptions, today: date) -> Dashb
         supervisor = _id_select(columns[2], "Supervisor", names, "sup", "All supervisors", "dashboard.supervisor")
     widgets.set_url_params(**{"from": period[0], "to": period[1], "dept": department, "sup": supervisor})
     st.caption(_scope_note(user))
-    return DashboardFilters(start=_month(period[0]), end=_month(period[1]), department_id=department,
-                            supervisor_id=supervisor)
+    return DashboardFilters(
+        start=_month(period[0]), end=_month(period[1]), department_id=department, supervisor_id=supervisor
+    )
 
 
 def _url_choice(name: str, choices: list[str], default: str) -> str:
@@ -61,13 +66,20 @@ def _url_choice(name: str, choices: list[str], default: str) -> str:
     return value if value in choices else default
 
 
-def _id_select(column: st.delta_generator.DeltaGenerator, label: str, names: dict[int, str], param: str,
-               everything: str, key: str) -> int | None:
+def _id_select(
+    column: st.delta_generator.DeltaGenerator, label: str, names: dict[int, str], param: str, everything: str, key: str
+) -> int | None:
     raw = widgets.url_param(param)
     current = int(raw) if raw and raw.isdigit() and int(raw) in names else ALL
     choices = [ALL, *names]
-    chosen = column.selectbox(label, choices, index=choices.index(current), key=key, on_change=_forget_trainee,
-                              format_func=lambda i: everything if i == ALL else names[i])
+    chosen = column.selectbox(
+        label,
+        choices,
+        index=choices.index(current),
+        key=key,
+        on_change=_forget_trainee,
+        format_func=lambda i: everything if i == ALL else names[i],
+    )
     return None if chosen in (ALL, None) else int(chosen)
 
 
@@ -95,9 +107,15 @@ def _card(column: st.delta_generator.DeltaGenerator, card: KpiCard) -> None:
     delta: str | int | None = None
     if change is not None:
         delta = 0 if change == 0 else (f"{change:+.2f} pp" if percent else f"{int(change):+,}")
-    column.metric(card.label, value, delta, help=card.help, border=True,
-                  delta_color="inverse" if card.key in INVERSE else "normal",
-                  delta_description=card.comparison if delta is not None else "nothing to compare with")
+    column.metric(
+        card.label,
+        value,
+        delta,
+        help=card.help,
+        border=True,
+        delta_color="inverse" if card.key in INVERSE else "normal",
+        delta_description=card.comparison if delta is not None else "nothing to compare with",
+    )
 
 
 def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None:
@@ -105,29 +123,43 @@ def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None
     trend = data.dashboard_logbook_trend(user, filters)
     compliance = data.dashboard_compliance_trend(user, filters)
     attendance = data.dashboard_attendance_trend(user, filters)
-    st.caption(f"Period **{overview.period_label}**, compared with {overview.previous_label}. "
-               "Hover the ? on a card for its definition.")
+    st.caption(
+        f"Period **{overview.period_label}**, compared with {overview.previous_label}. "
+        "Hover the ? on a card for its definition."
+    )
     for row in (overview.cards[:4], overview.cards[4:]):
         for column, card in zip(st.columns(4), row, strict=True):
             _card(column, card)
     if trend["Entries"].sum() == 0 and attendance["Sessions"].sum() == 0:
-        widgets.empty_state("No logbook entries or attendance recorded in these 12 months yet.",
-                            "Figures appear here as soon as entries are submitted or attendance is uploaded.")
+        widgets.empty_state(
+            "No logbook entries or attendance recorded in these 12 months yet.",
+            "Figures appear here as soon as entries are submitted or attendance is uploaded.",
+        )
         return
     left, right = st.columns(2)
     with left:
         st.markdown("**Logbook entries per month, by department**")
-        _figure_or_table(charts.entries_by_department(trend), _pivot(trend, "Entries"), "entries-per-month",
-                         "dashboard.overview.entries")
+        _figure_or_table(
+            charts.entries_by_department(trend),
+            _pivot(trend, "Entries"),
+            "entries-per-month",
+            "dashboard.overview.entries",
+        )
     with right:
         st.markdown("**Compliance and attendance per month (pooled)**")
-        both = pd.concat([
-            compliance.assign(Measure="Compliance %").rename(columns={"Compliance %": "Percent"}),
-            attendance.assign(Measure="Attendance %").rename(columns={"Attendance %": "Percent"}),
-        ])[["Month", "Measure", "Percent"]]
+        both = pd.concat(
+            [
+                compliance.assign(Measure="Compliance %").rename(columns={"Compliance %": "Percent"}),
+                attendance.assign(Measure="Attendance %").rename(columns={"Attendance %": "Percent"}),
+            ]
+        )[["Month", "Measure", "Percent"]]
         table = both.pivot(index="Measure", columns="Month", values="Percent").reset_index()
-        _figure_or_table(charts.monthly_line(both, "Percent", colour="Measure"), _text_percent(table),
-                         "compliance-attendance-per-month", "dashboard.overview.rates")
+        _figure_or_table(
+            charts.monthly_line(both, "Percent", colour="Measure"),
+            _text_percent(table),
+            "compliance-attendance-per-month",
+            "dashboard.overview.rates",
+        )
 
 
 def _trends(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
@@ -138,28 +170,39 @@ def _trends(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
     if frame.empty or frame["Entries"].sum() == 0:
         widgets.empty_state("No submitted logbook entries in these 12 months.", "Try another period or filter.")
         return
-    _figure_or_table(charts.entries_by_department(frame), _pivot(frame, "Entries"), "logbook-entries-per-month",
-                     "dashboard.trends")
+    _figure_or_table(
+        charts.entries_by_department(frame), _pivot(frame, "Entries"), "logbook-entries-per-month", "dashboard.trends"
+    )
 
 
 def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> None:
     by_department = data.dashboard_compliance(user, filters, "department")
     trend = data.dashboard_compliance_trend(user, filters)
     if by_department.empty or by_department["Submitted"].sum() == 0:
-        widgets.empty_state("Nothing was submitted for verification in this period.",
-                            "Compliance is verified / submitted; pick a longer period or clear a filter.")
+        widgets.empty_state(
+            "Nothing was submitted for verification in this period.",
+            "Compliance is verified / submitted; pick a longer period or clear a filter.",
+        )
     else:
         overall = by_department.iloc[-1]["Compliance %"]
         departments = by_department.iloc[:-1]
         left, right = st.columns(2)
         with left:
             st.markdown(f"**By department** · overall (pooled) **{analytics.percent_text(overall)}%**")
-            _figure_or_table(charts.compliance_by_department(departments, None if pd.isna(overall) else overall),
-                             _text_percent(by_department), "compliance-by-department", "dashboard.compliance.dept")
+            _figure_or_table(
+                charts.compliance_by_department(departments, None if pd.isna(overall) else overall),
+                _text_percent(by_department),
+                "compliance-by-department",
+                "dashboard.compliance.dept",
+            )
         with right:
             st.markdown("**Per case month (pooled)**")
-            _figure_or_table(charts.monthly_line(trend, "Compliance %"), _text_percent(trend),
-                             "compliance-per-month", "dashboard.compliance.trend")
+            _figure_or_table(
+                charts.monthly_line(trend, "Compliance %"),
+                _text_percent(trend),
+                "compliance-per-month",
+                "dashboard.compliance.trend",
+            )
         st.markdown("**By supervisor**")
         supervisors = _text_percent(data.dashboard_compliance(user, filters, "supervisor"))
         _table(supervisors, "compliance-by-supervisor", "dashboard.compliance.sup")
@@ -181,29 +224,36 @@ def _turnaround(user: UserSummary, filters: DashboardFilters) -> None:
         st.markdown("**Verification turnaround**")
         widgets.empty_state("No decisions on entries from this period yet.")
         return
-    st.markdown(f"**Verification turnaround** · median **{summary.median_days:g} days** "
-                f"over {summary.decided:,} decisions")
+    st.markdown(
+        f"**Verification turnaround** · median **{summary.median_days:g} days** over {summary.decided:,} decisions"
+    )
     table = pd.DataFrame(summary.histogram, columns=["Days from submission to decision", "Decisions"])
-    _figure_or_table(charts.turnaround_histogram(summary), table, "verification-turnaround",
-                     "dashboard.compliance.turnaround")
+    _figure_or_table(
+        charts.turnaround_histogram(summary), table, "verification-turnaround", "dashboard.compliance.turnaround"
+    )
 
 
 def _attendance(user: UserSummary, filters: DashboardFilters, today: date) -> None:
     frame = data.dashboard_attendance(user, filters)
     st.subheader("Attendance % by department and month")
-    st.caption(f"The 12 months ending {analytics.month_label(filters.end)}: present or late / recorded sessions "
-               "(excused counts as a session, not as attended).")
+    st.caption(
+        f"The 12 months ending {analytics.month_label(filters.end)}: present or late / recorded sessions "
+        "(excused counts as a session, not as attended)."
+    )
     if frame.empty or frame["Sessions"].sum() == 0:
         widgets.empty_state("No attendance recorded in these 12 months.", "Upload attendance on the Attendance page.")
     else:
         table = _text_percent(frame.pivot(index="Department", columns="Month", values="Attendance %").reset_index())
-        _figure_or_table(charts.attendance_heatmap(frame), table, "attendance-by-department",
-                         "dashboard.attendance.grid")
+        _figure_or_table(
+            charts.attendance_heatmap(frame), table, "attendance-by-department", "dashboard.attendance.grid"
+        )
     risk = data.dashboard_at_risk(user, filters, today)
     threshold = risk.attrs.get("threshold", 75.0)
     st.subheader(f"At risk in {risk.attrs.get('period', 'this quarter')}")
-    st.caption(f"Active trainees below the {threshold:g}% threshold so far this quarter, including those with no "
-               "sessions recorded yet (0.00%), with the sessions they still need if they attend every one from now on.")
+    st.caption(
+        f"Active trainees below the {threshold:g}% threshold so far this quarter, including those with no "
+        "sessions recorded yet (0.00%), with the sessions they still need if they attend every one from now on."
+    )
     if risk.empty:
         st.success("Every active trainee in view is at or above the threshold this quarter.", icon="✅")
         return
@@ -227,8 +277,14 @@ def _trainees(user: UserSummary, filters: DashboardFilters, _today: date) -> Non
     st.caption("Select a trainee to see their entries and attendance.")
     shown = _text_percent(frame.drop(columns=["trainee_id"]))
     _downloads(shown, "department-trainees", "dashboard.drill.download")
-    st.dataframe(shown, hide_index=True, width="stretch", key="dashboard.drill.trainees",
-                 on_select=partial(_pick_trainee, frame["trainee_id"].tolist()), selection_mode="single-row")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="dashboard.drill.trainees",
+        on_select=partial(_pick_trainee, frame["trainee_id"].tolist()),
+        selection_mode="single-row",
+    )
     chosen = widgets.url_param("trainee")
     if chosen and chosen.isdigit():
         _trainee_detail(user, int(chosen), filters)
@@ -245,8 +301,14 @@ def _department_picker(user: UserSummary, filters: DashboardFilters) -> None:
     ids_by_name = {name: department_id for department_id, name in data.dashboard_options(user).departments}
     ids = [ids_by_name.get(n) for n in shown["Department"]]
     _downloads(shown, "departments", "dashboard.drill.departments.download")
-    st.dataframe(shown, hide_index=True, width="stretch", key="dashboard.drill.pick",
-                 on_select=partial(_pick_department, ids), selection_mode="single-row")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="dashboard.drill.pick",
+        on_select=partial(_pick_department, ids),
+        selection_mode="single-row",
+    )
 
 
 def _pick_department(ids: list[int | None]) -> None:

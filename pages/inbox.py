@@ -37,7 +37,6 @@ def render() -> None:
             _open_button(user, item, action)
 
 
-
 def _open_button(user: UserSummary, item: NotificationItem, column: DeltaGenerator) -> None:
     """Open what the notification is about, in this tab, marking it read on the way."""
     from portal.navigation import page_of, resolve_link  # here, not at the top: navigation imports every page

@@ -12,8 +12,13 @@ from portal.db import session_scope
 from portal.logbook_views import STATUS_LABELS, entries_frame, entry_card, entry_label
 
 ROLES = ALL_ROLES
-METRICS = {"draft": "📝 Drafts", "pending": "⏳ Pending", "approved": "✅ Approved", "returned": "↩️ Returned",
-           "rejected": "⛔ Rejected"}
+METRICS = {
+    "draft": "📝 Drafts",
+    "pending": "⏳ Pending",
+    "approved": "✅ Approved",
+    "returned": "↩️ Returned",
+    "rejected": "⛔ Rejected",
+}
 FORM_KEYS = ("title", "case_date", "category", "description", "reflection")
 
 
@@ -28,8 +33,11 @@ def render() -> None:
 def _trainee_view(user: UserSummary) -> None:
     st.title("📓 My logbook")
     if user.supervisor_id is None:
-        st.warning("You have no assigned supervisor yet. You can save drafts; submitting needs a supervisor, "
-                   "so ask the programme office to assign one.", icon="⚠️")
+        st.warning(
+            "You have no assigned supervisor yet. You can save drafts; submitting needs a supervisor, "
+            "so ask the programme office to assign one.",
+            icon="⚠️",
+        )
     else:
         st.caption(f"Submitted entries go to your supervisor, **{user.supervisor_name}**, for verification.")
     entries = data.logbook_entries(user, None, None)
@@ -58,14 +66,21 @@ def _reader_view(user: UserSummary) -> None:
     wanted = widgets.url_param("trainee")
     options = [0, *trainees]
     trainee_id = col1.selectbox(
-        "Trainee", options, format_func=lambda i: trainees.get(i, "All trainees"), key="logbook.trainee",
+        "Trainee",
+        options,
+        format_func=lambda i: trainees.get(i, "All trainees"),
+        key="logbook.trainee",
         index=options.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in trainees else 0,
     )
     statuses = ["", "pending", "approved", "returned", "rejected"]
     wanted_status = widgets.url_param("status", "")
-    status = col2.selectbox("Status", statuses, format_func=lambda s: STATUS_LABELS.get(s, "Any status"),
-                            index=statuses.index(wanted_status) if wanted_status in statuses else 0,
-                            key="logbook.status")
+    status = col2.selectbox(
+        "Status",
+        statuses,
+        format_func=lambda s: STATUS_LABELS.get(s, "Any status"),
+        index=statuses.index(wanted_status) if wanted_status in statuses else 0,
+        key="logbook.status",
+    )
     widgets.set_url_params(trainee=trainee_id or None, status=status or None)
     entries = data.logbook_entries(user, trainee_id or None, status or None)
     if not entries:
@@ -82,9 +97,14 @@ def _open_entry(user: UserSummary, entries: list[LogbookEntryItem], *, with_trai
     by_id = {e.id: e for e in entries}
     wanted = widgets.url_param("entry")
     index = list(by_id).index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in by_id else None
-    chosen = st.selectbox("Open an entry", list(by_id), index=index, placeholder="Choose an entry…",
-                          format_func=lambda i: entry_label(by_id[i], with_trainee=with_trainee),
-                          key="logbook.open")
+    chosen = st.selectbox(
+        "Open an entry",
+        list(by_id),
+        index=index,
+        placeholder="Choose an entry…",
+        format_func=lambda i: entry_label(by_id[i], with_trainee=with_trainee),
+        key="logbook.open",
+    )
     widgets.set_url_params(entry=chosen)
     if chosen is None:
         return
@@ -107,30 +127,56 @@ def _entry_form(user: UserSummary, item: LogbookEntryItem | None, *, key: str) -
             st.markdown(f"**{heading}**")
         title = st.text_input("Case title", value=item.title if item else "", max_chars=200, key=f"{key}.title")
         today = local_date(utcnow(), get_settings().timezone)  # the service's "not in the future"
-        case_date = st.date_input("Case date", value=item.case_date if item else today,
-                                  max_value=today, key=f"{key}.case_date")
-        category = st.selectbox("Category", categories, key=f"{key}.category",
-                                index=categories.index(item.category) if item else 0)
-        description = st.text_area("Description", value=item.description if item else "", key=f"{key}.description",
-                                   placeholder="Presentation, what you did, outcome.")
-        reflection = st.text_area("Reflection / learning points (optional)", key=f"{key}.reflection",
-                                  value=(item.reflection or "") if item else "")
+        case_date = st.date_input(
+            "Case date", value=item.case_date if item else today, max_value=today, key=f"{key}.case_date"
+        )
+        category = st.selectbox(
+            "Category", categories, key=f"{key}.category", index=categories.index(item.category) if item else 0
+        )
+        description = st.text_area(
+            "Description",
+            value=item.description if item else "",
+            key=f"{key}.description",
+            placeholder="Presentation, what you did, outcome.",
+        )
+        reflection = st.text_area(
+            "Reflection / learning points (optional)",
+            key=f"{key}.reflection",
+            value=(item.reflection or "") if item else "",
+        )
         left, right = st.columns(2)
         submit_label = "Resubmit to supervisor" if item and item.status == "returned" else "Submit to supervisor"
         submitted = left.form_submit_button(submit_label, type="primary", width="stretch")
         saved = right.form_submit_button("Save changes" if item else "Save draft", width="stretch")
     if item is not None and item.status == "draft" and st.button("🗑️ Delete this draft", key=f"{key}.delete"):
-        _act(lambda s: logbook_service.delete_draft(s, user, item.id, now=utcnow()), "Draft deleted.", key, drop_entry=True)
+        _act(
+            lambda s: logbook_service.delete_draft(s, user, item.id, now=utcnow()),
+            "Draft deleted.",
+            key,
+            drop_entry=True,
+        )
     if not (submitted or saved):
         return
-    fields = {"title": title, "case_date": case_date, "category": category, "description": description,
-              "reflection": reflection, "submit": submitted}
+    fields = {
+        "title": title,
+        "case_date": case_date,
+        "category": category,
+        "description": description,
+        "reflection": reflection,
+        "submit": submitted,
+    }
     if item is None:
-        _act(lambda s: logbook_service.create_entry(s, user, **fields, now=utcnow()),
-             "Submitted to your supervisor." if submitted else "Draft saved.", key)
+        _act(
+            lambda s: logbook_service.create_entry(s, user, **fields, now=utcnow()),
+            "Submitted to your supervisor." if submitted else "Draft saved.",
+            key,
+        )
     else:
-        _act(lambda s: logbook_service.update_entry(s, user, item.id, **fields, now=utcnow()),
-             "Resubmitted to your supervisor." if submitted else "Changes saved.", key)
+        _act(
+            lambda s: logbook_service.update_entry(s, user, item.id, **fields, now=utcnow()),
+            "Resubmitted to your supervisor." if submitted else "Changes saved.",
+            key,
+        )
 
 
 def _act(action, message: str, key: str, *, drop_entry: bool = False) -> None:  # type: ignore[no-untyped-def]

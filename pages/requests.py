@@ -20,8 +20,9 @@ def render() -> None:
     st.title("📄 Documents")
     items = data.document_requests(user)
     if user.role == TRAINEE:
-        tab_transcript, tab_request, tab_mine = st.tabs(["My transcript", "Request a document", "My requests"],
-                                                        key="requests.tab", bind="query-params")
+        tab_transcript, tab_request, tab_mine = st.tabs(
+            ["My transcript", "Request a document", "My requests"], key="requests.tab", bind="query-params"
+        )
         with tab_transcript:
             _section_transcript(user, user.id)
         with tab_request:
@@ -30,8 +31,9 @@ def render() -> None:
             _section_list(user, items)
             _section_download(user, items)
         return
-    tab_queue, tab_all, tab_transcript = st.tabs(["To do", "All requests", "Transcript"], key="requests.tab",
-                                                 bind="query-params")
+    tab_queue, tab_all, tab_transcript = st.tabs(
+        ["To do", "All requests", "Transcript"], key="requests.tab", bind="query-params"
+    )
     with tab_queue:
         _section_queue(user, items)
     with tab_all:
@@ -39,29 +41,46 @@ def render() -> None:
         _section_download(user, items)
     with tab_transcript:
         trainees = {u.id: f"{u.full_name} ({u.registration_number})" for u in data.users(user) if u.role == TRAINEE}
-        chosen = st.selectbox("Trainee", list(trainees), format_func=trainees.get, index=None,
-                              placeholder="Choose a trainee…", key="requests.transcript.trainee")
+        chosen = st.selectbox(
+            "Trainee",
+            list(trainees),
+            format_func=trainees.get,
+            index=None,
+            placeholder="Choose a trainee…",
+            key="requests.transcript.trainee",
+        )
         if chosen is not None:
             _section_transcript(user, chosen)
 
 
 def _section_transcript(user: UserSummary, trainee_id: int | None) -> None:
-    st.caption("A transcript lists published and frozen results and attendance eligibility over the last 12 months. "
-               "Its QR code links to a public verification page.")
+    st.caption(
+        "A transcript lists published and frozen results and attendance eligibility over the last 12 months. "
+        "Its QR code links to a public verification page."
+    )
     if trainee_id is None or not st.button("Generate transcript (PDF)", key="requests.transcript.go", type="primary"):
         return
     document: IssuedDocument | None = None
     with errors.handled(), st.spinner("Building the transcript…"), session_scope() as session:
-        document = transcript_service.generate_transcript(session, user, trainee_id=trainee_id, now=utcnow(),
-                                                          settings=get_settings())
+        document = transcript_service.generate_transcript(
+            session, user, trainee_id=trainee_id, now=utcnow(), settings=get_settings()
+        )
     if document is None:
         return
     data.clear_document_loaders()
     st.success(f"Transcript ready: {document.file_name}")
-    st.download_button("⬇️ Download transcript", data=document.content, file_name=document.file_name,
-                       mime="application/pdf", key="requests.transcript.download", on_click="ignore")
-    st.markdown(f"Verification link (valid until {document.expires_at:%Y-%m-%d %H:%M} UTC): "
-                f"[{document.verify_url}]({document.verify_url})")
+    st.download_button(
+        "⬇️ Download transcript",
+        data=document.content,
+        file_name=document.file_name,
+        mime="application/pdf",
+        key="requests.transcript.download",
+        on_click="ignore",
+    )
+    st.markdown(
+        f"Verification link (valid until {document.expires_at:%Y-%m-%d %H:%M} UTC): "
+        f"[{document.verify_url}]({document.verify_url})"
+    )
 
 
 def _section_new_request(user: UserSummary) -> None:
@@ -69,8 +88,12 @@ def _section_new_request(user: UserSummary) -> None:
         kind = st.selectbox("Document", list(DOCUMENT_KINDS), format_func=DOCUMENT_KINDS.get, key="requests.new.kind")
         details = st.text_area("Purpose / details (required for 'Other')", key="requests.new.details")
         if st.form_submit_button("Send request", type="primary"):
-            _run(lambda session: document_service.request_document(session, user, kind=kind, details=details, now=utcnow()),
-                 lambda item: f"Request #{item.id} sent: {item.kind_label}. You will be notified when it is decided.")
+            _run(
+                lambda session: document_service.request_document(
+                    session, user, kind=kind, details=details, now=utcnow()
+                ),
+                lambda item: f"Request #{item.id} sent: {item.kind_label}. You will be notified when it is decided.",
+            )
 
 
 def _section_queue(user: UserSummary, items: list[DocumentRequestItem]) -> None:
@@ -91,21 +114,29 @@ def _section_queue(user: UserSummary, items: list[DocumentRequestItem]) -> None:
         with st.container(border=True):
             _describe(item)
             if st.button("Generate PDF and complete", key=f"requests.complete.{item.id}", type="primary"):
-                _run(lambda session, item=item: document_service.complete_document_request(
-                    session, user, request_id=item.id, now=utcnow(), settings=get_settings()),
-                    lambda done: f"Request #{done.id} completed: {done.file_name} is ready for {done.trainee_name}.")
+                _run(
+                    lambda session, item=item: document_service.complete_document_request(
+                        session, user, request_id=item.id, now=utcnow(), settings=get_settings()
+                    ),
+                    lambda done: f"Request #{done.id} completed: {done.file_name} is ready for {done.trainee_name}.",
+                )
 
 
 def _describe(item: DocumentRequestItem) -> None:
-    st.markdown(f"**#{item.id} {item.kind_label}** for {item.trainee_name} ({item.registration_number}) · "
-                f"{item.status} · requested {item.requested_at:%Y-%m-%d %H:%M}"
-                + (f"  \nDetails: {item.details}" if item.details else ""))
+    st.markdown(
+        f"**#{item.id} {item.kind_label}** for {item.trainee_name} ({item.registration_number}) · "
+        f"{item.status} · requested {item.requested_at:%Y-%m-%d %H:%M}"
+        + (f"  \nDetails: {item.details}" if item.details else "")
+    )
 
 
 def _decide(user: UserSummary, item: DocumentRequestItem, approve: bool, comment: str) -> None:
-    _run(lambda session: document_service.decide_document_request(
-        session, user, request_id=item.id, approve=approve, comment=comment, now=utcnow()),
-        lambda done: f"Request #{done.id} {done.status}.")
+    _run(
+        lambda session: document_service.decide_document_request(
+            session, user, request_id=item.id, approve=approve, comment=comment, now=utcnow()
+        ),
+        lambda done: f"Request #{done.id} {done.status}.",
+    )
 
 
 def _run(action, message) -> None:  # type: ignore[no-untyped-def]
@@ -130,17 +161,26 @@ def _section_list(user: UserSummary, items: list[DocumentRequestItem]) -> None:
 
 
 def _section_download(user: UserSummary, items: list[DocumentRequestItem]) -> None:
-    ready = {i.id: f"#{i.id} {i.kind_label} · {i.trainee_name} · {i.file_name}" for i in items if i.status == "completed"}
+    ready = {
+        i.id: f"#{i.id} {i.kind_label} · {i.trainee_name} · {i.file_name}" for i in items if i.status == "completed"
+    }
     if not ready:
         return
-    chosen = st.selectbox("Download an issued document", list(ready), format_func=ready.get, index=None,
-                          key="requests.file")
+    chosen = st.selectbox(
+        "Download an issued document", list(ready), format_func=ready.get, index=None, key="requests.file"
+    )
     if chosen is None:
         return
     with errors.handled(), session_scope() as session:
         name, content = document_service.get_document_file(session, user, request_id=chosen)
-        st.download_button(f"⬇️ {name}", data=content, file_name=name, mime="application/pdf",
-                           key="requests.file.download", on_click="ignore")
+        st.download_button(
+            f"⬇️ {name}",
+            data=content,
+            file_name=name,
+            mime="application/pdf",
+            key="requests.file.download",
+            on_click="ignore",
+        )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,25 @@ from portal.db import session_scope
 
 ROLES = ALL_ROLES
 GRID_COLUMNS = ["trainee_id", "trainee", "supervisor", "state", "score", "percentage", "grade", "result", "flag"]
-EXPORT_COLUMNS = ["assessment", "group", "date", "department", "trainee_id", "trainee", "supervisor", "score",
-                  "max_score", "percentage", "grade", "result", "state", "eligible", "flag", "published_at", "frozen_at"]
+EXPORT_COLUMNS = [
+    "assessment",
+    "group",
+    "date",
+    "department",
+    "trainee_id",
+    "trainee",
+    "supervisor",
+    "score",
+    "max_score",
+    "percentage",
+    "grade",
+    "result",
+    "state",
+    "eligible",
+    "flag",
+    "published_at",
+    "frozen_at",
+]
 
 
 def render() -> None:
@@ -43,7 +60,9 @@ def render() -> None:
 def _section_my_results(user: UserSummary) -> None:
     frame = data.visible_results(user)
     if frame.empty:
-        widgets.empty_state("No published results yet.", "You will be notified in your inbox when a result is published.")
+        widgets.empty_state(
+            "No published results yet.", "You will be notified in your inbox when a result is published."
+        )
         return
     st.caption("Published and frozen results. Frozen results are final. Get a transcript on the Documents page.")
     shown = frame[["assessment", "group", "date", "score", "max_score", "percentage", "grade", "result", "state"]]
@@ -59,7 +78,9 @@ def _pick_assessment(items: list[AssessmentSummary]) -> AssessmentSummary | None
     wanted = widgets.url_param("assessment")
     index = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in ids else 0
     by_id = {a.id: a for a in items}
-    chosen = st.selectbox("Assessment", ids, index=index, format_func=lambda i: by_id[i].label, key="results.assessment")
+    chosen = st.selectbox(
+        "Assessment", ids, index=index, format_func=lambda i: by_id[i].label, key="results.assessment"
+    )
     widgets.set_url_params(assessment=chosen)
     return by_id[chosen]
 
@@ -69,9 +90,11 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> Assessme
     if assessment is None:
         return None
     a = assessment
-    st.caption(f"Group **{a.group_name}** · weight {a.weight:g}% · max {a.max_score:g} · pass mark {a.pass_mark:g} · "
-               f"{a.draft} draft · {a.published} published · {a.frozen} frozen"
-               + (f" · eligibility gate: {a.eligibility_period}" if a.eligibility_period else ""))
+    st.caption(
+        f"Group **{a.group_name}** · weight {a.weight:g}% · max {a.max_score:g} · pass mark {a.pass_mark:g} · "
+        f"{a.draft} draft · {a.published} published · {a.frozen} frozen"
+        + (f" · eligibility gate: {a.eligibility_period}" if a.eligibility_period else "")
+    )
     if not a.group_complete:
         st.warning(f"Group '{a.group_name}' weights total {a.group_total:g}%, not 100%.", icon="⚠️")
     frame = data.review_grid(user, a.id)
@@ -80,12 +103,18 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> Assessme
         return assessment
     ineligible = int((frame["eligible"] == False).sum())  # noqa: E712 - None means "no gate"
     if ineligible:
-        st.warning(f"{ineligible} trainee(s) were not eligible on attendance for {a.eligibility_period}: see the flag column.")
+        st.warning(
+            f"{ineligible} trainee(s) were not eligible on attendance for {a.eligibility_period}: see the flag column."
+        )
     if user.role == ADMIN:
         _admin_grid(user, a, frame)
     else:
-        st.dataframe(frame[GRID_COLUMNS], hide_index=True, width="stretch",
-                     column_config={"flag": st.column_config.TextColumn("eligibility flag", width="large")})
+        st.dataframe(
+            frame[GRID_COLUMNS],
+            hide_index=True,
+            width="stretch",
+            column_config={"flag": st.column_config.TextColumn("eligibility flag", width="large")},
+        )
     export = frame[[c for c in EXPORT_COLUMNS if c in frame.columns]]
     widgets.download_buttons(export, name=f"results-{a.id}", key="results.grid.download")
     _section_history(user, frame)
@@ -96,43 +125,80 @@ def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) ->
     key = f"results.grid.{a.id}"
     grid = frame[["result_id", *GRID_COLUMNS]].copy()
     grid.insert(0, "select", False)
-    st.caption("Type scores for draft or not-entered rows, then **Save draft scores**. Tick rows to publish or freeze them.")
+    st.caption(
+        "Type scores for draft or not-entered rows, then **Save draft scores**. Tick rows to publish or freeze them."
+    )
     editable = ("select", "score") if grid["state"].isin(["draft", "not entered"]).any() else ("select",)
     edited = st.data_editor(
-        grid, key=key, hide_index=True, width="stretch", num_rows="fixed", height=min(640, 38 + 35 * len(grid)),
+        grid,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        num_rows="fixed",
+        height=min(640, 38 + 35 * len(grid)),
         disabled=[c for c in grid.columns if c not in editable],
-        column_config={"select": st.column_config.CheckboxColumn("✔", width="small"),
-                       "result_id": None,
-                       "score": st.column_config.NumberColumn("score", min_value=0.0, max_value=a.max_score, step=0.5),
-                       "flag": st.column_config.TextColumn("eligibility flag", width="large")},
+        column_config={
+            "select": st.column_config.CheckboxColumn("✔", width="small"),
+            "result_id": None,
+            "score": st.column_config.NumberColumn("score", min_value=0.0, max_value=a.max_score, step=0.5),
+            "flag": st.column_config.TextColumn("eligibility flag", width="large"),
+        },
     )
     selected = [int(r) for r in edited.loc[edited["select"] & edited["result_id"].notna(), "result_id"]]
-    changed = {str(t): s for t, s, old in zip(edited["trainee_id"], edited["score"], grid["score"], strict=True)
-               if not (pd.isna(s) and pd.isna(old)) and s != old}
+    changed = {
+        str(t): s
+        for t, s, old in zip(edited["trainee_id"], edited["score"], grid["score"], strict=True)
+        if not (pd.isna(s) and pd.isna(old)) and s != old
+    }
     cols = st.columns(5)
-    if cols[0].button(f"💾 Save draft scores ({len(changed)})", key="results.save", disabled=not changed, type="primary"):
-        _act(key, lambda s: result_scores_service.save_scores(s, user, assessment_id=a.id, scores=changed, now=utcnow()),
-             lambda r: f"Saved: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.")
+    if cols[0].button(
+        f"💾 Save draft scores ({len(changed)})", key="results.save", disabled=not changed, type="primary"
+    ):
+        _act(
+            key,
+            lambda s: result_scores_service.save_scores(s, user, assessment_id=a.id, scores=changed, now=utcnow()),
+            lambda r: f"Saved: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.",
+        )
     if cols[1].button(f"Publish selected ({len(selected)})", key="results.publish_selected", disabled=not selected):
-        _act(key, lambda s: result_transitions_service.publish_results(s, user, assessment_id=a.id, result_ids=selected, now=utcnow()),
-             lambda n: f"Published {n} result(s).")
+        _act(
+            key,
+            lambda s: result_transitions_service.publish_results(
+                s, user, assessment_id=a.id, result_ids=selected, now=utcnow()
+            ),
+            lambda n: f"Published {n} result(s).",
+        )
     if cols[2].button("Publish all drafts", key="results.publish_all", disabled=a.draft == 0):
-        _act(key, lambda s: result_transitions_service.publish_results(s, user, assessment_id=a.id, now=utcnow()),
-             lambda n: f"Published {n} result(s).")
+        _act(
+            key,
+            lambda s: result_transitions_service.publish_results(s, user, assessment_id=a.id, now=utcnow()),
+            lambda n: f"Published {n} result(s).",
+        )
     if cols[3].button(f"Freeze selected ({len(selected)})", key="results.freeze_selected", disabled=not selected):
-        _act(key, lambda s: result_transitions_service.freeze_results(s, user, assessment_id=a.id, result_ids=selected, now=utcnow()),
-             lambda n: f"Froze {n} result(s). Frozen results are final.")
+        _act(
+            key,
+            lambda s: result_transitions_service.freeze_results(
+                s, user, assessment_id=a.id, result_ids=selected, now=utcnow()
+            ),
+            lambda n: f"Froze {n} result(s). Frozen results are final.",
+        )
     if cols[4].button("Freeze all published", key="results.freeze_all", disabled=a.published == 0):
-        _act(key, lambda s: result_transitions_service.freeze_results(s, user, assessment_id=a.id, now=utcnow()),
-             lambda n: f"Froze {n} result(s). Frozen results are final.")
+        _act(
+            key,
+            lambda s: result_transitions_service.freeze_results(s, user, assessment_id=a.id, now=utcnow()),
+            lambda n: f"Froze {n} result(s). Frozen results are final.",
+        )
     with st.expander("Upload scores from a CSV file (trainee_id,score)"):
         st.caption("trainee_id is the registration number. All or nothing: any bad row and nothing is saved.")
         upload = st.file_uploader("Scores file", type=["csv"], key="results.upload")
         if upload is not None and st.button("Load scores", key="results.upload.go"):
             content = upload.getvalue()
-            _act(key, lambda s: result_scores_service.import_scores_csv(s, user, assessment_id=a.id, content=content,
-                                                                        now=utcnow(), file_name=upload.name),
-                 lambda r: f"Loaded {upload.name}: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.")
+            _act(
+                key,
+                lambda s: result_scores_service.import_scores_csv(
+                    s, user, assessment_id=a.id, content=content, now=utcnow(), file_name=upload.name
+                ),
+                lambda r: f"Loaded {upload.name}: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.",
+            )
 
 
 def _act(grid_key: str, action, message) -> None:  # type: ignore[no-untyped-def]
@@ -151,12 +217,15 @@ def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
         return
     with st.expander("Value history of one result (who, when, old, new, why)"):
         options = {int(r.result_id): f"{r.trainee} ({r.trainee_id}) · {r.state}" for r in rows.itertuples()}
-        chosen = st.selectbox("Show the history of", list(options), format_func=options.get, index=None,
-                              key="results.history")
+        chosen = st.selectbox(
+            "Show the history of", list(options), format_func=options.get, index=None, key="results.history"
+        )
         if chosen is not None:
             history = data.result_history(user, chosen)
             st.dataframe(history, hide_index=True, width="stretch")
-            widgets.download_buttons(history, name=f"result-{chosen}-history", key="results.history.download", xlsx=False)
+            widgets.download_buttons(
+                history, name=f"result-{chosen}-history", key="results.history.download", xlsx=False
+            )
 
 
 def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | None) -> None:
@@ -166,9 +235,11 @@ def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | 
     st.subheader(f"Pending ({len(pending)})")
     for item in pending:
         with st.container(border=True):
-            st.markdown(f"**{item.assessment_title}** · {item.trainee_name} ({item.registration_number}): "
-                        f"{item.old_score:g} → **{item.new_score:g}**  \nReason: {item.reason}  \n"
-                        f"Raised by {item.requested_by} on {item.requested_at:%Y-%m-%d %H:%M}")
+            st.markdown(
+                f"**{item.assessment_title}** · {item.trainee_name} ({item.registration_number}): "
+                f"{item.old_score:g} → **{item.new_score:g}**  \nReason: {item.reason}  \n"
+                f"Raised by {item.requested_by} on {item.requested_at:%Y-%m-%d %H:%M}"
+            )
             if user.role != ADMIN:
                 continue
             if item.requested_by_id == user.id:
@@ -177,18 +248,40 @@ def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | 
             comment = st.text_input("Comment (required to reject)", key=f"results.cr.comment.{item.id}")
             left, right = st.columns(2)
             for column, approve, label in ((left, True, "Approve"), (right, False, "Reject")):
-                if column.button(label, key=f"results.cr.{label.lower()}.{item.id}", type="primary" if approve else "secondary"):
-                    _act("results.cr", lambda s, approve=approve, item=item, comment=comment: result_changes_service.decide_change(
-                        s, user, request_id=item.id, approve=approve, comment=comment, now=utcnow()),
-                        lambda r: f"Change request {r.status}.")
+                if column.button(
+                    label, key=f"results.cr.{label.lower()}.{item.id}", type="primary" if approve else "secondary"
+                ):
+                    _act(
+                        "results.cr",
+                        lambda s, approve=approve, item=item, comment=comment: result_changes_service.decide_change(
+                            s, user, request_id=item.id, approve=approve, comment=comment, now=utcnow()
+                        ),
+                        lambda r: f"Change request {r.status}.",
+                    )
     everything = data.change_requests(user, None)
     frame = pd.DataFrame([vars(i) for i in everything]) if everything else pd.DataFrame()
     st.subheader("All change requests")
     if frame.empty:
         widgets.empty_state("No change requests yet.")
         return
-    frame = frame[["id", "status", "assessment_title", "trainee_name", "registration_number", "old_score", "new_score",
-                   "reason", "requested_by", "requested_at", "decided_by", "decided_at", "decision_comment", "result_id"]]
+    frame = frame[
+        [
+            "id",
+            "status",
+            "assessment_title",
+            "trainee_name",
+            "registration_number",
+            "old_score",
+            "new_score",
+            "reason",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "result_id",
+        ]
+    ]
     st.dataframe(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="change-requests", key="results.cr.download")
 
@@ -201,26 +294,48 @@ def _raise_change(user: UserSummary, assessment: AssessmentSummary) -> None:
         if published.empty:
             st.caption("There are no published results. Draft scores are edited in the grid; frozen ones are final.")
             return
-        options = {int(r.result_id): f"{r.assessment} · {r.trainee} ({r.trainee_id}) · {r.score:g}" for r in published.itertuples()}
+        options = {
+            int(r.result_id): f"{r.assessment} · {r.trainee} ({r.trainee_id}) · {r.score:g}"
+            for r in published.itertuples()
+        }
         with st.form("results.cr.new", clear_on_submit=True):
-            result_id = st.selectbox("Published result", list(options), format_func=options.get, index=None,
-                                     key="results.cr.result")
+            result_id = st.selectbox(
+                "Published result", list(options), format_func=options.get, index=None, key="results.cr.result"
+            )
             new_score = st.number_input("New value", min_value=0.0, step=0.5, value=None, key="results.cr.value")
             reason = st.text_area("Reason (required)", key="results.cr.reason")
             if st.form_submit_button("Raise change request", type="primary"):
                 if result_id is None:
                     st.error("Choose a result.")
                     return
-                _act("results.cr", lambda s: result_changes_service.request_change(
-                    s, user, result_id=result_id, new_score=new_score, reason=reason, now=utcnow()),
-                    lambda r: f"Change request #{r.id} raised; another admin must approve it.")
+                _act(
+                    "results.cr",
+                    lambda s: result_changes_service.request_change(
+                        s, user, result_id=result_id, new_score=new_score, reason=reason, now=utcnow()
+                    ),
+                    lambda r: f"Change request #{r.id} raised; another admin must approve it.",
+                )
 
 
 def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> None:
-    frame = pd.DataFrame([{"title": a.title, "department": a.department_name, "date": a.assessment_date,
-                           "group": a.group_name, "weight": a.weight, "max_score": a.max_score, "pass_mark": a.pass_mark,
-                           "eligibility_period": a.eligibility_period or "", "draft": a.draft,
-                           "published": a.published, "frozen": a.frozen} for a in items])
+    frame = pd.DataFrame(
+        [
+            {
+                "title": a.title,
+                "department": a.department_name,
+                "date": a.assessment_date,
+                "group": a.group_name,
+                "weight": a.weight,
+                "max_score": a.max_score,
+                "pass_mark": a.pass_mark,
+                "eligibility_period": a.eligibility_period or "",
+                "draft": a.draft,
+                "published": a.published,
+                "frozen": a.frozen,
+            }
+            for a in items
+        ]
+    )
     st.dataframe(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="assessments", key="results.assessments.download")
     st.subheader("Group weights")
@@ -229,23 +344,41 @@ def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> N
     with st.form("results.new_assessment"):
         st.subheader("New assessment")
         title = st.text_input("Title", key="results.new.title")
-        department = st.selectbox("Department", list(departments), format_func=departments.get, index=None,
-                                  key="results.new.department")
+        department = st.selectbox(
+            "Department", list(departments), format_func=departments.get, index=None, key="results.new.department"
+        )
         held = st.date_input("Date", value=date.today(), key="results.new.date")
         c1, c2, c3 = st.columns(3)
         max_score = c1.number_input("Maximum score", min_value=0.0, value=100.0, key="results.new.max")
         pass_mark = c2.number_input("Pass mark", min_value=0.0, value=50.0, key="results.new.pass")
-        weight = c3.number_input("Weight in group (%)", min_value=0.0, max_value=100.0, value=100.0, key="results.new.weight")
+        weight = c3.number_input(
+            "Weight in group (%)", min_value=0.0, max_value=100.0, value=100.0, key="results.new.weight"
+        )
         group = st.text_input("Group (for example 'Year 2 written')", key="results.new.group")
-        period = st.text_input("Eligibility period (optional: YYYY-MM, YYYY-Qn, YYYY or a date range)", key="results.new.period")
+        period = st.text_input(
+            "Eligibility period (optional: YYYY-MM, YYYY-Qn, YYYY or a date range)", key="results.new.period"
+        )
         if st.form_submit_button("Create assessment", type="primary"):
             if department is None:
                 st.error("Choose a department.")
                 return
-            _act("results.new", lambda s: results_service.create_assessment(
-                s, user, title=title, department_id=department, assessment_date=held, max_score=max_score,
-                pass_mark=pass_mark, weight=weight, group_name=group, eligibility_period=period or None, now=utcnow()),
-                lambda r: f"Created '{r.title}' in group '{r.group_name}'.")
+            _act(
+                "results.new",
+                lambda s: results_service.create_assessment(
+                    s,
+                    user,
+                    title=title,
+                    department_id=department,
+                    assessment_date=held,
+                    max_score=max_score,
+                    pass_mark=pass_mark,
+                    weight=weight,
+                    group_name=group,
+                    eligibility_period=period or None,
+                    now=utcnow(),
+                ),
+                lambda r: f"Created '{r.title}' in group '{r.group_name}'.",
+            )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,10 @@ def render() -> None:
 
 def _settings(user: UserSummary) -> None:
     st.subheader("Settings")
-    st.caption("Retention (days per table) and the job schedule overrides are here too; the scheduler "
-               "applies schedule changes within a minute.")
+    st.caption(
+        "Retention (days per table) and the job schedule overrides are here too; the scheduler "
+        "applies schedule changes within a minute."
+    )
     values = data.runtime_settings()
     with st.form("system.settings"):
         edited = {}
@@ -68,9 +70,11 @@ def _section_scheduler(user: UserSummary) -> None:
     live = leader is not None and now - leader.beat_at <= STALE_AFTER
     last = data.last_job_runs(user)
     st.subheader("Jobs")
-    st.caption("Times are in the programme timezone (TIMEZONE = "
-               f"{get_settings().timezone}). Next runs come from the running scheduler"
-               + ("." if live else "; with no live scheduler they are what the schedule says."))
+    st.caption(
+        "Times are in the programme timezone (TIMEZONE = "
+        f"{get_settings().timezone}). Next runs come from the running scheduler"
+        + ("." if live else "; with no live scheduler they are what the schedule says.")
+    )
     for row in operations.schedule_table(now):
         job = str(row["job"])
         next_run = (leader.next_runs.get(job) if live and leader else None) or row["next_run"]
@@ -89,8 +93,11 @@ def _section_scheduler(user: UserSummary) -> None:
 
 def _heartbeat_status(leader: HeartbeatItem | None, beats: list[HeartbeatItem], now: datetime) -> None:
     if leader is None:
-        st.warning("No scheduler is running: no heartbeat has been recorded. Start one with `python -m jobs` "
-                   "(see the README). Jobs can still be run by hand below.", icon="⏸️")
+        st.warning(
+            "No scheduler is running: no heartbeat has been recorded. Start one with `python -m jobs` "
+            "(see the README). Jobs can still be run by hand below.",
+            icon="⏸️",
+        )
     else:
         age = (now - leader.beat_at).total_seconds()
         text = f"Scheduler heartbeat {age:,.0f} s ago from `{leader.instance}` (running since {leader.started_at:%Y-%m-%d %H:%M} UTC)."
@@ -138,15 +145,22 @@ def _section_history(user: UserSummary) -> None:
     jobs = ["", *operations.JOB_TITLES]
     current = widgets.url_param("job", "")
     cols = st.columns([3, 2])
-    job = cols[0].selectbox("Job", jobs, index=jobs.index(current) if current in jobs else 0,
-                            format_func=lambda j: j or "All jobs", key="system.history_job")
+    job = cols[0].selectbox(
+        "Job",
+        jobs,
+        index=jobs.index(current) if current in jobs else 0,
+        format_func=lambda j: j or "All jobs",
+        key="system.history_job",
+    )
     failed_only = cols[1].toggle("Failures only", key="system.history_failed")
     widgets.set_url_params(job=job)
     frame = data.job_runs(user, job or None, failed_only)
     if frame.empty:
         widgets.empty_state("No job runs recorded yet.", "Runs appear here when the scheduler or Run now runs a job.")
         return
-    st.caption(f"{len(frame)} run(s), newest first (history kept {data.runtime_settings()['retention_job_runs_days']} days).")
+    st.caption(
+        f"{len(frame)} run(s), newest first (history kept {data.runtime_settings()['retention_job_runs_days']} days)."
+    )
     shown = frame.assign(error=frame["error"].map(lambda e: e.splitlines()[0] if e else ""))
     st.dataframe(shown.drop(columns=["instance"]), hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="job-runs", key="system.history_download")
@@ -159,25 +173,38 @@ def _section_history(user: UserSummary) -> None:
 def _section_backups(user: UserSummary) -> None:
     settings = get_settings()
     st.subheader("Backups")
-    st.caption(f"`nightly_backup` writes to `{settings.backup_dir}` and keeps the last {settings.backup_keep} "
-               "(BACKUP_DIR, BACKUP_KEEP). SQLite: online backup API; PostgreSQL: `pg_dump -Fc` when installed.")
+    st.caption(
+        f"`nightly_backup` writes to `{settings.backup_dir}` and keeps the last {settings.backup_keep} "
+        "(BACKUP_DIR, BACKUP_KEEP). SQLite: online backup API; PostgreSQL: `pg_dump -Fc` when installed."
+    )
     files = data.backups(str(settings.backup_dir))
     if files:
-        frame = pd.DataFrame([{"file": f.name, "size_mb": round(f.size_bytes / 1_048_576, 2),
-                               "written_at": f.modified_at} for f in files])
+        frame = pd.DataFrame(
+            [
+                {"file": f.name, "size_mb": round(f.size_bytes / 1_048_576, 2), "written_at": f.modified_at}
+                for f in files
+            ]
+        )
         st.dataframe(frame, hide_index=True, width="stretch")
     else:
         widgets.empty_state("No backups yet.", "Press Run now on nightly_backup to make one.")
     st.subheader("Retention")
     values = data.runtime_settings()
-    st.dataframe(pd.DataFrame([
-        {"what": "Notifications", "days": values["retention_notifications_days"]},
-        {"what": "Report files (archive)", "days": values["retention_report_files_days"]},
-        {"what": "Job-run history", "days": values["retention_job_runs_days"]},
-        {"what": "Audit events (never younger than this)", "days": values["retention_audit_days"]},
-    ]), hide_index=True)
-    st.caption("Attendance, logbook entries, results and eligibility snapshots are never deleted by retention. "
-               "Change the days under Settings.")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"what": "Notifications", "days": values["retention_notifications_days"]},
+                {"what": "Report files (archive)", "days": values["retention_report_files_days"]},
+                {"what": "Job-run history", "days": values["retention_job_runs_days"]},
+                {"what": "Audit events (never younger than this)", "days": values["retention_audit_days"]},
+            ]
+        ),
+        hide_index=True,
+    )
+    st.caption(
+        "Attendance, logbook entries, results and eligibility snapshots are never deleted by retention. "
+        "Change the days under Settings."
+    )
     if st.button("Preview the next cleanup (dry run)", key="system.cleanup_preview"):
         _run_now(user, "weekly_cleanup", dry_run=True)
 

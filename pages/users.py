@@ -31,9 +31,20 @@ def render() -> None:
 
 def _frame(people: list[UserSummary]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"username": p.username, "name": p.full_name, "role": p.role, "department": p.department_name or "",
-          "supervisor": p.supervisor_name or "", "registration_number": p.registration_number or "",
-          "email": p.email or "", "active": p.is_active, "can_sign_in": p.has_password} for p in people]
+        [
+            {
+                "username": p.username,
+                "name": p.full_name,
+                "role": p.role,
+                "department": p.department_name or "",
+                "supervisor": p.supervisor_name or "",
+                "registration_number": p.registration_number or "",
+                "email": p.email or "",
+                "active": p.is_active,
+                "can_sign_in": p.has_password,
+            }
+            for p in people
+        ]
     )
 
 
@@ -63,20 +74,33 @@ def _section_edit(actor: UserSummary, people: list[UserSummary]) -> None:
     with st.form("users.edit"):
         role = st.selectbox("Role", ALL_ROLES, index=ALL_ROLES.index(target.role), key="users.edit.role")
         dept_ids = list(departments)
-        department = st.selectbox("Department", dept_ids, format_func=departments.get,
-                                  index=dept_ids.index(target.department_id) if target.department_id in dept_ids else None,
-                                  key="users.edit.department")
+        department = st.selectbox(
+            "Department",
+            dept_ids,
+            format_func=departments.get,
+            index=dept_ids.index(target.department_id) if target.department_id in dept_ids else None,
+            key="users.edit.department",
+        )
         sup_ids = [0, *supervisors]
-        supervisor = st.selectbox("Supervisor (trainees only)", sup_ids,
-                                  format_func=lambda i: "— none —" if i == 0 else supervisors[i],
-                                  index=sup_ids.index(target.supervisor_id) if target.supervisor_id in sup_ids else 0,
-                                  key="users.edit.supervisor")
+        supervisor = st.selectbox(
+            "Supervisor (trainees only)",
+            sup_ids,
+            format_func=lambda i: "— none —" if i == 0 else supervisors[i],
+            index=sup_ids.index(target.supervisor_id) if target.supervisor_id in sup_ids else 0,
+            key="users.edit.supervisor",
+        )
         if st.form_submit_button("Save changes", type="primary"):
             with errors.handled():
                 with session_scope() as session:
                     user_service.update_user(
-                        session, actor, target.id, now=utcnow(), role=role, department_id=department,
-                        supervisor_id=supervisor or None, clear_supervisor=supervisor == 0,
+                        session,
+                        actor,
+                        target.id,
+                        now=utcnow(),
+                        role=role,
+                        department_id=department,
+                        supervisor_id=supervisor or None,
+                        clear_supervisor=supervisor == 0,
                     )
                 data.clear_user_loaders()
                 st.success(f"Saved {target.username}.")
@@ -108,8 +132,13 @@ def _section_create(actor: UserSummary) -> None:
         full_name = st.text_input("Full name", key="users.new.full_name")
         role = st.selectbox("Role", ALL_ROLES, index=ALL_ROLES.index(TRAINEE), key="users.new.role")
         department = st.selectbox("Department", departments, index=None, key="users.new.department")
-        supervisor = st.selectbox("Supervisor (trainees)", list(supervisors), format_func=supervisors.get,
-                                  index=None, key="users.new.supervisor")
+        supervisor = st.selectbox(
+            "Supervisor (trainees)",
+            list(supervisors),
+            format_func=supervisors.get,
+            index=None,
+            key="users.new.supervisor",
+        )
         registration = st.text_input("Registration number (trainees)", key="users.new.registration")
         email = st.text_input("E-mail", key="users.new.email")
         password = st.text_input("Password (leave empty for no sign-in yet)", type="password", key="users.new.password")
@@ -117,9 +146,17 @@ def _section_create(actor: UserSummary) -> None:
             with errors.handled():
                 with session_scope() as session:
                     created = user_service.create_user(
-                        session, actor, username=username, full_name=full_name, role=role, now=utcnow(),
-                        department=department, supervisor=supervisor, registration_number=registration,
-                        email=email, password=password or None,
+                        session,
+                        actor,
+                        username=username,
+                        full_name=full_name,
+                        role=role,
+                        now=utcnow(),
+                        department=department,
+                        supervisor=supervisor,
+                        registration_number=registration,
+                        email=email,
+                        password=password or None,
                     )
                 data.clear_user_loaders()
                 st.success(f"Created {created.username} ({created.role}).")

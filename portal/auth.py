@@ -87,7 +87,8 @@ def sign_in_form() -> None:
     with left:
         try:
             authenticator().login(
-                location="main", key="auth.sign_in",
+                location="main",
+                key="auth.sign_in",
                 fields={"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"},
             )
         except LoginError:

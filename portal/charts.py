@@ -18,7 +18,9 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def _tidy(fig: go.Figure, *, height: int = HEIGHT, legend: bool = True, top: int = 10) -> go.Figure:
     fig.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": top, "b": 10}, showlegend=legend,
+        height=height,
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
+        showlegend=legend,
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "title": None},
     )
     return fig
@@ -36,12 +38,25 @@ def compliance_by_department(frame: pd.DataFrame, overall: float | None) -> go.F
     """Horizontal bars per department with the pooled overall figure as a dashed line."""
     rows = frame.sort_values("Department", ascending=False)
     text = [("–" if pd.isna(v) else f"{v:.2f}%") for v in rows["Compliance %"]]
-    fig = go.Figure(go.Bar(x=rows["Compliance %"].fillna(0), y=rows["Department"], orientation="h",
-                           text=text, textposition="auto", marker_color="#1f6f8b",
-                           hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=rows["Compliance %"].fillna(0),
+            y=rows["Department"],
+            orientation="h",
+            text=text,
+            textposition="auto",
+            marker_color="#1f6f8b",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
     if overall is not None:
-        fig.add_vline(x=overall, line_dash="dash", line_color="#c0392b",
-                      annotation_text=f"overall {overall:.2f}%", annotation_position="top")
+        fig.add_vline(
+            x=overall,
+            line_dash="dash",
+            line_color="#c0392b",
+            annotation_text=f"overall {overall:.2f}%",
+            annotation_position="top",
+        )
     fig.update_xaxes(range=[0, 105], title="Verified / submitted (%)")
     return _tidy(fig, height=max(200, 44 * len(rows) + 100), legend=False, top=30)
 
@@ -61,16 +76,28 @@ def turnaround_histogram(summary: TurnaroundSummary) -> go.Figure:
     fig = px.bar(frame, x="Days", y="Decisions")
     fig.update_traces(marker_color="#1f6f8b")
     if summary.median_days is not None:
-        fig.add_vline(x=summary.median_days, line_dash="dash", line_color="#c0392b",
-                      annotation_text=f"median {summary.median_days:g} d", annotation_position="top")
+        fig.add_vline(
+            x=summary.median_days,
+            line_dash="dash",
+            line_color="#c0392b",
+            annotation_text=f"median {summary.median_days:g} d",
+            annotation_position="top",
+        )
     fig.update_xaxes(title="Days from submission to decision", dtick=1)
     return _tidy(fig, legend=False, top=30)
 
 
 def ageing(frame: pd.DataFrame) -> go.Figure:
     """What is waiting now, by age bucket (green to red)."""
-    fig = go.Figure(go.Bar(x=frame["Waiting"], y=frame["Entries"], marker_color=list(AGE_COLOURS),
-                           text=frame["Entries"], textposition="auto"))
+    fig = go.Figure(
+        go.Bar(
+            x=frame["Waiting"],
+            y=frame["Entries"],
+            marker_color=list(AGE_COLOURS),
+            text=frame["Entries"],
+            textposition="auto",
+        )
+    )
     fig.update_yaxes(title="Pending entries")
     return _tidy(fig, legend=False)
 
@@ -79,11 +106,20 @@ def attendance_heatmap(frame: pd.DataFrame) -> go.Figure:
     """Attendance % per department (rows) and month (columns)."""
     grid = frame.pivot(index="Department", columns="Month", values="Attendance %").sort_index(ascending=False)
     text = grid.map(lambda v: "–" if pd.isna(v) else f"{v:.1f}")
-    fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), text=text.to_numpy(), texttemplate="%{text}",
-        colorscale="RdYlGn", zmin=50, zmax=100, colorbar={"title": "%"},
-        hovertemplate="%{y}, %{x}: %{text}%<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=list(grid.columns),
+            y=list(grid.index),
+            text=text.to_numpy(),
+            texttemplate="%{text}",
+            colorscale="RdYlGn",
+            zmin=50,
+            zmax=100,
+            colorbar={"title": "%"},
+            hovertemplate="%{y}, %{x}: %{text}%<extra></extra>",
+        )
+    )
     fig.update_xaxes(type="category")
     return _tidy(fig, height=max(HEIGHT, 34 * len(grid) + 90), legend=False)
 
@@ -95,8 +131,9 @@ def session_calendar(sessions: pd.DataFrame) -> go.Figure:
     the hover lines; all three are plain lists so the figure's JSON stays readable.
     """
     statuses = list(STATUS_COLOURS)
-    frame = sessions.assign(rank=sessions["status"].map(statuses.index),
-                            line=sessions["session"] + ": " + sessions["status"])
+    frame = sessions.assign(
+        rank=sessions["status"].map(statuses.index), line=sessions["session"] + ": " + sessions["status"]
+    )
     days = frame.groupby("session_date").agg(rank=("rank", "max"), lines=("line", "<br>".join)).reset_index()
     days["status"] = [statuses[int(rank)] for rank in days["rank"]]
     days["initial"] = days["status"].str[0].str.upper()
@@ -111,17 +148,48 @@ def session_calendar(sessions: pd.DataFrame) -> go.Figure:
 
     steps = len(statuses)
     colorscale = [[(i + edge) / steps, colour] for i, colour in enumerate(STATUS_COLOURS.values()) for edge in (0, 1)]
-    fig = go.Figure(go.Heatmap(
-        z=cells("rank"), x=weeks, y=list(WEEKDAYS), text=cells("initial", ""), customdata=cells("hover", ""),
-        texttemplate="%{text}", textfont={"color": "#1f2328", "size": 12}, hovertemplate="%{customdata}<extra></extra>",
-        zmin=-0.5, zmax=steps - 0.5, colorscale=colorscale, showscale=False, xgap=3, ygap=3, hoverongaps=False,
-    ))
+    fig = go.Figure(
+        go.Heatmap(
+            z=cells("rank"),
+            x=weeks,
+            y=list(WEEKDAYS),
+            text=cells("initial", ""),
+            customdata=cells("hover", ""),
+            texttemplate="%{text}",
+            textfont={"color": "#1f2328", "size": 12},
+            hovertemplate="%{customdata}<extra></extra>",
+            zmin=-0.5,
+            zmax=steps - 0.5,
+            colorscale=colorscale,
+            showscale=False,
+            xgap=3,
+            ygap=3,
+            hoverongaps=False,
+        )
+    )
     for status, colour in STATUS_COLOURS.items():
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=status.capitalize(), hoverinfo="skip",
-                                 marker={"symbol": "square", "size": 14, "color": colour}))
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=status.capitalize(),
+                hoverinfo="skip",
+                marker={"symbol": "square", "size": 14, "color": colour},
+            )
+        )
     fig.update_xaxes(type="category", title="Week starting (Monday)")
     fig.update_yaxes(autorange="reversed", showgrid=False)
-    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0,
-                              "title": {"text": "Each day shows its worst session:"}},
-                      plot_bgcolor="rgba(0,0,0,0)", height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.02,
+            "x": 0,
+            "title": {"text": "Each day shows its worst session:"},
+        },
+        plot_bgcolor="rgba(0,0,0,0)",
+        height=330,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    )
     return fig

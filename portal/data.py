@@ -105,8 +105,9 @@ def audit_csv(
 
     def build() -> bytes:
         with factory.begin() as session:
-            frame = audit_service.list_audit_events(session, actor, actor_username=actor_username, action=action,
-                                                    start=start, end=end, limit=None)
+            frame = audit_service.list_audit_events(
+                session, actor, actor_username=actor_username, action=action, start=start, end=end, limit=None
+            )
         return to_csv_bytes(frame)
 
     return build
@@ -152,7 +153,11 @@ def approval_queue(
 ) -> ApprovalQueue:
     with session_scope() as session:
         return approval_service.get_approval_queue(
-            session, actor, now=utcnow(), trainee_id=trainee_id, department_id=department_id,
+            session,
+            actor,
+            now=utcnow(),
+            trainee_id=trainee_id,
+            department_id=department_id,
             older_than_days=older_than_days,
         )
 
@@ -315,17 +320,29 @@ def dashboard_trainee_detail(
     with session_scope() as session:
         name = trainee_analytics_service.trainee_name(session, viewer, trainee_id=trainee_id)
         entries = trainee_analytics_service.trainee_entries(session, viewer, trainee_id=trainee_id, filters=filters)
-        attendance = trainee_analytics_service.trainee_attendance(session, viewer, trainee_id=trainee_id,
-                                                                  filters=filters)
+        attendance = trainee_analytics_service.trainee_attendance(
+            session, viewer, trainee_id=trainee_id, filters=filters
+        )
     return name, entries, attendance
 
 
 def clear_dashboard_loaders() -> None:
     """After any write that changes dashboard figures: logbook entries, decisions, attendance
     imports or undo, users' department/supervisor/active changes, the attendance threshold."""
-    for loader in (dashboard_options, dashboard_overview, dashboard_logbook_trend, dashboard_compliance,
-                   dashboard_compliance_trend, dashboard_turnaround, dashboard_pending_ageing, dashboard_attendance,
-                   dashboard_attendance_trend, dashboard_at_risk, dashboard_trainees, dashboard_trainee_detail):
+    for loader in (
+        dashboard_options,
+        dashboard_overview,
+        dashboard_logbook_trend,
+        dashboard_compliance,
+        dashboard_compliance_trend,
+        dashboard_turnaround,
+        dashboard_pending_ageing,
+        dashboard_attendance,
+        dashboard_attendance_trend,
+        dashboard_at_risk,
+        dashboard_trainees,
+        dashboard_trainee_detail,
+    ):
         loader.clear()
 
 
@@ -341,7 +358,11 @@ def eligibility_table(
 ) -> pd.DataFrame:
     with session_scope() as session:
         return eligibility_service.list_eligibility(
-            session, actor, period=period, threshold=threshold, department_id=department_id,
+            session,
+            actor,
+            period=period,
+            threshold=threshold,
+            department_id=department_id,
             supervisor_id=supervisor_id,
         )
 
@@ -360,8 +381,14 @@ def eligibility_snapshot(actor: UserSummary, period: str) -> dict[str, object] |
 
 def clear_attendance_loaders() -> None:
     """After an attendance import, an undo or a snapshot."""
-    for loader in (import_batches, eligibility_table, trainee_sessions, eligibility_snapshot, audit_events,
-                   audit_actions):
+    for loader in (
+        import_batches,
+        eligibility_table,
+        trainee_sessions,
+        eligibility_snapshot,
+        audit_events,
+        audit_actions,
+    ):
         loader.clear()
     clear_dashboard_loaders()
 

@@ -26,7 +26,9 @@ def show_error(exc: BaseException) -> None:
         st.error(exc.message)
     else:
         log.exception("unexpected error", exc_info=exc)
-        st.error("Something went wrong and nothing was saved. The error has been logged; please try again or contact the programme office.")
+        st.error(
+            "Something went wrong and nothing was saved. The error has been logged; please try again or contact the programme office."
+        )
 
 
 @contextmanager

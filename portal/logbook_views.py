@@ -11,8 +11,11 @@ from core.dto import BulkOutcome, LogbookEntryItem, LogbookHistoryItem
 from portal import widgets
 
 STATUS_LABELS = {
-    "draft": "📝 draft", "pending": "⏳ pending", "approved": "✅ approved",
-    "returned": "↩️ returned", "rejected": "⛔ rejected",
+    "draft": "📝 draft",
+    "pending": "⏳ pending",
+    "approved": "✅ approved",
+    "returned": "↩️ returned",
+    "rejected": "⛔ rejected",
 }
 AGE_FILTERS = {"": "Any age", "7": "Waiting > 7 days", "14": "Waiting > 14 days"}
 
@@ -29,22 +32,47 @@ def entries_frame(items: Sequence[LogbookEntryItem], *, with_trainee: bool) -> p
         if with_trainee:
             row |= {"trainee": i.trainee_name, "department": i.department_name or ""}
         row |= {
-            "case date": i.case_date, "title": i.title, "category": i.category,
-            "status": STATUS_LABELS.get(i.status, i.status), "submitted": _when(i.submitted_at),
-            "verified by": i.verified_by_name or "", "verified on": _when(i.decided_at), "feedback": i.feedback or "",
+            "case date": i.case_date,
+            "title": i.title,
+            "category": i.category,
+            "status": STATUS_LABELS.get(i.status, i.status),
+            "submitted": _when(i.submitted_at),
+            "verified by": i.verified_by_name or "",
+            "verified on": _when(i.decided_at),
+            "feedback": i.feedback or "",
         }
         rows.append(row)
-    columns = ["id", *(["trainee", "department"] if with_trainee else []), "case date", "title", "category",
-               "status", "submitted", "verified by", "verified on", "feedback"]
+    columns = [
+        "id",
+        *(["trainee", "department"] if with_trainee else []),
+        "case date",
+        "title",
+        "category",
+        "status",
+        "submitted",
+        "verified by",
+        "verified on",
+        "feedback",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
 def queue_frame(items: Sequence[LogbookEntryItem]) -> pd.DataFrame:
     """The pending queue, oldest first, with the waiting time in days."""
     return pd.DataFrame(
-        [{"id": i.id, "age (days)": i.age_days, "submitted": _when(i.submitted_at), "trainee": i.trainee_name,
-          "department": i.department_name or "", "category": i.category, "case date": i.case_date,
-          "title": i.title} for i in items],
+        [
+            {
+                "id": i.id,
+                "age (days)": i.age_days,
+                "submitted": _when(i.submitted_at),
+                "trainee": i.trainee_name,
+                "department": i.department_name or "",
+                "category": i.category,
+                "case date": i.case_date,
+                "title": i.title,
+            }
+            for i in items
+        ],
         columns=["id", "age (days)", "submitted", "trainee", "department", "category", "case date", "title"],
     )
 
@@ -88,8 +116,17 @@ def entry_card(item: LogbookEntryItem, history: Sequence[LogbookHistoryItem]) ->
             st.caption("History")
             st.dataframe(
                 pd.DataFrame(
-                    [{"when": _when(h.at), "from": h.from_status or "", "to": h.to_status, "by": h.actor_name or "",
-                      "comment": h.comment or ""} for h in history]
+                    [
+                        {
+                            "when": _when(h.at),
+                            "from": h.from_status or "",
+                            "to": h.to_status,
+                            "by": h.actor_name or "",
+                            "comment": h.comment or "",
+                        }
+                        for h in history
+                    ]
                 ),
-                hide_index=True, width="stretch",
+                hide_index=True,
+                width="stretch",
             )

@@ -110,8 +110,10 @@ def _sidebar(user: UserSummary, registered: dict[str, st.Page]) -> None:  # type
     from portal.auth import sign_out_button
 
     with st.sidebar:
-        st.markdown(f"### 🎓 Training Portal\n**{user.full_name}**  \n{user.role.title()}"
-                    + (f" · {user.department_name}" if user.department_name else ""))
+        st.markdown(
+            f"### 🎓 Training Portal\n**{user.full_name}**  \n{user.role.title()}"
+            + (f" · {user.department_name}" if user.department_name else "")
+        )
         section = None
         unread = data.unread_count(user.id) if user.id is not None else 0
         for spec in allowed_pages(user.role):

@@ -26,8 +26,14 @@ def run_job_now(user: UserSummary, name: str, *, dry_run: bool = False) -> JobRu
     """
     with session_scope() as session:
         authorize(session, user, ADMIN)
-    return execute_job(name, get_session_factory(), settings=get_settings(), trigger="manual",
-                       triggered_by=user.username, dry_run=dry_run)
+    return execute_job(
+        name,
+        get_session_factory(),
+        settings=get_settings(),
+        trigger="manual",
+        triggered_by=user.username,
+        dry_run=dry_run,
+    )
 
 
 def schedule_table(now: datetime | None = None) -> list[dict[str, str | None]]:
@@ -35,5 +41,6 @@ def schedule_table(now: datetime | None = None) -> list[dict[str, str | None]]:
     settings = get_settings()
     overrides = read_overrides(get_session_factory())
     upcoming = next_fire_times(overrides, settings.timezone, now or utcnow())
-    return [{"job": job.id, "when": job.when, "next_run": upcoming.get(job.id)}
-            for job in effective_schedule(overrides)]
+    return [
+        {"job": job.id, "when": job.when, "next_run": upcoming.get(job.id)} for job in effective_schedule(overrides)
+    ]

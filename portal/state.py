@@ -34,6 +34,7 @@ def pop_flash() -> tuple[str, str] | None:
     st.session_state[FLASH] = None
     return value  # type: ignore[no-any-return]
 
+
 # Logbook and approvals (issue 3).
 LOGBOOK_EDITING = "logbook.editing"
 APPROVALS_BULK_RESULT = "approvals.bulk_result"
@@ -46,8 +47,15 @@ ATTENDANCE_RESULT = "attendance.result"
 ATTENDANCE_UPLOADER_VERSION = "attendance.uploader_version"
 ATTENDANCE_UNDO_VERSION = "attendance.undo_version"
 ELIGIBILITY_TRAINEE = "eligibility.trainee"
-_DEFAULTS.update({ATTENDANCE_PREVIEW: None, ATTENDANCE_RESULT: None, ATTENDANCE_UPLOADER_VERSION: 0,
-                  ATTENDANCE_UNDO_VERSION: 0, ELIGIBILITY_TRAINEE: None})
+_DEFAULTS.update(
+    {
+        ATTENDANCE_PREVIEW: None,
+        ATTENDANCE_RESULT: None,
+        ATTENDANCE_UPLOADER_VERSION: 0,
+        ATTENDANCE_UNDO_VERSION: 0,
+        ELIGIBILITY_TRAINEE: None,
+    }
+)
 
 # Reports and operations (issue 7).
 REPORTS_LAST_RUN = "reports.last_run"

@@ -15,15 +15,23 @@ def download_buttons(frame: pd.DataFrame, *, name: str, key: str, xlsx: bool = T
     """CSV (and XLSX) downloads of a table, formula-safe."""
     columns = st.columns(2 if xlsx else 1, gap="small")
     columns[0].download_button(
-        "⬇️ CSV", data=to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
-        key=f"{key}.csv", disabled=frame.empty, width="stretch",
+        "⬇️ CSV",
+        data=to_csv_bytes(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}.csv",
+        disabled=frame.empty,
+        width="stretch",
     )
     if xlsx:
         columns[1].download_button(
-            "⬇️ Excel", data=to_xlsx_bytes(frame, sheet_name=name),
+            "⬇️ Excel",
+            data=to_xlsx_bytes(frame, sheet_name=name),
             file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"{key}.xlsx", disabled=frame.empty, width="stretch",
+            key=f"{key}.xlsx",
+            disabled=frame.empty,
+            width="stretch",
         )
 
 

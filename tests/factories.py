@@ -71,9 +71,16 @@ def make_entry(
     category: str = "case",
 ) -> LogbookEntry:
     entry = LogbookEntry(
-        trainee_id=trainee.id, department_id=trainee.department_id, title=title, case_date=case_date,
-        category=category, description="History, examination, plan.", status=status,
-        submitted_at=None if status == "draft" else submitted_at, created_at=NOW, updated_at=NOW,
+        trainee_id=trainee.id,
+        department_id=trainee.department_id,
+        title=title,
+        case_date=case_date,
+        category=category,
+        description="History, examination, plan.",
+        status=status,
+        submitted_at=None if status == "draft" else submitted_at,
+        created_at=NOW,
+        updated_at=NOW,
     )
     session.add(entry)
     session.flush()
@@ -84,8 +91,11 @@ def make_attendance(
     session: Session, trainee: User, session_date: date, status: str = "present", slot: str = "AM"
 ) -> AttendanceRecord:
     record = AttendanceRecord(
-        trainee_id=trainee.id, session_date=session_date, session=slot,
-        department_id=trainee.department_id, status=status,
+        trainee_id=trainee.id,
+        session_date=session_date,
+        session=slot,
+        department_id=trainee.department_id,
+        status=status,
     )
     session.add(record)
     session.flush()

@@ -48,9 +48,7 @@ class AttendanceRecord(Base):
     __tablename__ = "attendance_records"
     __table_args__ = (
         UniqueConstraint("trainee_id", "session_date", "session", name="uq_attendance_key"),
-        CheckConstraint(
-            "status IN ('present', 'late', 'absent', 'excused')", name="status_valid"
-        ),
+        CheckConstraint("status IN ('present', 'late', 'absent', 'excused')", name="status_valid"),
         Index("ix_attendance_records_date", "session_date"),
         Index("ix_attendance_records_dept_date", "department_id", "session_date"),
         # Rows of one import are stored together, so a tiny BRIN index finds them for undo.

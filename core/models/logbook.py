@@ -48,9 +48,7 @@ class LogbookStatusChange(Base):
     __tablename__ = "logbook_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(
-        ForeignKey("logbook_entries.id", ondelete="CASCADE"), index=True
-    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("logbook_entries.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(12))
     to_status: Mapped[str] = mapped_column(String(12))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -27,11 +27,7 @@ class Department(Base):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint(
-            "role IN ('admin', 'supervisor', 'leadership', 'trainee')", name="role_valid"
-        ),
-    )
+    __table_args__ = (CheckConstraint("role IN ('admin', 'supervisor', 'leadership', 'trainee')", name="role_valid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

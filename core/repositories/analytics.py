@@ -45,33 +45,44 @@ def view_conditions(scope: Scope, filters: DashboardFilters | None = None) -> Co
 def count_active_trainees(session: Session, view: Conditions, *, created_before: datetime) -> tuple[int, int]:
     """(active trainee accounts now, of which created before `created_before`)."""
     row = session.execute(
-        select(func.count(), func.count(case((User.created_at < created_before, 1))))
-        .where(*view, User.is_active.is_(True))
+        select(func.count(), func.count(case((User.created_at < created_before, 1)))).where(
+            *view, User.is_active.is_(True)
+        )
     ).one()
     return int(row[0]), int(row[1])
 
 
-def count_recent_entries(session: Session, view: Conditions, *, since: date, previous_since: date,
-                         until: date) -> tuple[int, int]:
+def count_recent_entries(
+    session: Session, view: Conditions, *, since: date, previous_since: date, until: date
+) -> tuple[int, int]:
     """Submitted (non-draft) entries with case date in [since, until] and in [previous_since, since)."""
     row = session.execute(
-        select(func.count(case((LogbookEntry.case_date >= since, 1))),
-               func.count(case((LogbookEntry.case_date < since, 1))))
+        select(
+            func.count(case((LogbookEntry.case_date >= since, 1))),
+            func.count(case((LogbookEntry.case_date < since, 1))),
+        )
         .join(User, User.id == LogbookEntry.trainee_id)
-        .where(*view, LogbookEntry.case_date >= previous_since, LogbookEntry.case_date <= until,
-               LogbookEntry.status != "draft")
+        .where(
+            *view,
+            LogbookEntry.case_date >= previous_since,
+            LogbookEntry.case_date <= until,
+            LogbookEntry.status != "draft",
+        )
     ).one()
     return int(row[0]), int(row[1])
 
 
-def sum_logbook_periods(session: Session, view: Conditions, *, start: date, end: date,
-                        previous_start: date) -> Row[int, int, int, int, int, int]:
+def sum_logbook_periods(
+    session: Session, view: Conditions, *, start: date, end: date, previous_start: date
+) -> Row[int, int, int, int, int, int]:
     """Status sums over months [start, end] and [previous_start, start): pending, submitted, verified each."""
     current = R.month >= start
 
     def split(expr: Any) -> tuple[Any, Any]:
-        return (func.coalesce(func.sum(case((current, expr), else_=0)), 0),
-                func.coalesce(func.sum(case((current, 0), else_=expr)), 0))
+        return (
+            func.coalesce(func.sum(case((current, expr), else_=0)), 0),
+            func.coalesce(func.sum(case((current, 0), else_=expr)), 0),
+        )
 
     return session.execute(
         select(*split(R.pending), *split(SUBMITTED), *split(VERIFIED))
@@ -80,8 +91,9 @@ def sum_logbook_periods(session: Session, view: Conditions, *, start: date, end:
     ).one()
 
 
-def logbook_by_month_and_department(session: Session, view: Conditions, *, start: date,
-                                    end: date) -> Sequence[Row[date, int | None, int, int, int]]:
+def logbook_by_month_and_department(
+    session: Session, view: Conditions, *, start: date, end: date
+) -> Sequence[Row[date, int | None, int, int, int]]:
     """(month, department_id, submitted, verified, pending) per month and trainee department."""
     return session.execute(
         select(R.month, User.department_id, func.sum(SUBMITTED), func.sum(VERIFIED), func.sum(R.pending))
@@ -91,8 +103,9 @@ def logbook_by_month_and_department(session: Session, view: Conditions, *, start
     ).all()
 
 
-def logbook_by(session: Session, view: Conditions, key: Any, *, start: date,
-               end: date) -> Sequence[Row[int | None, int, int]]:
+def logbook_by(
+    session: Session, view: Conditions, key: Any, *, start: date, end: date
+) -> Sequence[Row[int | None, int, int]]:
     """(key, submitted, verified) over months [start, end], grouped by a `User` column."""
     return session.execute(
         select(key, func.sum(SUBMITTED), func.sum(VERIFIED))
@@ -102,8 +115,7 @@ def logbook_by(session: Session, view: Conditions, key: Any, *, start: date,
     ).all()
 
 
-def turnaround_histogram(session: Session, view: Conditions, *, start: date,
-                         end: date) -> Sequence[Row[int, int]]:
+def turnaround_histogram(session: Session, view: Conditions, *, start: date, end: date) -> Sequence[Row[int, int]]:
     """(whole days, decisions) for entries with case month in [start, end]."""
     return session.execute(
         select(T.days, func.sum(T.decided))
@@ -116,15 +128,18 @@ def turnaround_histogram(session: Session, view: Conditions, *, start: date,
 
 def pending_ageing(session: Session, view: Conditions, *, today: date) -> Row[int, int, int, int]:
     """Pending entries by whole days waited: 0–7, 8–14, 15–30, over 30 (submission date vs today)."""
+
     def day(offset: int) -> datetime:
         return datetime.combine(today - timedelta(days=offset), time.min)
 
     submitted = LogbookEntry.submitted_at
     return session.execute(
-        select(func.count(case((submitted >= day(7), 1))),
-               func.count(case(((submitted < day(7)) & (submitted >= day(14)), 1))),
-               func.count(case(((submitted < day(14)) & (submitted >= day(30)), 1))),
-               func.count(case((submitted < day(30), 1))))
+        select(
+            func.count(case((submitted >= day(7), 1))),
+            func.count(case(((submitted < day(7)) & (submitted >= day(14)), 1))),
+            func.count(case(((submitted < day(14)) & (submitted >= day(30)), 1))),
+            func.count(case((submitted < day(30), 1))),
+        )
         .join(User, User.id == LogbookEntry.trainee_id)
         .where(*view, LogbookEntry.status == "pending", submitted.is_not(None))
     ).one()
@@ -133,31 +148,37 @@ def pending_ageing(session: Session, view: Conditions, *, today: date) -> Row[in
 def count_pending_at(session: Session, view: Conditions, *, moment: datetime) -> int:
     """Entries that were waiting for a decision at `moment`: submitted by then, not decided by then."""
     submitted, decided = LogbookEntry.submitted_at, LogbookEntry.decided_at
-    return int(session.scalar(
-        select(func.count())
-        .select_from(LogbookEntry)
-        .join(User, User.id == LogbookEntry.trainee_id)
-        .where(*view, LogbookEntry.status != "draft", submitted <= moment,
-               or_(decided.is_(None), decided > moment))
-    ) or 0)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(LogbookEntry)
+            .join(User, User.id == LogbookEntry.trainee_id)
+            .where(*view, LogbookEntry.status != "draft", submitted <= moment, or_(decided.is_(None), decided > moment))
+        )
+        or 0
+    )
 
 
-def attendance_periods(session: Session, view: Conditions, *, month: date,
-                       previous_month: date) -> Row[int, int, int, int]:
+def attendance_periods(
+    session: Session, view: Conditions, *, month: date, previous_month: date
+) -> Row[int, int, int, int]:
     """(attended, sessions) for `month` and for `previous_month`."""
     current = A.month == month
     return session.execute(
-        select(func.coalesce(func.sum(case((current, A.attended), else_=0)), 0),
-               func.coalesce(func.sum(case((current, A.sessions), else_=0)), 0),
-               func.coalesce(func.sum(case((current, 0), else_=A.attended)), 0),
-               func.coalesce(func.sum(case((current, 0), else_=A.sessions)), 0))
+        select(
+            func.coalesce(func.sum(case((current, A.attended), else_=0)), 0),
+            func.coalesce(func.sum(case((current, A.sessions), else_=0)), 0),
+            func.coalesce(func.sum(case((current, 0), else_=A.attended)), 0),
+            func.coalesce(func.sum(case((current, 0), else_=A.sessions)), 0),
+        )
         .join(User, User.id == A.trainee_id)
         .where(*view, A.month.in_([month, previous_month]))
     ).one()
 
 
-def attendance_by_month_and_department(session: Session, view: Conditions, *, start: date,
-                                       end: date) -> Sequence[Row[date, int | None, int, int]]:
+def attendance_by_month_and_department(
+    session: Session, view: Conditions, *, start: date, end: date
+) -> Sequence[Row[date, int | None, int, int]]:
     """(month, department_id, attended, sessions) per month and trainee department."""
     return session.execute(
         select(A.month, User.department_id, func.sum(A.attended), func.sum(A.sessions))
@@ -176,8 +197,9 @@ def _quarter_totals(start: date, end: date) -> Subquery:
     )
 
 
-def count_eligible(session: Session, view: Conditions, *, start: date, end: date,
-                   threshold_hundredths: int) -> tuple[int, int]:
+def count_eligible(
+    session: Session, view: Conditions, *, start: date, end: date, threshold_hundredths: int
+) -> tuple[int, int]:
     """(active trainees, of whom eligible) for months [start, end], all in SQL.
 
     Eligible means sessions > 0 and round(100 * attended / sessions, 2) >= threshold; with the
@@ -185,8 +207,9 @@ def count_eligible(session: Session, view: Conditions, *, start: date, end: date
     the same on every database).
     """
     totals = _quarter_totals(start, end)
-    eligible = (totals.c.sessions > 0) & (20000 * totals.c.attended >= (2 * threshold_hundredths - 1)
-                                          * totals.c.sessions)
+    eligible = (totals.c.sessions > 0) & (
+        20000 * totals.c.attended >= (2 * threshold_hundredths - 1) * totals.c.sessions
+    )
     row = session.execute(
         select(func.count(), func.count(case((eligible, 1))))
         .select_from(User)
@@ -197,7 +220,12 @@ def count_eligible(session: Session, view: Conditions, *, start: date, end: date
 
 
 def list_below_threshold(
-    session: Session, view: Conditions, *, start: date, end: date, threshold_hundredths: int,
+    session: Session,
+    view: Conditions,
+    *,
+    start: date,
+    end: date,
+    threshold_hundredths: int,
 ) -> Sequence[Row[int, str, str | None, str | None, str | None, int, int]]:
     """Active trainees in view not eligible over [start, end], lowest share first, with their totals.
 
@@ -208,8 +236,9 @@ def list_below_threshold(
     supervisor = aliased(User)
     below = (sessions == 0) | (20000 * attended < (2 * threshold_hundredths - 1) * sessions)
     return session.execute(
-        select(User.id, User.full_name, User.registration_number, Department.name, supervisor.full_name,
-               sessions, attended)
+        select(
+            User.id, User.full_name, User.registration_number, Department.name, supervisor.full_name, sessions, attended
+        )
         .outerjoin(totals, totals.c.trainee_id == User.id)
         .outerjoin(Department, Department.id == User.department_id)
         .outerjoin(supervisor, supervisor.id == User.supervisor_id)
@@ -218,8 +247,7 @@ def list_below_threshold(
     ).all()
 
 
-def list_departments_in_view(session: Session, view: Conditions, *,
-                             everything: bool) -> Sequence[Row[int, str]]:
+def list_departments_in_view(session: Session, view: Conditions, *, everything: bool) -> Sequence[Row[int, str]]:
     """(id, name) of every department (admin, leadership) or of the trainees in view."""
     if everything:
         return session.execute(select(Department.id, Department.name).order_by(Department.name)).all()
@@ -234,30 +262,49 @@ def list_supervisors_in_view(session: Session, view: Conditions) -> Sequence[Row
     in_view = select(User.supervisor_id).where(*view)
     supervisor = aliased(User)
     return session.execute(
-        select(supervisor.id, supervisor.full_name).where(supervisor.id.in_(in_view))
-        .order_by(supervisor.full_name)
+        select(supervisor.id, supervisor.full_name).where(supervisor.id.in_(in_view)).order_by(supervisor.full_name)
     ).all()
 
 
 def list_trainees_with_totals(
-    session: Session, view: Conditions, *, start: date, end: date,
+    session: Session,
+    view: Conditions,
+    *,
+    start: date,
+    end: date,
 ) -> Sequence[Row[int, str, str | None, str | None, bool, int, int, int, int, int]]:
     """Per trainee in view: identity, supervisor, logbook sums and attendance sums over [start, end]."""
     logbook = (
-        select(R.trainee_id, func.sum(SUBMITTED).label("submitted"), func.sum(VERIFIED).label("verified"),
-               func.sum(R.pending).label("pending"))
-        .where(R.month >= start, R.month <= end).group_by(R.trainee_id).subquery()
+        select(
+            R.trainee_id,
+            func.sum(SUBMITTED).label("submitted"),
+            func.sum(VERIFIED).label("verified"),
+            func.sum(R.pending).label("pending"),
+        )
+        .where(R.month >= start, R.month <= end)
+        .group_by(R.trainee_id)
+        .subquery()
     )
     attendance = (
         select(A.trainee_id, func.sum(A.sessions).label("sessions"), func.sum(A.attended).label("attended"))
-        .where(A.month >= start, A.month <= end).group_by(A.trainee_id).subquery()
+        .where(A.month >= start, A.month <= end)
+        .group_by(A.trainee_id)
+        .subquery()
     )
     supervisor = aliased(User)
     return session.execute(
-        select(User.id, User.full_name, User.registration_number, supervisor.full_name, User.is_active,
-               func.coalesce(logbook.c.submitted, 0), func.coalesce(logbook.c.verified, 0),
-               func.coalesce(logbook.c.pending, 0), func.coalesce(attendance.c.sessions, 0),
-               func.coalesce(attendance.c.attended, 0))
+        select(
+            User.id,
+            User.full_name,
+            User.registration_number,
+            supervisor.full_name,
+            User.is_active,
+            func.coalesce(logbook.c.submitted, 0),
+            func.coalesce(logbook.c.verified, 0),
+            func.coalesce(logbook.c.pending, 0),
+            func.coalesce(attendance.c.sessions, 0),
+            func.coalesce(attendance.c.attended, 0),
+        )
         .outerjoin(supervisor, supervisor.id == User.supervisor_id)
         .outerjoin(logbook, logbook.c.trainee_id == User.id)
         .outerjoin(attendance, attendance.c.trainee_id == User.id)
@@ -266,8 +313,9 @@ def list_trainees_with_totals(
     ).all()
 
 
-def get_trainee_in_view(session: Session, view: Conditions,
-                        trainee_id: int) -> Row[int, str, str | None, str | None] | None:
+def get_trainee_in_view(
+    session: Session, view: Conditions, trainee_id: int
+) -> Row[int, str, str | None, str | None] | None:
     """(id, full name, registration, department) of one trainee, if the viewer may see them."""
     return session.execute(
         select(User.id, User.full_name, User.registration_number, Department.name)
@@ -277,27 +325,47 @@ def get_trainee_in_view(session: Session, view: Conditions,
 
 
 def list_trainee_entries(
-    session: Session, trainee_id: int, *, start: date, end: date,
+    session: Session,
+    trainee_id: int,
+    *,
+    start: date,
+    end: date,
 ) -> Sequence[Row[date, str, str, str, datetime | None, datetime | None, str | None]]:
     """A trainee's submitted entries with case date in [start, end] (drafts stay private)."""
     verifier = aliased(User)
     return session.execute(
-        select(LogbookEntry.case_date, LogbookEntry.title, LogbookEntry.category, LogbookEntry.status,
-               LogbookEntry.submitted_at, LogbookEntry.decided_at, verifier.full_name)
+        select(
+            LogbookEntry.case_date,
+            LogbookEntry.title,
+            LogbookEntry.category,
+            LogbookEntry.status,
+            LogbookEntry.submitted_at,
+            LogbookEntry.decided_at,
+            verifier.full_name,
+        )
         .outerjoin(verifier, verifier.id == LogbookEntry.verified_by_id)
-        .where(LogbookEntry.trainee_id == trainee_id, LogbookEntry.status != "draft",
-               LogbookEntry.case_date >= start, LogbookEntry.case_date <= end)
+        .where(
+            LogbookEntry.trainee_id == trainee_id,
+            LogbookEntry.status != "draft",
+            LogbookEntry.case_date >= start,
+            LogbookEntry.case_date <= end,
+        )
         .order_by(LogbookEntry.case_date.desc(), LogbookEntry.id.desc())
     ).all()
 
 
-def list_trainee_attendance(session: Session, trainee_id: int, *, start: date,
-                            end: date) -> Sequence[Row[date, str, str, str | None]]:
+def list_trainee_attendance(
+    session: Session, trainee_id: int, *, start: date, end: date
+) -> Sequence[Row[date, str, str, str | None]]:
     """A trainee's attendance records with session date in [start, end]."""
     return session.execute(
-        select(AttendanceRecord.session_date, AttendanceRecord.session, AttendanceRecord.status,
-               AttendanceRecord.remarks)
-        .where(AttendanceRecord.trainee_id == trainee_id, AttendanceRecord.session_date >= start,
-               AttendanceRecord.session_date <= end)
+        select(
+            AttendanceRecord.session_date, AttendanceRecord.session, AttendanceRecord.status, AttendanceRecord.remarks
+        )
+        .where(
+            AttendanceRecord.trainee_id == trainee_id,
+            AttendanceRecord.session_date >= start,
+            AttendanceRecord.session_date <= end,
+        )
         .order_by(AttendanceRecord.session_date.desc(), AttendanceRecord.session)
     ).all()

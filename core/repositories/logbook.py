@@ -127,8 +127,13 @@ def list_bulk_rows(session: Session, entry_ids: Iterable[int]) -> Sequence[Row[*
     """(id, status, trainee_id, title, case_date, trainee_name, supervisor_id) for the given ids."""
     return session.execute(
         select(
-            LogbookEntry.id, LogbookEntry.status, LogbookEntry.trainee_id, LogbookEntry.title,
-            LogbookEntry.case_date, User.full_name, User.supervisor_id,
+            LogbookEntry.id,
+            LogbookEntry.status,
+            LogbookEntry.trainee_id,
+            LogbookEntry.title,
+            LogbookEntry.case_date,
+            User.full_name,
+            User.supervisor_id,
         )
         .join(User, User.id == LogbookEntry.trainee_id)
         .where(LogbookEntry.id.in_(list(entry_ids)))
@@ -176,8 +181,11 @@ def list_history_rows(session: Session, entry_id: int) -> Sequence[Row[*tuple[An
     """(at, from_status, to_status, actor name, comment) of one entry, oldest first."""
     return session.execute(
         select(
-            LogbookStatusChange.at, LogbookStatusChange.from_status, LogbookStatusChange.to_status,
-            Actor.full_name, LogbookStatusChange.comment,
+            LogbookStatusChange.at,
+            LogbookStatusChange.from_status,
+            LogbookStatusChange.to_status,
+            Actor.full_name,
+            LogbookStatusChange.comment,
         )
         .outerjoin(Actor, Actor.id == LogbookStatusChange.actor_id)
         .where(LogbookStatusChange.entry_id == entry_id)

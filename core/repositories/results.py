@@ -95,7 +95,7 @@ def get_trainees_by_registration(session: Session, numbers: Iterable[str]) -> di
         return {}
     found: dict[str, User] = {}
     for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
+        chunk = wanted[start : start + 500]
         for user in session.scalars(select(User).where(func.lower(User.registration_number).in_(chunk))):
             found[(user.registration_number or "").lower()] = user
     return found
@@ -122,7 +122,9 @@ def list_results_in_state(session: Session, assessment_id: int, state: str) -> S
     return session.scalars(select(Result).where(Result.assessment_id == assessment_id, Result.state == state)).all()
 
 
-def results_query(scope: Scope, *, assessment_id: int | None = None, trainee_id: int | None = None) -> Select[*tuple[Any, ...]]:
+def results_query(
+    scope: Scope, *, assessment_id: int | None = None, trainee_id: int | None = None
+) -> Select[*tuple[Any, ...]]:
     """Results joined with assessment, trainee and department, limited to the viewer's scope."""
     supervisor = aliased(User)
     stmt = (
@@ -166,8 +168,15 @@ def list_history(session: Session, result_id: int) -> list[Any]:
     requester = aliased(User)
     stmt = (
         select(
-            ResultHistory.at, ResultHistory.action, who.username, ResultHistory.old_state, ResultHistory.new_state,
-            ResultHistory.old_score, ResultHistory.new_score, ResultHistory.reason, requester.username,
+            ResultHistory.at,
+            ResultHistory.action,
+            who.username,
+            ResultHistory.old_state,
+            ResultHistory.new_state,
+            ResultHistory.old_score,
+            ResultHistory.new_score,
+            ResultHistory.reason,
+            requester.username,
         )
         .outerjoin(who, who.id == ResultHistory.actor_id)
         .outerjoin(ChangeRequest, ChangeRequest.id == ResultHistory.change_request_id)
@@ -185,10 +194,13 @@ def get_pending_change_for_result(session: Session, result_id: int) -> ChangeReq
 
 
 def list_result_ids_with_pending_change(session: Session, assessment_id: int) -> set[int]:
-    return set(session.scalars(
-        select(ChangeRequest.result_id).join(Result, Result.id == ChangeRequest.result_id)
-        .where(Result.assessment_id == assessment_id, ChangeRequest.status == "pending")
-    ))
+    return set(
+        session.scalars(
+            select(ChangeRequest.result_id)
+            .join(Result, Result.id == ChangeRequest.result_id)
+            .where(Result.assessment_id == assessment_id, ChangeRequest.status == "pending")
+        )
+    )
 
 
 def list_change_request_rows(
@@ -198,8 +210,14 @@ def list_change_request_rows(
     requester = aliased(User)
     decider = aliased(User)
     stmt = (
-        select(ChangeRequest, Assessment.title, trainee.full_name, trainee.registration_number,
-               requester.username, decider.username)
+        select(
+            ChangeRequest,
+            Assessment.title,
+            trainee.full_name,
+            trainee.registration_number,
+            requester.username,
+            decider.username,
+        )
         .join(Result, Result.id == ChangeRequest.result_id)
         .join(Assessment, Assessment.id == Result.assessment_id)
         .join(trainee, trainee.id == Result.trainee_id)
@@ -237,7 +255,7 @@ def count_attendance(session: Session, trainee_ids: list[int], start: date, end:
         return {}
     counts: dict[int, tuple[int, int]] = {}
     for chunk_start in range(0, len(trainee_ids), 500):
-        chunk = trainee_ids[chunk_start:chunk_start + 500]
+        chunk = trainee_ids[chunk_start : chunk_start + 500]
         rows = session.execute(
             select(
                 AttendanceRecord.trainee_id,

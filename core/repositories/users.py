@@ -26,8 +26,11 @@ def get_user_by_username(session: Session, username: str) -> User | None:
 def add_failed_login(session: Session, user_id: int) -> int:
     """Count one more failed sign-in in the database itself (no lost updates between racing attempts)."""
     count = session.scalar(
-        update(User).where(User.id == user_id).values(failed_login_count=func.coalesce(User.failed_login_count, 0) + 1)
-        .returning(User.failed_login_count).execution_options(synchronize_session=False)
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_login_count=func.coalesce(User.failed_login_count, 0) + 1)
+        .returning(User.failed_login_count)
+        .execution_options(synchronize_session=False)
     )
     return int(count or 0)
 
@@ -35,16 +38,16 @@ def add_failed_login(session: Session, user_id: int) -> int:
 def lock_user_if_due(session: Session, user_id: int, *, threshold: int, until: datetime) -> bool:
     """Lock the account once the failed count reaches `threshold`; True only for the attempt that locked it."""
     locked = session.execute(
-        update(User).where(User.id == user_id, User.failed_login_count >= threshold)
-        .values(locked_until=until, failed_login_count=0).execution_options(synchronize_session=False)
+        update(User)
+        .where(User.id == user_id, User.failed_login_count >= threshold)
+        .values(locked_until=until, failed_login_count=0)
+        .execution_options(synchronize_session=False)
     )
     return bool(locked.rowcount)  # type: ignore[attr-defined]
 
 
 def get_user_by_registration(session: Session, registration_number: str) -> User | None:
-    return session.scalars(
-        select(User).where(User.registration_number == registration_number.strip())
-    ).first()
+    return session.scalars(select(User).where(User.registration_number == registration_number.strip())).first()
 
 
 def list_users(session: Session, *, role: str | None = None, active_only: bool = False) -> Sequence[User]:
@@ -71,9 +74,7 @@ def get_department(session: Session, department_id: int) -> Department | None:
 
 
 def get_department_by_name(session: Session, name: str) -> Department | None:
-    return session.scalars(
-        select(Department).where(func.lower(Department.name) == name.strip().lower())
-    ).first()
+    return session.scalars(select(Department).where(func.lower(Department.name) == name.strip().lower())).first()
 
 
 def list_departments(session: Session) -> Sequence[Department]:

@@ -234,7 +234,9 @@ def _check_trainee(
     empty = ok & column.spread((column.uniques == "").to_numpy())
     problems.add(empty, 10, "trainee_id is empty")
     position = (
-        directory.index.get_indexer(pd.Index(column.uniques.str.upper())) if len(directory) else np.full(len(column.uniques), -1)
+        directory.index.get_indexer(pd.Index(column.uniques.str.upper()))
+        if len(directory)
+        else np.full(len(column.uniques), -1)
     )
     found = position >= 0
     if supervisor_id is not None and len(directory):

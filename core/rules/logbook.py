@@ -135,9 +135,7 @@ def compute_feedback(decision: str, feedback: str | None) -> str | None:
     return clean
 
 
-def can_verify(
-    *, actor_role: str, actor_id: int | None, trainee_supervisor_id: int | None
-) -> bool:
+def can_verify(*, actor_role: str, actor_id: int | None, trainee_supervisor_id: int | None) -> bool:
     """Only an admin or the trainee's assigned supervisor may verify an entry."""
     if actor_role == "admin":
         return True

@@ -61,18 +61,12 @@ SETTING_SPECS: dict[str, SettingSpec] = {
         _non_empty_labels,
     ),
     "upload_max_mb": SettingSpec(50, "Largest attendance upload, in MB", _whole_number_between(1, 500)),
-    "retention_notifications_days": SettingSpec(
-        90, "Days to keep notifications", _whole_number_between(1, 3650)
-    ),
+    "retention_notifications_days": SettingSpec(90, "Days to keep notifications", _whole_number_between(1, 3650)),
     "retention_report_files_days": SettingSpec(
         365, "Days to keep generated report files", _whole_number_between(1, 3650)
     ),
-    "retention_job_runs_days": SettingSpec(
-        180, "Days to keep job-run history", _whole_number_between(1, 3650)
-    ),
-    "retention_audit_days": SettingSpec(
-        2557, "Days to keep audit events (7 years)", _whole_number_between(365, 36500)
-    ),
+    "retention_job_runs_days": SettingSpec(180, "Days to keep job-run history", _whole_number_between(1, 3650)),
+    "retention_audit_days": SettingSpec(2557, "Days to keep audit events (7 years)", _whole_number_between(365, 36500)),
     "verify_token_hours": SettingSpec(
         48, "Hours a transcript verification link stays valid", _whole_number_between(1, 8760)
     ),

@@ -27,9 +27,7 @@ def authorize(session: Session, actor: UserSummary, *roles: str) -> User | None:
     if user is None or not user.is_active:
         raise PermissionDeniedError("Your account is not active.")
     if not can_act_as(user.role, roles):
-        raise PermissionDeniedError(
-            f"Not allowed: this needs the role {' or '.join(roles)}; you are {user.role}."
-        )
+        raise PermissionDeniedError(f"Not allowed: this needs the role {' or '.join(roles)}; you are {user.role}.")
     if user.role != actor.role:  # services scope rows by actor.role: it must be the stored one
         raise PermissionDeniedError("Your role has changed since you signed in; reload the page.")
     return user

@@ -73,8 +73,9 @@ def ratio(part: int | float, whole: int | float) -> float | None:
     return round(100 * float(part) / float(whole), 2) if whole else None
 
 
-def scoped_view(session: Session, actor: UserSummary,
-                filters: DashboardFilters | None) -> tuple[Scope, repo.Conditions]:
+def scoped_view(
+    session: Session, actor: UserSummary, filters: DashboardFilters | None
+) -> tuple[Scope, repo.Conditions]:
     """The viewer's scope (re-authorized) and the SQL conditions for what they may see, narrowed by `filters`."""
     user = authorize(session, actor, *ALL_ROLES)
     scope = Scope(role="admin", user_id=None) if user is None else Scope(role=user.role, user_id=user.id)
@@ -97,8 +98,9 @@ def _months(start: date, end: date) -> list[date]:
     return [add_months(start, i) for i in range(max(count, 0))]
 
 
-def _department_names(session: Session, scope: Scope, view: repo.Conditions,
-                      filters: DashboardFilters) -> dict[int | None, str]:
+def _department_names(
+    session: Session, scope: Scope, view: repo.Conditions, filters: DashboardFilters
+) -> dict[int | None, str]:
     rows = repo.list_departments_in_view(session, view, everything=scope.sees_everything)
     names: dict[int | None, str] = {row[0]: row[1] for row in rows}
     if filters.department_id is not None:
@@ -127,18 +129,27 @@ def logbook_trend(session: Session, actor: UserSummary, *, filters: DashboardFil
     names.update({r[1]: NO_DEPARTMENT for r in rows if r[1] not in names})
     records = [
         {"Month": month_label(m), "Department": name, "Entries": counts.get((m, dept_id), 0)}
-        for m in _months(start, end) for dept_id, name in sorted(names.items(), key=lambda kv: kv[1])
+        for m in _months(start, end)
+        for dept_id, name in sorted(names.items(), key=lambda kv: kv[1])
     ]
     return pd.DataFrame(records, columns=["Month", "Department", "Entries"])
 
 
 def _compliance_frame(rows: list[tuple[str, int, int]], key: str) -> pd.DataFrame:
-    records = [{key: name, "Submitted": s, "Verified": v, "Compliance %": compute_compliance(v, s)}
-               for name, s, v in sorted(rows)]
+    records = [
+        {key: name, "Submitted": s, "Verified": v, "Compliance %": compute_compliance(v, s)}
+        for name, s, v in sorted(rows)
+    ]
     total_s, total_v = sum(r[1] for r in rows), sum(r[2] for r in rows)
     if records:
-        records.append({key: OVERALL, "Submitted": total_s, "Verified": total_v,
-                        "Compliance %": compute_compliance(total_v, total_s)})
+        records.append(
+            {
+                key: OVERALL,
+                "Submitted": total_s,
+                "Verified": total_v,
+                "Compliance %": compute_compliance(total_v, total_s),
+            }
+        )
     frame = pd.DataFrame(records, columns=[key, "Submitted", "Verified", "Compliance %"])
     frame["Compliance %"] = frame["Compliance %"].astype("float64")
     return frame
@@ -148,8 +159,10 @@ def compliance_by_department(session: Session, actor: UserSummary, *, filters: D
     """Verified / submitted per department over the period, every department listed, plus the pooled overall row."""
     scope, view = scoped_view(session, actor, filters)
     names = _department_names(session, scope, view, filters)
-    sums = {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in repo.logbook_by(
-        session, view, User.department_id, start=filters.start, end=filters.end)}
+    sums = {
+        r[0]: (int(r[1] or 0), int(r[2] or 0))
+        for r in repo.logbook_by(session, view, User.department_id, start=filters.start, end=filters.end)
+    }
     names.update({k: NO_DEPARTMENT for k in sums if k not in names})
     rows = [(name, *sums.get(dept_id, (0, 0))) for dept_id, name in names.items()]
     return _compliance_frame(rows, "Department")
@@ -160,8 +173,10 @@ def compliance_by_supervisor(session: Session, actor: UserSummary, *, filters: D
     _, view = scoped_view(session, actor, filters)
     names = dict(repo.list_supervisors_in_view(session, view))
     sums = repo.logbook_by(session, view, User.supervisor_id, start=filters.start, end=filters.end)
-    rows = [(names.get(r[0], NO_SUPERVISOR) if r[0] is not None else NO_SUPERVISOR, int(r[1] or 0), int(r[2] or 0))
-            for r in sums]
+    rows = [
+        (names.get(r[0], NO_SUPERVISOR) if r[0] is not None else NO_SUPERVISOR, int(r[1] or 0), int(r[2] or 0))
+        for r in sums
+    ]
     return _compliance_frame(rows, "Supervisor")
 
 
@@ -171,13 +186,20 @@ def compliance_trend(session: Session, actor: UserSummary, *, filters: Dashboard
     start, end = _trend_window(filters)
     sums: dict[date, list[int]] = {}
     for month, _dept, submitted, verified, _pending in repo.logbook_by_month_and_department(
-            session, view, start=start, end=end):
+        session, view, start=start, end=end
+    ):
         total = sums.setdefault(month, [0, 0])
         total[0] += int(submitted or 0)
         total[1] += int(verified or 0)
-    records = [{"Month": month_label(m), "Submitted": sums.get(m, [0, 0])[0], "Verified": sums.get(m, [0, 0])[1],
-                "Compliance %": compute_compliance(sums.get(m, [0, 0])[1], sums.get(m, [0, 0])[0])}
-               for m in _months(start, end)]
+    records = [
+        {
+            "Month": month_label(m),
+            "Submitted": sums.get(m, [0, 0])[0],
+            "Verified": sums.get(m, [0, 0])[1],
+            "Compliance %": compute_compliance(sums.get(m, [0, 0])[1], sums.get(m, [0, 0])[0]),
+        }
+        for m in _months(start, end)
+    ]
     frame = pd.DataFrame(records, columns=["Month", "Submitted", "Verified", "Compliance %"])
     frame["Compliance %"] = frame["Compliance %"].astype("float64")
     return frame
@@ -186,8 +208,9 @@ def compliance_trend(session: Session, actor: UserSummary, *, filters: Dashboard
 def verification_turnaround(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> TurnaroundSummary:
     """Median whole days from submission to decision, for entries with a case date in the period."""
     _, view = scoped_view(session, actor, filters)
-    histogram = tuple((int(d), int(n)) for d, n in repo.turnaround_histogram(
-        session, view, start=filters.start, end=filters.end) if n)
+    histogram = tuple(
+        (int(d), int(n)) for d, n in repo.turnaround_histogram(session, view, start=filters.start, end=filters.end) if n
+    )
     decided = sum(n for _, n in histogram)
     return TurnaroundSummary(median_days=_median(histogram, decided), decided=decided, histogram=histogram)
 
@@ -227,8 +250,15 @@ def attendance_by_department(session: Session, actor: UserSummary, *, filters: D
     for m in _months(start, end):
         for dept_id, name in sorted(names.items(), key=lambda kv: kv[1]):
             attended, sessions = sums.get((m, dept_id), (0, 0))
-            records.append({"Month": month_label(m), "Department": name, "Sessions": sessions,
-                            "Attended": attended, "Attendance %": ratio(attended, sessions)})
+            records.append(
+                {
+                    "Month": month_label(m),
+                    "Department": name,
+                    "Sessions": sessions,
+                    "Attended": attended,
+                    "Attendance %": ratio(attended, sessions),
+                }
+            )
     frame = pd.DataFrame(records, columns=["Month", "Department", "Sessions", "Attended", "Attendance %"])
     frame["Attendance %"] = frame["Attendance %"].astype("float64")
     return frame
@@ -239,13 +269,21 @@ def attendance_trend(session: Session, actor: UserSummary, *, filters: Dashboard
     _, view = scoped_view(session, actor, filters)
     start, end = _trend_window(filters)
     sums: dict[date, list[int]] = {}
-    for month, _dept, attended, sessions in repo.attendance_by_month_and_department(session, view, start=start,
-                                                                                    end=end):
+    for month, _dept, attended, sessions in repo.attendance_by_month_and_department(
+        session, view, start=start, end=end
+    ):
         total = sums.setdefault(month, [0, 0])
         total[0] += int(attended or 0)
         total[1] += int(sessions or 0)
-    records = [{"Month": month_label(m), "Sessions": sums.get(m, [0, 0])[1], "Attended": sums.get(m, [0, 0])[0],
-                "Attendance %": ratio(sums.get(m, [0, 0])[0], sums.get(m, [0, 0])[1])} for m in _months(start, end)]
+    records = [
+        {
+            "Month": month_label(m),
+            "Sessions": sums.get(m, [0, 0])[1],
+            "Attended": sums.get(m, [0, 0])[0],
+            "Attendance %": ratio(sums.get(m, [0, 0])[0], sums.get(m, [0, 0])[1]),
+        }
+        for m in _months(start, end)
+    ]
     frame = pd.DataFrame(records, columns=["Month", "Sessions", "Attended", "Attendance %"])
     frame["Attendance %"] = frame["Attendance %"].astype("float64")
     return frame

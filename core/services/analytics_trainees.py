@@ -31,21 +31,36 @@ def at_risk(session: Session, actor: UserSummary, *, filters: DashboardFilters, 
     _, view = scoped_view(session, actor, filters)
     threshold, hundredths = attendance_threshold(session)
     quarter = compute_quarter_of(today)
-    rows = repo.list_below_threshold(session, view, start=month_start(quarter.start), end=month_start(quarter.end),
-                                     threshold_hundredths=hundredths)
+    rows = repo.list_below_threshold(
+        session, view, start=month_start(quarter.start), end=month_start(quarter.end), threshold_hundredths=hundredths
+    )
     records = []
     for _id, name, registration, department, supervisor, sessions, attended in rows:
         result = compute_eligibility(sessions=int(sessions), attended=int(attended), threshold=threshold)
         if result.eligible:
             continue
-        records.append({
-            "Trainee": name, "Registration": registration or "", "Department": department or NO_DEPARTMENT,
-            "Supervisor": supervisor or NO_SUPERVISOR, "Sessions": result.sessions, "Attended": result.attended,
-            "Attendance %": result.percentage,
-            "Sessions needed": "cannot reach" if result.sessions_needed is None else str(result.sessions_needed),
-        })
-    columns = ["Trainee", "Registration", "Department", "Supervisor", "Sessions", "Attended", "Attendance %",
-               "Sessions needed"]
+        records.append(
+            {
+                "Trainee": name,
+                "Registration": registration or "",
+                "Department": department or NO_DEPARTMENT,
+                "Supervisor": supervisor or NO_SUPERVISOR,
+                "Sessions": result.sessions,
+                "Attended": result.attended,
+                "Attendance %": result.percentage,
+                "Sessions needed": "cannot reach" if result.sessions_needed is None else str(result.sessions_needed),
+            }
+        )
+    columns = [
+        "Trainee",
+        "Registration",
+        "Department",
+        "Supervisor",
+        "Sessions",
+        "Attended",
+        "Attendance %",
+        "Sessions needed",
+    ]
     frame = pd.DataFrame(records, columns=columns)
     frame.attrs["period"] = quarter.label
     frame.attrs["threshold"] = threshold
@@ -56,14 +71,37 @@ def department_trainees(session: Session, actor: UserSummary, *, filters: Dashbo
     """Drill-down: every trainee in view (the department filter picks the department) with period totals."""
     _, view = scoped_view(session, actor, filters)
     rows = repo.list_trainees_with_totals(session, view, start=filters.start, end=filters.end)
-    records = [{
-        "trainee_id": int(r[0]), "Trainee": r[1], "Registration": r[2] or "", "Supervisor": r[3] or NO_SUPERVISOR,
-        "Active": bool(r[4]), "Submitted": int(r[5]), "Verified": int(r[6]), "Pending": int(r[7]),
-        "Compliance %": compute_compliance(int(r[6]), int(r[5])), "Sessions": int(r[8]), "Attended": int(r[9]),
-        "Attendance %": ratio(int(r[9]), int(r[8])),
-    } for r in rows]
-    columns = ["trainee_id", "Trainee", "Registration", "Supervisor", "Active", "Submitted", "Verified", "Pending",
-               "Compliance %", "Sessions", "Attended", "Attendance %"]
+    records = [
+        {
+            "trainee_id": int(r[0]),
+            "Trainee": r[1],
+            "Registration": r[2] or "",
+            "Supervisor": r[3] or NO_SUPERVISOR,
+            "Active": bool(r[4]),
+            "Submitted": int(r[5]),
+            "Verified": int(r[6]),
+            "Pending": int(r[7]),
+            "Compliance %": compute_compliance(int(r[6]), int(r[5])),
+            "Sessions": int(r[8]),
+            "Attended": int(r[9]),
+            "Attendance %": ratio(int(r[9]), int(r[8])),
+        }
+        for r in rows
+    ]
+    columns = [
+        "trainee_id",
+        "Trainee",
+        "Registration",
+        "Supervisor",
+        "Active",
+        "Submitted",
+        "Verified",
+        "Pending",
+        "Compliance %",
+        "Sessions",
+        "Attended",
+        "Attendance %",
+    ]
     frame = pd.DataFrame(records, columns=columns)
     for column in ("Compliance %", "Attendance %"):
         frame[column] = frame[column].astype("float64")
@@ -83,8 +121,9 @@ def trainee_name(session: Session, actor: UserSummary, *, trainee_id: int) -> st
     return f"{row[1]} ({row[2]})" if row[2] else str(row[1])
 
 
-def trainee_entries(session: Session, actor: UserSummary, *, trainee_id: int,
-                    filters: DashboardFilters) -> pd.DataFrame:
+def trainee_entries(
+    session: Session, actor: UserSummary, *, trainee_id: int, filters: DashboardFilters
+) -> pd.DataFrame:
     """Drill-down: a trainee's submitted entries with a case date in the period.
 
     Raises:
@@ -96,8 +135,9 @@ def trainee_entries(session: Session, actor: UserSummary, *, trainee_id: int,
     return _drill_frame(rows, columns, blank="Verified by")
 
 
-def trainee_attendance(session: Session, actor: UserSummary, *, trainee_id: int,
-                       filters: DashboardFilters) -> pd.DataFrame:
+def trainee_attendance(
+    session: Session, actor: UserSummary, *, trainee_id: int, filters: DashboardFilters
+) -> pd.DataFrame:
     """Drill-down: a trainee's attendance records with a session date in the period.
 
     Raises:

@@ -34,8 +34,14 @@ PAST_TENSE = {"approve": "approved", "return": "returned", "reject": "rejected"}
 
 
 def get_approval_queue(
-    session: Session, actor: UserSummary, *, now: datetime, trainee_id: int | None = None,
-    department_id: int | None = None, older_than_days: int | None = None, limit: int = QUEUE_LIMIT,
+    session: Session,
+    actor: UserSummary,
+    *,
+    now: datetime,
+    trainee_id: int | None = None,
+    department_id: int | None = None,
+    older_than_days: int | None = None,
+    limit: int = QUEUE_LIMIT,
 ) -> ApprovalQueue:
     """Pending entries in the actor's scope, oldest first, with counts waiting over 7 and 14 days.
 
@@ -53,12 +59,18 @@ def get_approval_queue(
         session, scope_clause=scope, trainee_id=trainee_id, department_id=department_id, cutoffs=cutoffs
     )
     rows = repo.list_pending_rows(
-        session, scope_clause=scope, trainee_id=trainee_id, department_id=department_id,
+        session,
+        scope_clause=scope,
+        trainee_id=trainee_id,
+        department_id=department_id,
         submitted_on_or_before=None if older_than_days is None else rules.compute_age_cutoff(now, older_than_days),
         limit=limit,
     )
     return ApprovalQueue(
-        items=tuple(to_item(row, now) for row in rows), total=total, over_7_days=over[7], over_14_days=over[14],
+        items=tuple(to_item(row, now) for row in rows),
+        total=total,
+        over_7_days=over[7],
+        over_14_days=over[14],
         oldest_days=rules.compute_age_days(oldest, now),
     )
 
@@ -99,7 +111,12 @@ def verify_entry(
     except rules.TransitionError as exc:
         raise ConflictError(str(exc)) from None
     changed = repo.update_pending_entries(
-        session, [entry_id], to_status=target, verifier_id=actor.id, feedback=clean, now=now,
+        session,
+        [entry_id],
+        to_status=target,
+        verifier_id=actor.id,
+        feedback=clean,
+        now=now,
         scope_clause=_verify_scope(actor),
     )
     if not changed:
@@ -131,7 +148,11 @@ def reject_entry(
 
 
 def bulk_approve(
-    session: Session, actor: UserSummary, entry_ids: Sequence[int], *, feedback: str | None = None,
+    session: Session,
+    actor: UserSummary,
+    entry_ids: Sequence[int],
+    *,
+    feedback: str | None = None,
     now: datetime,
 ) -> list[BulkOutcome]:
     """Approve many entries, re-checking each; returns what happened to every one, in the given order.
@@ -152,7 +173,9 @@ def bulk_approve(
     for entry_id in ids:
         row = rows.get(entry_id)
         reason = rules.compute_bulk_outcome(
-            status=row.status if row else None, actor_role=actor.role, actor_id=actor.id,
+            status=row.status if row else None,
+            actor_role=actor.role,
+            actor_id=actor.id,
             trainee_supervisor_id=row.supervisor_id if row else None,
         )
         if reason is not None:
@@ -160,15 +183,21 @@ def bulk_approve(
     candidates = [i for i in ids if i not in refused]
     changed = set(
         repo.update_pending_entries(
-            session, candidates, to_status=rules.APPROVED, verifier_id=actor.id, feedback=clean, now=now,
+            session,
+            candidates,
+            to_status=rules.APPROVED,
+            verifier_id=actor.id,
+            feedback=clean,
+            now=now,
             scope_clause=_verify_scope(actor),
         )
     )
     for entry_id in candidates:
         if entry_id not in changed:
             refused[entry_id] = rules.OUTCOME_ALREADY_VERIFIED  # another verifier won the race
-    _record_decisions(session, actor, [rows[i] for i in ids if i in changed], decision="approve",
-                      feedback=clean, now=now, bulk=True)
+    _record_decisions(
+        session, actor, [rows[i] for i in ids if i in changed], decision="approve", feedback=clean, now=now, bulk=True
+    )
     return [_outcome(i, rows.get(i), refused.get(i, rules.OUTCOME_APPROVED)) for i in ids]
 
 
@@ -194,22 +223,48 @@ def _verify_scope(actor: UserSummary) -> Any:
 
 
 def _record_decisions(
-    session: Session, actor: UserSummary, rows: Sequence[Any], *, decision: str, feedback: str | None,
-    now: datetime, bulk: bool = False,
+    session: Session,
+    actor: UserSummary,
+    rows: Sequence[Any],
+    *,
+    decision: str,
+    feedback: str | None,
+    now: datetime,
+    bulk: bool = False,
 ) -> None:
     if not rows:
         return
     target = rules.TRANSITIONS[decision][1]
-    repo.add_status_changes(session, [
-        {"entry_id": r.id, "from_status": rules.PENDING, "to_status": target, "actor_id": actor.id,
-         "at": now, "comment": feedback}
-        for r in rows
-    ])
+    repo.add_status_changes(
+        session,
+        [
+            {
+                "entry_id": r.id,
+                "from_status": rules.PENDING,
+                "to_status": target,
+                "actor_id": actor.id,
+                "at": now,
+                "comment": feedback,
+            }
+            for r in rows
+        ],
+    )
     for r in rows:
         record_event(
-            session, actor=actor, action=f"logbook_{PAST_TENSE[decision]}", now=now, entity_type="logbook_entry",
-            entity_id=r.id, details={"trainee_id": r.trainee_id, "title": r.title, "old_status": rules.PENDING,
-                                     "new_status": target, "feedback": feedback, "bulk": bulk},
+            session,
+            actor=actor,
+            action=f"logbook_{PAST_TENSE[decision]}",
+            now=now,
+            entity_type="logbook_entry",
+            entity_id=r.id,
+            details={
+                "trainee_id": r.trainee_id,
+                "title": r.title,
+                "old_status": rules.PENDING,
+                "new_status": target,
+                "feedback": feedback,
+                "bulk": bulk,
+            },
         )
     _notify_trainees(session, actor, rows, decision=decision, feedback=feedback, now=now)
     rollups.refresh_logbook_months(
@@ -218,7 +273,12 @@ def _record_decisions(
 
 
 def _notify_trainees(
-    session: Session, actor: UserSummary, rows: Sequence[Any], *, decision: str, feedback: str | None,
+    session: Session,
+    actor: UserSummary,
+    rows: Sequence[Any],
+    *,
+    decision: str,
+    feedback: str | None,
     now: datetime,
 ) -> None:
     by_trainee: dict[int, list[Any]] = defaultdict(list)

@@ -76,9 +76,7 @@ def list_audit_events(
         stmt = stmt.where(AuditEvent.occurred_at < datetime.combine(end + timedelta(days=1), time.min))
     stmt = stmt.order_by(AuditEvent.id.desc())
     rows = session.execute(stmt if limit is None else stmt.limit(limit)).all()
-    frame = pd.DataFrame(
-        rows, columns=["occurred_at", "actor", "action", "entity_type", "entity_id", "details"]
-    )
+    frame = pd.DataFrame(rows, columns=["occurred_at", "actor", "action", "entity_type", "entity_id", "details"])
     frame["details"] = frame["details"].map(lambda d: "" if d is None else _format_details(d))
     for column in ("actor", "entity_type", "entity_id"):
         frame[column] = frame[column].fillna("")

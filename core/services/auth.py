@@ -54,8 +54,12 @@ def check_sign_in(session: Session, *, username: str, password: str, now: dateti
     if user is None:
         check_password(password, None)
         record_event(
-            session, actor=None, actor_username=name[:64] or None, action="sign_in_failed",
-            now=now, details={"reason": "unknown user"},
+            session,
+            actor=None,
+            actor_username=name[:64] or None,
+            action="sign_in_failed",
+            now=now,
+            details={"reason": "unknown user"},
         )
         return False
     actor = _summary(user)
@@ -66,7 +70,10 @@ def check_sign_in(session: Session, *, username: str, password: str, now: dateti
     if user.locked_until is not None and user.locked_until > now:
         check_password(password, None)
         record_event(
-            session, actor=actor, action="sign_in_refused_locked", now=now,
+            session,
+            actor=actor,
+            action="sign_in_refused_locked",
+            now=now,
             details={"locked_until": user.locked_until.isoformat(timespec="seconds")},
         )
         return False
@@ -74,13 +81,19 @@ def check_sign_in(session: Session, *, username: str, password: str, now: dateti
         # Counted and locked by conditional UPDATEs, so attempts racing each other all count.
         failed = users_repo.add_failed_login(session, user.id)
         record_event(
-            session, actor=actor, action="sign_in_failed", now=now,
+            session,
+            actor=actor,
+            action="sign_in_failed",
+            now=now,
             details={"reason": "wrong password", "failed_count": failed},
         )
         until = now + LOCKOUT
         if users_repo.lock_user_if_due(session, user.id, threshold=MAX_FAILED_ATTEMPTS, until=until):
             record_event(
-                session, actor=actor, action="account_locked", now=now,
+                session,
+                actor=actor,
+                action="account_locked",
+                now=now,
                 details={"until": until.isoformat(timespec="seconds")},
             )
         session.expire(user, ["failed_login_count", "locked_until"])
@@ -102,9 +115,7 @@ def get_signed_in_user(session: Session, username: str) -> UserSummary | None:
     return _summary(user)
 
 
-def change_password(
-    session: Session, actor: UserSummary, *, current: str, new: str, now: datetime
-) -> None:
+def change_password(session: Session, actor: UserSummary, *, current: str, new: str, now: datetime) -> None:
     """Change the actor's own password after checking the current one.
 
     Raises:

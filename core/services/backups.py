@@ -49,8 +49,13 @@ def backup_database(engine: Engine, *, backup_dir: Path, keep: int, now: datetim
     elif engine.dialect.name == "postgresql":
         pg_dump = shutil.which("pg_dump")
         if pg_dump is None:
-            return BackupResult("skipped", None, 0, 0,
-                                "skipped: pg_dump is not installed; back up PostgreSQL with your provider's tools")
+            return BackupResult(
+                "skipped",
+                None,
+                0,
+                0,
+                "skipped: pg_dump is not installed; back up PostgreSQL with your provider's tools",
+            )
         target = backup_dir / f"{PREFIX}{stamp}.dump"
         _pg_dump(engine, pg_dump, target)
     else:
@@ -89,9 +94,20 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
 def _pg_dump(engine: Engine, pg_dump: str, target: Path) -> None:
     url = engine.url
     env = {**os.environ, "PGPASSWORD": url.password or os.environ.get("PGPASSWORD", "")}
-    command = [pg_dump, "-Fc", "--no-owner", "-f", str(target.with_suffix(".partial")),
-               "-h", url.host or "localhost", "-p", str(url.port or 5432), "-U", url.username or "postgres",
-               url.database or "postgres"]
+    command = [
+        pg_dump,
+        "-Fc",
+        "--no-owner",
+        "-f",
+        str(target.with_suffix(".partial")),
+        "-h",
+        url.host or "localhost",
+        "-p",
+        str(url.port or 5432),
+        "-U",
+        url.username or "postgres",
+        url.database or "postgres",
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600, check=False)
     if done.returncode != 0:
         target.with_suffix(".partial").unlink(missing_ok=True)

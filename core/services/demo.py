@@ -22,22 +22,92 @@ from core.services.results_demo import seed_results_demo
 SEED = 2026
 DEMO_MARKER = "demo_seeded"
 DEPARTMENTS = (
-    "Internal Medicine", "General Surgery", "Paediatrics",
-    "Obstetrics & Gynaecology", "Anaesthesiology", "Emergency Medicine",
+    "Internal Medicine",
+    "General Surgery",
+    "Paediatrics",
+    "Obstetrics & Gynaecology",
+    "Anaesthesiology",
+    "Emergency Medicine",
 )
-FIRST = ("Aisha", "Ben", "Chen", "Divya", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas",
-         "Kemi", "Liam", "Maya", "Nikhil", "Olga", "Pedro", "Qin", "Rosa", "Samir", "Tara",
-         "Umar", "Vera", "Wei", "Ximena", "Yusuf", "Zara")
-LAST = ("Adeyemi", "Brown", "Costa", "Dubois", "Evans", "Fischer", "Gupta", "Hassan", "Ito",
-        "Jensen", "Kowalski", "Lopez", "Mensah", "Nakamura", "Okafor", "Patel", "Quinn", "Rossi",
-        "Silva", "Tanaka", "Usman", "Virtanen", "Wong", "Yilmaz", "Zhou")
+FIRST = (
+    "Aisha",
+    "Ben",
+    "Chen",
+    "Divya",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Liam",
+    "Maya",
+    "Nikhil",
+    "Olga",
+    "Pedro",
+    "Qin",
+    "Rosa",
+    "Samir",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wei",
+    "Ximena",
+    "Yusuf",
+    "Zara",
+)
+LAST = (
+    "Adeyemi",
+    "Brown",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Gupta",
+    "Hassan",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Mensah",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Usman",
+    "Virtanen",
+    "Wong",
+    "Yilmaz",
+    "Zhou",
+)
 TITLES = {
-    "case": ("Community-acquired pneumonia", "Diabetic ketoacidosis", "Acute appendicitis",
-             "Sepsis of unknown origin", "Upper GI bleed", "Febrile seizure", "Pre-eclampsia"),
-    "procedure": ("Central line insertion", "Lumbar puncture", "Chest drain", "Spinal anaesthesia",
-                  "Laparoscopic cholecystectomy (assisted)", "Endotracheal intubation"),
-    "teaching": ("Journal club presentation", "Grand round case talk", "Simulation session lead",
-                 "Bedside teaching for interns"),
+    "case": (
+        "Community-acquired pneumonia",
+        "Diabetic ketoacidosis",
+        "Acute appendicitis",
+        "Sepsis of unknown origin",
+        "Upper GI bleed",
+        "Febrile seizure",
+        "Pre-eclampsia",
+    ),
+    "procedure": (
+        "Central line insertion",
+        "Lumbar puncture",
+        "Chest drain",
+        "Spinal anaesthesia",
+        "Laparoscopic cholecystectomy (assisted)",
+        "Endotracheal intubation",
+    ),
+    "teaching": (
+        "Journal club presentation",
+        "Grand round case talk",
+        "Simulation session lead",
+        "Bedside teaching for interns",
+    ),
     "other": ("Audit: hand hygiene compliance", "Morbidity & mortality review", "Quality improvement project"),
 }
 SUPERVISORS_PER_DEPT = 2
@@ -74,8 +144,14 @@ def seed_demo(session: Session, *, password: str, now: datetime) -> DemoReport:
     for seeder in EXTRA_SEEDERS:
         seeder(session, rng, now)
     session.add(Setting(key=DEMO_MARKER, value=now.isoformat(timespec="seconds"), updated_at=now))
-    record_event(session, actor=None, actor_username="system", action="demo_seeded", now=now,
-                 details={"trainees": len(trainees), "entries": entries, "attendance": records})
+    record_event(
+        session,
+        actor=None,
+        actor_username="system",
+        action="demo_seeded",
+        now=now,
+        details={"trainees": len(trainees), "entries": entries, "attendance": records},
+    )
     rollups.rebuild_all(session)
     session.flush()
     users = int(session.scalar(select(func.count(User.id))) or 0)
@@ -88,37 +164,73 @@ def _seed_people(session: Session, rng: random.Random, password_hash: str) -> li
     session.flush()
     names = [f"{first} {last}" for first in FIRST for last in LAST]
     rng.shuffle(names)
-    session.add_all([
-        User(username="admin", full_name="Amara Okoye (Programme Office)", role="admin",
-             email="admin@example.org", password_hash=password_hash, failed_login_count=0),
-        User(username="admin2", full_name="Rafael Mendes (Registrar)", role="admin",
-             email="registrar@example.org", password_hash=password_hash, failed_login_count=0),
-        User(username="leadership", full_name="Prof. Helen Carter (Dean)", role="leadership",
-             email="dean@example.org", password_hash=password_hash, failed_login_count=0),
-    ])
+    session.add_all(
+        [
+            User(
+                username="admin",
+                full_name="Amara Okoye (Programme Office)",
+                role="admin",
+                email="admin@example.org",
+                password_hash=password_hash,
+                failed_login_count=0,
+            ),
+            User(
+                username="admin2",
+                full_name="Rafael Mendes (Registrar)",
+                role="admin",
+                email="registrar@example.org",
+                password_hash=password_hash,
+                failed_login_count=0,
+            ),
+            User(
+                username="leadership",
+                full_name="Prof. Helen Carter (Dean)",
+                role="leadership",
+                email="dean@example.org",
+                password_hash=password_hash,
+                failed_login_count=0,
+            ),
+        ]
+    )
     supervisors: list[User] = []
     for d_index, department in enumerate(departments):
         for s in range(SUPERVISORS_PER_DEPT):
             name = names.pop()
             username = "supervisor" if (d_index, s) == (0, 0) else f"sup.{name.split()[1].lower()}{d_index}{s}"
-            supervisors.append(User(username=username, full_name=f"Dr {name}", role="supervisor",
-                                    department_id=department.id, email=f"{username}@example.org",
-                                    password_hash=password_hash, failed_login_count=0))
+            supervisors.append(
+                User(
+                    username=username,
+                    full_name=f"Dr {name}",
+                    role="supervisor",
+                    department_id=department.id,
+                    email=f"{username}@example.org",
+                    password_hash=password_hash,
+                    failed_login_count=0,
+                )
+            )
     session.add_all(supervisors)
     session.flush()
     trainees: list[User] = []
     number = 0
     for d_index, department in enumerate(departments):
-        dept_supervisors = supervisors[d_index * SUPERVISORS_PER_DEPT:(d_index + 1) * SUPERVISORS_PER_DEPT]
+        dept_supervisors = supervisors[d_index * SUPERVISORS_PER_DEPT : (d_index + 1) * SUPERVISORS_PER_DEPT]
         for t in range(TRAINEES_PER_DEPT):
             number += 1
             name = names.pop()
             username = "trainee" if (d_index, t) == (0, 0) else f"tr.{name.split()[0].lower()}{number:03d}"
-            trainees.append(User(username=username, full_name=name, role="trainee",
-                                 department_id=department.id, supervisor_id=dept_supervisors[t % len(dept_supervisors)].id,
-                                 registration_number=f"PG{2024 + number % 3}-{number:04d}",
-                                 email=f"{username}@example.org", password_hash=password_hash,
-                                 failed_login_count=0))
+            trainees.append(
+                User(
+                    username=username,
+                    full_name=name,
+                    role="trainee",
+                    department_id=department.id,
+                    supervisor_id=dept_supervisors[t % len(dept_supervisors)].id,
+                    registration_number=f"PG{2024 + number % 3}-{number:04d}",
+                    email=f"{username}@example.org",
+                    password_hash=password_hash,
+                    failed_login_count=0,
+                )
+            )
     session.add_all(trainees)
     session.flush()
     return trainees
@@ -139,20 +251,31 @@ def _seed_logbook(session: Session, rng: random.Random, now: datetime, trainees:
                 decided = submitted + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8))
                 decided = min(decided, now - timedelta(minutes=5))
                 is_decided = status in ("approved", "returned", "rejected")
-                feedback = {"approved": "Well documented.", "returned": "Please add the management plan.",
-                            "rejected": "Duplicate of an earlier entry."}.get(status)
-                rows.append({
-                    "trainee_id": trainee.id, "department_id": trainee.department_id,
-                    "title": rng.choice(TITLES[category]), "case_date": case_date, "category": category,
-                    "description": "Presentation, assessment, management and outcome recorded.",
-                    "reflection": rng.choice((None, "Learned to escalate earlier.", "Consent discussion went well.")),
-                    "status": status,
-                    "submitted_at": None if status == "draft" else submitted,
-                    "decided_at": decided if is_decided else None,
-                    "verified_by_id": trainee.supervisor_id if is_decided else None,
-                    "feedback": feedback, "created_at": submitted - timedelta(hours=2),
-                    "updated_at": decided if is_decided else submitted,
-                })
+                feedback = {
+                    "approved": "Well documented.",
+                    "returned": "Please add the management plan.",
+                    "rejected": "Duplicate of an earlier entry.",
+                }.get(status)
+                rows.append(
+                    {
+                        "trainee_id": trainee.id,
+                        "department_id": trainee.department_id,
+                        "title": rng.choice(TITLES[category]),
+                        "case_date": case_date,
+                        "category": category,
+                        "description": "Presentation, assessment, management and outcome recorded.",
+                        "reflection": rng.choice(
+                            (None, "Learned to escalate earlier.", "Consent discussion went well.")
+                        ),
+                        "status": status,
+                        "submitted_at": None if status == "draft" else submitted,
+                        "decided_at": decided if is_decided else None,
+                        "verified_by_id": trainee.supervisor_id if is_decided else None,
+                        "feedback": feedback,
+                        "created_at": submitted - timedelta(hours=2),
+                        "updated_at": decided if is_decided else submitted,
+                    }
+                )
     session.execute(insert(LogbookEntry), rows)
     return len(rows)
 
@@ -182,7 +305,14 @@ def _seed_attendance(session: Session, rng: random.Random, now: datetime, traine
                     status = "excused"
                 else:
                     status = "absent"
-                rows.append({"trainee_id": trainee.id, "session_date": day, "session": slot,
-                             "department_id": trainee.department_id, "status": status})
+                rows.append(
+                    {
+                        "trainee_id": trainee.id,
+                        "session_date": day,
+                        "session": slot,
+                        "department_id": trainee.department_id,
+                        "status": status,
+                    }
+                )
     session.execute(insert(AttendanceRecord), rows)
     return len(rows)

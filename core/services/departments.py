@@ -31,6 +31,13 @@ def create_department(session: Session, actor: UserSummary, *, name: str, now: d
     if repo.get_department_by_name(session, name) is not None:
         raise InvalidInputError(f"Department '{name.strip()}' already exists.")
     department = repo.add_department(session, name)
-    record_event(session, actor=actor, action="department_created", now=now, entity_type="department",
-                 entity_id=department.id, details={"name": department.name})
+    record_event(
+        session,
+        actor=actor,
+        action="department_created",
+        now=now,
+        entity_type="department",
+        entity_id=department.id,
+        details={"name": department.name},
+    )
     return department.id, department.name

@@ -31,8 +31,9 @@ REQUESTS_LINK = "/requests"
 MAX_DETAILS = 2000
 
 
-def request_document(session: Session, actor: UserSummary, *, kind: str, details: str | None,
-                     now: datetime) -> DocumentRequestItem:
+def request_document(
+    session: Session, actor: UserSummary, *, kind: str, details: str | None, now: datetime
+) -> DocumentRequestItem:
     """A trainee asks for a document (transcript, bonafide, noc or other; 'other' needs details).
 
     Raises:
@@ -51,18 +52,40 @@ def request_document(session: Session, actor: UserSummary, *, kind: str, details
     request = DocumentRequest(trainee_id=actor.id, kind=kind, details=text or None, status="pending", requested_at=now)
     session.add(request)
     session.flush()
-    notify(session, user_id=actor.id, kind="document_requested", now=now, link=REQUESTS_LINK,
-           title=f"Request received: {DOCUMENT_KINDS[kind]}", body="The programme office will review it.")
+    notify(
+        session,
+        user_id=actor.id,
+        kind="document_requested",
+        now=now,
+        link=REQUESTS_LINK,
+        title=f"Request received: {DOCUMENT_KINDS[kind]}",
+        body="The programme office will review it.",
+    )
     for admin_id in repo.list_active_admin_ids(session):
-        notify(session, user_id=admin_id, kind="document_request_new", now=now, link=REQUESTS_LINK,
-               title=f"New document request: {DOCUMENT_KINDS[kind]}", body=f"From {actor.full_name}.")
-    record_event(session, actor=actor, action="document_requested", now=now, entity_type="document_request",
-                 entity_id=request.id, details={"kind": kind})
+        notify(
+            session,
+            user_id=admin_id,
+            kind="document_request_new",
+            now=now,
+            link=REQUESTS_LINK,
+            title=f"New document request: {DOCUMENT_KINDS[kind]}",
+            body=f"From {actor.full_name}.",
+        )
+    record_event(
+        session,
+        actor=actor,
+        action="document_requested",
+        now=now,
+        entity_type="document_request",
+        entity_id=request.id,
+        details={"kind": kind},
+    )
     return _item(session, request.id)
 
 
-def decide_document_request(session: Session, actor: UserSummary, *, request_id: int, approve: bool, now: datetime,
-                            comment: str | None = None) -> DocumentRequestItem:
+def decide_document_request(
+    session: Session, actor: UserSummary, *, request_id: int, approve: bool, now: datetime, comment: str | None = None
+) -> DocumentRequestItem:
     """Approve a pending request, or reject it with a comment (admins).
 
     Raises:
@@ -76,19 +99,34 @@ def decide_document_request(session: Session, actor: UserSummary, *, request_id:
     text = (comment or "").strip()
     if not approve and not text:
         raise InvalidInputError("A rejection needs a comment for the trainee.")
-    request = _move(session, request_id, action, {"decided_by_id": actor.id, "decided_at": now,
-                                                   "decision_comment": text or None})
+    request = _move(
+        session, request_id, action, {"decided_by_id": actor.id, "decided_at": now, "decision_comment": text or None}
+    )
     status = DOCUMENT_TRANSITIONS[action][1]
-    notify(session, user_id=request.trainee_id, kind=f"document_{status}", now=now, link=REQUESTS_LINK,
-           title=f"Your {DOCUMENT_KINDS[request.kind].lower()} request was {status}",
-           body=text or ("It will be issued shortly." if approve else None))
-    record_event(session, actor=actor, action=f"document_{status}", now=now, entity_type="document_request",
-                 entity_id=request.id, details={"kind": request.kind, "comment": text})
+    notify(
+        session,
+        user_id=request.trainee_id,
+        kind=f"document_{status}",
+        now=now,
+        link=REQUESTS_LINK,
+        title=f"Your {DOCUMENT_KINDS[request.kind].lower()} request was {status}",
+        body=text or ("It will be issued shortly." if approve else None),
+    )
+    record_event(
+        session,
+        actor=actor,
+        action=f"document_{status}",
+        now=now,
+        entity_type="document_request",
+        entity_id=request.id,
+        details={"kind": request.kind, "comment": text},
+    )
     return _item(session, request.id)
 
 
-def complete_document_request(session: Session, actor: UserSummary, *, request_id: int, now: datetime,
-                              settings: Settings | None = None) -> DocumentRequestItem:
+def complete_document_request(
+    session: Session, actor: UserSummary, *, request_id: int, now: datetime, settings: Settings | None = None
+) -> DocumentRequestItem:
     """Generate the PDF for an approved request and store it for the trainee to download (admins).
 
     Raises:
@@ -110,16 +148,36 @@ def complete_document_request(session: Session, actor: UserSummary, *, request_i
         file_name, content = issued.file_name, issued.content
     else:
         file_name, content = _certificate(session, actor, request, trainee, now, settings or get_settings())
-    _move(session, request_id, "complete", {"completed_by_id": actor.id, "completed_at": now,
-                                            "file_name": file_name, "content": content})
-    notify(session, user_id=request.trainee_id, kind="document_completed", now=now, link=REQUESTS_LINK,
-           title=f"Your {DOCUMENT_KINDS[request.kind].lower()} is ready to download", body=file_name)
-    record_event(session, actor=actor, action="document_completed", now=now, entity_type="document_request",
-                 entity_id=request.id, details={"kind": request.kind, "file": file_name, "bytes": len(content)})
+    _move(
+        session,
+        request_id,
+        "complete",
+        {"completed_by_id": actor.id, "completed_at": now, "file_name": file_name, "content": content},
+    )
+    notify(
+        session,
+        user_id=request.trainee_id,
+        kind="document_completed",
+        now=now,
+        link=REQUESTS_LINK,
+        title=f"Your {DOCUMENT_KINDS[request.kind].lower()} is ready to download",
+        body=file_name,
+    )
+    record_event(
+        session,
+        actor=actor,
+        action="document_completed",
+        now=now,
+        entity_type="document_request",
+        entity_id=request.id,
+        details={"kind": request.kind, "file": file_name, "bytes": len(content)},
+    )
     return _item(session, request.id)
 
 
-def list_document_requests(session: Session, actor: UserSummary, *, status: str | None = None) -> list[DocumentRequestItem]:
+def list_document_requests(
+    session: Session, actor: UserSummary, *, status: str | None = None
+) -> list[DocumentRequestItem]:
     """Admins: every request; trainees: their own. Newest first."""
     authorize(session, actor, ADMIN, TRAINEE)
     return [_to_item(*row) for row in repo.list_document_request_rows(session, actor.scope, status=status)]
@@ -128,12 +186,33 @@ def list_document_requests(session: Session, actor: UserSummary, *, status: str 
 def requests_frame(items: list[DocumentRequestItem]) -> pd.DataFrame:
     """The table (and export) of document requests."""
     return pd.DataFrame(
-        [{"id": i.id, "trainee": i.trainee_name, "trainee_id": i.registration_number or "", "document": i.kind_label,
-          "details": i.details or "", "status": i.status, "requested_at": i.requested_at,
-          "decided_by": i.decided_by or "", "comment": i.decision_comment or "", "completed_at": i.completed_at}
-         for i in items],
-        columns=["id", "trainee", "trainee_id", "document", "details", "status", "requested_at", "decided_by",
-                 "comment", "completed_at"],
+        [
+            {
+                "id": i.id,
+                "trainee": i.trainee_name,
+                "trainee_id": i.registration_number or "",
+                "document": i.kind_label,
+                "details": i.details or "",
+                "status": i.status,
+                "requested_at": i.requested_at,
+                "decided_by": i.decided_by or "",
+                "comment": i.decision_comment or "",
+                "completed_at": i.completed_at,
+            }
+            for i in items
+        ],
+        columns=[
+            "id",
+            "trainee",
+            "trainee_id",
+            "document",
+            "details",
+            "status",
+            "requested_at",
+            "decided_by",
+            "comment",
+            "completed_at",
+        ],
     )
 
 
@@ -160,8 +239,10 @@ def _move(session: Session, request_id: int, action: str, values: dict[str, Any]
     if problem := can_move_document(action, request.status):
         raise ConflictError(problem[0].upper() + problem[1:] + ".")
     moved = session.execute(
-        update(DocumentRequest).where(DocumentRequest.id == request_id, DocumentRequest.status == required)
-        .values(status=target, **values).execution_options(synchronize_session=False)
+        update(DocumentRequest)
+        .where(DocumentRequest.id == request_id, DocumentRequest.status == required)
+        .values(status=target, **values)
+        .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError("This request was changed by someone else meanwhile; reload and retry.")
@@ -169,19 +250,21 @@ def _move(session: Session, request_id: int, action: str, values: dict[str, Any]
     return request
 
 
-def _certificate(session: Session, actor: UserSummary, request: DocumentRequest, trainee: User, now: datetime,
-                 settings: Settings) -> tuple[str, bytes]:
+def _certificate(
+    session: Session, actor: UserSummary, request: DocumentRequest, trainee: User, now: datetime, settings: Settings
+) -> tuple[str, bytes]:
     label = DOCUMENT_KINDS[request.kind]
     summary = f"{label}, {settings.programme_name}."
-    token, expires_at = transcripts.issue_token(session, trainee_id=trainee.id, kind=request.kind, summary=summary,
-                                                actor=actor, now=now)
+    token, expires_at = transcripts.issue_token(
+        session, trainee_id=trainee.id, kind=request.kind, summary=summary, actor=actor, now=now
+    )
     styles = transcripts.pdf_styles()
     department = trainee.department.name if trainee.department else "the programme"
     body = {
         "bonafide": f"This is to certify that <b>{_esc(trainee.full_name)}</b> is a bona fide trainee of "
-                    f"{_esc(settings.programme_name)}, in {_esc(department)}, as of {now:%d %B %Y}.",
+        f"{_esc(settings.programme_name)}, in {_esc(department)}, as of {now:%d %B %Y}.",
         "noc": f"{_esc(settings.programme_name)} has no objection to <b>{_esc(trainee.full_name)}</b>, a trainee in "
-               f"{_esc(department)}, for the purpose stated below.",
+        f"{_esc(department)}, for the purpose stated below.",
         "other": f"Issued to <b>{_esc(trainee.full_name)}</b>, a trainee in {_esc(department)}, on request.",
     }[request.kind]
     story: list[Flowable] = transcripts.header(settings.programme_name, label, styles)
@@ -201,12 +284,24 @@ def _item(session: Session, request_id: int) -> DocumentRequestItem:
     return _to_item(*rows[0])
 
 
-def _to_item(request: DocumentRequest, trainee: str, registration: str | None, decider: str | None) -> DocumentRequestItem:
+def _to_item(
+    request: DocumentRequest, trainee: str, registration: str | None, decider: str | None
+) -> DocumentRequestItem:
     return DocumentRequestItem(
-        id=request.id, trainee_id=request.trainee_id, trainee_name=trainee, registration_number=registration,
-        kind=request.kind, kind_label=DOCUMENT_KINDS[request.kind], details=request.details, status=request.status,
-        requested_at=request.requested_at, decided_by=decider, decided_at=request.decided_at,
-        decision_comment=request.decision_comment, completed_at=request.completed_at, file_name=request.file_name,
+        id=request.id,
+        trainee_id=request.trainee_id,
+        trainee_name=trainee,
+        registration_number=registration,
+        kind=request.kind,
+        kind_label=DOCUMENT_KINDS[request.kind],
+        details=request.details,
+        status=request.status,
+        requested_at=request.requested_at,
+        decided_by=decider,
+        decided_at=request.decided_at,
+        decision_comment=request.decision_comment,
+        completed_at=request.completed_at,
+        file_name=request.file_name,
     )
 
 

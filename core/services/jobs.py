@@ -34,14 +34,18 @@ def start_job_run(
 ) -> int | None:
     """Record that a job started; returns the run id, or None if this scheduled time already ran."""
     if scheduled_for is not None:
-        taken = session.scalar(
-            select(JobRun.id).where(JobRun.job_id == job_id, JobRun.scheduled_for == scheduled_for)
-        )
+        taken = session.scalar(select(JobRun.id).where(JobRun.job_id == job_id, JobRun.scheduled_for == scheduled_for))
         if taken is not None:
             return None
     run = JobRun(
-        job_id=job_id, trigger=trigger, scheduled_for=scheduled_for, started_at=now, status="running",
-        dry_run=dry_run, triggered_by=triggered_by, instance=instance,
+        job_id=job_id,
+        trigger=trigger,
+        scheduled_for=scheduled_for,
+        started_at=now,
+        status="running",
+        dry_run=dry_run,
+        triggered_by=triggered_by,
+        instance=instance,
     )
     try:
         # The unique (job_id, scheduled_for) key is the last line of defence against a double run.
@@ -97,19 +101,46 @@ def list_job_runs(
         PermissionDeniedError: the actor is not an admin.
     """
     authorize(session, actor, ADMIN)
-    stmt = select(
-        JobRun.id, JobRun.job_id, JobRun.status, JobRun.trigger, JobRun.triggered_by, JobRun.scheduled_for,
-        JobRun.started_at, JobRun.finished_at, JobRun.dry_run, JobRun.counts, JobRun.error, JobRun.instance,
-    ).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
+    stmt = (
+        select(
+            JobRun.id,
+            JobRun.job_id,
+            JobRun.status,
+            JobRun.trigger,
+            JobRun.triggered_by,
+            JobRun.scheduled_for,
+            JobRun.started_at,
+            JobRun.finished_at,
+            JobRun.dry_run,
+            JobRun.counts,
+            JobRun.error,
+            JobRun.instance,
+        )
+        .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+        .limit(limit)
+    )
     if job_id:
         stmt = stmt.where(JobRun.job_id == job_id)
     if failed_only:
         stmt = stmt.where(JobRun.status == "failed")
     rows = session.execute(stmt).all()
-    frame = pd.DataFrame(rows, columns=[
-        "id", "job", "status", "trigger", "by", "scheduled_for", "started_at", "finished_at", "dry_run",
-        "counts", "error", "instance",
-    ])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "job",
+            "status",
+            "trigger",
+            "by",
+            "scheduled_for",
+            "started_at",
+            "finished_at",
+            "dry_run",
+            "counts",
+            "error",
+            "instance",
+        ],
+    )
     frame["seconds"] = [
         round((f - s).total_seconds(), 1) if f is not None and s is not None else None
         for s, f in zip(frame["started_at"], frame["finished_at"], strict=True)
@@ -126,9 +157,7 @@ def last_runs(session: Session, actor: UserSummary) -> dict[str, JobRunSummary]:
         PermissionDeniedError: the actor is not an admin.
     """
     authorize(session, actor, ADMIN)
-    latest = (
-        select(JobRun.job_id, func.max(JobRun.id).label("last_id")).group_by(JobRun.job_id).subquery()
-    )
+    latest = select(JobRun.job_id, func.max(JobRun.id).label("last_id")).group_by(JobRun.job_id).subquery()
     runs = session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.last_id))
     return {run.job_id: _summary(run) for run in runs}
 
@@ -181,7 +210,11 @@ def list_heartbeats(session: Session) -> list[HeartbeatItem]:
     rows = session.scalars(select(SchedulerHeartbeat).order_by(SchedulerHeartbeat.beat_at.desc()))
     items = [
         HeartbeatItem(
-            instance=r.instance, role=r.role, beat_at=r.beat_at, started_at=r.started_at, timezone=r.timezone,
+            instance=r.instance,
+            role=r.role,
+            beat_at=r.beat_at,
+            started_at=r.started_at,
+            timezone=r.timezone,
             next_runs=dict(r.next_runs or {}),
         )
         for r in rows
@@ -214,7 +247,15 @@ def _format_counts(counts: dict[str, Any] | None) -> str:
 
 def _summary(run: JobRun) -> JobRunSummary:
     return JobRunSummary(
-        id=run.id, job_id=run.job_id, trigger=run.trigger, status=run.status, started_at=run.started_at,
-        finished_at=run.finished_at, scheduled_for=run.scheduled_for, dry_run=bool(run.dry_run),
-        counts=dict(run.counts) if run.counts else None, error=run.error, triggered_by=run.triggered_by,
+        id=run.id,
+        job_id=run.job_id,
+        trigger=run.trigger,
+        status=run.status,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        scheduled_for=run.scheduled_for,
+        dry_run=bool(run.dry_run),
+        counts=dict(run.counts) if run.counts else None,
+        error=run.error,
+        triggered_by=run.triggered_by,
     )

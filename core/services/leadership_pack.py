@@ -31,8 +31,9 @@ from core.services.settings import get_setting
 PACK_MONTHS = 3
 
 
-def pack_filters(today: date, *, start: date | None = None, end: date | None = None,
-                 department_id: int | None = None) -> DashboardFilters:
+def pack_filters(
+    today: date, *, start: date | None = None, end: date | None = None, department_id: int | None = None
+) -> DashboardFilters:
     """Whole months [start, end] (default: the dashboard's default, the last 3 months to date).
 
     Raises:
@@ -86,9 +87,11 @@ def collect_pack_data(
         ageing=ageing,
         attendance=attendance,
         at_risk=risk,
-        at_risk_note=(f"Active trainees below the {risk.attrs.get('threshold', '')}% attendance threshold in "
-                      f"{risk.attrs.get('period', '')} so far, with the sessions still needed if all further "
-                      "sessions are attended."),
+        at_risk_note=(
+            f"Active trainees below the {risk.attrs.get('threshold', '')}% attendance threshold in "
+            f"{risk.attrs.get('period', '')} so far, with the sessions still needed if all further "
+            "sessions are attended."
+        ),
     )
     return _with_checksum(data)
 
@@ -110,30 +113,39 @@ def attendance_and_eligibility(
             continue
         trainees, eligible = _eligible_in(session, actor, filters, department_id, threshold)
         sessions, attended = int(row["Sessions"]), int(row["Attended"])
-        records.append({
-            "Department": name, "Sessions": sessions, "Attended": attended,
-            "Attendance %": round(100 * attended / sessions, 2) if sessions else None,
-            "Active trainees": trainees, "Eligible": eligible,
-            "Eligible %": round(100 * eligible / trainees, 2) if trainees else None,
-        })
-    frame = pd.DataFrame(records, columns=["Department", "Sessions", "Attended", "Attendance %",
-                                           "Active trainees", "Eligible", "Eligible %"])
+        records.append(
+            {
+                "Department": name,
+                "Sessions": sessions,
+                "Attended": attended,
+                "Attendance %": round(100 * attended / sessions, 2) if sessions else None,
+                "Active trainees": trainees,
+                "Eligible": eligible,
+                "Eligible %": round(100 * eligible / trainees, 2) if trainees else None,
+            }
+        )
+    frame = pd.DataFrame(
+        records,
+        columns=["Department", "Sessions", "Attended", "Attendance %", "Active trainees", "Eligible", "Eligible %"],
+    )
     for column in ("Attendance %", "Eligible %"):
         frame[column] = frame[column].astype("float64")
     frame.attrs["threshold"] = threshold
     return frame
 
 
-def _eligible_in(session: Session, actor: UserSummary, filters: DashboardFilters, department_id: int | None,
-                 threshold: float) -> tuple[int, int]:
+def _eligible_in(
+    session: Session, actor: UserSummary, filters: DashboardFilters, department_id: int | None, threshold: float
+) -> tuple[int, int]:
     user = authorize(session, actor, *REPORT_ROLES)
     scope = actor.scope if user is None else Scope(role=user.role, user_id=user.id)
     narrowed = DashboardFilters(filters.start, filters.end, department_id=department_id)
     view = analytics_repo.view_conditions(scope, narrowed)
     if department_id is None:
         view.append(User.department_id.is_(None))
-    return analytics_repo.count_eligible(session, view, start=filters.start, end=filters.end,
-                                         threshold_hundredths=round(threshold * 100))
+    return analytics_repo.count_eligible(
+        session, view, start=filters.start, end=filters.end, threshold_hundredths=round(threshold * 100)
+    )
 
 
 def generate_leadership_pack(
@@ -162,13 +174,26 @@ def generate_leadership_pack(
     data = collect_pack_data(session, actor, filters=filters, now=now, programme=programme)
     content = render_pack_pdf(data, progress=step)
     params = {
-        "period": data.period_label.replace(" – ", ".."), "start": filters.start.isoformat(),
-        "end": filters.end.isoformat(), "department_id": department_id, "department": data.filters["Department"],
-        "scope": data.filters["Scope"], "content_checksum": data.content_checksum, "at_risk": len(data.at_risk),
+        "period": data.period_label.replace(" – ", ".."),
+        "start": filters.start.isoformat(),
+        "end": filters.end.isoformat(),
+        "department_id": department_id,
+        "department": data.filters["Department"],
+        "scope": data.filters["Scope"],
+        "content_checksum": data.content_checksum,
+        "at_risk": len(data.at_risk),
     }
     step(0.95, "Saving to the archive")
-    return store_report(session, actor, report_dir=report_dir, kind="leadership_pack", file_format="pdf",
-                        content=content, params=params, now=now)
+    return store_report(
+        session,
+        actor,
+        report_dir=report_dir,
+        kind="leadership_pack",
+        file_format="pdf",
+        content=content,
+        params=params,
+        now=now,
+    )
 
 
 def _kpi(card: KpiCard) -> tuple[str, str, str]:
@@ -196,10 +221,14 @@ def _with_checksum(data: PackData) -> PackData:
         return json.loads(frame.to_json(orient="split", date_format="iso"))
 
     content = {
-        "period": [data.period_label, data.period_text], "filters": data.filters, "kpis": data.kpis,
+        "period": [data.period_label, data.period_text],
+        "filters": data.filters,
+        "kpis": data.kpis,
         "trends": [[t.title, frame_json(t.frame)] for t in data.trends],
-        "compliance": frame_json(data.compliance), "ageing": frame_json(data.ageing),
-        "attendance": frame_json(data.attendance), "at_risk": frame_json(data.at_risk),
+        "compliance": frame_json(data.compliance),
+        "ageing": frame_json(data.ageing),
+        "attendance": frame_json(data.attendance),
+        "at_risk": frame_json(data.at_risk),
     }
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
     return PackData(**{**data.__dict__, "content_checksum": digest})

@@ -36,10 +36,21 @@ def to_item(row: Any, now: datetime) -> LogbookEntryItem:
     """Turn a repository row (ENTRY_COLUMNS) into the DTO."""
     age = rules.compute_age_days(row.submitted_at, now) if row.status == rules.PENDING else 0
     return LogbookEntryItem(
-        id=row.id, trainee_id=row.trainee_id, trainee_name=row.trainee_name, department_name=row.department_name,
-        title=row.title, case_date=row.case_date, category=row.category, description=row.description,
-        reflection=row.reflection, status=row.status, submitted_at=row.submitted_at, decided_at=row.decided_at,
-        verified_by_name=row.verified_by_name, feedback=row.feedback, age_days=age,
+        id=row.id,
+        trainee_id=row.trainee_id,
+        trainee_name=row.trainee_name,
+        department_name=row.department_name,
+        title=row.title,
+        case_date=row.case_date,
+        category=row.category,
+        description=row.description,
+        reflection=row.reflection,
+        status=row.status,
+        submitted_at=row.submitted_at,
+        decided_at=row.decided_at,
+        verified_by_name=row.verified_by_name,
+        feedback=row.feedback,
+        age_days=age,
     )
 
 
@@ -57,14 +68,22 @@ def _visible_clause(actor: UserSummary) -> ColumnElement[bool]:
 
 
 def list_entries(
-    session: Session, actor: UserSummary, *, now: datetime, trainee_id: int | None = None,
-    status: str | None = None, limit: int = 2000,
+    session: Session,
+    actor: UserSummary,
+    *,
+    now: datetime,
+    trainee_id: int | None = None,
+    status: str | None = None,
+    limit: int = 2000,
 ) -> list[LogbookEntryItem]:
     """Entries the actor may read, newest case first: a trainee's own, or submitted entries in scope."""
     authorize(session, actor, *ALL_ROLES)
     rows = repo.list_entry_rows(
-        session, scope_clause=_visible_clause(actor), trainee_id=trainee_id,
-        statuses=[status] if status else None, limit=limit,
+        session,
+        scope_clause=_visible_clause(actor),
+        trainee_id=trainee_id,
+        statuses=[status] if status else None,
+        limit=limit,
     )
     return [to_item(row, now) for row in rows]
 
@@ -91,8 +110,16 @@ def get_entry(
 
 
 def create_entry(
-    session: Session, actor: UserSummary, *, title: str | None, case_date: date | None, category: str | None,
-    description: str | None, reflection: str | None = None, submit: bool = False, now: datetime,
+    session: Session,
+    actor: UserSummary,
+    *,
+    title: str | None,
+    case_date: date | None,
+    category: str | None,
+    description: str | None,
+    reflection: str | None = None,
+    submit: bool = False,
+    now: datetime,
 ) -> LogbookEntryItem:
     """Record a new entry as a draft, or submitted to the trainee's supervisor.
 
@@ -106,14 +133,29 @@ def create_entry(
         raise InvalidInputError(NO_SUPERVISOR)
     status = rules.PENDING if submit else rules.DRAFT
     entry = LogbookEntry(
-        trainee_id=trainee.id, department_id=trainee.department_id, title=fields.title,
-        case_date=fields.case_date, category=fields.category, description=fields.description,
-        reflection=fields.reflection, status=status, submitted_at=now if submit else None,
-        created_at=now, updated_at=now,
+        trainee_id=trainee.id,
+        department_id=trainee.department_id,
+        title=fields.title,
+        case_date=fields.case_date,
+        category=fields.category,
+        description=fields.description,
+        reflection=fields.reflection,
+        status=status,
+        submitted_at=now if submit else None,
+        created_at=now,
+        updated_at=now,
     )
     session.add(entry)
     session.flush()
-    _record(session, actor, entry, old=None, new=status, action="logbook_submitted" if submit else "logbook_draft_saved", now=now)
+    _record(
+        session,
+        actor,
+        entry,
+        old=None,
+        new=status,
+        action="logbook_submitted" if submit else "logbook_draft_saved",
+        now=now,
+    )
     if submit:
         _notify_supervisor(session, trainee, entry, resubmitted=False, now=now)
     rollups.refresh_logbook_months(session, [entry.case_date], trainee_ids=[entry.trainee_id])
@@ -121,8 +163,16 @@ def create_entry(
 
 
 def update_entry(
-    session: Session, actor: UserSummary, entry_id: int, *, title: str | None, case_date: date | None,
-    category: str | None, description: str | None, reflection: str | None = None, submit: bool = False,
+    session: Session,
+    actor: UserSummary,
+    entry_id: int,
+    *,
+    title: str | None,
+    case_date: date | None,
+    category: str | None,
+    description: str | None,
+    reflection: str | None = None,
+    submit: bool = False,
     now: datetime,
 ) -> LogbookEntryItem:
     """Change the trainee's own draft or returned entry, and optionally (re)submit it.
@@ -189,9 +239,13 @@ def delete_draft(session: Session, actor: UserSummary, entry_id: int, *, now: da
         raise ConflictError(f"Only drafts can be deleted; this entry is {entry.status}.")
     case_date = entry.case_date
     record_event(
-        session, actor=actor, action="logbook_draft_deleted", now=now, entity_type="logbook_entry",
-        entity_id=entry.id, details={"trainee_id": trainee.id, "title": entry.title, "old_status": entry.status,
-                                     "new_status": None},
+        session,
+        actor=actor,
+        action="logbook_draft_deleted",
+        now=now,
+        entity_type="logbook_entry",
+        entity_id=entry.id,
+        details={"trainee_id": trainee.id, "title": entry.title, "old_status": entry.status, "new_status": None},
     )
     session.delete(entry)
     session.flush()
@@ -213,12 +267,22 @@ def _own_entry(session: Session, trainee: User, entry_id: int) -> LogbookEntry:
 
 
 def _validate(
-    session: Session, title: str | None, case_date: date | None, category: str | None,
-    description: str | None, reflection: str | None, now: datetime,
+    session: Session,
+    title: str | None,
+    case_date: date | None,
+    category: str | None,
+    description: str | None,
+    reflection: str | None,
+    now: datetime,
 ) -> rules.EntryFields:
     fields, problems = rules.validate_entry_fields(
-        title=title, case_date=case_date, category=category, description=description, reflection=reflection,
-        categories=list_categories(session), today=local_date(now, get_settings().timezone),
+        title=title,
+        case_date=case_date,
+        category=category,
+        description=description,
+        reflection=reflection,
+        categories=list_categories(session),
+        today=local_date(now, get_settings().timezone),
     )
     if fields is None:
         raise InvalidInputError("The entry was not saved. " + " ".join(problems), errors=problems)
@@ -236,14 +300,36 @@ def _submit(session: Session, actor: UserSummary, trainee: User, entry: LogbookE
 
 
 def _record(
-    session: Session, actor: UserSummary, entry: LogbookEntry, *, old: str | None, new: str, action: str,
+    session: Session,
+    actor: UserSummary,
+    entry: LogbookEntry,
+    *,
+    old: str | None,
+    new: str,
+    action: str,
     now: datetime,
 ) -> None:
     if old != new:
-        repo.add_status_changes(session, [{"entry_id": entry.id, "from_status": old, "to_status": new,
-                                           "actor_id": actor.id, "at": now, "comment": None}])
+        repo.add_status_changes(
+            session,
+            [
+                {
+                    "entry_id": entry.id,
+                    "from_status": old,
+                    "to_status": new,
+                    "actor_id": actor.id,
+                    "at": now,
+                    "comment": None,
+                }
+            ],
+        )
     record_event(
-        session, actor=actor, action=action, now=now, entity_type="logbook_entry", entity_id=entry.id,
+        session,
+        actor=actor,
+        action=action,
+        now=now,
+        entity_type="logbook_entry",
+        entity_id=entry.id,
         details={"trainee_id": entry.trainee_id, "title": entry.title, "old_status": old, "new_status": new},
     )
 
@@ -255,9 +341,11 @@ def _notify_supervisor(
         return
     verb = "resubmitted" if resubmitted else "submitted"
     notify(
-        session, user_id=trainee.supervisor_id, kind="logbook_submitted", now=now,
+        session,
+        user_id=trainee.supervisor_id,
+        kind="logbook_submitted",
+        now=now,
         title=f"Logbook entry to verify: {entry.title}"[:200],
         body=f"{trainee.full_name} {verb} '{entry.title}' (case date {entry.case_date.isoformat()}).",
         link=f"/approvals?entry={entry.id}",
     )
-

@@ -31,8 +31,13 @@ def notify(
             return False
     session.add(
         Notification(
-            user_id=user_id, kind=kind, title=title, body=body, link=link,
-            created_at=now, dedupe_key=dedupe_key,
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=link,
+            created_at=now,
+            dedupe_key=dedupe_key,
         )
     )
     session.flush()
@@ -44,9 +49,7 @@ def count_unread(session: Session, actor: UserSummary) -> int:
     if actor.id is None:
         return 0
     return int(
-        session.scalar(
-            select(func.count()).where(Notification.user_id == actor.id, Notification.read_at.is_(None))
-        )
+        session.scalar(select(func.count()).where(Notification.user_id == actor.id, Notification.read_at.is_(None)))
         or 0
     )
 
@@ -62,8 +65,13 @@ def list_notifications(session: Session, actor: UserSummary, *, limit: int = 200
     )
     return [
         NotificationItem(
-            id=n.id, created_at=n.created_at, kind=n.kind, title=n.title, body=n.body,
-            link=n.link, read=n.read_at is not None,
+            id=n.id,
+            created_at=n.created_at,
+            kind=n.kind,
+            title=n.title,
+            body=n.body,
+            link=n.link,
+            read=n.read_at is not None,
         )
         for n in rows
     ]

@@ -68,8 +68,16 @@ def send_pending_reminders(session: Session, *, now: datetime, day: date | None 
         oldest = max((now - s).days for s in submitted)
         title = f"{len(submitted)} logbook entr{'y' if len(submitted) == 1 else 'ies'} waiting over 7 days"
         body = f"Your trainees have {len(submitted)} entries pending verification for more than 7 days (oldest {oldest} days)."
-        if notify(session, user_id=supervisor_id, kind="reminder_digest", title=title, body=body, link="/approvals",
-                  now=now, dedupe_key=f"reminder:digest:{supervisor_id}:{day.isoformat()}"):
+        if notify(
+            session,
+            user_id=supervisor_id,
+            kind="reminder_digest",
+            title=title,
+            body=body,
+            link="/approvals",
+            now=now,
+            dedupe_key=f"reminder:digest:{supervisor_id}:{day.isoformat()}",
+        ):
             digests += 1
             if supervisor.email:
                 mails.append(OutgoingMail(supervisor.email, title, body + "\n\nOpen /approvals to review them."))
@@ -79,12 +87,22 @@ def send_pending_reminders(session: Session, *, now: datetime, day: date | None 
     if escalated:
         oldest = max((now - s).days for s, _ in escalated)
         title = f"{len(escalated)} logbook entr{'y' if len(escalated) == 1 else 'ies'} pending over 14 days"
-        body = (f"{len(escalated)} entries have waited more than 14 days for verification (oldest {oldest} days) "
-                "or have no supervisor. Please follow up or verify them yourself.")
+        body = (
+            f"{len(escalated)} entries have waited more than 14 days for verification (oldest {oldest} days) "
+            "or have no supervisor. Please follow up or verify them yourself."
+        )
         admins = session.scalars(select(User).where(User.role == ADMIN, User.is_active.is_(True)).order_by(User.id))
         for admin in admins:
-            if notify(session, user_id=admin.id, kind="reminder_escalation", title=title, body=body,
-                      link="/approvals", now=now, dedupe_key=f"reminder:escalation:{admin.id}:{day.isoformat()}"):
+            if notify(
+                session,
+                user_id=admin.id,
+                kind="reminder_escalation",
+                title=title,
+                body=body,
+                link="/approvals",
+                now=now,
+                dedupe_key=f"reminder:escalation:{admin.id}:{day.isoformat()}",
+            ):
                 escalations += 1
                 if admin.email:
                     mails.append(OutgoingMail(admin.email, title, body))

@@ -12,9 +12,21 @@ from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 
-PALETTE = [colors.HexColor(c) for c in (
-    "#1f6f8b", "#e07a5f", "#3d405b", "#81b29a", "#f2cc8f", "#6d597a", "#118ab2", "#ef476f", "#06d6a0", "#8d99ae",
-)]
+PALETTE = [
+    colors.HexColor(c)
+    for c in (
+        "#1f6f8b",
+        "#e07a5f",
+        "#3d405b",
+        "#81b29a",
+        "#f2cc8f",
+        "#6d597a",
+        "#118ab2",
+        "#ef476f",
+        "#06d6a0",
+        "#8d99ae",
+    )
+]
 INK = colors.HexColor("#1d2b36")
 MUTED = colors.HexColor("#5c6b78")
 RULE = colors.HexColor("#d5dde3")
@@ -39,8 +51,9 @@ def trend_chart(trend: Trend, width: float) -> Drawing:
     if frame.empty or not frame["value"].notna().any():
         drawing.add(String(10, height / 2, "No data in this window.", fontName="Helvetica", fontSize=10))
         return drawing
-    table = frame.pivot_table(index="month", columns="department", values="value", aggfunc="sum",
-                              dropna=False).sort_index()
+    table = frame.pivot_table(
+        index="month", columns="department", values="value", aggfunc="sum", dropna=False
+    ).sort_index()
     months = [str(m) for m in table.index]
     chart = HorizontalLineChart()
     # The stubs type these as int; reportlab validates them with isNumber, so floats are fine.
@@ -73,8 +86,9 @@ def compliance_chart(compliance: pd.DataFrame, width: float) -> Drawing:
     height = max(120, 26 * len(rows) + 50)
     drawing = Drawing(width, height)
     if rows.empty:
-        drawing.add(String(10, height / 2, "No logbook entries submitted in this period.", fontName="Helvetica",
-                           fontSize=10))
+        drawing.add(
+            String(10, height / 2, "No logbook entries submitted in this period.", fontName="Helvetica", fontSize=10)
+        )
         return drawing
     chart = HorizontalBarChart()
     # The stubs type these as int; reportlab validates them with isNumber, so floats are fine.

@@ -41,29 +41,63 @@ def logbook_summary_frame(
     """
     authorize(session, actor, *REPORT_ROLES)
     supervisor = aliased(User)
-    counts = [func.count(case((LogbookEntry.status == s, 1))).label(s)
-              for s in ("pending", "approved", "returned", "rejected", "draft")]
+    counts = [
+        func.count(case((LogbookEntry.status == s, 1))).label(s)
+        for s in ("pending", "approved", "returned", "rejected", "draft")
+    ]
     rows = session.execute(
         select(User.full_name, User.registration_number, Department.name, supervisor.full_name, *counts)
-        .join(LogbookEntry, and_(LogbookEntry.trainee_id == User.id, LogbookEntry.case_date >= period.start,
-                                 LogbookEntry.case_date <= period.end))
+        .join(
+            LogbookEntry,
+            and_(
+                LogbookEntry.trainee_id == User.id,
+                LogbookEntry.case_date >= period.start,
+                LogbookEntry.case_date <= period.end,
+            ),
+        )
         .outerjoin(Department, Department.id == User.department_id)
         .outerjoin(supervisor, supervisor.id == User.supervisor_id)
         .where(User.role == "trainee", trainee_scope_clause(actor.scope, User.id), _department(department_id))
         .group_by(User.id, User.full_name, User.registration_number, Department.name, supervisor.full_name)
         .order_by(Department.name, User.full_name)
     ).all()
-    frame = pd.DataFrame(rows, columns=["trainee", "registration_number", "department", "supervisor",
-                                        "pending", "approved", "returned", "rejected", "draft"])
-    frame[["trainee", "registration_number", "department", "supervisor"]] = (
-        frame[["trainee", "registration_number", "department", "supervisor"]].fillna("")
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "trainee",
+            "registration_number",
+            "department",
+            "supervisor",
+            "pending",
+            "approved",
+            "returned",
+            "rejected",
+            "draft",
+        ],
     )
+    frame[["trainee", "registration_number", "department", "supervisor"]] = frame[
+        ["trainee", "registration_number", "department", "supervisor"]
+    ].fillna("")
     frame["submitted"] = frame[["pending", "approved", "returned", "rejected"]].sum(axis=1).astype(int)
     verified = frame[["approved", "returned", "rejected"]].sum(axis=1).astype(int)
-    frame["compliance_pct"] = [compute_compliance(int(v), int(s)) for v, s in zip(verified, frame["submitted"],
-                                                                                   strict=True)]
-    return frame[["trainee", "registration_number", "department", "supervisor", "submitted", "approved",
-                  "returned", "rejected", "pending", "draft", "compliance_pct"]]
+    frame["compliance_pct"] = [
+        compute_compliance(int(v), int(s)) for v, s in zip(verified, frame["submitted"], strict=True)
+    ]
+    return frame[
+        [
+            "trainee",
+            "registration_number",
+            "department",
+            "supervisor",
+            "submitted",
+            "approved",
+            "returned",
+            "rejected",
+            "pending",
+            "draft",
+            "compliance_pct",
+        ]
+    ]
 
 
 def generate_logbook_summary(
@@ -94,20 +128,47 @@ def generate_logbook_summary(
     step(0.2, "Counting logbook entries")
     frame = logbook_summary_frame(session, actor, period=chosen, department_id=department_id)
     step(0.6, f"Writing the {file_format.upper()} file")
-    content = _summary_content(session, actor, frame, file_format=file_format, period=chosen,
-                               department=department, programme=programme, now=now)
+    content = _summary_content(
+        session,
+        actor,
+        frame,
+        file_format=file_format,
+        period=chosen,
+        department=department,
+        programme=programme,
+        now=now,
+    )
     params = _params(session, actor, chosen, department_id, department, rows=len(frame))
     step(0.9, "Saving to the archive")
-    return store_report(session, actor, report_dir=report_dir, kind="logbook_summary", file_format=file_format,
-                        content=content, params=params, now=now)
+    return store_report(
+        session,
+        actor,
+        report_dir=report_dir,
+        kind="logbook_summary",
+        file_format=file_format,
+        content=content,
+        params=params,
+        now=now,
+    )
 
 
-def _summary_content(session: Session, actor: UserSummary, frame: pd.DataFrame, *, file_format: str,
-                     period: Period, department: str, programme: str, now: datetime) -> bytes:
+def _summary_content(
+    session: Session,
+    actor: UserSummary,
+    frame: pd.DataFrame,
+    *,
+    file_format: str,
+    period: Period,
+    department: str,
+    programme: str,
+    now: datetime,
+) -> bytes:
     if file_format == "pdf":
         return render_table_pdf(
-            "Logbook summary", f"{programme} - {period.label} ({period.start} to {period.end}) - {department} - "
-            f"{scope_label(session, actor)}", frame,
+            "Logbook summary",
+            f"{programme} - {period.label} ({period.start} to {period.end}) - {department} - "
+            f"{scope_label(session, actor)}",
+            frame,
             footer=f"Generated {now:%Y-%m-%d %H:%M} UTC by {actor.username}",
         )
     if file_format == "csv":
@@ -115,10 +176,18 @@ def _summary_content(session: Session, actor: UserSummary, frame: pd.DataFrame, 
     return to_xlsx_bytes(frame, sheet_name="logbook summary")
 
 
-def _params(session: Session, actor: UserSummary, period: Period, department_id: int | None, department: str,
-            **extra: Any) -> dict[str, Any]:
-    return {"period": period.label, "start": period.start.isoformat(), "end": period.end.isoformat(),
-            "department_id": department_id, "department": department, "scope": scope_label(session, actor), **extra}
+def _params(
+    session: Session, actor: UserSummary, period: Period, department_id: int | None, department: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "period": period.label,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "department_id": department_id,
+        "department": department,
+        "scope": scope_label(session, actor),
+        **extra,
+    }
 
 
 def generate_eligibility_list(
@@ -144,21 +213,38 @@ def generate_eligibility_list(
     department = department_name(session, department_id)
     step(0.2, "Computing eligibility")
     table = list_eligibility(session, actor, period=chosen, department_id=department_id)
-    frame = pd.DataFrame({
-        "registration_number": table["trainee_id"], "trainee": table["full_name"],
-        "department": table["department"], "supervisor": table["supervisor"], "sessions": table["sessions"],
-        "attended": table["attended"], "attendance_pct": table["percentage"],
-        "eligible": table["eligible"].map({True: "yes", False: "no"}), "threshold_pct": table["threshold"],
-        "sessions_needed": table["sessions_needed"].astype("object").where(table["sessions_needed"].notna(),
-                                                                           "cannot reach"),
-    })
+    frame = pd.DataFrame(
+        {
+            "registration_number": table["trainee_id"],
+            "trainee": table["full_name"],
+            "department": table["department"],
+            "supervisor": table["supervisor"],
+            "sessions": table["sessions"],
+            "attended": table["attended"],
+            "attendance_pct": table["percentage"],
+            "eligible": table["eligible"].map({True: "yes", False: "no"}),
+            "threshold_pct": table["threshold"],
+            "sessions_needed": table["sessions_needed"]
+            .astype("object")
+            .where(table["sessions_needed"].notna(), "cannot reach"),
+        }
+    )
     step(0.6, "Writing the XLSX file")
     content = to_xlsx_bytes(frame, sheet_name=f"eligibility {chosen.label}")
-    params = _params(session, actor, chosen, department_id, department, rows=len(frame),
-                     eligible=int(table["eligible"].sum()))
+    params = _params(
+        session, actor, chosen, department_id, department, rows=len(frame), eligible=int(table["eligible"].sum())
+    )
     step(0.9, "Saving to the archive")
-    return store_report(session, actor, report_dir=report_dir, kind="eligibility_list", file_format="xlsx",
-                        content=content, params=params, now=now)
+    return store_report(
+        session,
+        actor,
+        report_dir=report_dir,
+        kind="eligibility_list",
+        file_format="xlsx",
+        content=content,
+        params=params,
+        now=now,
+    )
 
 
 def _default_period(now: datetime) -> str:

@@ -80,8 +80,15 @@ def render_pack_pdf(data: PackData, *, progress: Progress | None = None) -> byte
     styles = _styles()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=1.8 * cm, rightMargin=1.8 * cm, topMargin=1.6 * cm, bottomMargin=1.6 * cm,
-        title=f"Leadership pack {data.period_label}", author=data.generated_by, subject=data.programme,
+        buffer,
+        pagesize=A4,
+        leftMargin=1.8 * cm,
+        rightMargin=1.8 * cm,
+        topMargin=1.6 * cm,
+        bottomMargin=1.6 * cm,
+        title=f"Leadership pack {data.period_label}",
+        author=data.generated_by,
+        subject=data.programme,
     )
     width = A4[0] - 3.6 * cm
     story: list[Flowable] = []
@@ -124,12 +131,20 @@ def _cover(data: PackData, styles: dict[str, ParagraphStyle], width: float) -> l
         ],
         colWidths=[5 * cm, width - 5 * cm],
     )
-    provenance.setStyle(TableStyle([
-        ("FONT", (0, 0), (0, -1), "Helvetica-Bold", 8.5), ("FONT", (1, 0), (1, -1), "Helvetica", 8.5),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK), ("BACKGROUND", (0, 0), (-1, -1), BAND),
-        ("BOX", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-    ]))
+    provenance.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (0, -1), "Helvetica-Bold", 8.5),
+                ("FONT", (1, 0), (1, -1), "Helvetica", 8.5),
+                ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+                ("BACKGROUND", (0, 0), (-1, -1), BAND),
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
     return [
         Spacer(1, 1.2 * cm),
         Paragraph("Leadership pack", styles["title"]),
@@ -150,27 +165,47 @@ def _kpi_grid(kpis: Sequence[tuple[str, str, str]], width: float) -> Table:
     per_row = 3
     tiles: list[Table | str] = []
     for label, value, note in kpis:
-        tiles.append(_tile([
-            Paragraph(f"<font size=8 color='#5c6b78'>{_esc(label)}</font>", _styles()["body"]),
-            Paragraph(f"<font size=18><b>{_esc(value)}</b></font>", _styles()["body"]),
-            Paragraph(f"<font size=7 color='#5c6b78'>{_esc(note)}</font>", _styles()["body"]),
-        ], width / per_row - 8))
-    rows = [tiles[i:i + per_row] for i in range(0, len(tiles), per_row)]
+        tiles.append(
+            _tile(
+                [
+                    Paragraph(f"<font size=8 color='#5c6b78'>{_esc(label)}</font>", _styles()["body"]),
+                    Paragraph(f"<font size=18><b>{_esc(value)}</b></font>", _styles()["body"]),
+                    Paragraph(f"<font size=7 color='#5c6b78'>{_esc(note)}</font>", _styles()["body"]),
+                ],
+                width / per_row - 8,
+            )
+        )
+    rows = [tiles[i : i + per_row] for i in range(0, len(tiles), per_row)]
     if rows and len(rows[-1]) < per_row:
         rows[-1] += [""] * (per_row - len(rows[-1]))
     grid = Table(rows, colWidths=[width / per_row] * per_row)
-    grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                              ("RIGHTPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    grid.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
     return grid
 
 
 def _tile(parts: list[Paragraph], width: float) -> Table:
     tile = Table([[p] for p in parts], colWidths=[width])
-    tile.setStyle(TableStyle([
-        ("BOX", (0, 0), (-1, -1), 0.6, RULE), ("BACKGROUND", (0, 0), (-1, -1), colors.white),
-        ("LINEBEFORE", (0, 0), (0, -1), 3, PALETTE[0]), ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3), ("LEFTPADDING", (0, 0), (-1, -1), 8),
-    ]))
+    tile.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.white),
+                ("LINEBEFORE", (0, 0), (0, -1), 3, PALETTE[0]),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
     return tile
 
 
@@ -182,19 +217,23 @@ def _ageing_block(ageing: pd.DataFrame, width: float, styles: dict[str, Paragrap
     return KeepTogether([layout])
 
 
-def _tables(frame: pd.DataFrame, width: float, styles: dict[str, ParagraphStyle],
-            pct_columns: Sequence[str]) -> list[Flowable]:
+def _tables(
+    frame: pd.DataFrame, width: float, styles: dict[str, ParagraphStyle], pct_columns: Sequence[str]
+) -> list[Flowable]:
     if frame.empty:
         return [Paragraph("None.", styles["body"])]
-    return [_table(frame.iloc[i:i + TABLE_CHUNK], width, styles, pct_columns)
-            for i in range(0, len(frame), TABLE_CHUNK)]
+    return [
+        _table(frame.iloc[i : i + TABLE_CHUNK], width, styles, pct_columns) for i in range(0, len(frame), TABLE_CHUNK)
+    ]
 
 
 def _table(frame: pd.DataFrame, width: float, styles: dict[str, ParagraphStyle], pct_columns: Sequence[str]) -> Table:
     header = [str(c).replace("_pct", " %").replace("_", " ") for c in frame.columns]
     header = [h[:1].upper() + h[1:] for h in header]
-    body = [[_cell(v, c in pct_columns) for c, v in zip(frame.columns, row, strict=True)]
-            for row in frame.itertuples(index=False)]
+    body = [
+        [_cell(v, c in pct_columns) for c, v in zip(frame.columns, row, strict=True)]
+        for row in frame.itertuples(index=False)
+    ]
     numeric = [i for i, c in enumerate(frame.columns) if pd.api.types.is_numeric_dtype(frame[c])]
     head_style = ParagraphStyle("th", parent=styles["body"], fontName="Helvetica-Bold", fontSize=8, leading=9.5)
     head_right = ParagraphStyle("thr", parent=head_style, alignment=2)
@@ -202,8 +241,11 @@ def _table(frame: pd.DataFrame, width: float, styles: dict[str, ParagraphStyle],
     # Widths follow the widest cell (a sample) or the header's longest word, scaled to fit the page.
     sample = body[:300]
     needs = [
-        max([stringWidth(w, "Helvetica-Bold", 8) for w in h.split()] + [stringWidth(r[i], "Helvetica", 8)
-                                                                       for r in sample]) + 8
+        max(
+            [stringWidth(w, "Helvetica-Bold", 8) for w in h.split()]
+            + [stringWidth(r[i], "Helvetica", 8) for r in sample]
+        )
+        + 8
         for i, h in enumerate(header)
     ]
     scale = width / sum(needs)
@@ -211,11 +253,14 @@ def _table(frame: pd.DataFrame, width: float, styles: dict[str, ParagraphStyle],
     table = Table([heads, *body], repeatRows=1, colWidths=widths)
     commands: list[Any] = [
         ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK), ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
         ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, BAND]),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
     ]
     commands += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i in numeric]
     table.setStyle(TableStyle(commands))
@@ -245,8 +290,11 @@ def _footer(data: PackData) -> Callable[[Any, Any], None]:
         canvas.saveState()
         canvas.setFont("Helvetica", 7.5)
         canvas.setFillColor(MUTED)
-        canvas.drawString(1.8 * cm, 1.0 * cm, f"Leadership pack {data.period_label} - {data.programme} - "
-                                              f"checksum {data.content_checksum[:16]}")
+        canvas.drawString(
+            1.8 * cm,
+            1.0 * cm,
+            f"Leadership pack {data.period_label} - {data.programme} - checksum {data.content_checksum[:16]}",
+        )
         canvas.drawRightString(A4[0] - 1.8 * cm, 1.0 * cm, f"Page {doc.page}")
         canvas.restoreState()
 
@@ -257,11 +305,21 @@ def render_table_pdf(title: str, subtitle: str, frame: pd.DataFrame, *, footer: 
     """A simple titled table report (the logbook summary as PDF)."""
     styles = _styles()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=1.5 * cm, rightMargin=1.5 * cm,
-                            topMargin=1.5 * cm, bottomMargin=1.5 * cm, title=title)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=1.5 * cm,
+        rightMargin=1.5 * cm,
+        topMargin=1.5 * cm,
+        bottomMargin=1.5 * cm,
+        title=title,
+    )
     width = A4[0] - 3 * cm
-    story: list[Flowable] = [Paragraph(_esc(title), styles["title"]), Paragraph(_esc(subtitle), styles["subtitle"]),
-                             Spacer(1, 0.5 * cm)]
+    story: list[Flowable] = [
+        Paragraph(_esc(title), styles["title"]),
+        Paragraph(_esc(subtitle), styles["subtitle"]),
+        Spacer(1, 0.5 * cm),
+    ]
     story += _tables(frame, width, styles, pct_columns=_pct(frame))
 
     def draw(canvas: Any, doc_: Any) -> None:

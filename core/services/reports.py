@@ -87,10 +87,21 @@ def store_report(
     """Write a generated file into the archive and record it as a ReportRun."""
     checksum = hashlib.sha256(content).hexdigest()
     run = ReportRun(
-        kind=kind, file_format=file_format, title=title or KIND_TITLES.get(kind, kind), params=params,
-        file_name="", file_path=None, size_bytes=len(content), checksum=checksum, status="ok", created_at=now,
-        created_by_id=actor.id, created_by_username=actor.username, scope_role=actor.role,
-        scope_user_id=actor.id if actor.role == SUPERVISOR else None, job_run_id=job_run_id,
+        kind=kind,
+        file_format=file_format,
+        title=title or KIND_TITLES.get(kind, kind),
+        params=params,
+        file_name="",
+        file_path=None,
+        size_bytes=len(content),
+        checksum=checksum,
+        status="ok",
+        created_at=now,
+        created_by_id=actor.id,
+        created_by_username=actor.username,
+        scope_role=actor.role,
+        scope_user_id=actor.id if actor.role == SUPERVISOR else None,
+        job_run_id=job_run_id,
     )
     session.add(run)
     session.flush()
@@ -135,7 +146,9 @@ def list_report_runs(session: Session, actor: UserSummary, *, limit: int = 500) 
     """
     authorize(session, actor, *REPORT_ROLES)
     rows = session.scalars(
-        select(ReportRun).where(_archive_scope(actor)).order_by(ReportRun.created_at.desc(), ReportRun.id.desc())
+        select(ReportRun)
+        .where(_archive_scope(actor))
+        .order_by(ReportRun.created_at.desc(), ReportRun.id.desc())
         .limit(limit)
     )
     return [_item(r) for r in rows]
@@ -187,15 +200,27 @@ def _safe_path(report_dir: Path, relative: str | None) -> Path | None:
 
 def _item(run: ReportRun) -> ReportRunItem:
     return ReportRunItem(
-        id=run.id, kind=run.kind, title=run.title, file_format=run.file_format, file_name=run.file_name,
-        status=run.status, created_at=run.created_at, created_by=run.created_by_username,
-        params=dict(run.params or {}), size_bytes=run.size_bytes, checksum=run.checksum, error=run.error,
+        id=run.id,
+        kind=run.kind,
+        title=run.title,
+        file_format=run.file_format,
+        file_name=run.file_name,
+        status=run.status,
+        created_at=run.created_at,
+        created_by=run.created_by_username,
+        params=dict(run.params or {}),
+        size_bytes=run.size_bytes,
+        checksum=run.checksum,
+        error=run.error,
     )
 
 
 def list_pack_recipients(session: Session) -> list[str]:
     """E-mail addresses of active leadership users (who receive the weekly pack)."""
-    return list(session.scalars(
-        select(User.email).where(User.role == LEADERSHIP, User.is_active.is_(True), User.email.is_not(None))
-        .order_by(User.id)
-    ))
+    return list(
+        session.scalars(
+            select(User.email)
+            .where(User.role == LEADERSHIP, User.is_active.is_(True), User.email.is_not(None))
+            .order_by(User.id)
+        )
+    )

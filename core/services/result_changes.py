@@ -29,8 +29,9 @@ from core.services.results import RESULTS_LINK, get_assessment_or_raise
 READERS = (ADMIN, LEADERSHIP, SUPERVISOR)
 
 
-def request_change(session: Session, actor: UserSummary, *, result_id: int, new_score: object, reason: str,
-                   now: datetime) -> ChangeRequestItem:
+def request_change(
+    session: Session, actor: UserSummary, *, result_id: int, new_score: object, reason: str, now: datetime
+) -> ChangeRequestItem:
     """Ask for a published result's value to change; another admin must decide.
 
     Raises:
@@ -47,19 +48,33 @@ def request_change(session: Session, actor: UserSummary, *, result_id: int, new_
     score = _checked_new_score(assessment, result, new_score, reason)
     if repo.get_pending_change_for_result(session, result.id) is not None:
         raise ConflictError("A change request for this result is already pending; decide it first.")
-    request = ChangeRequest(result_id=result.id, requested_by_id=actor.id, requested_at=now,
-                            old_score=result.score, new_score=score, reason=reason.strip(), status="pending")
+    request = ChangeRequest(
+        result_id=result.id,
+        requested_by_id=actor.id,
+        requested_at=now,
+        old_score=result.score,
+        new_score=score,
+        reason=reason.strip(),
+        status="pending",
+    )
     session.add(request)
     session.flush()
     _notify_other_admins(session, actor, assessment, result, score, reason, now=now)
-    record_event(session, actor=actor, action="result_change_requested", now=now, entity_type="result",
-                 entity_id=result.id, details={"request_id": request.id, "old": float(result.score),
-                                               "new": float(score), "reason": reason.strip()})
+    record_event(
+        session,
+        actor=actor,
+        action="result_change_requested",
+        now=now,
+        entity_type="result",
+        entity_id=result.id,
+        details={"request_id": request.id, "old": float(result.score), "new": float(score), "reason": reason.strip()},
+    )
     return _change_item(session, request.id, actor)
 
 
-def decide_change(session: Session, actor: UserSummary, *, request_id: int, approve: bool, now: datetime,
-                  comment: str | None = None) -> ChangeRequestItem:
+def decide_change(
+    session: Session, actor: UserSummary, *, request_id: int, approve: bool, now: datetime, comment: str | None = None
+) -> ChangeRequestItem:
     """Approve (apply the new value, with history) or reject a pending change request.
 
     Raises:
@@ -77,12 +92,29 @@ def decide_change(session: Session, actor: UserSummary, *, request_id: int, appr
     if approve:
         _apply_change(session, actor, request, result, assessment, now=now)
     if request.requested_by_id is not None:
-        notify(session, user_id=request.requested_by_id, kind="change_request_decided", now=now, link=RESULTS_LINK,
-               title=f"Your change request was {status}: {assessment.title}",
-               body=(comment or "").strip() or None)
-    record_event(session, actor=actor, action=f"result_change_{status}", now=now, entity_type="result",
-                 entity_id=result.id, details={"request_id": request.id, "old": float(request.old_score),
-                                               "new": float(request.new_score), "comment": (comment or "").strip()})
+        notify(
+            session,
+            user_id=request.requested_by_id,
+            kind="change_request_decided",
+            now=now,
+            link=RESULTS_LINK,
+            title=f"Your change request was {status}: {assessment.title}",
+            body=(comment or "").strip() or None,
+        )
+    record_event(
+        session,
+        actor=actor,
+        action=f"result_change_{status}",
+        now=now,
+        entity_type="result",
+        entity_id=result.id,
+        details={
+            "request_id": request.id,
+            "old": float(request.old_score),
+            "new": float(request.new_score),
+            "comment": (comment or "").strip(),
+        },
+    )
     session.flush()
     session.expire_all()
     return _change_item(session, request.id, actor)
@@ -104,17 +136,29 @@ def get_result_history(session: Session, actor: UserSummary, *, result_id: int) 
     result = _get_result(session, result_id)
     trainee = session.get(User, result.trainee_id)
     visible = trainee is not None and can_see_trainee(
-        viewer_role=actor.role, viewer_id=actor.id, trainee_id=result.trainee_id,
+        viewer_role=actor.role,
+        viewer_id=actor.id,
+        trainee_id=result.trainee_id,
         trainee_supervisor_id=trainee.supervisor_id,
     )
     if not visible or (actor.role == "trainee" and result.state == rules.DRAFT):
         raise NotFoundError("No such result.")
     rows = repo.list_history(session, result_id)
     return pd.DataFrame(
-        [{"at": at, "action": action, "by": by or "system", "old_state": old_state or "", "new_state": new_state,
-          "old_score": None if old is None else float(old), "new_score": None if new is None else float(new),
-          "reason": reason or "", "requested_by": requester or ""}
-         for at, action, by, old_state, new_state, old, new, reason, requester in rows],
+        [
+            {
+                "at": at,
+                "action": action,
+                "by": by or "system",
+                "old_state": old_state or "",
+                "new_state": new_state,
+                "old_score": None if old is None else float(old),
+                "new_score": None if new is None else float(new),
+                "reason": reason or "",
+                "requested_by": requester or "",
+            }
+            for at, action, by, old_state, new_state, old, new, reason, requester in rows
+        ],
         columns=["at", "action", "by", "old_state", "new_state", "old_score", "new_score", "reason", "requested_by"],
     )
 
@@ -131,19 +175,34 @@ def _checked_new_score(assessment: Assessment, result: Result, new_score: object
     return score
 
 
-def _notify_other_admins(session: Session, actor: UserSummary, assessment: Assessment, result: Result,
-                         score: Decimal, reason: str, *, now: datetime) -> None:
+def _notify_other_admins(
+    session: Session,
+    actor: UserSummary,
+    assessment: Assessment,
+    result: Result,
+    score: Decimal,
+    reason: str,
+    *,
+    now: datetime,
+) -> None:
     trainee = session.get(User, result.trainee_id)
     for admin_id in repo.list_active_admin_ids(session):
         if admin_id != actor.id:
-            notify(session, user_id=admin_id, kind="change_request", now=now, link=RESULTS_LINK,
-                   title=f"Change request needs a second admin: {assessment.title}",
-                   body=f"{actor.full_name} asks to change {trainee.full_name if trainee else 'a trainee'}'s "
-                        f"score from {float(result.score):g} to {float(score):g}: {reason.strip()}")
+            notify(
+                session,
+                user_id=admin_id,
+                kind="change_request",
+                now=now,
+                link=RESULTS_LINK,
+                title=f"Change request needs a second admin: {assessment.title}",
+                body=f"{actor.full_name} asks to change {trainee.full_name if trainee else 'a trainee'}'s "
+                f"score from {float(result.score):g} to {float(score):g}: {reason.strip()}",
+            )
 
 
-def _get_decidable_request(session: Session, actor: UserSummary, *, request_id: int, approve: bool,
-                           comment: str | None) -> ChangeRequest:
+def _get_decidable_request(
+    session: Session, actor: UserSummary, *, request_id: int, approve: bool, comment: str | None
+) -> ChangeRequest:
     request = session.get(ChangeRequest, request_id)
     if request is None:
         raise NotFoundError("No such change request.")
@@ -156,8 +215,9 @@ def _get_decidable_request(session: Session, actor: UserSummary, *, request_id: 
     return request
 
 
-def _claim_request(session: Session, actor: UserSummary, *, request_id: int, status: str, comment: str | None,
-                   now: datetime) -> None:
+def _claim_request(
+    session: Session, actor: UserSummary, *, request_id: int, status: str, comment: str | None, now: datetime
+) -> None:
     claimed = session.execute(
         update(ChangeRequest)
         .where(ChangeRequest.id == request_id, ChangeRequest.status == "pending")
@@ -168,8 +228,15 @@ def _claim_request(session: Session, actor: UserSummary, *, request_id: int, sta
         raise ConflictError("This change request was already decided by someone else.")
 
 
-def _apply_change(session: Session, actor: UserSummary, request: ChangeRequest, result: Result,
-                  assessment: Assessment, *, now: datetime) -> None:
+def _apply_change(
+    session: Session,
+    actor: UserSummary,
+    request: ChangeRequest,
+    result: Result,
+    assessment: Assessment,
+    *,
+    now: datetime,
+) -> None:
     if problem := rules.can_request_change(result.state):
         raise ConflictError(f"Cannot apply the change: {problem}.")
     applied = session.execute(
@@ -180,13 +247,29 @@ def _apply_change(session: Session, actor: UserSummary, request: ChangeRequest, 
     )
     if applied.rowcount != 1:  # type: ignore[attr-defined]
         raise ConflictError("The result changed since this request was raised; nothing was applied.")
-    session.add(ResultHistory(result_id=result.id, action="changed", actor_id=actor.id, at=now,
-                              old_score=request.old_score, new_score=request.new_score,
-                              old_state=rules.PUBLISHED, new_state=rules.PUBLISHED, reason=request.reason,
-                              change_request_id=request.id))
-    notify(session, user_id=result.trainee_id, kind="result_changed", now=now, link=RESULTS_LINK,
-           title=f"Your result was corrected: {assessment.title}",
-           body=f"Score {float(request.old_score):g} → {float(request.new_score):g}. Reason: {request.reason}")
+    session.add(
+        ResultHistory(
+            result_id=result.id,
+            action="changed",
+            actor_id=actor.id,
+            at=now,
+            old_score=request.old_score,
+            new_score=request.new_score,
+            old_state=rules.PUBLISHED,
+            new_state=rules.PUBLISHED,
+            reason=request.reason,
+            change_request_id=request.id,
+        )
+    )
+    notify(
+        session,
+        user_id=result.trainee_id,
+        kind="result_changed",
+        now=now,
+        link=RESULTS_LINK,
+        title=f"Your result was corrected: {assessment.title}",
+        body=f"Score {float(request.old_score):g} → {float(request.new_score):g}. Reason: {request.reason}",
+    )
 
 
 def _change_item(session: Session, request_id: int, actor: UserSummary) -> ChangeRequestItem:
@@ -194,14 +277,30 @@ def _change_item(session: Session, request_id: int, actor: UserSummary) -> Chang
     return _to_item(*rows[0])
 
 
-def _to_item(request: ChangeRequest, title: str, trainee: str, registration: str | None, requester: str | None,
-             decider: str | None) -> ChangeRequestItem:
+def _to_item(
+    request: ChangeRequest,
+    title: str,
+    trainee: str,
+    registration: str | None,
+    requester: str | None,
+    decider: str | None,
+) -> ChangeRequestItem:
     return ChangeRequestItem(
-        id=request.id, result_id=request.result_id, assessment_title=title, trainee_name=trainee,
-        registration_number=registration, old_score=float(request.old_score), new_score=float(request.new_score),
-        reason=request.reason, status=request.status, requested_by_id=request.requested_by_id,
-        requested_by=requester or "system", requested_at=request.requested_at, decided_by=decider,
-        decided_at=request.decided_at, decision_comment=request.decision_comment,
+        id=request.id,
+        result_id=request.result_id,
+        assessment_title=title,
+        trainee_name=trainee,
+        registration_number=registration,
+        old_score=float(request.old_score),
+        new_score=float(request.new_score),
+        reason=request.reason,
+        status=request.status,
+        requested_by_id=request.requested_by_id,
+        requested_by=requester or "system",
+        requested_at=request.requested_at,
+        decided_by=decider,
+        decided_at=request.decided_at,
+        decision_comment=request.decision_comment,
     )
 
 

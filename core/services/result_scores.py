@@ -25,8 +25,9 @@ from core.services.audit import record_event
 from core.services.results import get_assessment_or_raise
 
 
-def save_scores(session: Session, actor: UserSummary, *, assessment_id: int, scores: dict[str, object],
-                now: datetime) -> ScoreImportReport:
+def save_scores(
+    session: Session, actor: UserSummary, *, assessment_id: int, scores: dict[str, object], now: datetime
+) -> ScoreImportReport:
     """Save draft scores from the review grid, keyed by registration number; all or nothing.
 
     Raises:
@@ -46,8 +47,15 @@ def save_scores(session: Session, actor: UserSummary, *, assessment_id: int, sco
     return _apply_scores(session, actor, assessment, rows, errors, now=now, source="grid")
 
 
-def import_scores_csv(session: Session, actor: UserSummary, *, assessment_id: int, content: bytes,
-                      now: datetime, file_name: str = "scores.csv") -> ScoreImportReport:
+def import_scores_csv(
+    session: Session,
+    actor: UserSummary,
+    *,
+    assessment_id: int,
+    content: bytes,
+    now: datetime,
+    file_name: str = "scores.csv",
+) -> ScoreImportReport:
     """Load draft scores from a `trainee_id,score` CSV, all or nothing (header is row 1).
 
     Raises:
@@ -72,20 +80,36 @@ class _Target:
     score: Decimal
 
 
-def _apply_scores(session: Session, actor: UserSummary, assessment: Assessment, rows: list[tuple[str, str, Decimal]],
-                  errors: list[str], *, now: datetime, source: str) -> ScoreImportReport:
+def _apply_scores(
+    session: Session,
+    actor: UserSummary,
+    assessment: Assessment,
+    rows: list[tuple[str, str, Decimal]],
+    errors: list[str],
+    *,
+    now: datetime,
+    source: str,
+) -> ScoreImportReport:
     targets, existing = _resolve_targets(session, assessment, rows, errors)
     if errors:  # bad input writes nothing, not even an audit row (the caller's rollback would drop it anyway)
         raise InvalidInputError(f"Nothing was saved: {len(errors)} problem(s).", sorted(errors, key=_row_order))
     created, updated, unchanged = _write_scores(session, actor, assessment, targets, existing, now=now)
     session.flush()
-    record_event(session, actor=actor, action="scores_saved", now=now, entity_type="assessment", entity_id=assessment.id,
-                 details={"source": source, "created": created, "updated": updated, "unchanged": unchanged})
+    record_event(
+        session,
+        actor=actor,
+        action="scores_saved",
+        now=now,
+        entity_type="assessment",
+        entity_id=assessment.id,
+        details={"source": source, "created": created, "updated": updated, "unchanged": unchanged},
+    )
     return ScoreImportReport(assessment.id, created, updated, unchanged)
 
 
-def _resolve_targets(session: Session, assessment: Assessment, rows: list[tuple[str, str, Decimal]],
-                     errors: list[str]) -> tuple[list[_Target], dict[int, Result]]:
+def _resolve_targets(
+    session: Session, assessment: Assessment, rows: list[tuple[str, str, Decimal]], errors: list[str]
+) -> tuple[list[_Target], dict[int, Result]]:
     """Match rows to the assessment's trainees; appends a message to `errors` for each row that cannot be saved."""
     trainees = repo.get_trainees_by_registration(session, [r[1] for r in rows])
     existing = repo.get_results_by_trainee(session, assessment.id)
@@ -103,17 +127,35 @@ def _resolve_targets(session: Session, assessment: Assessment, rows: list[tuple[
     return targets, existing
 
 
-def _write_scores(session: Session, actor: UserSummary, assessment: Assessment, targets: list[_Target],
-                  existing: dict[int, Result], *, now: datetime) -> tuple[int, int, int]:
+def _write_scores(
+    session: Session,
+    actor: UserSummary,
+    assessment: Assessment,
+    targets: list[_Target],
+    existing: dict[int, Result],
+    *,
+    now: datetime,
+) -> tuple[int, int, int]:
     """Insert new draft results and edit changed ones, with history; returns (created, updated, unchanged)."""
     fresh = [t for t in targets if t.trainee.id not in existing]
     history: list[dict[str, Any]] = []
     if fresh:
         # One multi-row INSERT ... RETURNING instead of a flush per row (a cohort is thousands).
-        ids = session.execute(insert(Result).returning(Result.id, Result.trainee_id), [
-            {"assessment_id": assessment.id, "trainee_id": t.trainee.id, "score": t.score, "state": rules.DRAFT,
-             "entered_by_id": actor.id, "entered_at": now, "updated_at": now} for t in fresh
-        ]).all()
+        ids = session.execute(
+            insert(Result).returning(Result.id, Result.trainee_id),
+            [
+                {
+                    "assessment_id": assessment.id,
+                    "trainee_id": t.trainee.id,
+                    "score": t.score,
+                    "state": rules.DRAFT,
+                    "entered_by_id": actor.id,
+                    "entered_at": now,
+                    "updated_at": now,
+                }
+                for t in fresh
+            ],
+        ).all()
         scores = {t.trainee.id: t.score for t in fresh}
         history += [_history_row(rid, "entered", actor, now, None, scores[tid], None, rules.DRAFT) for rid, tid in ids]
     updated = unchanged = 0
@@ -124,7 +166,9 @@ def _write_scores(session: Session, actor: UserSummary, assessment: Assessment, 
         if Decimal(str(result.score)) == target.score:
             unchanged += 1
             continue
-        history.append(_history_row(result.id, "edited", actor, now, result.score, target.score, rules.DRAFT, rules.DRAFT))
+        history.append(
+            _history_row(result.id, "edited", actor, now, result.score, target.score, rules.DRAFT, rules.DRAFT)
+        )
         result.score = target.score
         result.updated_at = now
         updated += 1
@@ -133,11 +177,28 @@ def _write_scores(session: Session, actor: UserSummary, assessment: Assessment, 
     return len(fresh), updated, unchanged
 
 
-def _history_row(result_id: int, action: str, actor: UserSummary, now: datetime, old: Decimal | None,
-                 new: Decimal | None, old_state: str | None, new_state: str) -> dict[str, Any]:
-    return {"result_id": result_id, "action": action, "actor_id": actor.id, "at": now, "old_score": old,
-            "new_score": new, "old_state": old_state, "new_state": new_state, "reason": None,
-            "change_request_id": None}
+def _history_row(
+    result_id: int,
+    action: str,
+    actor: UserSummary,
+    now: datetime,
+    old: Decimal | None,
+    new: Decimal | None,
+    old_state: str | None,
+    new_state: str,
+) -> dict[str, Any]:
+    return {
+        "result_id": result_id,
+        "action": action,
+        "actor_id": actor.id,
+        "at": now,
+        "old_score": old,
+        "new_score": new,
+        "old_state": old_state,
+        "new_state": new_state,
+        "reason": None,
+        "change_request_id": None,
+    }
 
 
 def _row_order(message: str) -> tuple[int, str]:

@@ -25,20 +25,31 @@ from core.services.audit import record_event
 from core.services.results import RESULTS_LINK, get_assessment_or_raise
 
 
-def publish_results(session: Session, actor: UserSummary, *, assessment_id: int, now: datetime,
-                    result_ids: list[int] | None = None) -> int:
+def publish_results(
+    session: Session, actor: UserSummary, *, assessment_id: int, now: datetime, result_ids: list[int] | None = None
+) -> int:
     """Publish the selected draft results (or all drafts) of an assessment; notifies trainees.
 
     Raises:
         PermissionDeniedError: the actor is not an admin.
         ConflictError: a selected result is not in draft, or there is nothing to publish.
     """
-    return _transition(session, actor, assessment_id=assessment_id, result_ids=result_ids, now=now,
-                       action="published", source=rules.DRAFT, target=rules.PUBLISHED, check=rules.can_publish)
+    return _transition(
+        session,
+        actor,
+        assessment_id=assessment_id,
+        result_ids=result_ids,
+        now=now,
+        action="published",
+        source=rules.DRAFT,
+        target=rules.PUBLISHED,
+        check=rules.can_publish,
+    )
 
 
-def freeze_results(session: Session, actor: UserSummary, *, assessment_id: int, now: datetime,
-                   result_ids: list[int] | None = None) -> int:
+def freeze_results(
+    session: Session, actor: UserSummary, *, assessment_id: int, now: datetime, result_ids: list[int] | None = None
+) -> int:
     """Freeze the selected published results (or all published ones); frozen is final.
 
     Raises:
@@ -46,12 +57,31 @@ def freeze_results(session: Session, actor: UserSummary, *, assessment_id: int, 
         ConflictError: a selected result is not published or has a pending change request, or there is
             nothing to freeze.
     """
-    return _transition(session, actor, assessment_id=assessment_id, result_ids=result_ids, now=now,
-                       action="frozen", source=rules.PUBLISHED, target=rules.FROZEN, check=rules.can_freeze)
+    return _transition(
+        session,
+        actor,
+        assessment_id=assessment_id,
+        result_ids=result_ids,
+        now=now,
+        action="frozen",
+        source=rules.PUBLISHED,
+        target=rules.FROZEN,
+        check=rules.can_freeze,
+    )
 
 
-def _transition(session: Session, actor: UserSummary, *, assessment_id: int, result_ids: list[int] | None,
-                now: datetime, action: str, source: str, target: str, check: Callable[[str], str | None]) -> int:
+def _transition(
+    session: Session,
+    actor: UserSummary,
+    *,
+    assessment_id: int,
+    result_ids: list[int] | None,
+    now: datetime,
+    action: str,
+    source: str,
+    target: str,
+    check: Callable[[str], str | None],
+) -> int:
     authorize(session, actor, ADMIN)
     assessment = get_assessment_or_raise(session, assessment_id)
     chosen = _choose_results(session, assessment_id, result_ids, source=source, target=target, check=check)
@@ -59,27 +89,58 @@ def _transition(session: Session, actor: UserSummary, *, assessment_id: int, res
     if target == rules.FROZEN:
         _refuse_freezing_pending_changes(session, assessment_id, ids)
     values: dict[str, Any] = {"state": target, "updated_at": now}
-    values.update({"published_by_id": actor.id, "published_at": now} if target == rules.PUBLISHED
-                  else {"frozen_by_id": actor.id, "frozen_at": now})
+    values.update(
+        {"published_by_id": actor.id, "published_at": now}
+        if target == rules.PUBLISHED
+        else {"frozen_by_id": actor.id, "frozen_at": now}
+    )
     moved = session.execute(
-        update(Result).where(Result.id.in_(ids), Result.state == source).values(**values)
+        update(Result)
+        .where(Result.id.in_(ids), Result.state == source)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != len(ids):  # type: ignore[attr-defined]
         raise ConflictError("Some results changed state while you were working; nothing was changed. Reload and retry.")
-    session.execute(insert(ResultHistory), [
-        {"result_id": r.id, "action": action, "actor_id": actor.id, "at": now, "old_score": r.score,
-         "new_score": r.score, "old_state": source, "new_state": target} for r in chosen
-    ])
+    session.execute(
+        insert(ResultHistory),
+        [
+            {
+                "result_id": r.id,
+                "action": action,
+                "actor_id": actor.id,
+                "at": now,
+                "old_score": r.score,
+                "new_score": r.score,
+                "old_state": source,
+                "new_state": target,
+            }
+            for r in chosen
+        ],
+    )
     _notify_trainees(session, assessment, chosen, action=action, target=target, now=now)
-    record_event(session, actor=actor, action=f"results_{action}", now=now, entity_type="assessment",
-                 entity_id=assessment.id, details={"count": len(ids), "selected": result_ids is not None})
+    record_event(
+        session,
+        actor=actor,
+        action=f"results_{action}",
+        now=now,
+        entity_type="assessment",
+        entity_id=assessment.id,
+        details={"count": len(ids), "selected": result_ids is not None},
+    )
     session.expire_all()
     return len(ids)
 
 
-def _choose_results(session: Session, assessment_id: int, result_ids: list[int] | None, *, source: str, target: str,
-                    check: Callable[[str], str | None]) -> list[Result]:
+def _choose_results(
+    session: Session,
+    assessment_id: int,
+    result_ids: list[int] | None,
+    *,
+    source: str,
+    target: str,
+    check: Callable[[str], str | None],
+) -> list[Result]:
     """The selected results (each must pass `check`), or every result in `source` when none are selected."""
     if result_ids is not None:
         chosen = list(repo.list_results_by_ids(session, assessment_id, result_ids))
@@ -105,13 +166,23 @@ def _refuse_freezing_pending_changes(session: Session, assessment_id: int, ids: 
         )
 
 
-def _notify_trainees(session: Session, assessment: Assessment, chosen: list[Result], *, action: str, target: str,
-                     now: datetime) -> None:
+def _notify_trainees(
+    session: Session, assessment: Assessment, chosen: list[Result], *, action: str, target: str, now: datetime
+) -> None:
     verb = "published" if target == rules.PUBLISHED else "finalised (frozen)"
     # One multi-row INSERT rather than notify() per trainee (which flushes each time): a cohort is thousands.
-    session.execute(insert(Notification), [
-        {"user_id": r.trainee_id, "kind": f"result_{action}", "created_at": now, "link": RESULTS_LINK,
-         "title": f"Your result is {verb}: {assessment.title}",
-         "body": f"{assessment.title} ({assessment.assessment_date.isoformat()}): score {float(r.score):g} "
-                 f"of {float(assessment.max_score):g}."} for r in chosen
-    ])
+    session.execute(
+        insert(Notification),
+        [
+            {
+                "user_id": r.trainee_id,
+                "kind": f"result_{action}",
+                "created_at": now,
+                "link": RESULTS_LINK,
+                "title": f"Your result is {verb}: {assessment.title}",
+                "body": f"{assessment.title} ({assessment.assessment_date.isoformat()}): score {float(r.score):g} "
+                f"of {float(assessment.max_score):g}.",
+            }
+            for r in chosen
+        ],
+    )

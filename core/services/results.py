@@ -29,7 +29,6 @@ from core.services.settings import get_setting
 RESULTS_LINK = "/results"
 
 
-
 def create_assessment(
     session: Session,
     actor: UserSummary,
@@ -58,19 +57,49 @@ def create_assessment(
     department = session.get(Department, department_id)
     if department is None:
         raise NotFoundError("No such department.")
-    maximum, passing, share = _decimal(max_score, "maximum score"), _decimal(pass_mark, "pass mark"), _decimal(weight, "weight")
-    period_label, group = _validate_assessment(session, department, title=title, max_score=maximum, pass_mark=passing,
-                                               weight=share, group_name=group_name, eligibility_period=eligibility_period)
+    maximum, passing, share = (
+        _decimal(max_score, "maximum score"),
+        _decimal(pass_mark, "pass mark"),
+        _decimal(weight, "weight"),
+    )
+    period_label, group = _validate_assessment(
+        session,
+        department,
+        title=title,
+        max_score=maximum,
+        pass_mark=passing,
+        weight=share,
+        group_name=group_name,
+        eligibility_period=eligibility_period,
+    )
     assessment = Assessment(
-        title=title.strip(), department_id=department_id, assessment_date=assessment_date, max_score=maximum,
-        pass_mark=passing, weight=share, group_name=group, eligibility_period=period_label,
-        created_by_id=actor.id, created_at=now,
+        title=title.strip(),
+        department_id=department_id,
+        assessment_date=assessment_date,
+        max_score=maximum,
+        pass_mark=passing,
+        weight=share,
+        group_name=group,
+        eligibility_period=period_label,
+        created_by_id=actor.id,
+        created_at=now,
     )
     session.add(assessment)
     session.flush()
-    record_event(session, actor=actor, action="assessment_created", now=now, entity_type="assessment",
-                 entity_id=assessment.id, details={"title": assessment.title, "group": assessment.group_name,
-                                                   "weight": float(share), "department": department.name})
+    record_event(
+        session,
+        actor=actor,
+        action="assessment_created",
+        now=now,
+        entity_type="assessment",
+        entity_id=assessment.id,
+        details={
+            "title": assessment.title,
+            "group": assessment.group_name,
+            "weight": float(share),
+            "department": department.name,
+        },
+    )
     return _summary(assessment, department.name, (0, 0, 0), _group_weights(session))
 
 
@@ -87,7 +116,10 @@ def list_group_weights(session: Session, actor: UserSummary) -> pd.DataFrame:
     authorize(session, actor, ADMIN, LEADERSHIP)
     rows = [group for _, group in sorted(_group_weights(session).items())]
     return pd.DataFrame(
-        [{"group": g.group, "total_weight": float(g.total), "status": "ok" if g.complete else "⚠ " + g.message} for g in rows],
+        [
+            {"group": g.group, "total_weight": float(g.total), "status": "ok" if g.complete else "⚠ " + g.message}
+            for g in rows
+        ],
         columns=["group", "total_weight", "status"],
     )
 
@@ -109,10 +141,20 @@ def get_review_grid(session: Session, actor: UserSummary, *, assessment_id: int)
         present = set(frame["trainee_pk"]) if not frame.empty else set()
         missing = [t for t in repo.list_department_trainees(session, assessment.department_id) if t.id not in present]
         if missing:
-            extra = pd.DataFrame([{
-                "result_id": None, "trainee_pk": t.id, "trainee_id": t.registration_number, "trainee": t.full_name,
-                "supervisor": t.supervisor.full_name if t.supervisor else "", "state": "not entered", "score": None,
-            } for t in missing])
+            extra = pd.DataFrame(
+                [
+                    {
+                        "result_id": None,
+                        "trainee_pk": t.id,
+                        "trainee_id": t.registration_number,
+                        "trainee": t.full_name,
+                        "supervisor": t.supervisor.full_name if t.supervisor else "",
+                        "state": "not entered",
+                        "score": None,
+                    }
+                    for t in missing
+                ]
+            )
             extra = _derive(extra, assessment)
             extra = _flag_eligibility(session, extra, assessment.eligibility_period)
             frame = pd.concat([frame, extra], ignore_index=True) if not frame.empty else extra
@@ -120,21 +162,41 @@ def get_review_grid(session: Session, actor: UserSummary, *, assessment_id: int)
     return frame
 
 
-def results_frame(session: Session, actor: UserSummary, *, assessment_id: int | None = None,
-                  trainee_id: int | None = None) -> pd.DataFrame:
+def results_frame(
+    session: Session, actor: UserSummary, *, assessment_id: int | None = None, trainee_id: int | None = None
+) -> pd.DataFrame:
     """Visible results with percentage, pass/fail, grade and eligibility flag (for grids and exports)."""
     authorize(session, actor, *ALL_ROLES)
     rows = session.execute(repo.results_query(actor.scope, assessment_id=assessment_id, trainee_id=trainee_id)).all()
-    columns = ["result_id", "assessment_id", "assessment", "group", "date", "max_score", "pass_mark", "weight",
-               "eligibility_period", "department", "trainee_pk", "trainee_id", "trainee", "supervisor", "score",
-               "state", "published_at", "frozen_at"]
+    columns = [
+        "result_id",
+        "assessment_id",
+        "assessment",
+        "group",
+        "date",
+        "max_score",
+        "pass_mark",
+        "weight",
+        "eligibility_period",
+        "department",
+        "trainee_pk",
+        "trainee_id",
+        "trainee",
+        "supervisor",
+        "score",
+        "state",
+        "published_at",
+        "frozen_at",
+    ]
     frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     if frame.empty:
         return _empty_results(frame)
     for col in ("max_score", "pass_mark", "weight", "score"):
         frame[col] = frame[col].astype(float)
-    grades = [rules.compute_grade(s, max_score=m, pass_mark=p)
-              for s, m, p in zip(frame["score"], frame["max_score"], frame["pass_mark"], strict=True)]
+    grades = [
+        rules.compute_grade(s, max_score=m, pass_mark=p)
+        for s, m, p in zip(frame["score"], frame["max_score"], frame["pass_mark"], strict=True)
+    ]
     frame["percentage"] = [g.percentage for g in grades]
     frame["result"] = ["pass" if g.passed else "fail" for g in grades]
     frame["grade"] = [g.band for g in grades]
@@ -159,8 +221,9 @@ def compute_trainee_eligibility(session: Session, trainee_ids: list[int], period
     for trainee_id in trainee_ids:
         if trainee_id in snapshots:
             snap = snapshots[trainee_id]
-            outcome[trainee_id] = compute_eligibility(sessions=snap.sessions, attended=snap.attended,
-                                                      threshold=float(snap.threshold))
+            outcome[trainee_id] = compute_eligibility(
+                sessions=snap.sessions, attended=snap.attended, threshold=float(snap.threshold)
+            )
         else:
             sessions, attended = counts.get(trainee_id, (0, 0))
             outcome[trainee_id] = compute_eligibility(sessions=sessions, attended=attended, threshold=threshold)
@@ -175,9 +238,17 @@ def get_assessment_or_raise(session: Session, assessment_id: int) -> Assessment:
     return assessment
 
 
-def _validate_assessment(session: Session, department: Department, *, title: str, max_score: Decimal,
-                         pass_mark: Decimal, weight: Decimal, group_name: str,
-                         eligibility_period: str | None) -> tuple[str | None, str]:
+def _validate_assessment(
+    session: Session,
+    department: Department,
+    *,
+    title: str,
+    max_score: Decimal,
+    pass_mark: Decimal,
+    weight: Decimal,
+    group_name: str,
+    eligibility_period: str | None,
+) -> tuple[str | None, str]:
     """Refuse an invalid new assessment with every problem at once.
 
     Returns the normalised eligibility period and the group name to store: the existing
@@ -239,15 +310,26 @@ def _group_weights(session: Session) -> dict[str, rules.GroupWeight]:
     return rules.compute_group_weights(repo.list_group_weights(session))
 
 
-def _summary(a: Assessment, department: str, counts: tuple[int, int, int],
-             groups: dict[str, rules.GroupWeight]) -> AssessmentSummary:
+def _summary(
+    a: Assessment, department: str, counts: tuple[int, int, int], groups: dict[str, rules.GroupWeight]
+) -> AssessmentSummary:
     """The assessment as listed, named by its group's one spelling (the first created)."""
     group = groups[rules.compute_group_key(a.group_name)]
     return AssessmentSummary(
-        id=a.id, title=a.title, department_id=a.department_id, department_name=department,
-        assessment_date=a.assessment_date, max_score=float(a.max_score), pass_mark=float(a.pass_mark),
-        weight=float(a.weight), group_name=group.group, eligibility_period=a.eligibility_period,
-        draft=counts[0], published=counts[1], frozen=counts[2], group_total=float(group.total),
+        id=a.id,
+        title=a.title,
+        department_id=a.department_id,
+        department_name=department,
+        assessment_date=a.assessment_date,
+        max_score=float(a.max_score),
+        pass_mark=float(a.pass_mark),
+        weight=float(a.weight),
+        group_name=group.group,
+        eligibility_period=a.eligibility_period,
+        draft=counts[0],
+        published=counts[1],
+        frozen=counts[2],
+        group_total=float(group.total),
         group_complete=group.complete,
     )
 

@@ -58,21 +58,42 @@ def seed_results_demo(session: Session, rng: random.Random, now: datetime) -> No
     target = next((r for r in published if r.trainee_id != _user_id(session, "trainee")), None)
     if second is not None and target is not None:
         new_score = min(Decimal("100"), Decimal(str(target.score)) + Decimal("5"))
-        session.add(ChangeRequest(result_id=target.id, requested_by_id=second.id, requested_at=now - timedelta(hours=3),
-                                  old_score=target.score, new_score=new_score, status="pending",
-                                  reason="Question 7 was marked against the old answer key."))
+        session.add(
+            ChangeRequest(
+                result_id=target.id,
+                requested_by_id=second.id,
+                requested_at=now - timedelta(hours=3),
+                old_score=target.score,
+                new_score=new_score,
+                status="pending",
+                reason="Question 7 was marked against the old answer key.",
+            )
+        )
     _seed_documents(session, now, trainees, admin.id)
     session.flush()
 
 
-def _seed_assessment(session: Session, rng: random.Random, now: datetime, plan: _Plan, department: Department,
-                     people: list[User], admin_id: int) -> list[Result]:
+def _seed_assessment(
+    session: Session,
+    rng: random.Random,
+    now: datetime,
+    plan: _Plan,
+    department: Department,
+    people: list[User],
+    admin_id: int,
+) -> list[Result]:
     held = (now - timedelta(days=plan.days_ago)).date()
     assessment = Assessment(
-        title=plan.title, department_id=department.id, assessment_date=held, max_score=Decimal(plan.max_score),
-        pass_mark=Decimal(plan.pass_mark), weight=Decimal(plan.weight), group_name=plan.group,
+        title=plan.title,
+        department_id=department.id,
+        assessment_date=held,
+        max_score=Decimal(plan.max_score),
+        pass_mark=Decimal(plan.pass_mark),
+        weight=Decimal(plan.weight),
+        group_name=plan.group,
         eligibility_period=compute_quarter_of(held).label if plan.gated else None,
-        created_by_id=admin_id, created_at=now - timedelta(days=plan.days_ago + 14),
+        created_by_id=admin_id,
+        created_at=now - timedelta(days=plan.days_ago + 14),
     )
     session.add(assessment)
     session.flush()
@@ -82,26 +103,63 @@ def _seed_assessment(session: Session, rng: random.Random, now: datetime, plan: 
     results: list[Result] = []
     for person in people:
         raw = max(0.0, min(1.0, rng.gauss(0.68, 0.13))) * plan.max_score
-        results.append(Result(
-            assessment_id=assessment.id, trainee_id=person.id, score=Decimal(str(round(raw * 2) / 2)),
-            state=plan.state, entered_by_id=admin_id, entered_at=entered, updated_at=entered,
-            published_by_id=admin_id if plan.state != "draft" else None,
-            published_at=published_at if plan.state != "draft" else None,
-            frozen_by_id=admin_id if plan.state == "frozen" else None,
-            frozen_at=frozen_at if plan.state == "frozen" else None,
-        ))
+        results.append(
+            Result(
+                assessment_id=assessment.id,
+                trainee_id=person.id,
+                score=Decimal(str(round(raw * 2) / 2)),
+                state=plan.state,
+                entered_by_id=admin_id,
+                entered_at=entered,
+                updated_at=entered,
+                published_by_id=admin_id if plan.state != "draft" else None,
+                published_at=published_at if plan.state != "draft" else None,
+                frozen_by_id=admin_id if plan.state == "frozen" else None,
+                frozen_at=frozen_at if plan.state == "frozen" else None,
+            )
+        )
     session.add_all(results)
     session.flush()
     history: list[dict[str, object]] = []
     for r in results:
-        history.append({"result_id": r.id, "action": "entered", "actor_id": admin_id, "at": entered,
-                        "old_score": None, "new_score": r.score, "old_state": None, "new_state": "draft"})
+        history.append(
+            {
+                "result_id": r.id,
+                "action": "entered",
+                "actor_id": admin_id,
+                "at": entered,
+                "old_score": None,
+                "new_score": r.score,
+                "old_state": None,
+                "new_state": "draft",
+            }
+        )
         if plan.state != "draft":
-            history.append({"result_id": r.id, "action": "published", "actor_id": admin_id, "at": published_at,
-                            "old_score": r.score, "new_score": r.score, "old_state": "draft", "new_state": "published"})
+            history.append(
+                {
+                    "result_id": r.id,
+                    "action": "published",
+                    "actor_id": admin_id,
+                    "at": published_at,
+                    "old_score": r.score,
+                    "new_score": r.score,
+                    "old_state": "draft",
+                    "new_state": "published",
+                }
+            )
         if plan.state == "frozen":
-            history.append({"result_id": r.id, "action": "frozen", "actor_id": admin_id, "at": frozen_at,
-                            "old_score": r.score, "new_score": r.score, "old_state": "published", "new_state": "frozen"})
+            history.append(
+                {
+                    "result_id": r.id,
+                    "action": "frozen",
+                    "actor_id": admin_id,
+                    "at": frozen_at,
+                    "old_score": r.score,
+                    "new_score": r.score,
+                    "old_state": "published",
+                    "new_state": "frozen",
+                }
+            )
     if history:
         session.execute(insert(ResultHistory), history)
     return [r for r in results if r.state == "published"]
@@ -113,17 +171,36 @@ def _seed_documents(session: Session, now: datetime, trainees: dict[int, list[Us
         return
     demo_trainee = next((t for t in people if t.username == "trainee"), people[0])
     others = [t for t in people if t.id != demo_trainee.id]
-    session.add_all([
-        DocumentRequest(trainee_id=demo_trainee.id, kind="transcript", details="For a fellowship application.",
-                        status="pending", requested_at=now - timedelta(days=1)),
-        DocumentRequest(trainee_id=others[0].id, kind="bonafide", details="Bank account opening.",
-                        status="approved", requested_at=now - timedelta(days=3), decided_by_id=admin_id,
-                        decided_at=now - timedelta(days=2)),
-        DocumentRequest(trainee_id=others[1].id, kind="noc", details="Conference travel abroad.",
-                        status="rejected", requested_at=now - timedelta(days=6), decided_by_id=admin_id,
-                        decided_at=now - timedelta(days=5),
-                        decision_comment="Please attach the conference invitation and re-apply."),
-    ])
+    session.add_all(
+        [
+            DocumentRequest(
+                trainee_id=demo_trainee.id,
+                kind="transcript",
+                details="For a fellowship application.",
+                status="pending",
+                requested_at=now - timedelta(days=1),
+            ),
+            DocumentRequest(
+                trainee_id=others[0].id,
+                kind="bonafide",
+                details="Bank account opening.",
+                status="approved",
+                requested_at=now - timedelta(days=3),
+                decided_by_id=admin_id,
+                decided_at=now - timedelta(days=2),
+            ),
+            DocumentRequest(
+                trainee_id=others[1].id,
+                kind="noc",
+                details="Conference travel abroad.",
+                status="rejected",
+                requested_at=now - timedelta(days=6),
+                decided_by_id=admin_id,
+                decided_at=now - timedelta(days=5),
+                decision_comment="Please attach the conference invitation and re-apply.",
+            ),
+        ]
+    )
 
 
 def _user_id(session: Session, username: str) -> int | None:

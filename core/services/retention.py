@@ -52,9 +52,11 @@ def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> 
         "scheduler_heartbeats": (SchedulerHeartbeat, SchedulerHeartbeat.beat_at < cutoffs["scheduler_heartbeats"]),
     }
     files = tuple(
-        path for path in session.scalars(
+        path
+        for path in session.scalars(
             select(ReportRun.file_path).where(targets["report_runs"][1], ReportRun.file_path.is_not(None))
-        ) if path
+        )
+        if path
     )
     counts: dict[str, int] = {}
     for table, (model, condition) in targets.items():
@@ -66,7 +68,11 @@ def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> 
     shown_cutoffs = {table: cutoff.isoformat(sep=" ", timespec="seconds") for table, cutoff in cutoffs.items()}
     if not dry_run:
         record_event(
-            session, actor=None, actor_username="system", action="retention_cleanup", now=now,
+            session,
+            actor=None,
+            actor_username="system",
+            action="retention_cleanup",
+            now=now,
             details={"deleted": counts, "cutoffs": shown_cutoffs},
         )
     return PurgeResult(counts=counts, cutoffs=shown_cutoffs, dry_run=dry_run, files=files)

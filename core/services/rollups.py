@@ -89,8 +89,15 @@ def _grouping(month: Any, per_month: bool, *columns: Any) -> list[Any]:
 def _logbook_select(month: Any, where: list[Any], *, per_month: bool = False) -> Any:
     status = LogbookEntry.status
     return (
-        select(month, LogbookEntry.trainee_id, _by_status(status, "draft"), _by_status(status, "pending"),
-               _by_status(status, "approved"), _by_status(status, "returned"), _by_status(status, "rejected"))
+        select(
+            month,
+            LogbookEntry.trainee_id,
+            _by_status(status, "draft"),
+            _by_status(status, "pending"),
+            _by_status(status, "approved"),
+            _by_status(status, "returned"),
+            _by_status(status, "rejected"),
+        )
         .where(*where)
         .group_by(*_grouping(month, per_month, LogbookEntry.trainee_id))
     )
@@ -113,9 +120,16 @@ def _turnaround_select(session: Session, month: Any, where: list[Any], *, per_mo
 def _attendance_select(month: Any, where: list[Any], *, per_month: bool = False) -> Any:
     status = AttendanceRecord.status
     return (
-        select(month, AttendanceRecord.trainee_id, _by_status(status, *COUNTED_STATUSES),
-               _by_status(status, *ATTENDED_STATUSES), _by_status(status, "present"), _by_status(status, "late"),
-               _by_status(status, "absent"), _by_status(status, "excused"))
+        select(
+            month,
+            AttendanceRecord.trainee_id,
+            _by_status(status, *COUNTED_STATUSES),
+            _by_status(status, *ATTENDED_STATUSES),
+            _by_status(status, "present"),
+            _by_status(status, "late"),
+            _by_status(status, "absent"),
+            _by_status(status, "excused"),
+        )
         .where(*where)
         .group_by(*_grouping(month, per_month, AttendanceRecord.trainee_id))
     )
@@ -152,9 +166,14 @@ def refresh_logbook_months(
             stale_turnaround.append(TurnaroundMonthRollup.trainee_id.in_(only))
         session.execute(delete(LogbookMonthRollup).where(*stale_logbook), execution_options=_NO_SYNC)
         session.execute(delete(TurnaroundMonthRollup).where(*stale_turnaround), execution_options=_NO_SYNC)
-        session.execute(insert(LogbookMonthRollup).from_select(_LOGBOOK_COLUMNS, _logbook_select(literal(start, Date), where)))
-        session.execute(insert(TurnaroundMonthRollup).from_select(
-            _TURNAROUND_COLUMNS, _turnaround_select(session, literal(start, Date), where)))
+        session.execute(
+            insert(LogbookMonthRollup).from_select(_LOGBOOK_COLUMNS, _logbook_select(literal(start, Date), where))
+        )
+        session.execute(
+            insert(TurnaroundMonthRollup).from_select(
+                _TURNAROUND_COLUMNS, _turnaround_select(session, literal(start, Date), where)
+            )
+        )
 
 
 def refresh_attendance_months(session: Session, months: Iterable[date]) -> None:
@@ -167,10 +186,14 @@ def refresh_attendance_months(session: Session, months: Iterable[date]) -> None:
     for start in starts:
         end = add_months(start, 1)
         where = [AttendanceRecord.session_date >= start, AttendanceRecord.session_date < end]
-        session.execute(delete(AttendanceMonthRollup).where(AttendanceMonthRollup.month == start),
-                        execution_options=_NO_SYNC)
-        session.execute(insert(AttendanceMonthRollup).from_select(
-            _ATTENDANCE_COLUMNS, _attendance_select(literal(start, Date), where)))
+        session.execute(
+            delete(AttendanceMonthRollup).where(AttendanceMonthRollup.month == start), execution_options=_NO_SYNC
+        )
+        session.execute(
+            insert(AttendanceMonthRollup).from_select(
+                _ATTENDANCE_COLUMNS, _attendance_select(literal(start, Date), where)
+            )
+        )
 
 
 def rebuild_all(session: Session) -> None:
@@ -180,10 +203,17 @@ def rebuild_all(session: Session) -> None:
     for model in (LogbookMonthRollup, TurnaroundMonthRollup, AttendanceMonthRollup):
         session.execute(delete(model), execution_options=_NO_SYNC)
     logbook_month = _month_of(session, LogbookEntry.case_date)
-    session.execute(insert(LogbookMonthRollup).from_select(
-        _LOGBOOK_COLUMNS, _logbook_select(logbook_month, [], per_month=True)))
-    session.execute(insert(TurnaroundMonthRollup).from_select(
-        _TURNAROUND_COLUMNS, _turnaround_select(session, logbook_month, [], per_month=True)))
+    session.execute(
+        insert(LogbookMonthRollup).from_select(_LOGBOOK_COLUMNS, _logbook_select(logbook_month, [], per_month=True))
+    )
+    session.execute(
+        insert(TurnaroundMonthRollup).from_select(
+            _TURNAROUND_COLUMNS, _turnaround_select(session, logbook_month, [], per_month=True)
+        )
+    )
     attendance_month = _month_of(session, AttendanceRecord.session_date)
-    session.execute(insert(AttendanceMonthRollup).from_select(
-        _ATTENDANCE_COLUMNS, _attendance_select(attendance_month, [], per_month=True)))
+    session.execute(
+        insert(AttendanceMonthRollup).from_select(
+            _ATTENDANCE_COLUMNS, _attendance_select(attendance_month, [], per_month=True)
+        )
+    )

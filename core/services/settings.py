@@ -58,8 +58,13 @@ def update_setting(session: Session, actor: UserSummary, *, key: str, value: Any
         row.updated_at = now
         row.updated_by_id = actor.id
     record_event(
-        session, actor=actor, action="setting_updated", now=now, entity_type="setting",
-        entity_id=key, details={"old": old, "new": clean},
+        session,
+        actor=actor,
+        action="setting_updated",
+        now=now,
+        entity_type="setting",
+        entity_id=key,
+        details={"old": old, "new": clean},
     )
     session.flush()
     return clean

@@ -19,5 +19,7 @@ def check_database(engine: Engine) -> SystemStatus:
     except Exception as exc:  # noqa: BLE001 - readiness reports any failure as "not ready"
         return SystemStatus(False, url, None, head, f"database unreachable: {exc.__class__.__name__}: {exc}")
     if current != head:
-        return SystemStatus(True, url, current, head, f"schema at {current or 'empty'}, head is {head}: run `python -m portal migrate`")
+        return SystemStatus(
+            True, url, current, head, f"schema at {current or 'empty'}, head is {head}: run `python -m portal migrate`"
+        )
     return SystemStatus(True, url, current, head, f"database reachable, schema at head ({head})")

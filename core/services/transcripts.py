@@ -51,12 +51,15 @@ class EligibilityLine:
     def text(self) -> str:
         r = self.result
         status = "ELIGIBLE" if r.eligible else "NOT ELIGIBLE"
-        return (f"{status}: {r.percentage:g}% attended ({r.attended} of {r.sessions} sessions) "
-                f"against a threshold of {r.threshold:g}%")
+        return (
+            f"{status}: {r.percentage:g}% attended ({r.attended} of {r.sessions} sessions) "
+            f"against a threshold of {r.threshold:g}%"
+        )
 
 
-def generate_transcript(session: Session, actor: UserSummary, *, trainee_id: int, now: datetime,
-                        settings: Settings | None = None) -> IssuedDocument:
+def generate_transcript(
+    session: Session, actor: UserSummary, *, trainee_id: int, now: datetime, settings: Settings | None = None
+) -> IssuedDocument:
     """Build a trainee's transcript PDF (trainee: own; admin: anyone) with a fresh verify token.
 
     Raises:
@@ -69,32 +72,54 @@ def generate_transcript(session: Session, actor: UserSummary, *, trainee_id: int
     trainee = _get_trainee(session, trainee_id)
     document = build_transcript(session, actor, trainee=trainee, now=now, settings=settings)
     if actor.id != trainee.id:
-        notify(session, user_id=trainee.id, kind="transcript_generated", now=now, link="/requests",
-               title="A transcript was generated for you", body=f"By {actor.full_name}.")
-    record_event(session, actor=actor, action="transcript_generated", now=now, entity_type="user",
-                 entity_id=trainee.id,
-                 details={"file": document.file_name, "expires_at": document.expires_at.isoformat()})
+        notify(
+            session,
+            user_id=trainee.id,
+            kind="transcript_generated",
+            now=now,
+            link="/requests",
+            title="A transcript was generated for you",
+            body=f"By {actor.full_name}.",
+        )
+    record_event(
+        session,
+        actor=actor,
+        action="transcript_generated",
+        now=now,
+        entity_type="user",
+        entity_id=trainee.id,
+        details={"file": document.file_name, "expires_at": document.expires_at.isoformat()},
+    )
     return document
 
 
-def build_transcript(session: Session, actor: UserSummary, *, trainee: User, now: datetime,
-                     settings: Settings | None = None) -> IssuedDocument:
+def build_transcript(
+    session: Session, actor: UserSummary, *, trainee: User, now: datetime, settings: Settings | None = None
+) -> IssuedDocument:
     """The transcript PDF for `trainee` (no authorisation: callers check it)."""
     settings = settings or get_settings()
     frame = results_service.results_frame(session, actor, trainee_id=trainee.id)
     frame = frame[frame["state"].isin(["published", "frozen"])] if not frame.empty else frame
     eligibility = compute_transcript_eligibility(session, trainee.id, now.date())
     frozen = int((frame["state"] == "frozen").sum()) if not frame.empty else 0
-    summary = (f"Academic transcript, {settings.programme_name}: {len(frame)} result(s) "
-               f"({frozen} frozen, {len(frame) - frozen} published); attendance "
-               f"{'eligible' if eligibility.result.eligible else 'not eligible'} "
-               f"({eligibility.result.percentage:g}% over {eligibility.period}).")
-    token, expires_at = issue_token(session, trainee_id=trainee.id, kind="transcript", summary=summary,
-                                    actor=actor, now=now)
+    summary = (
+        f"Academic transcript, {settings.programme_name}: {len(frame)} result(s) "
+        f"({frozen} frozen, {len(frame) - frozen} published); attendance "
+        f"{'eligible' if eligibility.result.eligible else 'not eligible'} "
+        f"({eligibility.result.percentage:g}% over {eligibility.period})."
+    )
+    token, expires_at = issue_token(
+        session, trainee_id=trainee.id, kind="transcript", summary=summary, actor=actor, now=now
+    )
     url = verify_url(settings, token)
     content = render_transcript_pdf(
-        programme=settings.programme_name, trainee=trainee, frame=frame, eligibility=eligibility,
-        generated_at=now, verify_link=url, expires_at=expires_at,
+        programme=settings.programme_name,
+        trainee=trainee,
+        frame=frame,
+        eligibility=eligibility,
+        generated_at=now,
+        verify_link=url,
+        expires_at=expires_at,
     )
     name = f"transcript-{trainee.registration_number or trainee.id}-{now:%Y%m%d-%H%M}.pdf"
     return IssuedDocument(file_name=name, content=content, verify_url=url, expires_at=expires_at)
@@ -108,15 +133,24 @@ def compute_transcript_eligibility(session: Session, trainee_id: int, today: dat
     return EligibilityLine(period=label, result=outcome[trainee_id])
 
 
-def issue_token(session: Session, *, trainee_id: int, kind: str, summary: str, actor: UserSummary | None,
-                now: datetime) -> tuple[str, datetime]:
+def issue_token(
+    session: Session, *, trainee_id: int, kind: str, summary: str, actor: UserSummary | None, now: datetime
+) -> tuple[str, datetime]:
     """Create a random verification token; store only its hash. Returns (token, expires_at)."""
     token = secrets.token_urlsafe(32)
     hours = int(get_setting(session, "verify_token_hours"))
     expires_at = now + timedelta(hours=hours)
-    session.add(VerificationToken(token_hash=compute_token_hash(token), trainee_id=trainee_id, document_kind=kind,
-                                  summary=summary, issued_at=now, expires_at=expires_at,
-                                  issued_by_id=actor.id if actor else None))
+    session.add(
+        VerificationToken(
+            token_hash=compute_token_hash(token),
+            trainee_id=trainee_id,
+            document_kind=kind,
+            summary=summary,
+            issued_at=now,
+            expires_at=expires_at,
+            issued_by_id=actor.id if actor else None,
+        )
+    )
     session.flush()
     return token, expires_at
 
@@ -140,8 +174,16 @@ def verify_token(session: Session, *, token: str | None, now: datetime) -> Verif
     return VerificationOutcome(valid=True, issued_to=trainee.full_name, issued_at=row.issued_at, summary=row.summary)
 
 
-def render_transcript_pdf(*, programme: str, trainee: User, frame: pd.DataFrame, eligibility: EligibilityLine,
-                          generated_at: datetime, verify_link: str, expires_at: datetime) -> bytes:
+def render_transcript_pdf(
+    *,
+    programme: str,
+    trainee: User,
+    frame: pd.DataFrame,
+    eligibility: EligibilityLine,
+    generated_at: datetime,
+    verify_link: str,
+    expires_at: datetime,
+) -> bytes:
     """The transcript as PDF bytes (reportlab)."""
     styles = pdf_styles()
     story: list[Flowable] = header(programme, "Academic transcript", styles)
@@ -155,12 +197,24 @@ def render_transcript_pdf(*, programme: str, trainee: User, frame: pd.DataFrame,
         for r in frame.itertuples():
             held_on = r.date
             assert isinstance(held_on, date), f"assessment date is {type(held_on).__name__}, not a date"
-            rows.append([Paragraph(escape(str(r.assessment)), styles["Cell"]),
-                         Paragraph(escape(str(r.group)), styles["Cell"]),
-                         held_on.isoformat(), f"{r.score:g} / {r.max_score:g}", f"{r.percentage:g}", str(r.grade),
-                         str(r.result).upper(), str(r.state)])
-        table = Table(rows, colWidths=[46 * mm, 30 * mm, 20 * mm, 22 * mm, 12 * mm, 12 * mm, 14 * mm, 18 * mm],
-                      repeatRows=1, hAlign="LEFT")
+            rows.append(
+                [
+                    Paragraph(escape(str(r.assessment)), styles["Cell"]),
+                    Paragraph(escape(str(r.group)), styles["Cell"]),
+                    held_on.isoformat(),
+                    f"{r.score:g} / {r.max_score:g}",
+                    f"{r.percentage:g}",
+                    str(r.grade),
+                    str(r.result).upper(),
+                    str(r.state),
+                ]
+            )
+        table = Table(
+            rows,
+            colWidths=[46 * mm, 30 * mm, 20 * mm, 22 * mm, 12 * mm, 12 * mm, 14 * mm, 18 * mm],
+            repeatRows=1,
+            hAlign="LEFT",
+        )
         table.setStyle(TABLE_STYLE)
         story.append(table)
     story.append(Spacer(1, 5 * mm))
@@ -179,23 +233,39 @@ def header(programme: str, title: str, styles: dict[str, ParagraphStyle]) -> lis
 
 def person_table(trainee: User) -> Table:
     """Name, registration number, department and supervisor."""
-    rows = [["Name", trainee.full_name], ["Registration number", trainee.registration_number or "—"],
-            ["Department", trainee.department.name if trainee.department else "—"],
-            ["Supervisor", trainee.supervisor.full_name if trainee.supervisor else "—"]]
+    rows = [
+        ["Name", trainee.full_name],
+        ["Registration number", trainee.registration_number or "—"],
+        ["Department", trainee.department.name if trainee.department else "—"],
+        ["Supervisor", trainee.supervisor.full_name if trainee.supervisor else "—"],
+    ]
     table = Table(rows, colWidths=[45 * mm, 120 * mm], hAlign="LEFT")
-    table.setStyle(TableStyle([("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"), ("FONTSIZE", (0, 0), (-1, -1), 10),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 10),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
     return table
 
 
-def verification_block(generated_at: datetime, link: str, expires_at: datetime,
-                       styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+def verification_block(
+    generated_at: datetime, link: str, expires_at: datetime, styles: dict[str, ParagraphStyle]
+) -> list[Flowable]:
     """Generated date, QR code and the link it encodes."""
     buffer = io.BytesIO(make_qr_png(link))
-    text = [Paragraph(f"Generated on {generated_at:%Y-%m-%d %H:%M} UTC.", styles["BodyText"]),
-            Paragraph("Scan the QR code, or open the link below, to check that this document is genuine. "
-                      f"The link is valid until {expires_at:%Y-%m-%d %H:%M} UTC.", styles["BodyText"]),
-            Paragraph(f"<font size=7>{link}</font>", styles["BodyText"])]
+    text = [
+        Paragraph(f"Generated on {generated_at:%Y-%m-%d %H:%M} UTC.", styles["BodyText"]),
+        Paragraph(
+            "Scan the QR code, or open the link below, to check that this document is genuine. "
+            f"The link is valid until {expires_at:%Y-%m-%d %H:%M} UTC.",
+            styles["BodyText"],
+        ),
+        Paragraph(f"<font size=7>{link}</font>", styles["BodyText"]),
+    ]
     table = Table([[Image(buffer, width=32 * mm, height=32 * mm), text]], colWidths=[38 * mm, 130 * mm], hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOX", (0, 0), (-1, -1), 0.5, colors.grey)]))
     return [Spacer(1, 8 * mm), table]
@@ -216,8 +286,13 @@ def make_qr_png(link: str) -> bytes:
 def pdf_styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
     return {
-        "Programme": ParagraphStyle("Programme", parent=base["Normal"], fontSize=11,
-                                    textColor=colors.HexColor("#1f4e79"), fontName="Helvetica-Bold"),
+        "Programme": ParagraphStyle(
+            "Programme",
+            parent=base["Normal"],
+            fontSize=11,
+            textColor=colors.HexColor("#1f4e79"),
+            fontName="Helvetica-Bold",
+        ),
         "Title": ParagraphStyle("DocTitle", parent=base["Title"], fontSize=18, alignment=0, spaceAfter=4),
         "Heading3": _sample_style(base, "Heading3"),
         "BodyText": _sample_style(base, "BodyText"),
@@ -234,20 +309,30 @@ def _sample_style(sheet: StyleSheet1, name: str) -> ParagraphStyle:
 
 def build_pdf(story: list[Flowable], *, title: str) -> bytes:
     buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                      bottomMargin=16 * mm, title=title, author="Training Operations Portal").build(story)
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author="Training Operations Portal",
+    ).build(story)
     return buffer.getvalue()
 
 
-TABLE_STYLE = TableStyle([
-    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f4e79")),
-    ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-    ("FONTSIZE", (0, 0), (-1, -1), 8),
-    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-    ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f6fa")]),
-    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-])
+TABLE_STYLE = TableStyle(
+    [
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f4e79")),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f6fa")]),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+)
 
 
 def _get_trainee(session: Session, trainee_id: int) -> User:

@@ -42,8 +42,13 @@ def import_users(session: Session, actor: UserSummary, *, content: bytes, now: d
     for _, f in ordered:
         user = insert_user(session, f, None)
         created.append(user.username)
-    record_event(session, actor=actor, action="users_imported", now=now,
-                 details={"created": len(created), "departments_created": departments_created})
+    record_event(
+        session,
+        actor=actor,
+        action="users_imported",
+        now=now,
+        details={"created": len(created), "departments_created": departments_created},
+    )
     return ImportUsersReport(created=len(created), departments_created=departments_created, usernames=tuple(created))
 
 
@@ -57,14 +62,20 @@ def _read_rows(content: bytes) -> Rows:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("username", "full_name", "role") if c not in header]
     if missing:
-        raise InvalidInputError(f"Missing columns: {', '.join(missing)}.", [f"row 1: missing columns: {', '.join(missing)}"])
+        raise InvalidInputError(
+            f"Missing columns: {', '.join(missing)}.", [f"row 1: missing columns: {', '.join(missing)}"]
+        )
     rows: Rows = []
     for number, raw in enumerate(reader, start=2):
         record = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
         f = UserFields(
-            record.get("username", ""), record.get("full_name", ""), record.get("role", "").lower(),
-            record.get("department") or None, (record.get("supervisor") or "").lower() or None,
-            record.get("registration_number") or None, record.get("email") or None,
+            record.get("username", ""),
+            record.get("full_name", ""),
+            record.get("role", "").lower(),
+            record.get("department") or None,
+            (record.get("supervisor") or "").lower() or None,
+            record.get("registration_number") or None,
+            record.get("email") or None,
         )
         rows.append((number, f))
     if not rows:

@@ -142,15 +142,21 @@ def create_user(
         InvalidInputError: a field is missing, unknown or already taken.
     """
     authorize(session, actor, "admin")
-    fields = UserFields(username, full_name, role, department or None, supervisor or None,
-                        registration_number or None, email or None)
+    fields = UserFields(
+        username, full_name, role, department or None, supervisor or None, registration_number or None, email or None
+    )
     problems = validate_user_fields(session, fields)
     if problems:
         raise InvalidInputError("Cannot create the user: " + "; ".join(problems) + ".", problems)
     password_hash = hash_password(password) if password else None
     user = insert_user(session, fields, password_hash)
     record_event(
-        session, actor=actor, action="user_created", now=now, entity_type="user", entity_id=user.id,
+        session,
+        actor=actor,
+        action="user_created",
+        now=now,
+        entity_type="user",
+        entity_id=user.id,
         details={"username": user.username, "role": role, "department": department, "supervisor": supervisor},
     )
     session.refresh(user)
@@ -179,12 +185,24 @@ def update_user(
     """
     authorize(session, actor, "admin")
     user = _get_user(session, user_id)
-    changes = _change_placement(session, actor, user, role=role, department_id=department_id,
-                                supervisor_id=supervisor_id, clear_supervisor=clear_supervisor)
+    changes = _change_placement(
+        session,
+        actor,
+        user,
+        role=role,
+        department_id=department_id,
+        supervisor_id=supervisor_id,
+        clear_supervisor=clear_supervisor,
+    )
     changes.update(_change_contact(user, full_name=full_name, email=email))
     if changes:
         record_event(
-            session, actor=actor, action="user_updated", now=now, entity_type="user", entity_id=user.id,
+            session,
+            actor=actor,
+            action="user_updated",
+            now=now,
+            entity_type="user",
+            entity_id=user.id,
             details={k: {"old": o, "new": n} for k, (o, n) in changes.items()},
         )
     session.flush()
@@ -193,8 +211,14 @@ def update_user(
 
 
 def _change_placement(
-    session: Session, actor: UserSummary, user: User, *, role: str | None, department_id: int | None,
-    supervisor_id: int | None, clear_supervisor: bool,
+    session: Session,
+    actor: UserSummary,
+    user: User,
+    *,
+    role: str | None,
+    department_id: int | None,
+    supervisor_id: int | None,
+    clear_supervisor: bool,
 ) -> Changes:
     """Apply a new role, department or supervisor to `user`; return the old and new values."""
     changes: Changes = {}
@@ -255,8 +279,13 @@ def set_user_active(session: Session, actor: UserSummary, user_id: int, *, activ
             user.failed_login_count = 0
             user.locked_until = None
         record_event(
-            session, actor=actor, action="user_reactivated" if active else "user_deactivated",
-            now=now, entity_type="user", entity_id=user.id, details={"username": user.username},
+            session,
+            actor=actor,
+            action="user_reactivated" if active else "user_deactivated",
+            now=now,
+            entity_type="user",
+            entity_id=user.id,
+            details={"username": user.username},
         )
     session.flush()
     return summarize(user)
@@ -274,8 +303,15 @@ def reset_password(session: Session, actor: UserSummary, user_id: int, *, new_pa
     user.password_hash = hash_password(new_password)
     user.failed_login_count = 0
     user.locked_until = None
-    record_event(session, actor=actor, action="password_reset", now=now, entity_type="user",
-                 entity_id=user.id, details={"username": user.username})
+    record_event(
+        session,
+        actor=actor,
+        action="password_reset",
+        now=now,
+        entity_type="user",
+        entity_id=user.id,
+        details={"username": user.username},
+    )
     session.flush()
 
 

@@ -42,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_create_user)
 
     p = subparsers.add_parser(
-        "import-users", help="create users from a CSV (all or nothing)",
+        "import-users",
+        help="create users from a CSV (all or nothing)",
         description="Columns: username,full_name,role,department,supervisor,registration_number,email. "
         "Departments named in the file are created. Users get no password (no sign-in) until one is set.",
     )
@@ -65,8 +66,10 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     with session_factory_for(settings).begin() as session:
         report = seed_demo(session, password=settings.demo_password, now=utcnow())
     if report.created:
-        print(f"demo data loaded: users={report.users} logbook_entries={report.logbook_entries} "
-              f"attendance_records={report.attendance_records}")
+        print(
+            f"demo data loaded: users={report.users} logbook_entries={report.logbook_entries} "
+            f"attendance_records={report.attendance_records}"
+        )
     else:
         print("demo data already present (or the database has users): nothing done")
     return 0
@@ -78,9 +81,17 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
         password = (sys.stdin.readline() if not sys.stdin.isatty() else getpass.getpass("Password: ")).rstrip("\n")
     with session_factory_for(settings).begin() as session:
         user = user_service.create_user(
-            session, SYSTEM_ACTOR, username=args.username, full_name=args.name or args.username,
-            role=args.role, now=utcnow(), department=args.department, supervisor=args.supervisor,
-            registration_number=args.registration_number, email=args.email, password=password,
+            session,
+            SYSTEM_ACTOR,
+            username=args.username,
+            full_name=args.name or args.username,
+            role=args.role,
+            now=utcnow(),
+            department=args.department,
+            supervisor=args.supervisor,
+            registration_number=args.registration_number,
+            email=args.email,
+            password=password,
         )
     print(f"created {user.username} (role={user.role}, sign-in={'yes' if password else 'no'})")
     return 0

@@ -21,12 +21,14 @@ from portal.cli.foundation import READINESS_CHECKS
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this module's commands."""
     p = subparsers.add_parser(
-        "run-job", help="run a scheduled job now (recorded in the job history like a scheduled run)",
+        "run-job",
+        help="run a scheduled job now (recorded in the job history like a scheduled run)",
         description="Jobs: " + ", ".join(JOBS) + ". Exit status 1 when the run fails.",
     )
     p.add_argument("name", choices=list(JOBS), metavar="NAME")
-    p.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
-                   help="run as if today were this date (current time of day)")
+    p.add_argument(
+        "--as-of", type=_date, metavar="YYYY-MM-DD", help="run as if today were this date (current time of day)"
+    )
     p.add_argument("--dry-run", action="store_true", help="preview only (weekly_cleanup): count, delete nothing")
     p.set_defaults(handler=cmd_run_job)
 
@@ -34,8 +36,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_run_job(args: argparse.Namespace, settings: Settings) -> int:
     clock = utcnow()
     now = datetime.combine(args.as_of, clock.time()) if args.as_of else clock
-    summary = execute_job(args.name, session_factory_for(settings), now=now, settings=settings, trigger="cli",
-                          dry_run=args.dry_run, triggered_by="cli")
+    summary = execute_job(
+        args.name,
+        session_factory_for(settings),
+        now=now,
+        settings=settings,
+        trigger="cli",
+        dry_run=args.dry_run,
+        triggered_by="cli",
+    )
     counts = json.dumps(summary.counts or {}, default=str, sort_keys=False)
     label = f"{args.name}{' (dry run)' if args.dry_run else ''} as of {now:%Y-%m-%d %H:%M}"
     if summary.status == "failed":

@@ -24,8 +24,14 @@ from tests.conftest import DB_PARAMS, create_scratch_postgres, drop_scratch_post
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DEMO_PASSWORD = "demo-portal-2026"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -43,8 +49,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session", params=DB_PARAMS)
-def portal_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-               browser: object) -> Iterator[str]:
+def portal_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, browser: object
+) -> Iterator[str]:
     """A running portal on a fresh demo database, one per backend.
 
     The fixture is parametrized at session scope, so pytest runs all tests of one backend, stops
@@ -84,9 +91,23 @@ def _portal_server(database_url: str, workdir: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "streamlit_app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             _wait_until_healthy(proc, url, log_path)
@@ -153,8 +174,7 @@ def page(browser: object) -> Iterator[object]:
     context.close()
 
 
-def sign_in(page: object, base_url: str, username: str, path: str = "dashboard",
-            password: str = DEMO_PASSWORD) -> None:
+def sign_in(page: object, base_url: str, username: str, path: str = "dashboard", password: str = DEMO_PASSWORD) -> None:
     """Open `path`, sign in through the real form, and wait until the menu shows."""
     page.goto(f"{base_url}/{path}")  # type: ignore[attr-defined]
     page.get_by_role("textbox", name="Username").fill(username)  # type: ignore[attr-defined]
@@ -177,7 +197,9 @@ def settle(page: object, quiet_ms: int = 600, timeout_ms: int = 60_000) -> None:
             if (running) { window.__portalBusy = now; return false; }
             return now - (window.__portalBusy || 0) > quiet;
         }""",
-        arg=quiet_ms, timeout=timeout_ms, polling=100,
+        arg=quiet_ms,
+        timeout=timeout_ms,
+        polling=100,
     )
 
 

@@ -52,8 +52,7 @@ def test_trainee_submits_supervisor_approves_with_feedback_trainee_sees_it(brows
         screenshot(supervisor, "approvals-queue")
         supervisor.goto(f"{portal_url}/inbox")  # the submission told the supervisor; Open leads to the entry
         settle(supervisor)  # a click during a fresh page's start-up reruns can be swallowed
-        card = supervisor.locator('[class*="st-key-inbox-item-"]').filter(
-            has_text=f"Logbook entry to verify: {title}")
+        card = supervisor.locator('[class*="st-key-inbox-item-"]').filter(has_text=f"Logbook entry to verify: {title}")
         card.get_by_role("button", name="Open").click()
         supervisor.wait_for_url(re.compile(r"/approvals\?entry=\d+"))
         supervisor.get_by_role("textbox", name="Feedback to the trainee").fill(feedback)

@@ -32,8 +32,13 @@ def test_admin_runs_the_pack_now_sees_the_run_and_downloads_the_pdf(page, portal
     with page.expect_download() as history_csv:  # the grid is a canvas: read the run from its CSV download
         page.locator('[class*="history_download"]').get_by_role("button", name="CSV").click()
     runs = list(csv.DictReader(io.StringIO(Path(history_csv.value.path()).read_text(encoding="utf-8-sig"))))
-    assert any(r["job"] == "weekly_leadership_pack" and r["status"] == "success" and r["trigger"] == "manual"
-               and "admin" in r["by"] for r in runs), runs[:3]
+    assert any(
+        r["job"] == "weekly_leadership_pack"
+        and r["status"] == "success"
+        and r["trigger"] == "manual"
+        and "admin" in r["by"]
+        for r in runs
+    ), runs[:3]
 
     page.goto(f"{portal_url}/reports?reports.tab=Archive")
     page.get_by_role("button", name="Sign out").wait_for()

@@ -58,7 +58,9 @@ def _idle(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
 
 
-def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(page, portal_url: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(
+    page, portal_url: str, browser, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, portal_url, "admin", path="results")
     page.get_by_role("heading", name="Results").wait_for()
     _choose(page, "Assessment", "Year 2 written: viva")
@@ -89,8 +91,12 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(page,
     try:
         sign_in(other, portal_url, "admin2", path="results?results.tab=Change+requests")
         _idle(other)
-        request = other.get_by_test_id("stVerticalBlock").filter(has_text=REASON).filter(
-            has=other.get_by_role("button", name="Approve")).last
+        request = (
+            other.get_by_test_id("stVerticalBlock")
+            .filter(has_text=REASON)
+            .filter(has=other.get_by_role("button", name="Approve"))
+            .last
+        )
         try:
             request.get_by_role("button", name="Approve").click()
         except Exception:
@@ -131,9 +137,21 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(page,
         trainee_context.close()
     assert pdf.read_bytes()[:4] == b"%PDF"
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(pdf),
-                        str(ARTIFACTS / artifact_name(portal_url, "results-transcript-pdf"))],
-                       check=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "80",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                str(pdf),
+                str(ARTIFACTS / artifact_name(portal_url, "results-transcript-pdf")),
+            ],
+            check=True,
+        )
 
     assert link and "/verify?token=" in link
     token = link.split("token=", 1)[1]

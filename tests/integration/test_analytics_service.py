@@ -52,8 +52,9 @@ class World:
     s2_id: int
 
 
-def _entry(session: Session, trainee: User, status: str, case: date, submitted: datetime | None = None,
-           days: int | None = None) -> LogbookEntry:
+def _entry(
+    session: Session, trainee: User, status: str, case: date, submitted: datetime | None = None, days: int | None = None
+) -> LogbookEntry:
     submitted = submitted or datetime(case.year, case.month, case.day, 9, 0)
     entry = make_entry(session, trainee, status=status, case_date=case, submitted_at=submitted)
     if days is not None:
@@ -97,9 +98,17 @@ def _build(session: Session) -> World:
     make_attendance(session, a1, date(2026, 10, 6), "absent")
     rollups.rebuild_all(session)
     return World(
-        admin=actor(session, admin), leadership=actor(session, leadership), s1=actor(session, s1),
-        s2=actor(session, s2), a1=actor(session, a1), a2=actor(session, a2), b1=actor(session, b1),
-        alpha=alpha.id, beta=beta.id, gamma=gamma.id, s2_id=s2.id,
+        admin=actor(session, admin),
+        leadership=actor(session, leadership),
+        s1=actor(session, s1),
+        s2=actor(session, s2),
+        a1=actor(session, a1),
+        a2=actor(session, a2),
+        b1=actor(session, b1),
+        alpha=alpha.id,
+        beta=beta.id,
+        gamma=gamma.id,
+        s2_id=s2.id,
     )
 
 
@@ -116,7 +125,10 @@ def _cards(session: Session, viewer: UserSummary, filters: DashboardFilters = NO
 def _compliance(frame: object) -> dict[str, tuple[int, int, float | None]]:
     return {
         row["Department" if "Department" in row else "Supervisor"]: (
-            row["Submitted"], row["Verified"], None if row["Compliance %"] != row["Compliance %"] else row["Compliance %"])
+            row["Submitted"],
+            row["Verified"],
+            None if row["Compliance %"] != row["Compliance %"] else row["Compliance %"],
+        )
         for row in frame.to_dict("records")  # type: ignore[attr-defined]
     }
 
@@ -215,7 +227,8 @@ def test_attendance_by_department_and_at_risk_list(session: Session, world: Worl
     risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)
     assert risk.attrs["period"] == "2026-Q4"
     assert risk[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
-        [world.a1.full_name, 6, 3, 50.0, "6"]]
+        [world.a1.full_name, 6, 3, 50.0, "6"]
+    ]
 
 
 def test_at_risk_lists_a_trainee_with_no_sessions_this_quarter_like_the_card_and_eligibility_page(
@@ -228,21 +241,28 @@ def test_at_risk_lists_a_trainee_with_no_sessions_this_quarter_like_the_card_and
     rollups.rebuild_all(session)
     risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)
     assert risk[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
-        [newcomer.full_name, 0, 0, 0.0, "1"], [world.a1.full_name, 6, 3, 50.0, "6"]]
+        [newcomer.full_name, 0, 0, 0.0, "1"],
+        [world.a1.full_name, 6, 3, 50.0, "6"],
+    ]
     assert _cards(session, world.admin)["eligible"][0] == 50.0  # A2 and B1 of 4 active trainees
     page = eligibility.list_eligibility(session, world.admin, period="2026-Q4")
     assert set(page.loc[~page["eligible"], "full_name"]) == set(risk["Trainee"])
     assert page.loc[page["full_name"] == newcomer.full_name, "sessions_needed"].tolist() == [1]
     assert analytics_trainees.at_risk(session, world.s1, filters=NOV, today=TODAY)["Trainee"].tolist() == [
-        newcomer.full_name, world.a1.full_name]
+        newcomer.full_name,
+        world.a1.full_name,
+    ]
     assert analytics_trainees.at_risk(session, world.s2, filters=NOV, today=TODAY).empty
-    for narrowed in (DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.beta),
-                     DashboardFilters(start=NOV.start, end=NOV.end, supervisor_id=world.s2_id)):
+    for narrowed in (
+        DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.beta),
+        DashboardFilters(start=NOV.start, end=NOV.end, supervisor_id=world.s2_id),
+    ):
         assert analytics_trainees.at_risk(session, world.admin, filters=narrowed, today=TODAY).empty
     newcomer.is_active = False
     session.flush()
     assert analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)["Trainee"].tolist() == [
-        world.a1.full_name]
+        world.a1.full_name
+    ]
 
 
 def test_eligible_share_in_sql_follows_the_threshold_setting(session: Session, world: World) -> None:
@@ -252,14 +272,19 @@ def test_eligible_share_in_sql_follows_the_threshold_setting(session: Session, w
     session.execute(update(Setting).where(Setting.key == "attendance_threshold").values(value=100.0))
     assert _cards(session, world.admin)["eligible"][0] == 33.33  # only B1 (2/2)
     assert analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)["Sessions needed"].tolist() == [
-        "cannot reach", "cannot reach"]
+        "cannot reach",
+        "cannot reach",
+    ]
 
 
 @pytest.mark.parametrize("role", ["admin", "leadership"])
 def test_admin_and_leadership_see_everything(session: Session, world: World, role: str) -> None:
     viewer = world.admin if role == "admin" else world.leadership
     assert _compliance(analytics.compliance_by_department(session, viewer, filters=NOV))[analytics.OVERALL] == (
-        11, 8, 72.73)
+        11,
+        8,
+        72.73,
+    )
     assert len(analytics.dashboard_options(session, viewer).departments) >= 3
 
 
@@ -296,10 +321,16 @@ def test_drill_down_department_trainees_and_trainee_records(session: Session, wo
     frame = analytics_trainees.department_trainees(session, world.admin, filters=filters).set_index("Trainee")
     assert set(frame.index) == {world.a1.full_name, world.a2.full_name}
     assert frame.loc[world.a1.full_name, ["Submitted", "Verified", "Pending", "Sessions", "Attended"]].tolist() == [
-        4, 3, 1, 4, 2]
+        4,
+        3,
+        1,
+        4,
+        2,
+    ]
     assert frame.loc[world.a2.full_name, "Compliance %"] == 50.0
-    attendance = analytics_trainees.trainee_attendance(session, world.admin, trainee_id=world.a1.id or 0,
-                                                       filters=filters)
+    attendance = analytics_trainees.trainee_attendance(
+        session, world.admin, trainee_id=world.a1.id or 0, filters=filters
+    )
     assert attendance["Status"].tolist() == ["excused", "absent", "late", "present"]
 
 
@@ -320,17 +351,46 @@ def test_empty_database_gives_empty_frames_not_errors(session: Session) -> None:
 
 def _rollup_rows(session: Session) -> dict[str, set[tuple[object, ...]]]:
     return {
-        "logbook": {tuple(r) for r in session.execute(select(
-            LogbookMonthRollup.month, LogbookMonthRollup.trainee_id, LogbookMonthRollup.drafts,
-            LogbookMonthRollup.pending, LogbookMonthRollup.approved, LogbookMonthRollup.returned,
-            LogbookMonthRollup.rejected))},
-        "turnaround": {tuple(r) for r in session.execute(select(
-            TurnaroundMonthRollup.month, TurnaroundMonthRollup.trainee_id, TurnaroundMonthRollup.days,
-            TurnaroundMonthRollup.decided))},
-        "attendance": {tuple(r) for r in session.execute(select(
-            AttendanceMonthRollup.month, AttendanceMonthRollup.trainee_id, AttendanceMonthRollup.sessions,
-            AttendanceMonthRollup.attended, AttendanceMonthRollup.present, AttendanceMonthRollup.late,
-            AttendanceMonthRollup.absent, AttendanceMonthRollup.excused))},
+        "logbook": {
+            tuple(r)
+            for r in session.execute(
+                select(
+                    LogbookMonthRollup.month,
+                    LogbookMonthRollup.trainee_id,
+                    LogbookMonthRollup.drafts,
+                    LogbookMonthRollup.pending,
+                    LogbookMonthRollup.approved,
+                    LogbookMonthRollup.returned,
+                    LogbookMonthRollup.rejected,
+                )
+            )
+        },
+        "turnaround": {
+            tuple(r)
+            for r in session.execute(
+                select(
+                    TurnaroundMonthRollup.month,
+                    TurnaroundMonthRollup.trainee_id,
+                    TurnaroundMonthRollup.days,
+                    TurnaroundMonthRollup.decided,
+                )
+            )
+        },
+        "attendance": {
+            tuple(r)
+            for r in session.execute(
+                select(
+                    AttendanceMonthRollup.month,
+                    AttendanceMonthRollup.trainee_id,
+                    AttendanceMonthRollup.sessions,
+                    AttendanceMonthRollup.attended,
+                    AttendanceMonthRollup.present,
+                    AttendanceMonthRollup.late,
+                    AttendanceMonthRollup.absent,
+                    AttendanceMonthRollup.excused,
+                )
+            )
+        },
     }
 
 
@@ -359,8 +419,9 @@ def _from_raw(session: Session) -> dict[str, set[tuple[object, ...]]]:
 
 def test_rollups_equal_a_recomputation_from_raw_rows_after_writes(session: Session, world: World) -> None:
     assert _rollup_rows(session) == _from_raw(session)
-    pending = session.scalars(select(LogbookEntry).where(
-        LogbookEntry.trainee_id == world.a1.id, LogbookEntry.status == "pending")).one()
+    pending = session.scalars(
+        select(LogbookEntry).where(LogbookEntry.trainee_id == world.a1.id, LogbookEntry.status == "pending")
+    ).one()
     pending.status, pending.decided_at = "approved", datetime(2026, 11, 20, 8)
     moved = session.scalars(select(LogbookEntry).where(LogbookEntry.case_date == date(2025, 12, 1))).one()
     moved.case_date = date(2026, 10, 15)
@@ -433,8 +494,9 @@ def test_two_writers_in_the_same_month_both_count(committed_engine: Engine) -> N
 
 def test_reassigning_a_trainee_moves_their_figures_at_once_without_a_refresh(session: Session, world: World) -> None:
     """Roll-ups are keyed by trainee; supervisor and department come from `users` at read time."""
-    session.execute(update(User).where(User.id == world.a2.id).values(supervisor_id=world.s2_id,
-                                                                       department_id=world.beta))
+    session.execute(
+        update(User).where(User.id == world.a2.id).values(supervisor_id=world.s2_id, department_id=world.beta)
+    )
     assert _cards(session, world.s1)["verified"][0] == 3  # only A1 left
     assert _cards(session, world.s2)["verified"][0] == 5  # B1 and A2
     by_department = _compliance(analytics.compliance_by_department(session, world.admin, filters=NOV))

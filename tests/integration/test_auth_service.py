@@ -15,9 +15,9 @@ from tests.factories import NOW, PASSWORD, actor, make_user
 
 
 def _actions(session: Session, username: str) -> list[str]:
-    return list(session.scalars(
-        select(AuditEvent.action).where(AuditEvent.actor_username == username).order_by(AuditEvent.id)
-    ))
+    return list(
+        session.scalars(select(AuditEvent.action).where(AuditEvent.actor_username == username).order_by(AuditEvent.id))
+    )
 
 
 def test_right_password_signs_in_and_is_audited(session: Session) -> None:
@@ -35,7 +35,9 @@ def test_unknown_user_fails_and_is_audited_without_revealing_anything(session: S
 def test_five_failures_lock_the_account_for_fifteen_minutes_even_with_the_right_password(session: Session) -> None:
     user = make_user(session, "supervisor")
     for attempt in range(5):
-        assert not check_sign_in(session, username=user.username, password="wrong-pass-1", now=NOW + timedelta(seconds=attempt))
+        assert not check_sign_in(
+            session, username=user.username, password="wrong-pass-1", now=NOW + timedelta(seconds=attempt)
+        )
     assert user.locked_until == NOW + timedelta(seconds=4) + timedelta(minutes=15)
     assert not check_sign_in(session, username=user.username, password=PASSWORD, now=NOW + timedelta(minutes=10))
     assert _actions(session, user.username)[-2:] == ["account_locked", "sign_in_refused_locked"]

@@ -39,7 +39,9 @@ def test_check_fails_before_migrate_and_passes_after(cli_db: Engine, capsys: pyt
     assert "schema at head" in capsys.readouterr().out
 
 
-def test_check_fails_when_the_database_is_unreachable(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_fails_when_the_database_is_unreachable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     get_settings.cache_clear()
     assert main(["check"]) == 1
@@ -47,7 +49,9 @@ def test_check_fails_when_the_database_is_unreachable(monkeypatch: pytest.Monkey
     get_settings.cache_clear()
 
 
-def test_create_user_reads_the_password_from_stdin(cli_db: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_create_user_reads_the_password_from_stdin(
+    cli_db: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import io
 
     main(["migrate"])
@@ -61,7 +65,9 @@ def test_create_user_reads_the_password_from_stdin(cli_db: Engine, monkeypatch: 
 def test_import_users_is_all_or_nothing(cli_db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     main(["migrate"])
     bad = tmp_path / "bad.csv"
-    bad.write_text(HEADER + "s1,S One,supervisor,Surgery,,,\nt1,T One,trainee,Surgery,s1,R1,\nt1,T Dup,trainee,Surgery,s1,R2,\n")
+    bad.write_text(
+        HEADER + "s1,S One,supervisor,Surgery,,,\nt1,T One,trainee,Surgery,s1,R1,\nt1,T Dup,trainee,Surgery,s1,R2,\n"
+    )
     assert main(["import-users", str(bad)]) == 1
     assert "row 4: duplicate username 't1' (also row 3)" in capsys.readouterr().err
     with make_session_factory(cli_db)() as session:

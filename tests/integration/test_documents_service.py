@@ -39,14 +39,19 @@ def people(session: Session) -> People:
     supervisor = make_user(session, "supervisor", department=department)
     trainee = make_user(session, "trainee", department=department, supervisor=supervisor)
     return People(
-        admin=actor(session, make_user(session, "admin")), trainee_user=trainee, trainee=actor(session, trainee),
+        admin=actor(session, make_user(session, "admin")),
+        trainee_user=trainee,
+        trainee=actor(session, trainee),
         other_trainee=actor(session, make_user(session, "trainee", department=department)),
-        supervisor=actor(session, supervisor), leadership=actor(session, make_user(session, "leadership")),
+        supervisor=actor(session, supervisor),
+        leadership=actor(session, make_user(session, "leadership")),
     )
 
 
 def kinds_for(session: Session, user_id: int | None) -> list[str]:
-    return list(session.scalars(select(Notification.kind).where(Notification.user_id == user_id).order_by(Notification.id)))
+    return list(
+        session.scalars(select(Notification.kind).where(Notification.user_id == user_id).order_by(Notification.id))
+    )
 
 
 def last_audit(session: Session) -> str | None:
@@ -61,11 +66,17 @@ def test_a_request_is_pending_and_notifies_the_trainee_and_admins(session: Sessi
     assert last_audit(session) == "document_requested"
 
 
-@pytest.mark.parametrize(("kind", "details", "message"), [("diploma", "x", "Unknown document type"),
-                                                          ("other", "  ", "Say which document"),
-                                                          ("noc", "x" * 2001, "limited to 2000")])
-def test_bad_requests_are_refused_and_nothing_is_written(session: Session, people: People, kind: str, details: str,
-                                                         message: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "details", "message"),
+    [
+        ("diploma", "x", "Unknown document type"),
+        ("other", "  ", "Say which document"),
+        ("noc", "x" * 2001, "limited to 2000"),
+    ],
+)
+def test_bad_requests_are_refused_and_nothing_is_written(
+    session: Session, people: People, kind: str, details: str, message: str
+) -> None:
     with pytest.raises(InvalidInputError, match=message):
         svc.request_document(session, people.trainee, kind=kind, details=details, now=NOW)
     assert session.scalars(select(DocumentRequest).where(DocumentRequest.trainee_id == people.trainee.id)).all() == []
@@ -85,7 +96,9 @@ def test_approve_then_complete_generates_a_downloadable_verified_pdf(session: Se
     assert name == done.file_name
     assert "Residency Programme" in text and "Bonafide certificate" in text
     assert people.trainee.full_name in text and "bona fide trainee" in text and "Visa <application>" in text
-    link = next(line for line in text.replace("\n", " ").split() if line.startswith("https://portal.example.org/verify?token="))
+    link = next(
+        line for line in text.replace("\n", " ").split() if line.startswith("https://portal.example.org/verify?token=")
+    )
     outcome = transcripts.verify_token(session, token=link.split("token=")[1], now=NOW)
     assert outcome.valid and outcome.issued_to == people.trainee.full_name
     assert outcome.summary == "Bonafide certificate, Residency Programme."
@@ -103,18 +116,22 @@ def test_rejection_needs_a_comment_which_reaches_the_trainee(session: Session, p
     item = svc.request_document(session, people.trainee, kind="noc", details="Conference", now=NOW)
     with pytest.raises(InvalidInputError, match="comment"):
         svc.decide_document_request(session, people.admin, request_id=item.id, approve=False, comment=" ", now=NOW)
-    rejected = svc.decide_document_request(session, people.admin, request_id=item.id, approve=False,
-                                           comment="Attach the invitation", now=NOW)
+    rejected = svc.decide_document_request(
+        session, people.admin, request_id=item.id, approve=False, comment="Attach the invitation", now=NOW
+    )
     assert (rejected.status, rejected.decision_comment) == ("rejected", "Attach the invitation")
-    body = session.scalars(select(Notification.body).where(Notification.user_id == people.trainee.id)
-                           .order_by(Notification.id.desc())).first()
+    body = session.scalars(
+        select(Notification.body).where(Notification.user_id == people.trainee.id).order_by(Notification.id.desc())
+    ).first()
     assert body == "Attach the invitation"
     assert last_audit(session) == "document_rejected"
 
 
 Step = Callable[[Session, People, int], object]
 APPROVE: Step = lambda s, p, i: svc.decide_document_request(s, p.admin, request_id=i, approve=True, now=NOW)  # noqa: E731
-REJECT: Step = lambda s, p, i: svc.decide_document_request(s, p.admin, request_id=i, approve=False, comment="no", now=NOW)  # noqa: E731
+REJECT: Step = lambda s, p, i: svc.decide_document_request(
+    s, p.admin, request_id=i, approve=False, comment="no", now=NOW
+)  # noqa: E731
 COMPLETE: Step = lambda s, p, i: svc.complete_document_request(s, p.admin, request_id=i, now=NOW, settings=SETTINGS)  # noqa: E731
 REACH = {"pending": [], "approved": [APPROVE], "rejected": [REJECT], "completed": [APPROVE, COMPLETE]}
 LEGAL = {("pending", "approve"), ("pending", "reject"), ("approved", "complete")}
@@ -136,7 +153,9 @@ def test_every_transition_from_every_state(session: Session, people: People, sta
         assert session.get(DocumentRequest, item.id).status == status  # type: ignore[union-attr]
 
 
-def test_a_document_is_not_downloadable_before_completion_nor_by_another_trainee(session: Session, people: People) -> None:
+def test_a_document_is_not_downloadable_before_completion_nor_by_another_trainee(
+    session: Session, people: People
+) -> None:
     item = svc.request_document(session, people.trainee, kind="bonafide", details="x", now=NOW)
     with pytest.raises(ConflictError, match="not ready"):
         svc.get_document_file(session, people.trainee, request_id=item.id)
@@ -160,11 +179,18 @@ def test_trainees_list_only_their_own_requests(session: Session, people: People)
 ROLES = ("admin", "supervisor", "leadership", "trainee")
 ACTIONS: dict[str, tuple[Callable[[Session, People, UserSummary, int], object], tuple[str, ...]]] = {
     "request": (lambda s, p, who, i: svc.request_document(s, who, kind="bonafide", details="x", now=NOW), ("trainee",)),
-    "approve": (lambda s, p, who, i: svc.decide_document_request(s, who, request_id=i, approve=True, now=NOW), ("admin",)),
-    "reject": (lambda s, p, who, i: svc.decide_document_request(s, who, request_id=i, approve=False, comment="c", now=NOW),
-               ("admin",)),
-    "complete": (lambda s, p, who, i: svc.complete_document_request(s, who, request_id=i, now=NOW, settings=SETTINGS),
-                 ("admin",)),
+    "approve": (
+        lambda s, p, who, i: svc.decide_document_request(s, who, request_id=i, approve=True, now=NOW),
+        ("admin",),
+    ),
+    "reject": (
+        lambda s, p, who, i: svc.decide_document_request(s, who, request_id=i, approve=False, comment="c", now=NOW),
+        ("admin",),
+    ),
+    "complete": (
+        lambda s, p, who, i: svc.complete_document_request(s, who, request_id=i, now=NOW, settings=SETTINGS),
+        ("admin",),
+    ),
     "list": (lambda s, p, who, i: svc.list_document_requests(s, who), ("admin", "trainee")),
     "download": (lambda s, p, who, i: svc.get_document_file(s, who, request_id=i), ("admin", "trainee")),
 }
@@ -179,8 +205,12 @@ def test_authorization_matrix(session: Session, people: People, name: str, role:
     if name == "download":
         APPROVE(session, people, item.id)
         COMPLETE(session, people, item.id)
-    who = {"admin": people.admin, "supervisor": people.supervisor, "leadership": people.leadership,
-           "trainee": people.trainee}[role]
+    who = {
+        "admin": people.admin,
+        "supervisor": people.supervisor,
+        "leadership": people.leadership,
+        "trainee": people.trainee,
+    }[role]
     action, allowed = ACTIONS[name]
     if role in allowed:
         action(session, people, who, item.id)

@@ -56,10 +56,13 @@ def test_audit_log_filters_by_actor_action_and_inclusive_dates(session: Session)
     session.flush()
     frame = audit_service.list_audit_events(session, admin, action="x_test")
     assert sorted(frame["actor"]) == sorted([admin.username, other.username])
-    frame = audit_service.list_audit_events(session, admin, actor_username=other.username, start=NOW.date(), end=NOW.date())
+    frame = audit_service.list_audit_events(
+        session, admin, actor_username=other.username, start=NOW.date(), end=NOW.date()
+    )
     assert list(frame["action"]) == ["y_test"]
-    frame = audit_service.list_audit_events(session, admin, action="x_test", start=NOW.date() - timedelta(days=3),
-                                            end=NOW.date() - timedelta(days=3))
+    frame = audit_service.list_audit_events(
+        session, admin, action="x_test", start=NOW.date() - timedelta(days=3), end=NOW.date() - timedelta(days=3)
+    )
     assert list(frame["actor"]) == [other.username]
 
 

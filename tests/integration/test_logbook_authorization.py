@@ -19,8 +19,12 @@ from core.models import AuditEvent, LogbookEntry
 from core.services import approvals, logbook
 from tests.factories import NOW, actor, make_department, make_entry, make_user
 
-FORM = {"title": "Chest drain", "case_date": date(2026, 11, 10), "category": "procedure",
-        "description": "Seldinger technique, position confirmed."}
+FORM = {
+    "title": "Chest drain",
+    "case_date": date(2026, 11, 10),
+    "category": "procedure",
+    "description": "Seldinger technique, position confirmed.",
+}
 
 Action = Callable[[Session, UserSummary, int], object]
 
@@ -67,17 +71,43 @@ LISTED = {"admin": (OK, OK), "leadership": (OK, OK), "supervisor": (OK, HIDDEN),
 QUEUE = {"admin": (OK, OK), "leadership": (OK, OK), "supervisor": (OK, HIDDEN), "trainee": (DENIED, DENIED)}
 DECIDE = {"admin": (OK, OK), "leadership": (DENIED, DENIED), "supervisor": (OK, DENIED), "trainee": (DENIED, DENIED)}
 BULK = {"admin": (OK, OK), "leadership": (DENIED, DENIED), "supervisor": (OK, HIDDEN), "trainee": (DENIED, DENIED)}
-OWN_ENTRY = {"admin": (DENIED, DENIED), "leadership": (DENIED, DENIED), "supervisor": (DENIED, DENIED),
-             "trainee": (OK, NOT_FOUND)}
-CREATE = {"admin": (DENIED, DENIED), "leadership": (DENIED, DENIED), "supervisor": (DENIED, DENIED),
-          "trainee": (OK, OK)}
-EXPECTED = {
-    "read_entry": READ, "list_entries": LISTED, "queue": QUEUE, "approve": DECIDE, "return": DECIDE,
-    "reject": DECIDE, "bulk_approve": BULK, "create": CREATE, "edit_draft": OWN_ENTRY, "submit_draft": OWN_ENTRY,
-    "resubmit_returned": OWN_ENTRY, "delete_draft": OWN_ENTRY,
+OWN_ENTRY = {
+    "admin": (DENIED, DENIED),
+    "leadership": (DENIED, DENIED),
+    "supervisor": (DENIED, DENIED),
+    "trainee": (OK, NOT_FOUND),
 }
-WRITES = {"approve", "return", "reject", "bulk_approve", "create", "edit_draft", "submit_draft",
-          "resubmit_returned", "delete_draft"}
+CREATE = {
+    "admin": (DENIED, DENIED),
+    "leadership": (DENIED, DENIED),
+    "supervisor": (DENIED, DENIED),
+    "trainee": (OK, OK),
+}
+EXPECTED = {
+    "read_entry": READ,
+    "list_entries": LISTED,
+    "queue": QUEUE,
+    "approve": DECIDE,
+    "return": DECIDE,
+    "reject": DECIDE,
+    "bulk_approve": BULK,
+    "create": CREATE,
+    "edit_draft": OWN_ENTRY,
+    "submit_draft": OWN_ENTRY,
+    "resubmit_returned": OWN_ENTRY,
+    "delete_draft": OWN_ENTRY,
+}
+WRITES = {
+    "approve",
+    "return",
+    "reject",
+    "bulk_approve",
+    "create",
+    "edit_draft",
+    "submit_draft",
+    "resubmit_returned",
+    "delete_draft",
+}
 
 
 def _outcome(call: Callable[[], object]) -> str:
@@ -101,8 +131,12 @@ def test_authorization_matrix(session: Session, action: str, role: str, whose: s
     other_supervisor = make_user(session, "supervisor", department=dept)
     trainee = make_user(session, "trainee", department=dept, supervisor=supervisor)
     other_trainee = make_user(session, "trainee", department=dept, supervisor=other_supervisor)
-    acting = {"admin": make_user(session, "admin"), "leadership": make_user(session, "leadership"),
-              "supervisor": supervisor, "trainee": trainee}[role]
+    acting = {
+        "admin": make_user(session, "admin"),
+        "leadership": make_user(session, "leadership"),
+        "supervisor": supervisor,
+        "trainee": trainee,
+    }[role]
     status, call = ACTIONS[action]
     entry = make_entry(session, trainee if whose == "own" else other_trainee, status=status)
     summary = actor(session, acting)
@@ -125,8 +159,9 @@ def test_a_summary_claiming_another_role_than_the_stored_one_is_refused(session:
 
     department = make_department(session)
     supervisor, other = make_user(session, "supervisor", department=department), make_user(session, "supervisor")
-    entry = make_entry(session, make_user(session, "trainee", department=department, supervisor=other),
-                       case_date=date(2026, 11, 1))
+    entry = make_entry(
+        session, make_user(session, "trainee", department=department, supervisor=other), case_date=date(2026, 11, 1)
+    )
     forged = replace(actor(session, supervisor), role="admin")
     with pytest.raises(PermissionDeniedError, match="role has changed"):
         approvals.get_approval_queue(session, forged, now=NOW)

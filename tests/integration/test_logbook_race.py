@@ -64,10 +64,14 @@ def _setup(engine: Engine) -> tuple[UserSummary, UserSummary, int]:
 
 def _counts(engine: Engine, entry_id: int) -> tuple[int, int, int]:
     with Session(engine) as session:
-        events = session.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.entity_type == "logbook_entry", AuditEvent.entity_id == str(entry_id)))
-        changes = session.scalar(select(func.count()).select_from(LogbookStatusChange).where(
-            LogbookStatusChange.entry_id == entry_id))
+        events = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.entity_type == "logbook_entry", AuditEvent.entity_id == str(entry_id))
+        )
+        changes = session.scalar(
+            select(func.count()).select_from(LogbookStatusChange).where(LogbookStatusChange.entry_id == entry_id)
+        )
         notes = session.scalar(select(func.count()).select_from(Notification))
         return int(events or 0), int(changes or 0), int(notes or 0)
 
@@ -101,8 +105,11 @@ def test_two_racing_bulk_approvals_approve_each_entry_once(committed_engine: Eng
         pytest.skip("the race needs real concurrent writers (PostgreSQL)")
     supervisor, admin, entry_id = _setup(committed_engine)
 
-    results = _race(committed_engine, [supervisor, admin],
-                    lambda session, who: approvals.bulk_approve(session, who, [entry_id], now=NOW))
+    results = _race(
+        committed_engine,
+        [supervisor, admin],
+        lambda session, who: approvals.bulk_approve(session, who, [entry_id], now=NOW),
+    )
 
     outcomes = sorted(r[0].outcome for r in results)  # type: ignore[index]
     assert outcomes == ["already verified", "approved"]

@@ -42,14 +42,23 @@ def world(session: Session) -> World:
     return World(
         admin=actor(session, make_user(session, "admin")),
         leadership=actor(session, make_user(session, "leadership")),
-        supervisor=actor(session, sup), other_supervisor=actor(session, other_sup),
-        trainee=actor(session, trainee), other_trainee=actor(session, other), lone_trainee=actor(session, lone),
-        trainee_row=trainee, other_trainee_row=other,
+        supervisor=actor(session, sup),
+        other_supervisor=actor(session, other_sup),
+        trainee=actor(session, trainee),
+        other_trainee=actor(session, other),
+        lone_trainee=actor(session, lone),
+        trainee_row=trainee,
+        other_trainee_row=other,
     )
 
 
-FORM = {"title": "Lumbar puncture", "case_date": date(2026, 11, 18), "category": "procedure",
-        "description": "Consent, positioning, CSF sent.", "reflection": "Check platelets first."}
+FORM = {
+    "title": "Lumbar puncture",
+    "case_date": date(2026, 11, 18),
+    "category": "procedure",
+    "description": "Consent, positioning, CSF sent.",
+    "reflection": "Check platelets first.",
+}
 
 
 def _events(session: Session, action: str) -> list[AuditEvent]:
@@ -85,8 +94,12 @@ def test_submitting_notifies_the_supervisor_and_audits_and_records_history(sessi
     assert note.link == f"/approvals?entry={item.id}"
     [event] = _events(session, "logbook_submitted")
     assert (event.actor_id, event.entity_id) == (world.trainee.id, str(item.id))
-    assert event.details == {"trainee_id": world.trainee.id, "title": "Lumbar puncture",
-                             "old_status": None, "new_status": "pending"}
+    assert event.details == {
+        "trainee_id": world.trainee.id,
+        "title": "Lumbar puncture",
+        "old_status": None,
+        "new_status": "pending",
+    }
     _, history = logbook.get_entry(session, world.trainee, item.id, now=NOW)
     assert [(h.from_status, h.to_status) for h in history] == [(None, "pending")]
 
@@ -105,29 +118,41 @@ def test_submitting_without_a_supervisor_is_refused_and_writes_nothing(session: 
 def test_bad_form_lists_every_problem_and_writes_nothing(session: Session, world: World) -> None:
     before = _count(session, LogbookEntry)
     with pytest.raises(InvalidInputError) as caught:
-        logbook.create_entry(session, world.trainee, title="", case_date=NOW.date() + timedelta(days=1),
-                             category="surgery", description=" ", now=NOW)
+        logbook.create_entry(
+            session,
+            world.trainee,
+            title="",
+            case_date=NOW.date() + timedelta(days=1),
+            category="surgery",
+            description=" ",
+            now=NOW,
+        )
     assert caught.value.errors == [
-        "Case title is required.", "Case date 2026-11-21 is in the future.",
-        "Category must be one of: case, procedure, teaching, other.", "Description is required.",
+        "Case title is required.",
+        "Case date 2026-11-21 is in the future.",
+        "Category must be one of: case, procedure, teaching, other.",
+        "Description is required.",
     ]
     assert _count(session, LogbookEntry) == before
 
 
-def test_not_in_the_future_means_the_programmes_calendar_day(session: Session, world: World,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_not_in_the_future_means_the_programmes_calendar_day(
+    session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from core.config import get_settings
 
     late_evening_utc = datetime(2026, 11, 20, 12, 30)  # already 21 November in Auckland (UTC+13)
     monkeypatch.setenv("TIMEZONE", "Pacific/Auckland")
     get_settings.cache_clear()
     try:
-        item = logbook.create_entry(session, world.trainee, **{**FORM, "case_date": date(2026, 11, 21)},
-                                    now=late_evening_utc)
+        item = logbook.create_entry(
+            session, world.trainee, **{**FORM, "case_date": date(2026, 11, 21)}, now=late_evening_utc
+        )
         assert item.case_date == date(2026, 11, 21)
         with pytest.raises(InvalidInputError, match="2026-11-22 is in the future"):
-            logbook.create_entry(session, world.trainee, **{**FORM, "case_date": date(2026, 11, 22)},
-                                 now=late_evening_utc)
+            logbook.create_entry(
+                session, world.trainee, **{**FORM, "case_date": date(2026, 11, 22)}, now=late_evening_utc
+            )
     finally:
         monkeypatch.delenv("TIMEZONE")
         get_settings.cache_clear()
@@ -146,8 +171,9 @@ def test_returned_entry_can_be_edited_and_resubmitted(session: Session, world: W
     item = logbook.create_entry(session, world.trainee, **FORM, submit=True, now=NOW)
     approvals.return_entry(session, world.supervisor, item.id, feedback="Add the indication.", now=NOW)
     later = NOW + timedelta(hours=2)
-    again = logbook.update_entry(session, world.trainee, item.id, **{**FORM, "description": "Indication: fever."},
-                                 submit=True, now=later)
+    again = logbook.update_entry(
+        session, world.trainee, item.id, **{**FORM, "description": "Indication: fever."}, submit=True, now=later
+    )
     assert (again.status, again.description, again.submitted_at) == ("pending", "Indication: fever.", later)
     assert (again.verified_by_name, again.decided_at) == (None, None)
     assert [e.details["old_status"] for e in _events(session, "logbook_resubmitted")] == ["returned"]
@@ -179,7 +205,11 @@ def test_trainee_sees_feedback_and_who_verified(session: Session, world: World) 
     approvals.approve_entry(session, world.supervisor, item.id, feedback="Good technique.", now=NOW)
     [own] = logbook.list_entries(session, world.trainee, now=NOW)
     assert (own.status, own.feedback, own.verified_by_name, own.decided_at) == (
-        "approved", "Good technique.", world.supervisor.full_name, NOW)
+        "approved",
+        "Good technique.",
+        world.supervisor.full_name,
+        NOW,
+    )
 
 
 # --- the queue ----------------------------------------------------------------------------------
@@ -215,8 +245,13 @@ def test_supervisor_queue_never_shows_another_supervisors_trainees(session: Sess
     theirs = make_entry(session, world.other_trainee_row)
     queue = approvals.get_approval_queue(session, world.supervisor, now=NOW)
     assert [i.id for i in queue.items] == [mine.id] and queue.total == 1
-    tampered = approvals.get_approval_queue(session, world.supervisor, now=NOW, trainee_id=world.other_trainee.id,
-                                            department_id=world.other_trainee.department_id)
+    tampered = approvals.get_approval_queue(
+        session,
+        world.supervisor,
+        now=NOW,
+        trainee_id=world.other_trainee.id,
+        department_id=world.other_trainee.department_id,
+    )
     assert (tampered.items, tampered.total, tampered.over_7_days) == ((), 0, 0)
     assert approvals.list_queue_trainees(session, world.supervisor) == [(world.trainee.id, world.trainee.full_name)]
     assert {e.id for e in logbook.list_entries(session, world.supervisor, now=NOW)} == {mine.id}
@@ -228,17 +263,27 @@ def test_supervisor_queue_never_shows_another_supervisors_trainees(session: Sess
 # --- decisions ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("decision", "status"), [("approve", "approved"), ("return", "returned"), ("reject", "rejected")])
+@pytest.mark.parametrize(
+    ("decision", "status"), [("approve", "approved"), ("return", "returned"), ("reject", "rejected")]
+)
 def test_each_decision_records_verifier_history_audit_and_notifies_the_trainee(
     session: Session, world: World, decision: str, status: str
 ) -> None:
     entry = make_entry(session, world.trainee_row)
     item = approvals.verify_entry(session, world.supervisor, entry.id, decision=decision, feedback=" Noted. ", now=NOW)
     assert (item.status, item.feedback, item.verified_by_name, item.decided_at) == (
-        status, "Noted.", world.supervisor.full_name, NOW)
+        status,
+        "Noted.",
+        world.supervisor.full_name,
+        NOW,
+    )
     [change] = session.scalars(select(LogbookStatusChange).where(LogbookStatusChange.entry_id == entry.id))
     assert (change.from_status, change.to_status, change.actor_id, change.comment) == (
-        "pending", status, world.supervisor.id, "Noted.")
+        "pending",
+        status,
+        world.supervisor.id,
+        "Noted.",
+    )
     [event] = _events(session, f"logbook_{status}")
     assert (event.actor_id, event.entity_id, event.occurred_at) == (world.supervisor.id, str(entry.id), NOW)
     assert event.details["trainee_id"] == world.trainee.id
@@ -304,12 +349,19 @@ def test_bulk_approve_reports_each_entry_and_writes_only_for_the_approved(sessio
     draft = make_entry(session, world.trainee_row, status="draft", title="draft")
     foreign = make_entry(session, world.other_trainee_row, title="secret title")
     outcomes = approvals.bulk_approve(
-        session, world.supervisor, [ok.id, done.id, draft.id, foreign.id, ok2.id, ok.id, 987654321],
-        feedback="All fine.", now=NOW,
+        session,
+        world.supervisor,
+        [ok.id, done.id, draft.id, foreign.id, ok2.id, ok.id, 987654321],
+        feedback="All fine.",
+        now=NOW,
     )
     assert [(o.entry_id, o.outcome) for o in outcomes] == [
-        (ok.id, "approved"), (done.id, "already verified"), (draft.id, "not pending"),
-        (foreign.id, "not yours"), (ok2.id, "approved"), (987654321, "not found"),
+        (ok.id, "approved"),
+        (done.id, "already verified"),
+        (draft.id, "not pending"),
+        (foreign.id, "not yours"),
+        (ok2.id, "approved"),
+        (987654321, "not found"),
     ]
     assert outcomes[3].title == "" and outcomes[3].trainee_name == ""
     session.refresh(foreign)
@@ -354,8 +406,11 @@ def test_every_write_keeps_the_monthly_rollup_current(session: Session, world: W
     from core.models.rollups import LogbookMonthRollup
 
     def counts() -> tuple[int, int, int] | None:
-        row = session.scalars(select(LogbookMonthRollup).where(
-            LogbookMonthRollup.trainee_id == world.trainee.id, LogbookMonthRollup.month == date(2026, 11, 1))).first()
+        row = session.scalars(
+            select(LogbookMonthRollup).where(
+                LogbookMonthRollup.trainee_id == world.trainee.id, LogbookMonthRollup.month == date(2026, 11, 1)
+            )
+        ).first()
         return None if row is None else (row.drafts, row.pending, row.approved)
 
     draft = logbook.create_entry(session, world.trainee, **FORM, now=NOW)
@@ -378,7 +433,9 @@ def test_demo_seeder_gives_every_supervisor_fresh_and_long_pending_entries(sessi
         assert queue.total - queue.over_7_days >= 2  # and some fresh ones
         assert len(_notes(session, supervisor)) == 3
     history = session.scalar(select(func.count()).select_from(LogbookStatusChange))
-    assert history == session.scalar(select(func.count()).select_from(LogbookEntry).where(LogbookEntry.status != "draft"))
+    assert history == session.scalar(
+        select(func.count()).select_from(LogbookEntry).where(LogbookEntry.status != "draft")
+    )
 
 
 def test_queue_ages_use_the_given_clock(session: Session, world: World) -> None:

@@ -13,8 +13,6 @@ def test_upgrade_head_builds_every_table_with_no_autogenerate_diff(db_engine: En
     tables = set(inspect(db_engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     with db_engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_object": include_object}
-        )
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         diff = compare_metadata(context, Base.metadata)
     assert diff == []

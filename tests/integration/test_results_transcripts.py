@@ -38,15 +38,26 @@ def scenario(session: Session) -> dict[str, object]:
     supervisor = make_user(session, "supervisor", department=department)
     trainee = make_user(session, "trainee", department=department, supervisor=supervisor)
     for offset in range(20):
-        make_attendance(session, trainee, NOW.date() - timedelta(days=offset + 1), "present" if offset < 17 else "absent")
+        make_attendance(
+            session, trainee, NOW.date() - timedelta(days=offset + 1), "present" if offset < 17 else "absent"
+        )
     titles = {"Written <paper> 1": ("frozen", "81"), "OSCE": ("published", "35"), "Viva (draft)": ("draft", "30")}
     for index, (title, (state, score)) in enumerate(titles.items()):
         created = results_service.create_assessment(
-            session, admin, title=title, department_id=department.id, assessment_date=date(2026, 9, 1 + index),
-            max_score=100 if index == 0 else 50, pass_mark=50 if index == 0 else 25, weight=30,
-            group_name=f"Year 2 {department.id}", now=NOW)
-        result_scores_service.save_scores(session, admin, assessment_id=created.id,
-                                          scores={trainee.registration_number: score}, now=NOW)
+            session,
+            admin,
+            title=title,
+            department_id=department.id,
+            assessment_date=date(2026, 9, 1 + index),
+            max_score=100 if index == 0 else 50,
+            pass_mark=50 if index == 0 else 25,
+            weight=30,
+            group_name=f"Year 2 {department.id}",
+            now=NOW,
+        )
+        result_scores_service.save_scores(
+            session, admin, assessment_id=created.id, scores={trainee.registration_number: score}, now=NOW
+        )
         if state != "draft":
             result_transitions_service.publish_results(session, admin, assessment_id=created.id, now=NOW)
         if state == "frozen":
@@ -66,8 +77,13 @@ def test_transcript_pdf_holds_header_published_and_frozen_results_eligibility_da
     session: Session, scenario: dict[str, object]
 ) -> None:
     trainee = scenario["trainee"]
-    document = svc.generate_transcript(session, actor(session, trainee), trainee_id=trainee.id, now=NOW,  # type: ignore[attr-defined]
-                                       settings=SETTINGS)
+    document = svc.generate_transcript(
+        session,
+        actor(session, trainee),
+        trainee_id=trainee.id,
+        now=NOW,  # type: ignore[attr-defined]
+        settings=SETTINGS,
+    )
     text = _text(document.content)
     assert "Residency Programme in Medicine" in text and "Academic transcript" in text
     assert trainee.full_name in text and trainee.registration_number in text  # type: ignore[attr-defined]
@@ -108,7 +124,9 @@ def test_transcript_renders_to_a_png_page(session: Session, scenario: dict[str, 
     shutil.copy(png, ARTIFACTS / f"transcript-page1-{session.bind.dialect.name}.png")  # type: ignore[union-attr]
 
 
-def test_token_is_random_stored_only_as_sha256_and_valid_for_the_setting_hours(session: Session, scenario: dict[str, object]) -> None:
+def test_token_is_random_stored_only_as_sha256_and_valid_for_the_setting_hours(
+    session: Session, scenario: dict[str, object]
+) -> None:
     admin, trainee = scenario["admin"], scenario["trainee"]
     settings_service.update_setting(session, admin, key="verify_token_hours", value=2, now=NOW)  # type: ignore[arg-type]
     first = svc.generate_transcript(session, admin, trainee_id=trainee.id, now=NOW, settings=SETTINGS)  # type: ignore[arg-type, attr-defined]
@@ -123,26 +141,43 @@ def test_token_is_random_stored_only_as_sha256_and_valid_for_the_setting_hours(s
 
 def test_a_valid_token_shows_only_name_date_and_summary(session: Session, scenario: dict[str, object]) -> None:
     trainee = scenario["trainee"]
-    document = svc.generate_transcript(session, actor(session, trainee), trainee_id=trainee.id, now=NOW, settings=SETTINGS)  # type: ignore[attr-defined]
+    document = svc.generate_transcript(
+        session, actor(session, trainee), trainee_id=trainee.id, now=NOW, settings=SETTINGS
+    )  # type: ignore[attr-defined]
     outcome = svc.verify_token(session, token=_token(document.verify_url), now=NOW + timedelta(hours=47, minutes=59))
     assert outcome.valid and outcome.issued_to == trainee.full_name and outcome.issued_at == NOW  # type: ignore[attr-defined]
-    assert outcome.summary == ("Academic transcript, Residency Programme in Medicine: 2 result(s) (1 frozen, 1 published); "
-                               f"attendance eligible (85% over {(NOW.date() - timedelta(days=364)).isoformat()}.."
-                               f"{NOW.date().isoformat()}).")
+    assert outcome.summary == (
+        "Academic transcript, Residency Programme in Medicine: 2 result(s) (1 frozen, 1 published); "
+        f"attendance eligible (85% over {(NOW.date() - timedelta(days=364)).isoformat()}.."
+        f"{NOW.date().isoformat()})."
+    )
 
 
 def test_an_expired_token_is_invalid_and_says_nothing_else(session: Session, scenario: dict[str, object]) -> None:
     trainee = scenario["trainee"]
-    document = svc.generate_transcript(session, actor(session, trainee), trainee_id=trainee.id, now=NOW, settings=SETTINGS)  # type: ignore[attr-defined]
+    document = svc.generate_transcript(
+        session, actor(session, trainee), trainee_id=trainee.id, now=NOW, settings=SETTINGS
+    )  # type: ignore[attr-defined]
     outcome = svc.verify_token(session, token=_token(document.verify_url), now=NOW + timedelta(hours=48))
     assert (outcome.valid, outcome.issued_to, outcome.issued_at, outcome.summary) == (False, None, None, None)
 
 
-@pytest.mark.parametrize("mutate", [lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"), lambda t: t + "x", lambda t: t[1:],
-                                    lambda t: "", lambda t: "x" * 5000, lambda t: t.upper()])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
+        lambda t: t + "x",
+        lambda t: t[1:],
+        lambda t: "",
+        lambda t: "x" * 5000,
+        lambda t: t.upper(),
+    ],
+)
 def test_a_tampered_token_is_invalid(session: Session, scenario: dict[str, object], mutate) -> None:  # type: ignore[no-untyped-def]
     trainee = scenario["trainee"]
-    document = svc.generate_transcript(session, actor(session, trainee), trainee_id=trainee.id, now=NOW, settings=SETTINGS)  # type: ignore[attr-defined]
+    document = svc.generate_transcript(
+        session, actor(session, trainee), trainee_id=trainee.id, now=NOW, settings=SETTINGS
+    )  # type: ignore[attr-defined]
     outcome = svc.verify_token(session, token=mutate(_token(document.verify_url)), now=NOW)
     assert outcome.valid is False and outcome.issued_to is None
 
@@ -152,7 +187,9 @@ def test_verification_needs_no_account_and_an_unknown_token_is_invalid(session: 
     assert svc.verify_token(session, token="not-a-real-token", now=NOW).valid is False
 
 
-def test_generation_is_audited_and_an_admin_generating_notifies_the_trainee(session: Session, scenario: dict[str, object]) -> None:
+def test_generation_is_audited_and_an_admin_generating_notifies_the_trainee(
+    session: Session, scenario: dict[str, object]
+) -> None:
     admin, trainee = scenario["admin"], scenario["trainee"]
     svc.generate_transcript(session, admin, trainee_id=trainee.id, now=NOW, settings=SETTINGS)  # type: ignore[arg-type, attr-defined]
     assert session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc())).first() == "transcript_generated"
@@ -172,7 +209,10 @@ def test_who_may_generate_a_transcript(session: Session, scenario: dict[str, obj
         "trainee-other": actor(session, make_user(session, "trainee", department=department)),  # type: ignore[arg-type]
     }[role]
     if role in ("admin", "trainee-self"):
-        assert svc.generate_transcript(session, who, trainee_id=trainee.id, now=NOW, settings=SETTINGS).content[:4] == b"%PDF"  # type: ignore[arg-type, attr-defined]
+        assert (
+            svc.generate_transcript(session, who, trainee_id=trainee.id, now=NOW, settings=SETTINGS).content[:4]
+            == b"%PDF"
+        )  # type: ignore[arg-type, attr-defined]
     else:
         with pytest.raises(PermissionDeniedError):
             svc.generate_transcript(session, who, trainee_id=trainee.id, now=NOW, settings=SETTINGS)  # type: ignore[arg-type, attr-defined]

@@ -23,14 +23,20 @@ HEADER = "username,full_name,role,department,supervisor,registration_number,emai
 AdminCall = Callable[[Session, UserSummary, User], Any]
 ADMIN_ONLY: dict[str, AdminCall] = {
     "list_users": lambda s, a, t: user_service.list_users(s, a),
-    "create_user": lambda s, a, t: user_service.create_user(s, a, username="newbie", full_name="N", role="leadership", now=NOW),
+    "create_user": lambda s, a, t: user_service.create_user(
+        s, a, username="newbie", full_name="N", role="leadership", now=NOW
+    ),
     "update_user": lambda s, a, t: user_service.update_user(s, a, t.id, role="leadership", now=NOW),
     "set_user_active": lambda s, a, t: user_service.set_user_active(s, a, t.id, active=False, now=NOW),
     "reset_password": lambda s, a, t: user_service.reset_password(s, a, t.id, new_password="brand-new-pass", now=NOW),
-    "import_users": lambda s, a, t: user_import_service.import_users(s, a, content=(HEADER + "x1,X,leadership,,,,\n").encode(), now=NOW),
+    "import_users": lambda s, a, t: user_import_service.import_users(
+        s, a, content=(HEADER + "x1,X,leadership,,,,\n").encode(), now=NOW
+    ),
     "create_department": lambda s, a, t: department_service.create_department(s, a, name="Oncology", now=NOW),
     "list_audit_events": lambda s, a, t: audit_service.list_audit_events(s, a),
-    "update_setting": lambda s, a, t: settings_service.update_setting(s, a, key="attendance_threshold", value=80, now=NOW),
+    "update_setting": lambda s, a, t: settings_service.update_setting(
+        s, a, key="attendance_threshold", value=80, now=NOW
+    ),
 }
 
 
@@ -67,8 +73,16 @@ def test_create_user_validates_and_audits(session: Session) -> None:
     dept = make_department(session)
     sup = make_user(session, "supervisor", department=dept)
     created = user_service.create_user(
-        session, admin, username="Dr.New", full_name="Dr New", role="trainee", now=NOW, department=dept.name,
-        supervisor=sup.username, registration_number="PG-1", password="a-good-password",
+        session,
+        admin,
+        username="Dr.New",
+        full_name="Dr New",
+        role="trainee",
+        now=NOW,
+        department=dept.name,
+        supervisor=sup.username,
+        registration_number="PG-1",
+        password="a-good-password",
     )
     assert created.username == "dr.new" and created.supervisor_id == sup.id and created.department_id == dept.id
     assert check_sign_in(session, username="dr.new", password="a-good-password", now=NOW)
@@ -106,7 +120,10 @@ def test_reset_password_clears_lockout(session: Session) -> None:
 
 def test_import_users_creates_departments_and_trainees_without_sign_in(session: Session) -> None:
     admin = actor(session, make_user(session, "admin"))
-    csv = HEADER + "sup.imp,Dr Imp,supervisor,Imported Dept,,,imp@x.org\ntr.imp,Tr Imp,trainee,Imported Dept,sup.imp,PG-IMP-1,\n"
+    csv = (
+        HEADER
+        + "sup.imp,Dr Imp,supervisor,Imported Dept,,,imp@x.org\ntr.imp,Tr Imp,trainee,Imported Dept,sup.imp,PG-IMP-1,\n"
+    )
     report = user_import_service.import_users(session, admin, content=csv.encode(), now=NOW)
     assert (report.created, report.departments_created) == (2, 1)
     trainee = session.scalars(select(User).where(User.username == "tr.imp")).one()
@@ -123,7 +140,9 @@ def test_import_users_creates_departments_and_trainees_without_sign_in(session: 
         ("ok.one,X,leadership,D,,,", "row 3: duplicate username 'ok.one' (also row 2)"),
     ],
 )
-def test_import_users_with_one_bad_row_writes_nothing_and_names_the_row(session: Session, bad_row: str, message: str) -> None:
+def test_import_users_with_one_bad_row_writes_nothing_and_names_the_row(
+    session: Session, bad_row: str, message: str
+) -> None:
     admin = actor(session, make_user(session, "admin"))
     users_before = session.scalar(select(func.count(User.id)))
     csv = HEADER + "ok.one,Ok One,leadership,D,,,\n" + bad_row + "\n"
@@ -146,6 +165,8 @@ def test_import_users_refuses_a_username_that_already_exists(session: Session) -
 def test_import_users_refuses_non_utf8_and_missing_columns(session: Session) -> None:
     admin = actor(session, make_user(session, "admin"))
     with pytest.raises(InvalidInputError, match="UTF-8"):
-        user_import_service.import_users(session, admin, content=(HEADER + "é,X,admin,,,,\n").encode("latin-1"), now=NOW)
+        user_import_service.import_users(
+            session, admin, content=(HEADER + "é,X,admin,,,,\n").encode("latin-1"), now=NOW
+        )
     with pytest.raises(InvalidInputError, match="Missing columns: role"):
         user_import_service.import_users(session, admin, content=b"username,full_name\na,b\n", now=NOW)

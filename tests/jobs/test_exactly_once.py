@@ -41,13 +41,23 @@ def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
 @pytest.fixture
 def sidecars(committed_engine: Engine, tmp_path: Path) -> Iterator[Callable[[str], subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
-    env = {**os.environ, "DATABASE_URL": committed_engine.url.render_as_string(hide_password=False),
-           "REPORT_DIR": str(tmp_path / "reports"), "BACKUP_DIR": str(tmp_path / "backups"), "LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": committed_engine.url.render_as_string(hide_password=False),
+        "REPORT_DIR": str(tmp_path / "reports"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
+        "LOG_LEVEL": "INFO",
+    }
 
     def start(name: str) -> subprocess.Popen[bytes]:
         log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - the child writes to it until it ends
-        proc = subprocess.Popen([sys.executable, "-m", "jobs", "--lock-poll", "0.3"], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jobs", "--lock-poll", "0.3"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         started.append(proc)
         return proc
 
@@ -74,8 +84,9 @@ def _role(factory: sessionmaker[Session], instance: str) -> str | None:
 def test_two_sidecars_never_double_run_and_the_standby_takes_over(committed_engine, sidecars) -> None:  # type: ignore[no-untyped-def]
     factory = make_session_factory(committed_engine)
     with factory.begin() as session:
-        update_setting(session, SYSTEM_ACTOR, key="job_schedule", value="daily_reminders=every 1s",
-                       now=datetime(2026, 1, 1))
+        update_setting(
+            session, SYSTEM_ACTOR, key="job_schedule", value="daily_reminders=every 1s", now=datetime(2026, 1, 1)
+        )
     host = socket.gethostname()
     first = sidecars("first")
     first_id = f"{host}:{first.pid}"

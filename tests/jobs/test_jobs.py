@@ -57,8 +57,12 @@ def factory(committed_engine: Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def settings(committed_engine: Engine, tmp_path: Path) -> Settings:
-    return Settings(database_url=committed_engine.url.render_as_string(hide_password=False),
-                    report_dir=tmp_path / "reports", backup_dir=tmp_path / "backups", backup_keep=2)
+    return Settings(
+        database_url=committed_engine.url.render_as_string(hide_password=False),
+        report_dir=tmp_path / "reports",
+        backup_dir=tmp_path / "backups",
+        backup_keep=2,
+    )
 
 
 def _count(factory: sessionmaker[Session], model: type, *where: object) -> int:
@@ -67,6 +71,7 @@ def _count(factory: sessionmaker[Session], model: type, *where: object) -> int:
 
 
 # monthly_eligibility ---------------------------------------------------------------------------
+
 
 def test_monthly_eligibility_twice_leaves_one_snapshot_per_active_trainee(factory, settings) -> None:  # type: ignore[no-untyped-def]
     with factory.begin() as session:
@@ -97,8 +102,10 @@ def test_monthly_eligibility_rerun_after_a_later_upload_updates_in_place(factory
     with factory() as session:
         first = session.scalars(select(EligibilitySnapshot)).one()
     assert (first.sessions, first.attended, first.eligible) == (1, 0, False)
-    upload = ("trainee_id,session_date,session,status\n"
-              f"{registration},2026-10-05,AM,present\n{registration},2026-10-06,AM,present\n").encode()
+    upload = (
+        "trainee_id,session_date,session,status\n"
+        f"{registration},2026-10-05,AM,present\n{registration},2026-10-06,AM,present\n"
+    ).encode()
     with factory.begin() as session:
         report = import_attendance(session, admin, content=upload, file_name="late.csv", now=datetime(2026, 11, 3))
     assert report.imported and report.updated == 1 and report.inserted == 1
@@ -111,39 +118,81 @@ def test_monthly_eligibility_rerun_after_a_later_upload_updates_in_place(factory
 
 # weekly_cleanup ---------------------------------------------------------------------------------
 
+
 def _seed_ages(factory: sessionmaker[Session], settings: Settings) -> dict[str, object]:
     with factory.begin() as session:
         department = make_department(session)
         trainee = make_user(session, "trainee", department=department)
         for days in (91, 89):
-            session.add(Notification(user_id=trainee.id, kind="test", title=f"{days} days old",
-                                     created_at=NOW - timedelta(days=days)))
-        old_file = store_report(session, SYSTEM_ACTOR, report_dir=settings.report_dir, kind="logbook_summary",
-                                file_format="csv", content=b"old", params={"period": "old"},
-                                now=NOW - timedelta(days=366))
-        new_file = store_report(session, SYSTEM_ACTOR, report_dir=settings.report_dir, kind="logbook_summary",
-                                file_format="csv", content=b"new", params={"period": "new"},
-                                now=NOW - timedelta(days=364))
+            session.add(
+                Notification(
+                    user_id=trainee.id, kind="test", title=f"{days} days old", created_at=NOW - timedelta(days=days)
+                )
+            )
+        old_file = store_report(
+            session,
+            SYSTEM_ACTOR,
+            report_dir=settings.report_dir,
+            kind="logbook_summary",
+            file_format="csv",
+            content=b"old",
+            params={"period": "old"},
+            now=NOW - timedelta(days=366),
+        )
+        new_file = store_report(
+            session,
+            SYSTEM_ACTOR,
+            report_dir=settings.report_dir,
+            kind="logbook_summary",
+            file_format="csv",
+            content=b"new",
+            params={"period": "new"},
+            now=NOW - timedelta(days=364),
+        )
         for days in (181, 179):
-            session.add(JobRun(job_id="daily_reminders", trigger="manual", started_at=NOW - timedelta(days=days),
-                               finished_at=NOW - timedelta(days=days), status="success"))
+            session.add(
+                JobRun(
+                    job_id="daily_reminders",
+                    trigger="manual",
+                    started_at=NOW - timedelta(days=days),
+                    finished_at=NOW - timedelta(days=days),
+                    status="success",
+                )
+            )
         for days in (2558, 2556, 1):
             session.add(AuditEvent(occurred_at=NOW - timedelta(days=days), action=f"old_{days}"))
         # Programme records are never retention's business, however old.
         ancient = NOW - timedelta(days=4000)
         make_attendance(session, trainee, ancient.date(), "present")
         make_entry(session, trainee, status="approved", case_date=ancient.date(), submitted_at=ancient)
-        session.add(EligibilitySnapshot(trainee_id=trainee.id, period="2015-06", period_start=date(2015, 6, 1),
-                                        period_end=date(2015, 6, 30), sessions=1, attended=1, percentage=100,
-                                        threshold=75, eligible=True, computed_at=ancient))
+        session.add(
+            EligibilitySnapshot(
+                trainee_id=trainee.id,
+                period="2015-06",
+                period_start=date(2015, 6, 1),
+                period_end=date(2015, 6, 30),
+                sessions=1,
+                attended=1,
+                percentage=100,
+                threshold=75,
+                eligible=True,
+                computed_at=ancient,
+            )
+        )
     return {"old": old_file, "new": new_file}
 
 
 def test_cleanup_deletes_at_91_days_and_keeps_89_and_never_touches_programme_records(factory, settings) -> None:  # type: ignore[no-untyped-def]
     files = _seed_ages(factory, settings)
     counts = run_weekly_cleanup(factory, now=NOW, settings=settings)
-    assert counts == {"notifications": 1, "report_runs": 1, "job_runs": 1, "audit_events": 1,
-                      "scheduler_heartbeats": 0, "report_files": 1}
+    assert counts == {
+        "notifications": 1,
+        "report_runs": 1,
+        "job_runs": 1,
+        "audit_events": 1,
+        "scheduler_heartbeats": 0,
+        "report_files": 1,
+    }
     with factory() as session:
         assert session.scalars(select(Notification.title)).all() == ["89 days old"]
         assert session.scalars(select(ReportRun.id)).all() == [files["new"].id]  # type: ignore[attr-defined]
@@ -159,8 +208,14 @@ def test_cleanup_dry_run_counts_the_same_and_deletes_nothing(factory, settings) 
     before = {m.__name__: _count(factory, m) for m in (Notification, ReportRun, JobRun, AuditEvent)}
     summary = execute_job("weekly_cleanup", factory, now=NOW, settings=settings, dry_run=True)
     assert summary.status == "success" and summary.dry_run
-    assert summary.counts == {"notifications": 1, "report_runs": 1, "job_runs": 1, "audit_events": 1,
-                              "scheduler_heartbeats": 0, "report_files": 1}
+    assert summary.counts == {
+        "notifications": 1,
+        "report_runs": 1,
+        "job_runs": 1,
+        "audit_events": 1,
+        "scheduler_heartbeats": 0,
+        "report_files": 1,
+    }
     after = {m.__name__: _count(factory, m) for m in (Notification, ReportRun, AuditEvent)}
     assert after == {k: v for k, v in before.items() if k != "JobRun"}
     assert len(list(settings.report_dir.rglob("*.csv"))) == 2
@@ -176,6 +231,7 @@ def test_cleanup_follows_the_retention_setting(factory, settings) -> None:  # ty
 
 
 # daily_reminders --------------------------------------------------------------------------------
+
 
 def test_reminders_send_one_digest_and_one_escalation_per_day(factory, settings) -> None:  # type: ignore[no-untyped-def]
     with factory.begin() as session:
@@ -197,8 +253,9 @@ def test_reminders_send_one_digest_and_one_escalation_per_day(factory, settings)
     assert (second["digests"], second["escalations"], second["already_sent_today"]) == (0, 0, 3)
     with factory() as session:
         digest = session.scalars(select(Notification).where(Notification.kind == "reminder_digest")).all()
-        escalations = session.scalars(select(Notification.user_id)
-                                      .where(Notification.kind == "reminder_escalation")).all()
+        escalations = session.scalars(
+            select(Notification.user_id).where(Notification.kind == "reminder_escalation")
+        ).all()
     assert [n.user_id for n in digest] == [ids["supervisor"]]
     assert "2 logbook entries" in digest[0].title and digest[0].link == "/approvals"
     assert sorted(escalations) == sorted(ids["admins"])  # type: ignore[type-var]
@@ -208,6 +265,7 @@ def test_reminders_send_one_digest_and_one_escalation_per_day(factory, settings)
 
 
 # weekly_leadership_pack -------------------------------------------------------------------------
+
 
 def test_leadership_pack_job_archives_the_pdf_and_emails_leadership(factory, settings) -> None:  # type: ignore[no-untyped-def]
     with factory.begin() as session:
@@ -235,8 +293,9 @@ def test_a_pack_an_admin_runs_now_names_them_on_the_cover_and_in_the_archive(fac
     with factory.begin() as session:
         admin = make_user(session, "admin")
         admin_name, admin_username = admin.full_name, admin.username
-    summary = execute_job("weekly_leadership_pack", factory, now=NOW, settings=settings, trigger="manual",
-                          triggered_by=admin_username)
+    summary = execute_job(
+        "weekly_leadership_pack", factory, now=NOW, settings=settings, trigger="manual", triggered_by=admin_username
+    )
     scheduled = execute_job("weekly_leadership_pack", factory, now=NOW, settings=settings, trigger="scheduler")
     with factory() as session:
         by_admin = session.get(ReportRun, summary.counts["report_run_id"])  # type: ignore[index]
@@ -248,6 +307,7 @@ def test_a_pack_an_admin_runs_now_names_them_on_the_cover_and_in_the_archive(fac
 
 
 # nightly_backup ---------------------------------------------------------------------------------
+
 
 def test_backup_writes_a_restorable_copy_and_keeps_the_last_n(factory, settings, committed_engine) -> None:  # type: ignore[no-untyped-def]
     with factory.begin() as session:
@@ -279,6 +339,7 @@ def test_backup_on_postgresql_without_pg_dump_is_a_clear_skip(factory, settings,
 
 # the runner -------------------------------------------------------------------------------------
 
+
 def test_a_failing_job_is_recorded_and_logged_not_raised(factory, settings, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x")
@@ -294,10 +355,8 @@ def test_a_failing_job_is_recorded_and_logged_not_raised(factory, settings, tmp_
 
 def test_a_scheduled_time_runs_once_even_if_fired_twice(factory, settings) -> None:  # type: ignore[no-untyped-def]
     slot = datetime(2026, 11, 20, 8, 0)
-    first = execute_job("daily_reminders", factory, now=NOW, settings=settings, trigger="schedule",
-                        scheduled_for=slot)
-    second = execute_job("daily_reminders", factory, now=NOW, settings=settings, trigger="schedule",
-                         scheduled_for=slot)
+    first = execute_job("daily_reminders", factory, now=NOW, settings=settings, trigger="schedule", scheduled_for=slot)
+    second = execute_job("daily_reminders", factory, now=NOW, settings=settings, trigger="schedule", scheduled_for=slot)
     assert (first.status, second.status) == ("success", "skipped")
     assert _count(factory, JobRun) == 1
 
@@ -314,12 +373,19 @@ def test_unknown_job_and_dry_run_without_support_are_refused(factory, settings) 
 
 # heartbeat and readiness ------------------------------------------------------------------------
 
+
 def test_heartbeat_is_fresh_for_five_minutes_and_manual_beats_do_not_count(factory, settings) -> None:  # type: ignore[no-untyped-def]
     run_heartbeat(factory, now=NOW, settings=settings)  # a manual beat (CLI) is not a sidecar
     with factory() as session:
         assert check_heartbeat(session, now=NOW)[0] is False
-    run_heartbeat(factory, now=NOW, settings=settings, instance="host:1", role="leader",
-                  next_runs={"heartbeat": "2026-11-20T10:01:00+00:00"})
+    run_heartbeat(
+        factory,
+        now=NOW,
+        settings=settings,
+        instance="host:1",
+        role="leader",
+        next_runs={"heartbeat": "2026-11-20T10:01:00+00:00"},
+    )
     with factory() as session:
         assert check_heartbeat(session, now=NOW + timedelta(minutes=4, seconds=59))[0] is True
         ok, message = check_heartbeat(session, now=NOW + timedelta(minutes=5, seconds=1))
@@ -381,7 +447,9 @@ def test_cli_run_job_refuses_bad_input(cli_env, capsys) -> None:  # type: ignore
     assert "no dry run" in capsys.readouterr().err
 
 
-def test_check_fails_on_a_stale_heartbeat_only_when_a_scheduler_is_expected(factory, cli_env, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_check_fails_on_a_stale_heartbeat_only_when_a_scheduler_is_expected(
+    factory, cli_env, monkeypatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
     from core.clock import utcnow
 
     run_heartbeat(factory, now=utcnow() - timedelta(minutes=6), instance="old:1", role="leader")

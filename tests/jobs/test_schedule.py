@@ -73,8 +73,13 @@ def test_register_jobs_builds_the_whole_table_with_stable_ids_and_safe_options(d
 def test_the_setting_overrides_a_job_and_bad_text_is_refused(database) -> None:  # type: ignore[no-untyped-def]
     _engine, factory = database
     with factory.begin() as session:
-        update_setting(session, SYSTEM_ACTOR, key="job_schedule",
-                       value="daily_reminders = 30 9 * * mon-fri; weekly_cleanup=every 12h", now=datetime(2026, 1, 1))
+        update_setting(
+            session,
+            SYSTEM_ACTOR,
+            key="job_schedule",
+            value="daily_reminders = 30 9 * * mon-fri; weekly_cleanup=every 12h",
+            now=datetime(2026, 1, 1),
+        )
     scheduler = _paused()
     try:
         register_jobs(scheduler, factory, Settings())

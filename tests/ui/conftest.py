@@ -88,8 +88,9 @@ PageRunner = Callable[..., AppTest]
 def run_page(ui_db: UiDatabase) -> PageRunner:
     """Run one page's render() with `user` signed in (None = nobody); returns the AppTest."""
 
-    def run(module_name: str, user: UserSummary | None, *, query: dict[str, str] | None = None,
-            timeout: float = 30) -> AppTest:
+    def run(
+        module_name: str, user: UserSummary | None, *, query: dict[str, str] | None = None, timeout: float = 30
+    ) -> AppTest:
         at = AppTest.from_function(_page_script, args=(module_name,), default_timeout=timeout)
         at.session_state["auth.user"] = user
         for key, value in (query or {}).items():

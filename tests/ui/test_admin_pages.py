@@ -71,7 +71,8 @@ def test_audit_page_filters_by_action_and_keeps_the_filter_in_the_url(run_page: 
 
 
 def test_audit_page_shows_the_newest_5000_and_its_csv_has_every_matching_event(
-        run_page: PageRunner, ui_db: UiDatabase) -> None:
+    run_page: PageRunner, ui_db: UiDatabase
+) -> None:
     import csv
     import io
 
@@ -81,10 +82,13 @@ def test_audit_page_shows_the_newest_5000_and_its_csv_has_every_matching_event(
 
     admin = _admin(ui_db)
     with ui_db.factory.begin() as session:
-        session.execute(insert(AuditEvent), [
-            {"occurred_at": NOW, "actor_username": "probe", "action": "probe_event", "details": {"i": i}}
-            for i in range(5003)
-        ])
+        session.execute(
+            insert(AuditEvent),
+            [
+                {"occurred_at": NOW, "actor_username": "probe", "action": "probe_event", "details": {"i": i}}
+                for i in range(5003)
+            ],
+        )
     query = {"action": "probe_event", "from": "2026-01-01", "to": "2026-12-31"}
     at = run_page("pages.audit", admin, query=query)
     assert not at.exception
@@ -108,7 +112,9 @@ def test_account_page_changes_the_password(run_page: PageRunner, ui_db: UiDataba
         assert check_sign_in(session, username=me.username, password="my-new-password", now=NOW)
 
 
-def test_system_page_refuses_an_out_of_range_threshold_and_stores_a_valid_one(run_page: PageRunner, ui_db: UiDatabase) -> None:
+def test_system_page_refuses_an_out_of_range_threshold_and_stores_a_valid_one(
+    run_page: PageRunner, ui_db: UiDatabase
+) -> None:
     admin = _admin(ui_db)
     at = run_page("pages.system", admin)
     at.text_input(key="system.setting.attendance_threshold").input("120")

@@ -166,9 +166,16 @@ def test_heat_map_colours_each_day_by_its_worst_status_and_lists_every_session(
     run_page: PageRunner, ui_db: UiDatabase
 ) -> None:
     people = _people(ui_db)
-    _attend(ui_db, people["mine"], (date(2026, 3, 2), "excused", "AM"), (date(2026, 3, 3), "late", "AM"),
-            (date(2026, 3, 4), "present", "AM"), (date(2026, 3, 4), "absent", "PM"),
-            (date(2026, 3, 5), "absent", "AM"), (date(2026, 3, 6), "present", "AM"))  # Monday to Friday
+    _attend(
+        ui_db,
+        people["mine"],
+        (date(2026, 3, 2), "excused", "AM"),
+        (date(2026, 3, 3), "late", "AM"),
+        (date(2026, 3, 4), "present", "AM"),
+        (date(2026, 3, 4), "absent", "PM"),
+        (date(2026, 3, 5), "absent", "AM"),
+        (date(2026, 3, 6), "present", "AM"),
+    )  # Monday to Friday
     at = run_page(ELIGIBILITY, people["mine"], query={"period": "2026-03"})
     assert not at.exception
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)

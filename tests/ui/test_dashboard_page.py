@@ -46,7 +46,11 @@ def test_every_tab_renders_for_every_role(run_page: PageRunner, world: World, ro
     assert not at.error, [e.value for e in at.error]
     if tab == "Overview":
         assert [m.label for m in at.metric][:4] == [
-            "Active trainees", "Entries, last 30 days", "Pending verification", "Unverified"]
+            "Active trainees",
+            "Entries, last 30 days",
+            "Pending verification",
+            "Unverified",
+        ]
         assert len(at.metric) == 8
     elif tab == "Trends":
         assert _charts(at), "the trend chart is drawn"
@@ -88,8 +92,9 @@ def test_filters_are_written_to_the_url_and_read_back(run_page: PageRunner, worl
 
 
 def test_a_supervisor_cannot_widen_their_scope_through_the_url(run_page: PageRunner, world: World) -> None:
-    at = run_page(PAGE, world.s1, query={"dept": str(world.beta), "sup": str(world.s2_id), "from": "2026-11",
-                                         "to": "2026-11"})
+    at = run_page(
+        PAGE, world.s1, query={"dept": str(world.beta), "sup": str(world.s2_id), "from": "2026-11", "to": "2026-11"}
+    )
     assert not at.exception
     assert at.selectbox(key="dashboard.department").value == 0  # Beta is not offered: all of theirs
     assert "sup" not in at.query_params
@@ -99,8 +104,17 @@ def test_a_supervisor_cannot_widen_their_scope_through_the_url(run_page: PageRun
 
 
 def test_drill_down_from_department_to_a_trainee(run_page: PageRunner, world: World) -> None:
-    at = run_page(PAGE, world.admin, query={TAB: "Trainees", "dept": str(world.alpha), "trainee": str(world.a1.id),
-                                            "from": "2026-11", "to": "2026-11"})
+    at = run_page(
+        PAGE,
+        world.admin,
+        query={
+            TAB: "Trainees",
+            "dept": str(world.alpha),
+            "trainee": str(world.a1.id),
+            "from": "2026-11",
+            "to": "2026-11",
+        },
+    )
     assert not at.exception
     trainees = at.dataframe[0].value
     assert set(trainees["Trainee"]) == {world.a1.full_name, world.a2.full_name}

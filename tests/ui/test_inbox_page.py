@@ -19,9 +19,15 @@ def test_open_marks_the_notification_read_and_leaves_for_its_page_with_its_query
     with ui_db.factory.begin() as session:
         user = make_user(session, "supervisor")
         now = utcnow()
-        notify(session, user_id=user.id, kind="logbook_submitted", now=now,
-               title="Logbook entry to verify: [click me](https://evil.example)", body="Case *one*",
-               link="/approvals?entry=42")
+        notify(
+            session,
+            user_id=user.id,
+            kind="logbook_submitted",
+            now=now,
+            title="Logbook entry to verify: [click me](https://evil.example)",
+            body="Case *one*",
+            link="/approvals?entry=42",
+        )
         notify(session, user_id=user.id, kind="document_completed", now=now, title="Letter ready", link="/requests")
         notify(session, user_id=user.id, kind="other", now=now, title="Outside", link="https://evil.example/x")
         notify(session, user_id=user.id, kind="other", now=now, title="No link")

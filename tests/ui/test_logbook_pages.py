@@ -42,21 +42,31 @@ def people(ui_db: UiDatabase) -> People:
         return People(
             admin=actor(session, make_user(session, "admin")),
             leadership=actor(session, make_user(session, "leadership")),
-            supervisor=actor(session, sup), other_supervisor=actor(session, other_sup),
-            trainee=actor(session, trainee), other_trainee=actor(session, other), lone_trainee=actor(session, lone),
+            supervisor=actor(session, sup),
+            other_supervisor=actor(session, other_sup),
+            trainee=actor(session, trainee),
+            other_trainee=actor(session, other),
+            lone_trainee=actor(session, lone),
         )
 
 
-def _entry(ui_db: UiDatabase, trainee: UserSummary, *, status: str = "pending", days_ago: int = 3,
-           title: str = "Appendicitis") -> int:
+def _entry(
+    ui_db: UiDatabase, trainee: UserSummary, *, status: str = "pending", days_ago: int = 3, title: str = "Appendicitis"
+) -> int:
     now = utcnow()
     with ui_db.factory.begin() as session:
         from core.models import User
 
         row = session.get(User, trainee.id)
         assert row is not None
-        entry = make_entry(session, row, status=status, title=title, case_date=now.date() - timedelta(days=days_ago + 1),
-                           submitted_at=now - timedelta(days=days_ago, hours=1))
+        entry = make_entry(
+            session,
+            row,
+            status=status,
+            title=title,
+            case_date=now.date() - timedelta(days=days_ago + 1),
+            submitted_at=now - timedelta(days=days_ago, hours=1),
+        )
         if status in ("returned", "approved", "rejected"):
             entry.feedback = "Please add the management plan." if status == "returned" else "Fine."
             entry.decided_at = now
@@ -146,7 +156,9 @@ def test_trainee_sees_feedback_and_resubmits_a_returned_entry(
     assert (entry.status, entry.description) == ("pending", "Plan: laparoscopic appendicectomy.")
 
 
-def test_trainee_deletes_a_draft_but_not_a_pending_entry(run_page: PageRunner, ui_db: UiDatabase, people: People) -> None:
+def test_trainee_deletes_a_draft_but_not_a_pending_entry(
+    run_page: PageRunner, ui_db: UiDatabase, people: People
+) -> None:
     draft = _entry(ui_db, people.trainee, status="draft", title="Draft one")
     pending = _entry(ui_db, people.trainee, status="pending", title="Pending one")
     at = run_page(LOGBOOK, people.trainee, query={"entry": str(pending)})
@@ -208,7 +220,11 @@ def test_supervisor_approves_with_feedback_from_a_deep_link(
     _button(at, "✅ Approve").click().run()
     assert not at.exception
     [entry] = _entries(ui_db, people.trainee)
-    assert (entry.status, entry.feedback, entry.verified_by_id) == ("approved", "Clear and complete.", people.supervisor.id)
+    assert (entry.status, entry.feedback, entry.verified_by_id) == (
+        "approved",
+        "Clear and complete.",
+        people.supervisor.id,
+    )
     assert "approved" in at.session_state["app.flash"][1]
     assert at.selectbox(key="approvals.open").value is None  # the decided entry is closed
     assert "entry" not in at.query_params
@@ -230,7 +246,9 @@ def test_bulk_approve_shows_a_result_per_entry(run_page: PageRunner, ui_db: UiDa
     _entry(ui_db, people.trainee, days_ago=3, title="Not selected")
     at = run_page(APPROVALS, people.admin)
     at.session_state["approvals.queue.0"] = {
-        "edited_rows": {0: {"select": True}, 1: {"select": True}}, "added_rows": [], "deleted_rows": [],
+        "edited_rows": {0: {"select": True}, 1: {"select": True}},
+        "added_rows": [],
+        "deleted_rows": [],
     }
     at.run()
     with ui_db.factory.begin() as session:  # someone else verifies "Second" in the meantime
@@ -284,4 +302,3 @@ def test_admin_queue_covers_every_supervisor(run_page: PageRunner, ui_db: UiData
     assert len(at.dataframe) == 0 and "Nothing is waiting" in _texts(at)
     at = run_page(APPROVALS, people.admin)
     assert sorted(at.dataframe[0].value["title"]) == ["A", "B"]
-

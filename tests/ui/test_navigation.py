@@ -66,13 +66,15 @@ def test_every_page_shows_sign_in_when_nobody_is_signed_in(run_page: PageRunner,
 @pytest.mark.parametrize("spec", [s for s in PAGES if s.section != "Public"], ids=lambda s: s.url_path)
 @pytest.mark.parametrize("role", ["admin", "supervisor", "leadership", "trainee"])
 def test_every_page_renders_for_allowed_roles_and_refuses_others(
-    run_page: PageRunner, ui_db: UiDatabase, spec, role: str  # type: ignore[no-untyped-def]
+    run_page: PageRunner,
+    ui_db: UiDatabase,
+    spec,
+    role: str,  # type: ignore[no-untyped-def]
 ) -> None:
     with ui_db.factory.begin() as session:
         department = make_department(session)
         supervisor = make_user(session, "supervisor", department=department)
-        user = make_user(session, role, department=department,
-                         supervisor=supervisor if role == "trainee" else None)
+        user = make_user(session, role, department=department, supervisor=supervisor if role == "trainee" else None)
         summary = actor(session, user)
     at = run_page(spec.module.__name__, summary)
     assert not at.exception, at.exception

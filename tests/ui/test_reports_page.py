@@ -33,8 +33,9 @@ def _people(ui_db: UiDatabase):  # type: ignore[no-untyped-def]
         }
 
 
-def test_generating_a_pack_shows_progress_and_lands_in_the_archive(run_page: PageRunner, ui_db: UiDatabase,
-                                                                  tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_generating_a_pack_shows_progress_and_lands_in_the_archive(
+    run_page: PageRunner, ui_db: UiDatabase, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))
     people = _people(ui_db)
     at = run_page("pages.reports", people["admin"])
@@ -49,8 +50,9 @@ def test_generating_a_pack_shows_progress_and_lands_in_the_archive(run_page: Pag
     assert (tmp_path / "reports" / run.file_path).read_bytes().startswith(b"%PDF")
 
 
-def test_bad_period_is_refused_with_a_message_and_nothing_archived(run_page: PageRunner, ui_db: UiDatabase,
-                                                                    tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_bad_period_is_refused_with_a_message_and_nothing_archived(
+    run_page: PageRunner, ui_db: UiDatabase, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))
     people = _people(ui_db)
     at = run_page("pages.reports", people["admin"])

@@ -46,10 +46,26 @@ def setup(ui_db: UiDatabase) -> Setup:
         session.flush()
         admin_dto = actor(session, admin)
         created = results_service.create_assessment(
-            session, admin_dto, title="Year 2 written", department_id=department.id, assessment_date=date(2026, 10, 1),
-            max_score=100, pass_mark=50, weight=100, group_name="Year 2", now=NOW)
-        return Setup(admin_dto, actor(session, admin2), actor(session, supervisor), actor(session, other_supervisor),
-                     actor(session, trainee), actor(session, other), created.id)
+            session,
+            admin_dto,
+            title="Year 2 written",
+            department_id=department.id,
+            assessment_date=date(2026, 10, 1),
+            max_score=100,
+            pass_mark=50,
+            weight=100,
+            group_name="Year 2",
+            now=NOW,
+        )
+        return Setup(
+            admin_dto,
+            actor(session, admin2),
+            actor(session, supervisor),
+            actor(session, other_supervisor),
+            actor(session, trainee),
+            actor(session, other),
+            created.id,
+        )
 
 
 def _results(ui_db: UiDatabase, setup: Setup) -> dict[str, tuple[str, float]]:
@@ -61,18 +77,29 @@ def _results(ui_db: UiDatabase, setup: Setup) -> dict[str, tuple[str, float]]:
 
 def _enter_and_publish(ui_db: UiDatabase, setup: Setup, *, publish: bool = True) -> None:
     with ui_db.factory.begin() as session:
-        result_scores_service.save_scores(session, setup.admin, assessment_id=setup.assessment_id, now=NOW,
-                                          scores={setup.trainee.registration_number: 70, setup.other_trainee.registration_number: 40})
+        result_scores_service.save_scores(
+            session,
+            setup.admin,
+            assessment_id=setup.assessment_id,
+            now=NOW,
+            scores={setup.trainee.registration_number: 70, setup.other_trainee.registration_number: 40},
+        )
         if publish:
             result_transitions_service.publish_results(session, setup.admin, assessment_id=setup.assessment_id, now=NOW)
 
 
 def _edit_grid(at: AppTest, setup: Setup, edits: dict[int, dict[str, object]]) -> None:
-    at.session_state[f"results.grid.{setup.assessment_id}"] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+    at.session_state[f"results.grid.{setup.assessment_id}"] = {
+        "edited_rows": edits,
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
 
 
-def test_admin_types_scores_in_the_grid_and_saves_them_as_drafts(run_page: PageRunner, ui_db: UiDatabase, setup: Setup) -> None:
+def test_admin_types_scores_in_the_grid_and_saves_them_as_drafts(
+    run_page: PageRunner, ui_db: UiDatabase, setup: Setup
+) -> None:
     at = run_page("pages.results", setup.admin, query={"assessment": str(setup.assessment_id)})
     assert not at.exception
     _edit_grid(at, setup, {0: {"score": 72.5}, 1: {"score": 41}})
@@ -82,8 +109,9 @@ def test_admin_types_scores_in_the_grid_and_saves_them_as_drafts(run_page: PageR
     assert at.session_state["app.flash"] == ("success", "Saved: 2 new, 0 changed, 0 unchanged.")
 
 
-def test_an_out_of_range_grid_score_shows_the_reason_and_saves_nothing(run_page: PageRunner, ui_db: UiDatabase,
-                                                                     setup: Setup) -> None:
+def test_an_out_of_range_grid_score_shows_the_reason_and_saves_nothing(
+    run_page: PageRunner, ui_db: UiDatabase, setup: Setup
+) -> None:
     at = run_page("pages.results", setup.admin)
     _edit_grid(at, setup, {0: {"score": 70}, 1: {"score": 150}})
     at.button(key="results.save").click().run()
@@ -102,8 +130,9 @@ def test_publish_all_then_freeze_all_from_the_buttons(run_page: PageRunner, ui_d
     assert _results(ui_db, setup) == {"alice": ("frozen", 70.0), "bob": ("frozen", 40.0)}
 
 
-def test_freezing_selected_drafts_is_refused_with_the_current_state(run_page: PageRunner, ui_db: UiDatabase,
-                                                                   setup: Setup) -> None:
+def test_freezing_selected_drafts_is_refused_with_the_current_state(
+    run_page: PageRunner, ui_db: UiDatabase, setup: Setup
+) -> None:
     _enter_and_publish(ui_db, setup, publish=False)
     at = run_page("pages.results", setup.admin)
     _edit_grid(at, setup, {0: {"select": True}})
@@ -112,7 +141,9 @@ def test_freezing_selected_drafts_is_refused_with_the_current_state(run_page: Pa
     assert _results(ui_db, setup)["alice"][0] == "draft"
 
 
-def test_supervisor_reads_only_their_trainees_without_editing(run_page: PageRunner, ui_db: UiDatabase, setup: Setup) -> None:
+def test_supervisor_reads_only_their_trainees_without_editing(
+    run_page: PageRunner, ui_db: UiDatabase, setup: Setup
+) -> None:
     _enter_and_publish(ui_db, setup)
     at = run_page("pages.results", setup.supervisor)
     assert not at.exception
@@ -133,8 +164,9 @@ def test_trainee_sees_only_their_own_published_results(run_page: PageRunner, ui_
     assert frame[["assessment", "score", "grade", "result"]].values.tolist() == [["Year 2 written", 70.0, "B", "pass"]]
 
 
-def test_a_change_request_raised_by_one_admin_is_approved_only_by_another(run_page: PageRunner, ui_db: UiDatabase,
-                                                                         setup: Setup) -> None:
+def test_a_change_request_raised_by_one_admin_is_approved_only_by_another(
+    run_page: PageRunner, ui_db: UiDatabase, setup: Setup
+) -> None:
     _enter_and_publish(ui_db, setup)
     with ui_db.factory() as session:
         result_id = session.scalars(select(Result.id).where(Result.trainee_id == setup.trainee.id)).one()
@@ -155,8 +187,9 @@ def test_a_change_request_raised_by_one_admin_is_approved_only_by_another(run_pa
     assert _results(ui_db, setup)["alice"] == ("published", 75.0)
 
 
-def test_admin_creates_an_assessment_and_an_overweight_group_is_refused(run_page: PageRunner, ui_db: UiDatabase,
-                                                                       setup: Setup) -> None:
+def test_admin_creates_an_assessment_and_an_overweight_group_is_refused(
+    run_page: PageRunner, ui_db: UiDatabase, setup: Setup
+) -> None:
     at = run_page("pages.results", setup.admin)
     at.text_input(key="results.new.title").input("Viva")
     with ui_db.factory() as session:
@@ -172,8 +205,9 @@ def test_admin_creates_an_assessment_and_an_overweight_group_is_refused(run_page
     assert at.session_state["app.flash"] == ("success", "Created 'Viva' in group 'Year 3'.")
 
 
-def test_trainee_requests_a_document_and_admin_approves_then_completes_it(run_page: PageRunner, ui_db: UiDatabase,
-                                                                          setup: Setup) -> None:
+def test_trainee_requests_a_document_and_admin_approves_then_completes_it(
+    run_page: PageRunner, ui_db: UiDatabase, setup: Setup
+) -> None:
     at = run_page("pages.requests", setup.trainee)
     at.selectbox(key="requests.new.kind").select("bonafide")
     at.text_area(key="requests.new.details").input("Bank account")
@@ -192,7 +226,9 @@ def test_trainee_requests_a_document_and_admin_approves_then_completes_it(run_pa
     assert mine.dataframe[0].value["status"].tolist() == ["completed"]
 
 
-def test_rejecting_without_a_comment_is_refused_on_the_page(run_page: PageRunner, ui_db: UiDatabase, setup: Setup) -> None:
+def test_rejecting_without_a_comment_is_refused_on_the_page(
+    run_page: PageRunner, ui_db: UiDatabase, setup: Setup
+) -> None:
     with ui_db.factory.begin() as session:
         item = document_service.request_document(session, setup.trainee, kind="noc", details="x", now=NOW)
     at = run_page("pages.requests", setup.admin)
@@ -200,7 +236,9 @@ def test_rejecting_without_a_comment_is_refused_on_the_page(run_page: PageRunner
     assert any("needs a comment" in e.value for e in at.error)
 
 
-def test_trainee_generates_a_transcript_with_a_verify_link(run_page: PageRunner, ui_db: UiDatabase, setup: Setup) -> None:
+def test_trainee_generates_a_transcript_with_a_verify_link(
+    run_page: PageRunner, ui_db: UiDatabase, setup: Setup
+) -> None:
     _enter_and_publish(ui_db, setup)
     at = run_page("pages.requests", setup.trainee)
     at.button(key="requests.transcript.go").click().run()
@@ -212,13 +250,16 @@ def test_trainee_generates_a_transcript_with_a_verify_link(run_page: PageRunner,
     assert len(verify.success) == 1 and verify.success[0].value.startswith("valid: issued to Alice Trainee on ")
 
 
-def test_verify_page_needs_no_sign_in_and_shows_valid_or_invalid_only(run_page: PageRunner, ui_db: UiDatabase,
-                                                                      setup: Setup) -> None:
+def test_verify_page_needs_no_sign_in_and_shows_valid_or_invalid_only(
+    run_page: PageRunner, ui_db: UiDatabase, setup: Setup
+) -> None:
     _enter_and_publish(ui_db, setup)
     from core.clock import utcnow
 
     with ui_db.factory.begin() as session:
-        document = transcript_service.generate_transcript(session, setup.trainee, trainee_id=setup.trainee.id, now=utcnow())
+        document = transcript_service.generate_transcript(
+            session, setup.trainee, trainee_id=setup.trainee.id, now=utcnow()
+        )
     token = document.verify_url.split("token=")[1]
     valid = run_page("pages.verify", None, query={"token": token})
     assert not valid.exception

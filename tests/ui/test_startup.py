@@ -18,7 +18,9 @@ def test_production_with_the_default_secret_refuses_to_start(monkeypatch: pytest
     assert not (tmp_path / "p.db").exists()
 
 
-def test_first_start_on_an_empty_database_migrates_and_lists_demo_logins(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_first_start_on_an_empty_database_migrates_and_lists_demo_logins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     import streamlit as st
 
     monkeypatch.setenv("PORTAL_ENV", "development")

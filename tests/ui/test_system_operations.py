@@ -32,8 +32,13 @@ def test_heartbeat_states_none_fresh_and_stale(run_page: PageRunner, ui_db: UiDa
     at = run_page("pages.system", admin)
     assert not at.exception
     assert "No scheduler is running" in _texts(at)
-    run_heartbeat(ui_db.factory, now=utcnow(), instance="box:7", role="leader",
-                  next_runs={"daily_reminders": "2030-01-02T08:00:00+00:00"})
+    run_heartbeat(
+        ui_db.factory,
+        now=utcnow(),
+        instance="box:7",
+        role="leader",
+        next_runs={"daily_reminders": "2030-01-02T08:00:00+00:00"},
+    )
     st.cache_data.clear()  # loaders cache for 15 s; a new page load in the same process would reuse them
     at = run_page("pages.system", admin)
     assert "Scheduler heartbeat" in _texts(at) and "box:7" in _texts(at)
@@ -44,28 +49,54 @@ def test_heartbeat_states_none_fresh_and_stale(run_page: PageRunner, ui_db: UiDa
     assert any(e.value.startswith("Stale") for e in at.error)
 
 
-def test_run_now_records_a_manual_run_and_shows_it_in_the_history(run_page: PageRunner, ui_db: UiDatabase, admin) -> None:  # type: ignore[no-untyped-def]
+def test_run_now_records_a_manual_run_and_shows_it_in_the_history(
+    run_page: PageRunner, ui_db: UiDatabase, admin
+) -> None:  # type: ignore[no-untyped-def]
     at = run_page("pages.system", admin)
     assert [b.label for b in at.button if b.key and b.key.startswith("system.run.")] == ["Run now"] * 6
     at.button(key="system.run.daily_reminders").click().run()
     assert not at.exception
     with ui_db.factory() as session:
         run = session.scalars(select(JobRun)).one()
-    assert (run.job_id, run.trigger, run.triggered_by, run.status) == ("daily_reminders", "manual", admin.username,
-                                                                      "success")
+    assert (run.job_id, run.trigger, run.triggered_by, run.status) == (
+        "daily_reminders",
+        "manual",
+        admin.username,
+        "success",
+    )
     kind, message = at.session_state["app.flash"]
     assert kind == "success" and message.startswith("daily_reminders: success")
     history = at.dataframe[0].value
     assert list(history["job"]) == ["daily_reminders"] and list(history["by"]) == [admin.username]
 
 
-def test_failed_runs_show_their_error_and_the_failure_filter_keeps_to_the_url(run_page: PageRunner, ui_db: UiDatabase, admin) -> None:  # type: ignore[no-untyped-def]
+def test_failed_runs_show_their_error_and_the_failure_filter_keeps_to_the_url(
+    run_page: PageRunner, ui_db: UiDatabase, admin
+) -> None:  # type: ignore[no-untyped-def]
     now = utcnow()
     with ui_db.factory.begin() as session:
-        session.add(JobRun(job_id="nightly_backup", trigger="schedule", scheduled_for=now, started_at=now,
-                           finished_at=now, status="failed", error="RuntimeError: pg_dump failed (1): disk full"))
-        session.add(JobRun(job_id="daily_reminders", trigger="schedule", scheduled_for=now, started_at=now,
-                           finished_at=now, status="success", counts={"digests": 2}))
+        session.add(
+            JobRun(
+                job_id="nightly_backup",
+                trigger="schedule",
+                scheduled_for=now,
+                started_at=now,
+                finished_at=now,
+                status="failed",
+                error="RuntimeError: pg_dump failed (1): disk full",
+            )
+        )
+        session.add(
+            JobRun(
+                job_id="daily_reminders",
+                trigger="schedule",
+                scheduled_for=now,
+                started_at=now,
+                finished_at=now,
+                status="success",
+                counts={"digests": 2},
+            )
+        )
     at = run_page("pages.system", admin, query={"job": "nightly_backup"})
     assert not at.exception
     history = at.dataframe[0].value

@@ -62,7 +62,7 @@ def test_plain_cells_and_numbers_are_left_alone() -> None:
 
 
 def test_csv_and_xlsx_exports_are_formula_safe_and_keep_missing_values_empty() -> None:
-    frame = pd.DataFrame({"name": ["=HYPERLINK(\"x\")", None], "score": [1.5, None]})
+    frame = pd.DataFrame({"name": ['=HYPERLINK("x")', None], "score": [1.5, None]})
     csv_text = to_csv_bytes(frame).decode("utf-8-sig")
     assert "'=HYPERLINK" in csv_text and "nan" not in csv_text.lower()
     book = pd.read_excel(io.BytesIO(to_xlsx_bytes(frame)))

@@ -15,8 +15,11 @@ CATEGORIES = ["case", "procedure", "teaching", "other"]
 
 def make_form(**overrides: object) -> dict[str, object]:
     form: dict[str, object] = {
-        "title": "  Lumbar puncture ", "case_date": date(2026, 11, 19), "category": "procedure",
-        "description": " Consent, positioning, CSF sent. ", "reflection": "  ",
+        "title": "  Lumbar puncture ",
+        "case_date": date(2026, 11, 19),
+        "category": "procedure",
+        "description": " Consent, positioning, CSF sent. ",
+        "reflection": "  ",
     }
     form.update(overrides)
     return form
@@ -72,8 +75,9 @@ def test_only_drafts_and_returned_entries_are_editable_and_only_drafts_deletable
 def test_valid_form_is_trimmed_and_empty_reflection_becomes_none() -> None:
     fields, problems = validate(category="Procedure")
     assert problems == []
-    assert fields == rules.EntryFields("Lumbar puncture", date(2026, 11, 19), "procedure",
-                                       "Consent, positioning, CSF sent.", None)
+    assert fields == rules.EntryFields(
+        "Lumbar puncture", date(2026, 11, 19), "procedure", "Consent, positioning, CSF sent.", None
+    )
 
 
 def test_case_date_today_is_accepted_and_tomorrow_refused() -> None:
@@ -87,8 +91,10 @@ def test_every_problem_is_reported_at_once() -> None:
     fields, problems = validate(title=" ", case_date=None, category="surgery", description="")
     assert fields is None
     assert problems == [
-        "Case title is required.", "Case date is required.",
-        "Category must be one of: case, procedure, teaching, other.", "Description is required.",
+        "Case title is required.",
+        "Case date is required.",
+        "Category must be one of: case, procedure, teaching, other.",
+        "Description is required.",
     ]
 
 
@@ -99,7 +105,9 @@ def test_overlong_title_is_refused_with_its_length() -> None:
 
 def test_categories_come_from_the_configured_list() -> None:
     fields, problems = rules.validate_entry_fields(
-        **make_form(category="Audit"), categories=["Audit", "Case"], today=TODAY  # type: ignore[arg-type]
+        **make_form(category="Audit"),
+        categories=["Audit", "Case"],
+        today=TODAY,  # type: ignore[arg-type]
     )
     assert problems == [] and fields is not None and fields.category == "Audit"
 
@@ -147,10 +155,15 @@ def test_only_admins_and_the_assigned_supervisor_may_verify(
         (None, 5, "not found"),
     ],
 )
-def test_bulk_outcome_names_why_an_entry_was_skipped(status: str | None, supervisor_id: int, expected: str | None) -> None:
-    assert rules.compute_bulk_outcome(
-        status=status, actor_role="supervisor", actor_id=5, trainee_supervisor_id=supervisor_id
-    ) == expected
+def test_bulk_outcome_names_why_an_entry_was_skipped(
+    status: str | None, supervisor_id: int, expected: str | None
+) -> None:
+    assert (
+        rules.compute_bulk_outcome(
+            status=status, actor_role="supervisor", actor_id=5, trainee_supervisor_id=supervisor_id
+        )
+        == expected
+    )
 
 
 def test_age_is_whole_days_since_submission() -> None:

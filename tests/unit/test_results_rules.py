@@ -14,7 +14,18 @@ D = Decimal
 
 @pytest.mark.parametrize(
     ("score", "band"),
-    [(100, "A"), (80, "A"), (79.99, "B"), (70, "B"), (69.5, "C"), (60, "C"), (59.99, "D"), (50, "D"), (49.99, "F"), (0, "F")],
+    [
+        (100, "A"),
+        (80, "A"),
+        (79.99, "B"),
+        (70, "B"),
+        (69.5, "C"),
+        (60, "C"),
+        (59.99, "D"),
+        (50, "D"),
+        (49.99, "F"),
+        (0, "F"),
+    ],
 )
 def test_grade_band_follows_percentage_with_pass_mark_50(score: float, band: str) -> None:
     assert rules.compute_grade(score, max_score=100, pass_mark=50).band == band
@@ -37,16 +48,25 @@ def test_score_equal_to_pass_mark_passes_and_just_below_fails() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "error"),
-    [("", "score is required"), (None, "score is required"), ("abc", "is not a number"), ("-1", "outside 0..100"),
-     ("100.01", "outside 0..100"), ("50.123", "more than 2 decimals"), ("inf", "is not a number"),
-     ("nan", "score is required")],
+    [
+        ("", "score is required"),
+        (None, "score is required"),
+        ("abc", "is not a number"),
+        ("-1", "outside 0..100"),
+        ("100.01", "outside 0..100"),
+        ("50.123", "more than 2 decimals"),
+        ("inf", "is not a number"),
+        ("nan", "score is required"),
+    ],
 )
 def test_bad_scores_are_refused_with_a_reason(raw: object, error: str) -> None:
     score, message = rules.compute_score(raw, D("100"))
     assert score is None and message is not None and error in message
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("0", D("0")), ("100", D("100")), (" 72.5 ", D("72.5")), (33.25, D("33.25"))])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("0", D("0")), ("100", D("100")), (" 72.5 ", D("72.5")), (33.25, D("33.25"))]
+)
 def test_scores_from_zero_to_max_are_accepted(raw: object, expected: Decimal) -> None:
     assert rules.compute_score(raw, D("100")) == (expected, None)
 
@@ -76,7 +96,12 @@ def test_group_names_that_differ_only_in_case_are_one_group_named_by_the_first_s
 def test_assessment_fields_are_validated_together() -> None:
     problems = rules.compute_assessment_problems(title=" ", max_score=D("0"), pass_mark=D("5"), weight=D("0"), group="")
     assert len(problems) == 5
-    assert rules.compute_assessment_problems(title="Paper", max_score=D("100"), pass_mark=D("50"), weight=D("100"), group="Y") == []
+    assert (
+        rules.compute_assessment_problems(
+            title="Paper", max_score=D("100"), pass_mark=D("50"), weight=D("100"), group="Y"
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -88,7 +113,9 @@ def test_assessment_fields_are_validated_together() -> None:
         (rules.can_request_change, "published", ("draft", "frozen"), "change requests are only for published results"),
     ],
 )
-def test_each_transition_is_legal_from_exactly_one_state_and_names_the_current_state(check, legal, illegal, phrase) -> None:  # type: ignore[no-untyped-def]
+def test_each_transition_is_legal_from_exactly_one_state_and_names_the_current_state(
+    check, legal, illegal, phrase
+) -> None:  # type: ignore[no-untyped-def]
     assert check(legal) is None
     for state in illegal:
         assert check(state) == f"{phrase}; current state: {state}"
@@ -113,12 +140,23 @@ def test_a_decided_change_request_cannot_be_decided_again() -> None:
 
 @pytest.mark.parametrize(
     ("action", "status", "allowed"),
-    [("approve", "pending", True), ("reject", "pending", True), ("complete", "approved", True),
-     ("approve", "approved", False), ("approve", "rejected", False), ("approve", "completed", False),
-     ("reject", "approved", False), ("reject", "completed", False), ("complete", "pending", False),
-     ("complete", "rejected", False), ("complete", "completed", False)],
+    [
+        ("approve", "pending", True),
+        ("reject", "pending", True),
+        ("complete", "approved", True),
+        ("approve", "approved", False),
+        ("approve", "rejected", False),
+        ("approve", "completed", False),
+        ("reject", "approved", False),
+        ("reject", "completed", False),
+        ("complete", "pending", False),
+        ("complete", "rejected", False),
+        ("complete", "completed", False),
+    ],
 )
-def test_document_requests_move_only_pending_approved_completed_or_pending_rejected(action: str, status: str, allowed: bool) -> None:
+def test_document_requests_move_only_pending_approved_completed_or_pending_rejected(
+    action: str, status: str, allowed: bool
+) -> None:
     problem = rules.can_move_document(action, status)
     assert (problem is None) == allowed
     if problem:
@@ -128,8 +166,12 @@ def test_document_requests_move_only_pending_approved_completed_or_pending_rejec
 def test_score_csv_is_parsed_with_row_numbers_counting_the_header_as_row_1() -> None:
     rows, errors = rules.compute_score_rows("trainee_id,score\nPG-1,50\nPG-2,abc\nPG-1,60\n,10\nPG-3,101\n", D("100"))
     assert [(r.row, r.trainee_id, r.score) for r in rows] == [(2, "PG-1", D("50"))]
-    assert errors == ["row 3: score 'abc' is not a number", "row 4: duplicate of row 2",
-                      "row 5: trainee_id is required", "row 6: score 101 is outside 0..100"]
+    assert errors == [
+        "row 3: score 'abc' is not a number",
+        "row 4: duplicate of row 2",
+        "row 5: trainee_id is required",
+        "row 6: score 101 is outside 0..100",
+    ]
 
 
 def test_score_csv_header_is_case_insensitive_in_any_order_and_needs_both_columns() -> None:
