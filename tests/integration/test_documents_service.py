@@ -129,9 +129,9 @@ def test_rejection_needs_a_comment_which_reaches_the_trainee(session: Session, p
 
 Step = Callable[[Session, People, int], object]
 APPROVE: Step = lambda s, p, i: svc.decide_document_request(s, p.admin, request_id=i, approve=True, now=NOW)  # noqa: E731
-REJECT: Step = lambda s, p, i: svc.decide_document_request(
+REJECT: Step = lambda s, p, i: svc.decide_document_request(  # noqa: E731
     s, p.admin, request_id=i, approve=False, comment="no", now=NOW
-)  # noqa: E731
+)
 COMPLETE: Step = lambda s, p, i: svc.complete_document_request(s, p.admin, request_id=i, now=NOW, settings=SETTINGS)  # noqa: E731
 REACH = {"pending": [], "approved": [APPROVE], "rejected": [REJECT], "completed": [APPROVE, COMPLETE]}
 LEGAL = {("pending", "approve"), ("pending", "reject"), ("approved", "complete")}

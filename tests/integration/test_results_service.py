@@ -759,11 +759,8 @@ def test_trainees_ineligible_for_the_gate_period_are_flagged_in_grid_and_export(
         make_attendance(session, w.trainee2, date(2026, 7, day), "absent" if day < 4 else "present")
     enter(session, w)
     grid = svc.get_review_grid(session, w.admin, assessment_id=w.assessment_id).set_index("trainee_id")
-    assert (
-        grid.loc[w.trainee.registration_number, "eligible"] is True
-        or grid.loc[w.trainee.registration_number, "eligible"] == True
-    )  # noqa: E712
-    assert grid.loc[w.trainee2.registration_number, "eligible"] == False  # noqa: E712
+    assert bool(grid.loc[w.trainee.registration_number, "eligible"]) is True
+    assert bool(grid.loc[w.trainee2.registration_number, "eligible"]) is False
     assert grid.loc[w.trainee2.registration_number, "flag"] == "⚠ ineligible (25% attended in 2026-07)"
     assert grid.loc[w.trainee.registration_number, "flag"] == ""
 
