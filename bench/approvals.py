@@ -30,7 +30,8 @@ from core.db import make_engine, make_session_factory
 from core.dto import UserSummary
 from core.migrate import upgrade_to_head
 from core.models import Base, Department, LogbookEntry, User
-from core.services import approvals, rollups
+from core.services.dashboards import rollups
+from core.services.logbook import approvals
 
 ENTRY_COLUMNS = (
     "trainee_id",

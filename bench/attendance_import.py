@@ -5,7 +5,7 @@
 The database is emptied and migrated first (use a scratch database: --reset is required when it
 already has tables). The file is realistic: 2,000 trainees in 20 departments, AM/PM sessions on
 weekdays, about 5% late or excused and 5% absent, with department and check-in time columns.
-Every import goes through `core.services.attendance.import_attendance`, the service the page uses.
+Every import goes through `core.services.attendance.imports.import_attendance`, the service the page uses.
 The last line printed is JSON.
 """
 
@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.db import make_engine, make_session_factory
 from core.migrate import upgrade_to_head
 from core.models import AttendanceRecord, Base, Department, User
-from core.services.attendance import import_attendance
+from core.services.attendance.imports import import_attendance
 from core.services.settings import update_setting
-from core.services.users import summarize
+from core.services.users.accounts import summarize
 
 TRAINEES = 2000
 DEPARTMENTS = 20

@@ -38,8 +38,10 @@ from core.dto import DashboardFilters, UserSummary
 from core.migrate import upgrade_to_head
 from core.models import AttendanceRecord, Base, Department, LogbookEntry, User
 from core.models.rollups import LogbookMonthRollup
-from core.services import analytics, analytics_overview, analytics_trainees, rollups
-from core.services.rollups import add_months, month_start
+from core.services.dashboards import analytics, rollups
+from core.services.dashboards import overview as analytics_overview
+from core.services.dashboards import trainees as analytics_trainees
+from core.services.dashboards.rollups import add_months, month_start
 
 DEPARTMENTS, SUPERVISORS, TRAINEES, DAYS = 20, 60, 2_000, 730
 RUNS = 7

@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as
 from core.clock import utcnow
 from core.config import Settings
 from core.db import make_engine, make_session_factory
+from core.demo.seed import seed_demo
 from core.dto import SYSTEM_ACTOR
 from core.migrate import upgrade_to_head
-from core.services.demo import seed_demo
-from core.services.leadership_pack import generate_leadership_pack
-from core.services.report_exports import generate_eligibility_list, generate_logbook_summary
+from core.services.reports.exports import generate_eligibility_list, generate_logbook_summary
+from core.services.reports.pack import generate_leadership_pack
 from jobs.runner import execute_job
 
 

@@ -38,7 +38,11 @@ from core.db import make_engine, make_session_factory
 from core.dto import UserSummary
 from core.migrate import upgrade_to_head
 from core.models import AttendanceRecord, Department, Result, User
-from core.services import result_changes, result_scores, result_transitions, results, transcripts
+from core.services.documents import transcripts
+from core.services.results import assessments as results
+from core.services.results import changes as result_changes
+from core.services.results import scores as result_scores
+from core.services.results import transitions as result_transitions
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:

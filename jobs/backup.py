@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from core.config import Settings, get_settings
-from core.services.backups import backup_database
+from core.services.operations.backups import backup_database
 from jobs.common import SessionFactory, engine_of
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from core.config import Settings, get_settings
-from core.services.reports import remove_archived_files
-from core.services.retention import purge_expired
+from core.services.operations.retention import purge_expired
+from core.services.reports.archive import remove_archived_files
 from jobs.common import SessionFactory
 
 log = logging.getLogger(__name__)

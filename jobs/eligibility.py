@@ -8,7 +8,7 @@ from typing import Any
 
 from core.config import Settings, get_settings
 from core.dto import SYSTEM_ACTOR
-from core.services import eligibility as eligibility_service
+from core.services.attendance import eligibility as eligibility_service
 from jobs.common import SessionFactory, programme_today
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from core.config import Settings, get_settings
-from core.services.jobs import record_heartbeat
+from core.services.operations.jobs import record_heartbeat
 from jobs.common import SessionFactory
 
 

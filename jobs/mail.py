@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from core.config import Settings
-from core.services.reminders import OutgoingMail
+from core.services.logbook.reminders import OutgoingMail
 
 log = logging.getLogger(__name__)
 

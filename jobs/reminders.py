@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from core.config import Settings, get_settings
-from core.services.reminders import send_pending_reminders
+from core.services.logbook.reminders import send_pending_reminders
 from jobs.common import SessionFactory, programme_today
 from jobs.mail import Mailer, mailer_from_settings, send_all
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from core.config import Settings, get_settings
 from core.dto import SYSTEM_ACTOR, UserSummary
 from core.services.auth import get_signed_in_user
-from core.services.leadership_pack import generate_leadership_pack
-from core.services.reminders import OutgoingMail
-from core.services.reports import get_report_file, list_pack_recipients
+from core.services.logbook.reminders import OutgoingMail
+from core.services.reports.archive import get_report_file, list_pack_recipients
+from core.services.reports.pack import generate_leadership_pack
 from jobs.common import SessionFactory
 from jobs.mail import Mailer, mailer_from_settings, send_all
 

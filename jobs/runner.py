@@ -19,7 +19,7 @@ from core.config import Settings, get_settings
 from core.dto import JobRunSummary
 from core.errors import InvalidInputError
 from core.rules.schedule import JOB_NAMES
-from core.services.jobs import finish_job_run, start_job_run
+from core.services.operations.jobs import finish_job_run, start_job_run
 from jobs.backup import run_nightly_backup
 from jobs.cleanup import run_weekly_cleanup
 from jobs.common import SessionFactory

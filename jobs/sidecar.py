@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from core.clock import utcnow
 from core.config import Settings
-from core.services.jobs import LEADER, STANDBY, mark_interrupted_runs, remove_heartbeat
+from core.services.operations.jobs import LEADER, STANDBY, mark_interrupted_runs, remove_heartbeat
 from jobs.common import SessionFactory
 from jobs.heartbeat import run_heartbeat
 from jobs.leader import LeaderLock, make_leader_lock

@@ -5,9 +5,10 @@ import streamlit as st
 from core.clock import utcnow
 from core.dto import ApprovalQueue, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
-from core.services import approvals as approval_service
-from portal import auth, data, errors, state, widgets
+from core.services.logbook import approvals as approval_service
+from portal import auth, errors, invalidation, loaders, state, widgets
 from portal.db import session_scope
+from portal.invalidation import Write
 from portal.logbook_views import AGE_FILTERS, entry_card, entry_label, outcomes_frame, queue_frame
 
 ROLES = (ADMIN, SUPERVISOR, LEADERSHIP)
@@ -24,7 +25,7 @@ def render() -> None:
         + ("" if can_act else " Leadership view: read-only.")
     )
     trainee_id, department_id, older_than = _filters(user)
-    queue = data.approval_queue(user, trainee_id, department_id, older_than)
+    queue = loaders.logbook.approval_queue(user, trainee_id, department_id, older_than)
     _metrics(queue)
     _bulk_result()
     st.subheader("Queue")
@@ -37,8 +38,8 @@ def render() -> None:
 
 
 def _filters(user: UserSummary) -> tuple[int | None, int | None, int | None]:
-    trainees = dict(data.queue_trainees(user))
-    departments = dict(data.departments())
+    trainees = dict(loaders.logbook.queue_trainees(user))
+    departments = dict(loaders.users.departments())
     col1, col2, col3 = st.columns(3)
     t_options, d_options, ages = [0, *trainees], [0, *departments], list(AGE_FILTERS)
     trainee = col1.selectbox(
@@ -152,7 +153,7 @@ def _review(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None:
     if chosen is None:
         return
     with errors.handled():
-        item, history = data.logbook_entry(user, chosen)
+        item, history = loaders.logbook.entry(user, chosen)
         entry_card(item, history)
         if can_act and item.status == "pending":
             _decision_form(user, item.id)
@@ -179,7 +180,9 @@ def _decision_form(user: UserSummary, entry_id: int) -> None:
             session, user, entry_id, decision=clicked[0], feedback=feedback, now=utcnow()
         )
     if done is None:
-        data.clear_logbook_loaders()  # e.g. someone else verified it meanwhile: show the fresh state next
+        invalidation.invalidate(
+            Write.LOGBOOK_DECISION
+        )  # e.g. someone else verified it meanwhile: show the fresh state next
     else:
         state.flash(f"Entry #{entry_id} {done.status}; {done.trainee_name} has been notified.")
         st.session_state.pop("approvals.open", None)
@@ -188,7 +191,7 @@ def _decision_form(user: UserSummary, entry_id: int) -> None:
 
 
 def _after_write() -> None:
-    data.clear_logbook_loaders()
+    invalidation.invalidate(Write.LOGBOOK_DECISION)
     st.session_state[state.APPROVALS_EDITOR_VERSION] += 1  # a fresh editor: no stale ticks on other rows
     for key in ("approvals.select_all", "approvals.bulk_feedback"):
         st.session_state.pop(key, None)

@@ -9,10 +9,11 @@ from core.clock import utcnow
 from core.dto import AttendanceImportReport, ImportBatchSummary, UserSummary
 from core.errors import InvalidInputError
 from core.rules.access import ADMIN, SUPERVISOR
-from core.services import attendance as attendance_service
-from core.services import attendance_batches as batch_service
-from portal import auth, data, errors, state, widgets
+from core.services.attendance import batches as batch_service
+from core.services.attendance import imports as attendance_service
+from portal import auth, errors, invalidation, loaders, state, widgets
 from portal.db import session_scope
+from portal.invalidation import Write
 
 ROLES = (ADMIN, SUPERVISOR)
 SHORT_LIST = 50  # problems shown as a plain table; longer lists get a scrollable, searchable grid
@@ -46,7 +47,7 @@ def render() -> None:
 
 
 def _section_upload(user: UserSummary) -> None:
-    limit = int(data.runtime_settings().get("upload_max_mb", 50))  # type: ignore[call-overload]
+    limit = int(loaders.settings.runtime_settings().get("upload_max_mb", 50))  # type: ignore[call-overload]
     with st.expander("File format and template"):
         st.markdown(FORMAT_HELP)
         st.download_button(
@@ -85,7 +86,7 @@ def _section_upload(user: UserSummary) -> None:
         preview = {"key": key, "report": report}
         st.session_state[state.ATTENDANCE_PREVIEW] = preview
         if not report.accepted:
-            data.clear_attendance_loaders()
+            invalidation.invalidate(Write.ATTENDANCE_IMPORT)
     _show_preview(preview["report"])
     _import_button(user, preview["report"], content, uploaded.name, sheet)
 
@@ -185,7 +186,7 @@ def _import_button(
     if not st.button("Import", type="primary", disabled=not again, key="attendance.import"):
         return
     done = _run(user, "Importing…", attendance_service.import_attendance, content=content, file_name=name, sheet=sheet)
-    data.clear_attendance_loaders()
+    invalidation.invalidate(Write.ATTENDANCE_IMPORT)
     if done is None:
         return
     if not done.accepted:
@@ -236,7 +237,7 @@ def _history_frame(batches: list[ImportBatchSummary]) -> pd.DataFrame:
 
 
 def _section_history(user: UserSummary) -> None:
-    batches = data.import_batches(user)
+    batches = loaders.attendance.import_batches(user)
     if not batches:
         widgets.empty_state("No files imported yet.", "Upload a file on the Upload tab.")
         return
@@ -268,7 +269,7 @@ def _section_history(user: UserSummary) -> None:
         outcome = None
         with errors.handled(), session_scope() as session:
             outcome = batch_service.undo_import_batch(session, user, batch_id=picked.id, now=utcnow())
-        data.clear_attendance_loaders()
+        invalidation.invalidate(Write.ATTENDANCE_IMPORT)
         if outcome is not None and outcome.undone:
             st.session_state[state.ATTENDANCE_RESULT] = outcome.message
             st.session_state[state.ATTENDANCE_UNDO_VERSION] += 1  # a fresh, empty batch picker

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.rules.access import ADMIN
 from core.services.audit import SHOWN_EVENTS
-from portal import auth, data, widgets
+from portal import auth, loaders, widgets
 
 ROLES = (ADMIN,)
 
@@ -16,8 +16,8 @@ def render() -> None:
     st.title("🕵️ Audit log")
     st.caption("Append-only record of sign-ins, changes and decisions. Filters are kept in the URL.")
     today = date.today()
-    actions = [""] + data.audit_actions(user)
-    users = [""] + sorted(u.username for u in data.users(user))
+    actions = [""] + loaders.audit.actions(user)
+    users = [""] + sorted(u.username for u in loaders.users.users(user))
     col1, col2, col3 = st.columns([2, 2, 3])
     current_action = widgets.url_param("action", "")
     current_actor = widgets.url_param("actor", "")
@@ -42,7 +42,7 @@ def render() -> None:
     )
     start, end = (period[0], period[1]) if isinstance(period, tuple) and len(period) == 2 else (None, None)
     widgets.set_url_params(action=action, actor=actor, **{"from": start, "to": end})
-    frame = data.audit_events(user, actor or None, action or None, start, end)
+    frame = loaders.audit.events(user, actor or None, action or None, start, end)
     if frame.empty:
         widgets.empty_state("No audit events match these filters.", "Widen the date range or clear a filter.")
         return
@@ -53,7 +53,7 @@ def render() -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
     st.download_button(
         "⬇️ CSV of every matching event",
-        data=data.audit_csv(user, actor or None, action or None, start, end),
+        data=loaders.audit.events_csv(user, actor or None, action or None, start, end),
         file_name="audit-log.csv",
         mime="text/csv",
         key="audit.download.csv",

@@ -10,9 +10,9 @@ import streamlit as st
 from core.clock import utcnow
 from core.dto import DashboardFilters, DashboardOptions, KpiCard, UserSummary
 from core.rules.access import ALL_ROLES, TRAINEE
-from core.services import analytics
-from core.services.rollups import add_months, month_start
-from portal import auth, charts, data, errors, widgets
+from core.services.dashboards import analytics
+from core.services.dashboards.rollups import add_months, month_start
+from portal import auth, charts, errors, loaders, widgets
 
 ROLES = ALL_ROLES
 TABS = ("Overview", "Trends", "Compliance", "Attendance", "Trainees")
@@ -26,7 +26,7 @@ def render() -> None:
     user = auth.require_role(*ROLES)
     today = utcnow().date()
     st.title("📊 Dashboard")
-    options = data.dashboard_options(user)
+    options = loaders.dashboards.options(user)
     filters = _filters(user, options, today)
     tabs = st.tabs(TABS, key="dashboard.tab", bind="query-params")
     for tab, section in zip(tabs, (_overview, _trends, _compliance, _attendance, _trainees), strict=True):
@@ -119,10 +119,10 @@ def _card(column: st.delta_generator.DeltaGenerator, card: KpiCard) -> None:
 
 
 def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None:
-    overview = data.dashboard_overview(user, filters, today)
-    trend = data.dashboard_logbook_trend(user, filters)
-    compliance = data.dashboard_compliance_trend(user, filters)
-    attendance = data.dashboard_attendance_trend(user, filters)
+    overview = loaders.dashboards.overview(user, filters, today)
+    trend = loaders.dashboards.logbook_trend(user, filters)
+    compliance = loaders.dashboards.compliance_trend(user, filters)
+    attendance = loaders.dashboards.attendance_trend(user, filters)
     st.caption(
         f"Period **{overview.period_label}**, compared with {overview.previous_label}. "
         "Hover the ? on a card for its definition."
@@ -163,7 +163,7 @@ def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None
 
 
 def _trends(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
-    frame = data.dashboard_logbook_trend(user, filters)
+    frame = loaders.dashboards.logbook_trend(user, filters)
     last = analytics.month_label(month_start(filters.end))
     st.subheader("Logbook entries per department and month")
     st.caption(f"Case dates in the 12 calendar months ending {last}; drafts are not counted.")
@@ -176,8 +176,8 @@ def _trends(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
 
 
 def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> None:
-    by_department = data.dashboard_compliance(user, filters, "department")
-    trend = data.dashboard_compliance_trend(user, filters)
+    by_department = loaders.dashboards.compliance(user, filters, "department")
+    trend = loaders.dashboards.compliance_trend(user, filters)
     if by_department.empty or by_department["Submitted"].sum() == 0:
         widgets.empty_state(
             "Nothing was submitted for verification in this period.",
@@ -204,13 +204,13 @@ def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> No
                 "dashboard.compliance.trend",
             )
         st.markdown("**By supervisor**")
-        supervisors = _text_percent(data.dashboard_compliance(user, filters, "supervisor"))
+        supervisors = _text_percent(loaders.dashboards.compliance(user, filters, "supervisor"))
         _table(supervisors, "compliance-by-supervisor", "dashboard.compliance.sup")
     left, right = st.columns(2)
     with left:
         _turnaround(user, filters)
     with right:
-        ageing = data.dashboard_pending_ageing(user, filters, today)
+        ageing = loaders.dashboards.pending_ageing(user, filters, today)
         st.markdown(f"**Waiting for a decision now** · {int(ageing['Entries'].sum()):,} entries")
         if ageing["Entries"].sum() == 0:
             st.success("Nothing is waiting for verification.", icon="✅")
@@ -219,7 +219,7 @@ def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> No
 
 
 def _turnaround(user: UserSummary, filters: DashboardFilters) -> None:
-    summary = data.dashboard_turnaround(user, filters)
+    summary = loaders.dashboards.turnaround(user, filters)
     if summary.median_days is None:
         st.markdown("**Verification turnaround**")
         widgets.empty_state("No decisions on entries from this period yet.")
@@ -234,7 +234,7 @@ def _turnaround(user: UserSummary, filters: DashboardFilters) -> None:
 
 
 def _attendance(user: UserSummary, filters: DashboardFilters, today: date) -> None:
-    frame = data.dashboard_attendance(user, filters)
+    frame = loaders.dashboards.attendance(user, filters)
     st.subheader("Attendance % by department and month")
     st.caption(
         f"The 12 months ending {analytics.month_label(filters.end)}: present or late / recorded sessions "
@@ -247,7 +247,7 @@ def _attendance(user: UserSummary, filters: DashboardFilters, today: date) -> No
         _figure_or_table(
             charts.attendance_heatmap(frame), table, "attendance-by-department", "dashboard.attendance.grid"
         )
-    risk = data.dashboard_at_risk(user, filters, today)
+    risk = loaders.dashboards.at_risk(user, filters, today)
     threshold = risk.attrs.get("threshold", 75.0)
     st.subheader(f"At risk in {risk.attrs.get('period', 'this quarter')}")
     st.caption(
@@ -267,8 +267,8 @@ def _trainees(user: UserSummary, filters: DashboardFilters, _today: date) -> Non
     if filters.department_id is None:
         _department_picker(user, filters)
         return
-    frame = data.dashboard_trainees(user, filters)
-    names = dict(data.dashboard_options(user).departments)
+    frame = loaders.dashboards.trainees(user, filters)
+    names = dict(loaders.dashboards.options(user).departments)
     st.button("← All departments", key="dashboard.drill.back", on_click=_clear_department)
     st.subheader(f"{names.get(filters.department_id, 'Department')}: trainees")
     if frame.empty:
@@ -291,14 +291,14 @@ def _trainees(user: UserSummary, filters: DashboardFilters, _today: date) -> Non
 
 
 def _department_picker(user: UserSummary, filters: DashboardFilters) -> None:
-    frame = data.dashboard_compliance(user, filters, "department")
+    frame = loaders.dashboards.compliance(user, filters, "department")
     st.subheader("Choose a department")
     if frame.empty:
         widgets.empty_state("There are no departments yet.")
         return
     st.caption("Select a row (or use the Department filter above) to list its trainees.")
     shown = _text_percent(frame.iloc[:-1])
-    ids_by_name = {name: department_id for department_id, name in data.dashboard_options(user).departments}
+    ids_by_name = {name: department_id for department_id, name in loaders.dashboards.options(user).departments}
     ids = [ids_by_name.get(n) for n in shown["Department"]]
     _downloads(shown, "departments", "dashboard.drill.departments.download")
     st.dataframe(
@@ -333,7 +333,7 @@ def _clear_department() -> None:
 
 def _trainee_detail(user: UserSummary, trainee_id: int, filters: DashboardFilters) -> None:
     with errors.handled():
-        name, entries, attendance = data.dashboard_trainee_detail(user, trainee_id, filters)
+        name, entries, attendance = loaders.dashboards.trainee_detail(user, trainee_id, filters)
         st.subheader(name)
         st.caption(f"Case and session dates in {analytics.period_label(filters.start, filters.end)}.")
         left, right = st.columns(2)

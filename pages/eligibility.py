@@ -10,9 +10,10 @@ from core.clock import utcnow
 from core.dto import UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP, TRAINEE
 from core.rules.eligibility import Period, compute_period, compute_quarter_of
-from core.services import eligibility as eligibility_service
-from portal import auth, charts, data, errors, state, widgets
+from core.services.attendance import eligibility as eligibility_service
+from portal import auth, charts, errors, invalidation, loaders, state, widgets
 from portal.db import session_scope
+from portal.invalidation import Write
 
 ROLES = ALL_ROLES
 KINDS = ("Month", "Quarter", "Year", "Custom")
@@ -21,11 +22,11 @@ KINDS = ("Month", "Quarter", "Year", "Custom")
 def render() -> None:
     user = auth.require_role(*ROLES)
     st.title("🎓 Eligibility")
-    threshold = float(data.runtime_settings().get("attendance_threshold", 75.0))  # type: ignore[arg-type]
+    threshold = float(loaders.settings.runtime_settings().get("attendance_threshold", 75.0))  # type: ignore[arg-type]
     period = _period_picker()
     department_id, supervisor_id = _filters(user)
     widgets.set_url_params(period=period.label, dept=department_id, sup=supervisor_id)
-    frame = data.eligibility_table(user, period.label, threshold, department_id, supervisor_id)
+    frame = loaders.attendance.eligibility_table(user, period.label, threshold, department_id, supervisor_id)
     st.caption(
         f"{period.start:%d %b %Y} – {period.end:%d %b %Y} · threshold {threshold:.2f}% (set by the programme "
         "office) · attended = present + late; excused sessions count as sessions, not as attended."
@@ -91,8 +92,8 @@ def _options(kind: str, today: date) -> list[str]:
 def _filters(user: UserSummary) -> tuple[int | None, int | None]:
     if user.role == TRAINEE:
         return None, None
-    departments = dict(data.departments())
-    supervisors = {sid: name for sid, _uname, name in data.supervisors()}
+    departments = dict(loaders.users.departments())
+    supervisors = {sid: name for sid, _uname, name in loaders.users.supervisors()}
     left, right = st.columns(2)
     dept_ids = [0, *departments]
     wanted = _int(widgets.url_param("dept"))
@@ -184,7 +185,7 @@ def _drill_down(user: UserSummary, frame: pd.DataFrame, period: Period) -> None:
         st.caption("Pick a trainee to see each day of the period, coloured by the status of its sessions.")
         return
     st.session_state[state.ELIGIBILITY_TRAINEE] = trainee
-    sessions = data.trainee_sessions(user, trainee, period.label)
+    sessions = loaders.attendance.trainee_sessions(user, trainee, period.label)
     if sessions.empty:
         widgets.empty_state("No sessions recorded for this trainee in the period.")
         return
@@ -202,7 +203,7 @@ def _drill_down(user: UserSummary, frame: pd.DataFrame, period: Period) -> None:
 
 def _snapshot(user: UserSummary, period: Period) -> None:
     st.subheader("Snapshot")
-    stored = data.eligibility_snapshot(user, period.label)
+    stored = loaders.attendance.eligibility_snapshot(user, period.label)
     if stored:
         st.caption(
             f"Stored for {period.label}: {stored['trainees']} trainees at threshold "
@@ -217,7 +218,7 @@ def _snapshot(user: UserSummary, period: Period) -> None:
                 f"Saved {outcome['trainees']} trainees for {period.label} "
                 f"({outcome['eligible']} eligible, threshold {outcome['threshold']:.2f}%)."
             )
-        data.clear_attendance_loaders()
+        invalidation.invalidate(Write.ATTENDANCE_IMPORT)
 
 
 if __name__ == "__main__":

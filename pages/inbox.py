@@ -7,7 +7,7 @@ from core.clock import utcnow
 from core.dto import NotificationItem, UserSummary
 from core.rules.access import ALL_ROLES
 from core.services import notifications as notification_service
-from portal import auth, data, errors, widgets
+from portal import auth, errors, loaders, widgets
 from portal.db import session_scope
 
 ROLES = ALL_ROLES
@@ -16,14 +16,14 @@ ROLES = ALL_ROLES
 def render() -> None:
     user = auth.require_role(*ROLES)
     st.title("🔔 Inbox")
-    items = data.notifications(user)
+    items = loaders.notifications.notifications(user)
     unread = [n for n in items if not n.read]
     st.caption(f"{len(unread)} unread of {len(items)} notifications.")
     if unread and st.button("Mark all as read", key="inbox.mark_all"):
         with errors.handled(), session_scope() as session:
             notification_service.mark_read(session, user, ids=None, now=utcnow())
-        data.notifications.clear()
-        data.unread_count.clear()
+        loaders.notifications.notifications.clear()
+        loaders.notifications.unread_count.clear()
         st.rerun()
     if not items:
         widgets.empty_state("Nothing here yet.", "You will be told here when something needs you or changes.")
@@ -47,8 +47,8 @@ def _open_button(user: UserSummary, item: NotificationItem, column: DeltaGenerat
     if not item.read:
         with errors.handled(), session_scope() as session:
             notification_service.mark_read(session, user, ids=[item.id], now=utcnow())
-        data.notifications.clear()
-        data.unread_count.clear()
+        loaders.notifications.notifications.clear()
+        loaders.notifications.unread_count.clear()
     spec, params = target
     st.switch_page(page_of(spec), query_params=params or None)
 

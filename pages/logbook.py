@@ -6,9 +6,10 @@ from core.clock import local_date, utcnow
 from core.config import get_settings
 from core.dto import LogbookEntryItem, UserSummary
 from core.rules.access import ALL_ROLES, TRAINEE
-from core.services import logbook as logbook_service
-from portal import auth, data, errors, state, widgets
+from core.services.logbook import entries as logbook_service
+from portal import auth, errors, invalidation, loaders, state, widgets
 from portal.db import session_scope
+from portal.invalidation import Write
 from portal.logbook_views import STATUS_LABELS, entries_frame, entry_card, entry_label
 
 ROLES = ALL_ROLES
@@ -40,7 +41,7 @@ def _trainee_view(user: UserSummary) -> None:
         )
     else:
         st.caption(f"Submitted entries go to your supervisor, **{user.supervisor_name}**, for verification.")
-    entries = data.logbook_entries(user, None, None)
+    entries = loaders.logbook.entries(user, None, None)
     cols = st.columns(5)
     for col, (status, label) in zip(cols, METRICS.items(), strict=True):
         col.metric(label, sum(1 for e in entries if e.status == status))
@@ -61,7 +62,7 @@ def _reader_view(user: UserSummary) -> None:
     st.title("📓 Logbook entries")
     scope = "your trainees" if user.role == "supervisor" else "all trainees"
     st.caption(f"Submitted logbook entries of {scope} (drafts stay private). Filters are kept in the URL.")
-    trainees = dict(data.queue_trainees(user))
+    trainees = dict(loaders.logbook.queue_trainees(user))
     col1, col2 = st.columns(2)
     wanted = widgets.url_param("trainee")
     options = [0, *trainees]
@@ -82,7 +83,7 @@ def _reader_view(user: UserSummary) -> None:
         key="logbook.status",
     )
     widgets.set_url_params(trainee=trainee_id or None, status=status or None)
-    entries = data.logbook_entries(user, trainee_id or None, status or None)
+    entries = loaders.logbook.entries(user, trainee_id or None, status or None)
     if not entries:
         widgets.empty_state("No submitted entries match these filters.")
         return
@@ -109,7 +110,7 @@ def _open_entry(user: UserSummary, entries: list[LogbookEntryItem], *, with_trai
     if chosen is None:
         return
     with errors.handled():
-        item, history = data.logbook_entry(user, chosen)
+        item, history = loaders.logbook.entry(user, chosen)
         entry_card(item, history)
         if user.role == TRAINEE and item.status in ("draft", "returned"):
             _entry_form(user, item, key=f"logbook.edit.{item.id}")
@@ -118,7 +119,7 @@ def _open_entry(user: UserSummary, entries: list[LogbookEntryItem], *, with_trai
 
 
 def _entry_form(user: UserSummary, item: LogbookEntryItem | None, *, key: str) -> None:
-    categories = list(data.runtime_settings().get("logbook_categories", []))  # type: ignore[call-overload]
+    categories = list(loaders.settings.runtime_settings().get("logbook_categories", []))  # type: ignore[call-overload]
     if item is not None and item.category not in categories:
         categories.append(item.category)
     heading = "Edit and resubmit" if item and item.status == "returned" else "Edit draft" if item else None
@@ -185,7 +186,7 @@ def _act(action, message: str, key: str, *, drop_entry: bool = False) -> None:  
         action(session)
         done = True
     if done:
-        data.clear_logbook_loaders()
+        invalidation.invalidate(Write.LOGBOOK_DECISION)
         for name in FORM_KEYS:
             st.session_state.pop(f"{key}.{name}", None)
         if drop_entry:

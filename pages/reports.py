@@ -9,12 +9,12 @@ from core.clock import utcnow
 from core.config import get_settings
 from core.dto import ReportRunItem, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
-from core.services import analytics
-from core.services import leadership_pack as pack_service
-from core.services import report_exports as export_service
-from core.services import reports as report_service
-from core.services.rollups import add_months, month_start
-from portal import auth, data, errors, state, widgets
+from core.services.dashboards import analytics
+from core.services.dashboards.rollups import add_months, month_start
+from core.services.reports import archive as report_service
+from core.services.reports import exports as export_service
+from core.services.reports import pack as pack_service
+from portal import auth, errors, loaders, state, widgets
 from portal.db import session_scope
 
 ROLES = (ADMIN, LEADERSHIP, SUPERVISOR)
@@ -46,7 +46,7 @@ def render() -> None:
 def _section_generate(user: UserSummary) -> None:
     today = utcnow().date()
     kind = st.radio("Report", list(KINDS), format_func=KINDS.get, key="reports.kind", horizontal=True)
-    departments = {0: "All departments", **dict(data.departments())}
+    departments = {0: "All departments", **dict(loaders.users.departments())}
     with st.form("reports.generate"):
         if kind == "leadership_pack":
             months = [
@@ -112,7 +112,7 @@ def _generate(user: UserSummary, kind: str, options: dict[str, object]) -> None:
             bar.progress(1.0, text="Done")
             status.update(label=f"Generated {item.file_name}", state="complete", expanded=False)
             st.session_state[state.REPORTS_LAST_RUN] = item.id
-            data.report_runs.clear()
+            loaders.reports.report_runs.clear()
             return
         status.update(label="The report was not generated", state="error", expanded=True)
 
@@ -121,7 +121,7 @@ def _last_generated(user: UserSummary) -> None:
     run_id = st.session_state.get(state.REPORTS_LAST_RUN)
     if run_id is None:
         return
-    item = next((r for r in data.report_runs(user) if r.id == run_id), None)
+    item = next((r for r in loaders.reports.report_runs(user) if r.id == run_id), None)
     if item is None:
         return
     st.success(f"**{item.title}** ready: {item.file_name} ({item.size_bytes:,} bytes). It is also in the archive.")
@@ -129,7 +129,7 @@ def _last_generated(user: UserSummary) -> None:
 
 
 def _section_archive(user: UserSummary) -> None:
-    runs = data.report_runs(user)
+    runs = loaders.reports.report_runs(user)
     if not runs:
         widgets.empty_state("No reports yet.", "Generate one, or wait for the weekly leadership pack.")
         return

@@ -7,10 +7,11 @@ from core.config import get_settings
 from core.dto import DocumentRequestItem, IssuedDocument, UserSummary
 from core.rules.access import ADMIN, TRAINEE
 from core.rules.results import DOCUMENT_KINDS
-from core.services import documents as document_service
-from core.services import transcripts as transcript_service
-from portal import auth, data, errors, state, widgets
+from core.services.documents import requests as document_service
+from core.services.documents import transcripts as transcript_service
+from portal import auth, errors, invalidation, loaders, state, widgets
 from portal.db import session_scope
+from portal.invalidation import Write
 
 ROLES = (ADMIN, TRAINEE)
 
@@ -18,7 +19,7 @@ ROLES = (ADMIN, TRAINEE)
 def render() -> None:
     user = auth.require_role(*ROLES)
     st.title("📄 Documents")
-    items = data.document_requests(user)
+    items = loaders.documents.requests(user)
     if user.role == TRAINEE:
         tab_transcript, tab_request, tab_mine = st.tabs(
             ["My transcript", "Request a document", "My requests"], key="requests.tab", bind="query-params"
@@ -40,7 +41,9 @@ def render() -> None:
         _section_list(user, items)
         _section_download(user, items)
     with tab_transcript:
-        trainees = {u.id: f"{u.full_name} ({u.registration_number})" for u in data.users(user) if u.role == TRAINEE}
+        trainees = {
+            u.id: f"{u.full_name} ({u.registration_number})" for u in loaders.users.users(user) if u.role == TRAINEE
+        }
         chosen = st.selectbox(
             "Trainee",
             list(trainees),
@@ -67,7 +70,7 @@ def _section_transcript(user: UserSummary, trainee_id: int | None) -> None:
         )
     if document is None:
         return
-    data.clear_document_loaders()
+    invalidation.invalidate(Write.DOCUMENTS)
     st.success(f"Transcript ready: {document.file_name}")
     st.download_button(
         "⬇️ Download transcript",
@@ -144,7 +147,7 @@ def _run(action, message) -> None:  # type: ignore[no-untyped-def]
     with errors.handled(), st.spinner("Saving…"):
         with session_scope() as session:
             outcome = action(session)
-        data.clear_document_loaders()
+        invalidation.invalidate(Write.DOCUMENTS)
         state.flash(message(outcome))
         st.rerun()
 

@@ -8,12 +8,13 @@ import streamlit as st
 from core.clock import utcnow
 from core.dto import AssessmentSummary, UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
-from core.services import result_changes as result_changes_service
-from core.services import result_scores as result_scores_service
-from core.services import result_transitions as result_transitions_service
-from core.services import results as results_service
-from portal import auth, data, errors, state, widgets
+from core.services.results import assessments as results_service
+from core.services.results import changes as result_changes_service
+from core.services.results import scores as result_scores_service
+from core.services.results import transitions as result_transitions_service
+from portal import auth, errors, invalidation, loaders, state, widgets
 from portal.db import session_scope
+from portal.invalidation import Write
 
 ROLES = ALL_ROLES
 GRID_COLUMNS = ["trainee_id", "trainee", "supervisor", "state", "score", "percentage", "grade", "result", "flag"]
@@ -44,7 +45,7 @@ def render() -> None:
     if user.role == TRAINEE:
         _section_my_results(user)
         return
-    items = data.assessments(user)
+    items = loaders.results.assessments(user)
     names = ["Review grid", "Change requests"] + (["Assessments"] if user.role == ADMIN else [])
     # Keyed and bound to the URL so an action's rerun (and its flash message) keeps the tab.
     tabs = st.tabs(names, key="results.tab", bind="query-params")
@@ -58,7 +59,7 @@ def render() -> None:
 
 
 def _section_my_results(user: UserSummary) -> None:
-    frame = data.visible_results(user)
+    frame = loaders.results.visible_results(user)
     if frame.empty:
         widgets.empty_state(
             "No published results yet.", "You will be notified in your inbox when a result is published."
@@ -97,7 +98,7 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> Assessme
     )
     if not a.group_complete:
         st.warning(f"Group '{a.group_name}' weights total {a.group_total:g}%, not 100%.", icon="⚠️")
-    frame = data.review_grid(user, a.id)
+    frame = loaders.results.review_grid(user, a.id)
     if frame.empty:
         widgets.empty_state("No results in your view for this assessment.")
         return assessment
@@ -205,7 +206,7 @@ def _act(grid_key: str, action, message) -> None:  # type: ignore[no-untyped-def
     with errors.handled(), st.spinner("Saving…"):
         with session_scope() as session:
             outcome = action(session)
-        data.clear_results_loaders()
+        invalidation.invalidate(Write.RESULTS)
         st.session_state.pop(grid_key, None)
         state.flash(message(outcome))
         st.rerun()
@@ -221,7 +222,7 @@ def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
             "Show the history of", list(options), format_func=options.get, index=None, key="results.history"
         )
         if chosen is not None:
-            history = data.result_history(user, chosen)
+            history = loaders.results.result_history(user, chosen)
             st.dataframe(history, hide_index=True, width="stretch")
             widgets.download_buttons(
                 history, name=f"result-{chosen}-history", key="results.history.download", xlsx=False
@@ -231,7 +232,7 @@ def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
 def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | None) -> None:
     if user.role == ADMIN and assessment is not None:
         _raise_change(user, assessment)
-    pending = data.change_requests(user, "pending")
+    pending = loaders.results.change_requests(user, "pending")
     st.subheader(f"Pending ({len(pending)})")
     for item in pending:
         with st.container(border=True):
@@ -258,7 +259,7 @@ def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | 
                         ),
                         lambda r: f"Change request {r.status}.",
                     )
-    everything = data.change_requests(user, None)
+    everything = loaders.results.change_requests(user, None)
     frame = pd.DataFrame([vars(i) for i in everything]) if everything else pd.DataFrame()
     st.subheader("All change requests")
     if frame.empty:
@@ -287,7 +288,7 @@ def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | 
 
 
 def _raise_change(user: UserSummary, assessment: AssessmentSummary) -> None:
-    grid = data.review_grid(user, assessment.id)
+    grid = loaders.results.review_grid(user, assessment.id)
     published = grid[grid["state"] == "published"] if not grid.empty else grid
     with st.expander(f"Raise a change request on a published result of {assessment.title}", expanded=False):
         st.caption("The assessment is the one chosen in the Review grid tab.")
@@ -339,8 +340,8 @@ def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> N
     st.dataframe(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="assessments", key="results.assessments.download")
     st.subheader("Group weights")
-    st.dataframe(data.group_weights(user), hide_index=True)
-    departments = dict(data.departments())
+    st.dataframe(loaders.results.group_weights(user), hide_index=True)
+    departments = dict(loaders.users.departments())
     with st.form("results.new_assessment"):
         st.subheader("New assessment")
         title = st.text_input("Title", key="results.new.title")

@@ -11,9 +11,10 @@ from core.dto import HeartbeatItem, JobRunSummary, UserSummary
 from core.rules.access import ADMIN
 from core.rules.settings import SETTING_SPECS
 from core.services import settings as settings_service
-from core.services.system import check_database
-from portal import auth, data, errors, operations, state, widgets
+from core.services.operations.system import check_database
+from portal import auth, errors, invalidation, loaders, operations, state, widgets
 from portal.db import get_engine, session_scope
+from portal.invalidation import Write
 
 ROLES = (ADMIN,)
 TABS = ("Scheduler & jobs", "Job history", "Backups & retention", "Settings")
@@ -37,7 +38,7 @@ def _settings(user: UserSummary) -> None:
         "Retention (days per table) and the job schedule overrides are here too; the scheduler "
         "applies schedule changes within a minute."
     )
-    values = data.runtime_settings()
+    values = loaders.settings.runtime_settings()
     with st.form("system.settings"):
         edited = {}
         for key, spec in SETTING_SPECS.items():
@@ -54,8 +55,8 @@ def _settings(user: UserSummary) -> None:
                         if raw != shown:
                             settings_service.update_setting(session, user, key=key, value=raw, now=utcnow())
                             changed += 1
-                data.runtime_settings.clear()
-                data.clear_dashboard_loaders()  # the threshold changes "% eligible" and the at-risk list
+                loaders.settings.runtime_settings.clear()
+                invalidation.invalidate(Write.SETTINGS)  # the threshold changes "% eligible" and the at-risk list
                 st.success(f"Saved {changed} setting(s).")
 
 
@@ -64,11 +65,11 @@ STALE_AFTER = timedelta(minutes=5)
 
 def _section_scheduler(user: UserSummary) -> None:
     now = utcnow()
-    beats = data.scheduler_heartbeats()
+    beats = loaders.operations.heartbeats()
     leader = next((b for b in beats if b.role == "leader"), None)
     _heartbeat_status(leader, beats, now)
     live = leader is not None and now - leader.beat_at <= STALE_AFTER
-    last = data.last_job_runs(user)
+    last = loaders.operations.last_job_runs(user)
     st.subheader("Jobs")
     st.caption(
         "Times are in the programme timezone (TIMEZONE = "
@@ -130,7 +131,7 @@ def _run_now(user: UserSummary, job: str, *, dry_run: bool = False) -> None:
     with errors.handled():
         with st.spinner(f"Running {job}…"):
             summary = operations.run_job_now(user, job, dry_run=dry_run)
-        data.clear_job_loaders()
+        invalidation.invalidate(Write.JOB_RUN)
         counts = ", ".join(f"{k}={v}" for k, v in (summary.counts or {}).items())
         if summary.status == "failed":
             first = (summary.error or "").splitlines()[0] if summary.error else ""
@@ -154,12 +155,12 @@ def _section_history(user: UserSummary) -> None:
     )
     failed_only = cols[1].toggle("Failures only", key="system.history_failed")
     widgets.set_url_params(job=job)
-    frame = data.job_runs(user, job or None, failed_only)
+    frame = loaders.operations.job_runs(user, job or None, failed_only)
     if frame.empty:
         widgets.empty_state("No job runs recorded yet.", "Runs appear here when the scheduler or Run now runs a job.")
         return
     st.caption(
-        f"{len(frame)} run(s), newest first (history kept {data.runtime_settings()['retention_job_runs_days']} days)."
+        f"{len(frame)} run(s), newest first (history kept {loaders.settings.runtime_settings()['retention_job_runs_days']} days)."
     )
     shown = frame.assign(error=frame["error"].map(lambda e: e.splitlines()[0] if e else ""))
     st.dataframe(shown.drop(columns=["instance"]), hide_index=True, width="stretch")
@@ -177,7 +178,7 @@ def _section_backups(user: UserSummary) -> None:
         f"`nightly_backup` writes to `{settings.backup_dir}` and keeps the last {settings.backup_keep} "
         "(BACKUP_DIR, BACKUP_KEEP). SQLite: online backup API; PostgreSQL: `pg_dump -Fc` when installed."
     )
-    files = data.backups(str(settings.backup_dir))
+    files = loaders.operations.backups(str(settings.backup_dir))
     if files:
         frame = pd.DataFrame(
             [
@@ -189,7 +190,7 @@ def _section_backups(user: UserSummary) -> None:
     else:
         widgets.empty_state("No backups yet.", "Press Run now on nightly_backup to make one.")
     st.subheader("Retention")
-    values = data.runtime_settings()
+    values = loaders.settings.runtime_settings()
     st.dataframe(
         pd.DataFrame(
             [

@@ -6,10 +6,11 @@ import streamlit as st
 from core.clock import utcnow
 from core.dto import UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
-from core.services import departments as department_service
-from core.services import users as user_service
-from portal import auth, data, errors, widgets
+from core.services.users import accounts as user_service
+from core.services.users import departments as department_service
+from portal import auth, errors, invalidation, loaders, widgets
 from portal.db import session_scope
+from portal.invalidation import Write
 
 ROLES = (ADMIN,)
 
@@ -17,7 +18,7 @@ ROLES = (ADMIN,)
 def render() -> None:
     user = auth.require_role(*ROLES)
     st.title("👥 Users")
-    people = data.users(user)
+    people = loaders.users.users(user)
     tab_list, tab_edit, tab_new, tab_dept = st.tabs(["All users", "Edit a user", "New user", "Departments"])
     with tab_list:
         _section_list(people)
@@ -69,8 +70,8 @@ def _section_edit(actor: UserSummary, people: list[UserSummary]) -> None:
         st.caption("Pick a user to change their role, department or supervisor, deactivate them or reset a password.")
         return
     target = by_name[choice]
-    departments = dict(data.departments())
-    supervisors = {sid: f"{name} ({uname})" for sid, uname, name in data.supervisors()}
+    departments = dict(loaders.users.departments())
+    supervisors = {sid: f"{name} ({uname})" for sid, uname, name in loaders.users.supervisors()}
     with st.form("users.edit"):
         role = st.selectbox("Role", ALL_ROLES, index=ALL_ROLES.index(target.role), key="users.edit.role")
         dept_ids = list(departments)
@@ -102,7 +103,7 @@ def _section_edit(actor: UserSummary, people: list[UserSummary]) -> None:
                         supervisor_id=supervisor or None,
                         clear_supervisor=supervisor == 0,
                     )
-                data.clear_user_loaders()
+                invalidation.invalidate(Write.USERS)
                 st.success(f"Saved {target.username}.")
     col1, col2 = st.columns(2)
     with col1, st.form("users.reset", clear_on_submit=True):
@@ -111,7 +112,7 @@ def _section_edit(actor: UserSummary, people: list[UserSummary]) -> None:
             with errors.handled():
                 with session_scope() as session:
                     user_service.reset_password(session, actor, target.id, new_password=new_password, now=utcnow())
-                data.clear_user_loaders()
+                invalidation.invalidate(Write.USERS)
                 st.success(f"Password reset for {target.username}; any lockout is cleared.")
     with col2:
         label = "Deactivate" if target.is_active else "Reactivate"
@@ -120,13 +121,13 @@ def _section_edit(actor: UserSummary, people: list[UserSummary]) -> None:
             with errors.handled():
                 with session_scope() as session:
                     user_service.set_user_active(session, actor, target.id, active=not target.is_active, now=utcnow())
-                data.clear_user_loaders()
+                invalidation.invalidate(Write.USERS)
                 st.rerun()
 
 
 def _section_create(actor: UserSummary) -> None:
-    departments = [name for _, name in data.departments()]
-    supervisors = {uname: f"{name} ({uname})" for _, uname, name in data.supervisors()}
+    departments = [name for _, name in loaders.users.departments()]
+    supervisors = {uname: f"{name} ({uname})" for _, uname, name in loaders.users.supervisors()}
     with st.form("users.create", clear_on_submit=False):
         username = st.text_input("Username", key="users.new.username")
         full_name = st.text_input("Full name", key="users.new.full_name")
@@ -158,19 +159,19 @@ def _section_create(actor: UserSummary) -> None:
                         email=email,
                         password=password or None,
                     )
-                data.clear_user_loaders()
+                invalidation.invalidate(Write.USERS)
                 st.success(f"Created {created.username} ({created.role}).")
 
 
 def _section_departments(actor: UserSummary) -> None:
-    st.dataframe(pd.DataFrame(data.departments(), columns=["id", "name"]), hide_index=True)
+    st.dataframe(pd.DataFrame(loaders.users.departments(), columns=["id", "name"]), hide_index=True)
     with st.form("users.department", clear_on_submit=True):
         name = st.text_input("New department name", key="users.department.name")
         if st.form_submit_button("Add department"):
             with errors.handled():
                 with session_scope() as session:
                     department_service.create_department(session, actor, name=name, now=utcnow())
-                data.clear_user_loaders()
+                invalidation.invalidate(Write.USERS)
                 st.success(f"Added {name}.")
 
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.clock import utcnow
 from core.rules.access import ALL_ROLES
-from core.services import transcripts as transcript_service
+from core.services.documents import transcripts as transcript_service
 from portal import errors, widgets
 from portal.db import session_scope
 

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.clock import utcnow
 from core.config import Settings, get_settings
 from core.db import make_engine, make_session_factory
+from core.demo.seed import seed_demo
 from core.migrate import upgrade_to_head
-from core.services.demo import seed_demo
 
 log = logging.getLogger(__name__)
 

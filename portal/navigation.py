@@ -29,7 +29,7 @@ from pages import (
     users,
     verify,
 )
-from portal import data
+from portal import loaders
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def _sidebar(user: UserSummary, registered: dict[str, st.Page]) -> None:  # type
             + (f" · {user.department_name}" if user.department_name else "")
         )
         section = None
-        unread = data.unread_count(user.id) if user.id is not None else 0
+        unread = loaders.notifications.unread_count(user.id) if user.id is not None else 0
         for spec in allowed_pages(user.role):
             if spec.section == "Public":
                 continue

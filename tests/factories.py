@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.dto import UserSummary
 from core.models import AttendanceRecord, Department, LogbookEntry, User
 from core.services.auth import hash_password
-from core.services.users import summarize
+from core.services.users.accounts import summarize
 
 NOW = datetime(2026, 11, 20, 10, 0, 0)
 PASSWORD = "correct-horse-battery"

@@ -1,4 +1,4 @@
-"""Dashboard roll-ups: per trainee and calendar month, maintained by core.services.rollups.
+"""Dashboard roll-ups: per trainee and calendar month, maintained by core.services.dashboards.rollups.
 
 Keyed by trainee (not by department or supervisor): a dashboard joins `users` at read time, so
 moving a trainee to another supervisor or department needs no refresh and scope always follows

@@ -133,7 +133,7 @@ def change_password(session: Session, actor: UserSummary, *, current: str, new: 
 
 
 def _summary(user: object) -> UserSummary:
-    from core.services.users import summarize
+    from core.services.users.accounts import summarize
 
     return summarize(user)  # type: ignore[arg-type]
 

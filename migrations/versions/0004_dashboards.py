@@ -1,4 +1,4 @@
-"""Dashboard roll-ups (issue 5): per trainee and month, kept current by core.services.rollups.
+"""Dashboard roll-ups (issue 5): per trainee and month, kept current by core.services.dashboards.rollups.
 
 Revision ID: 0004
 Revises: 0003
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.orm import Session
 
-from core.services.rollups import rebuild_all
+from core.services.dashboards.rollups import rebuild_all
 
 revision: str = "0004"
 down_revision: str | None = "0003"

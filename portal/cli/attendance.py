@@ -13,9 +13,9 @@ import pandas as pd
 from core.clock import utcnow
 from core.config import Settings
 from core.dto import SYSTEM_ACTOR
-from core.services import attendance as attendance_service
-from core.services import attendance_batches as batch_service
-from core.services import eligibility as eligibility_service
+from core.services.attendance import batches as batch_service
+from core.services.attendance import eligibility as eligibility_service
+from core.services.attendance import imports as attendance_service
 from portal.cli.common import acting_user, session_factory_for
 
 ELIGIBILITY_FIELDS = (

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from core.clock import utcnow
 from core.config import Settings
+from core.demo.seed import seed_demo
 from core.dto import SYSTEM_ACTOR
 from core.migrate import upgrade_to_head
 from core.rules.access import ALL_ROLES
-from core.services import user_imports as user_import_service
-from core.services import users as user_service
-from core.services.demo import seed_demo
-from core.services.system import check_database
+from core.services.operations.system import check_database
+from core.services.users import accounts as user_service
+from core.services.users import imports as user_import_service
 from portal.cli.common import engine_for, session_factory_for
 
 # Extra readiness checks registered by other capabilities (e.g. the scheduler heartbeat).

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from core.clock import utcnow
 from core.config import Settings
 from core.db import make_session_factory
-from core.services.jobs import check_heartbeat
+from core.services.operations.jobs import check_heartbeat
 from jobs.runner import JOBS, execute_job
 from portal.cli.common import session_factory_for
 from portal.cli.foundation import READINESS_CHECKS

@@ -30,7 +30,10 @@ from core.dto import DashboardFilters, UserSummary
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AttendanceRecord, LogbookEntry, Setting, User
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
-from core.services import analytics, analytics_overview, analytics_trainees, eligibility, rollups
+from core.services.attendance import eligibility
+from core.services.dashboards import analytics, rollups
+from core.services.dashboards import overview as analytics_overview
+from core.services.dashboards import trainees as analytics_trainees
 from tests.factories import actor, make_attendance, make_department, make_entry, make_user, suffix
 
 TODAY = date(2026, 11, 20)

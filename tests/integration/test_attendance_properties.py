@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from core.dto import UserSummary
 from core.models import AttendanceChange, AttendanceRecord, ImportBatch, User
-from core.services.attendance import import_attendance
-from core.services.eligibility import list_eligibility
+from core.services.attendance.eligibility import list_eligibility
+from core.services.attendance.imports import import_attendance
 from tests.factories import NOW, actor, make_department, make_user
 
 COLUMNS = ["trainee_id", "session_date", "session", "status", "department", "check_in_time", "remarks"]

@@ -14,9 +14,9 @@ from core.db import make_session_factory
 from core.dto import SYSTEM_ACTOR, UserSummary
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AttendanceChange, AttendanceRecord, AuditEvent, ImportBatch, Setting, User
-from core.services import attendance as service
-from core.services import attendance_batches as batch_service
-from core.services import rollups
+from core.services.attendance import batches as batch_service
+from core.services.attendance import imports as service
+from core.services.dashboards import rollups
 from tests.factories import NOW, actor, make_attendance, make_department, make_user
 
 HEADER = "trainee_id,session_date,session,status"

@@ -16,8 +16,8 @@ from core.config import Settings
 from core.dto import UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from core.models import AuditEvent, DocumentRequest, Notification, User
-from core.services import documents as svc
-from core.services import transcripts
+from core.services.documents import requests as svc
+from core.services.documents import transcripts
 from tests.factories import NOW, actor, make_department, make_user
 
 SETTINGS = Settings(public_base_url="https://portal.example.org", programme_name="Residency Programme")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.dto import SYSTEM_ACTOR, UserSummary
 from core.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from core.models import AuditEvent, EligibilitySnapshot, Setting, User
-from core.services import eligibility as service
+from core.services.attendance import eligibility as service
 from tests.factories import NOW, actor, make_attendance, make_department, make_user
 
 

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.demo.seed import seed_demo
 from core.errors import InvalidInputError, NotFoundError
 from core.models import AttendanceRecord, AuditEvent, Department, LogbookEntry, Setting, User
 from core.services import audit as audit_service
 from core.services import notifications as notification_service
 from core.services import settings as settings_service
 from core.services.auth import check_sign_in
-from core.services.demo import seed_demo
 from tests.factories import NOW, actor, make_user
 
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from core.dto import UserSummary
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AuditEvent, LogbookEntry
-from core.services import approvals, logbook
+from core.services.logbook import approvals
+from core.services.logbook import entries as logbook
 from tests.factories import NOW, actor, make_department, make_entry, make_user
 
 FORM = {

@@ -14,7 +14,7 @@ from core.dto import UserSummary
 from core.errors import ConflictError
 from core.models import AuditEvent, LogbookEntry, LogbookStatusChange, Notification
 from core.repositories import logbook as repo
-from core.services import approvals
+from core.services.logbook import approvals
 from tests.factories import actor, make_department, make_entry, make_user
 
 NOW = datetime(2026, 11, 20, 10, 0)

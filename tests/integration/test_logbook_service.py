@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from core.dto import SYSTEM_ACTOR, UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from core.models import AuditEvent, LogbookEntry, LogbookStatusChange, Notification, User
-from core.services import approvals, logbook
+from core.services.logbook import approvals
+from core.services.logbook import entries as logbook
 from core.services.settings import update_setting
 from tests.factories import NOW, actor, make_department, make_entry, make_user
 
@@ -424,7 +425,7 @@ def test_every_write_keeps_the_monthly_rollup_current(session: Session, world: W
 def test_demo_seeder_gives_every_supervisor_fresh_and_long_pending_entries(session: Session, world: World) -> None:
     import random
 
-    from core.services.logbook_demo import seed_logbook_demo
+    from core.demo.logbook import seed_logbook_demo
 
     seed_logbook_demo(session, random.Random(1), NOW)
     for supervisor in (world.supervisor, world.other_supervisor):

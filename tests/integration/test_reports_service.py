@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from core.dto import SYSTEM_ACTOR
 from core.errors import InvalidInputError, NotFoundError, PermissionDeniedError
-from core.services import analytics, analytics_overview, analytics_trainees, rollups
-from core.services.leadership_pack import collect_pack_data, generate_leadership_pack, pack_filters
-from core.services.report_exports import generate_eligibility_list, generate_logbook_summary
-from core.services.reports import get_report_file, list_report_runs
+from core.services.dashboards import analytics, rollups
+from core.services.dashboards import overview as analytics_overview
+from core.services.dashboards import trainees as analytics_trainees
+from core.services.reports.archive import get_report_file, list_report_runs
+from core.services.reports.exports import generate_eligibility_list, generate_logbook_summary
+from core.services.reports.pack import collect_pack_data, generate_leadership_pack, pack_filters
 from tests.factories import actor, make_attendance, make_department, make_entry, make_user
 
 NOW = datetime(2026, 11, 20, 10, 0)

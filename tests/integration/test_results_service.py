@@ -27,10 +27,10 @@ from core.models import (
     ResultHistory,
     User,
 )
-from core.services import result_changes as changes_svc
-from core.services import result_scores as scores_svc
-from core.services import result_transitions as transitions_svc
-from core.services import results as svc
+from core.services.results import assessments as svc
+from core.services.results import changes as changes_svc
+from core.services.results import scores as scores_svc
+from core.services.results import transitions as transitions_svc
 from tests.factories import NOW, actor, make_attendance, make_department, make_user
 
 

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AuditEvent, Notification, VerificationToken
-from core.services import result_scores as result_scores_service
-from core.services import result_transitions as result_transitions_service
-from core.services import results as results_service
 from core.services import settings as settings_service
-from core.services import transcripts as svc
+from core.services.documents import transcripts as svc
+from core.services.results import assessments as results_service
+from core.services.results import scores as result_scores_service
+from core.services.results import transitions as result_transitions_service
 from tests.factories import NOW, actor, make_attendance, make_department, make_user
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

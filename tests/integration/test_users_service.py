@@ -11,11 +11,11 @@ from core.dto import UserSummary
 from core.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from core.models import AuditEvent, Department, User
 from core.services import audit as audit_service
-from core.services import departments as department_service
 from core.services import settings as settings_service
-from core.services import user_imports as user_import_service
-from core.services import users as user_service
 from core.services.auth import check_sign_in
+from core.services.users import accounts as user_service
+from core.services.users import departments as department_service
+from core.services.users import imports as user_import_service
 from tests.factories import NOW, actor, make_department, make_user
 
 HEADER = "username,full_name,role,department,supervisor,registration_number,email\n"

@@ -25,10 +25,10 @@ from core.models import (
     ReportRun,
     SchedulerHeartbeat,
 )
-from core.services.attendance import import_attendance
-from core.services.jobs import check_heartbeat
-from core.services.reminders import OutgoingMail
-from core.services.reports import store_report
+from core.services.attendance.imports import import_attendance
+from core.services.logbook.reminders import OutgoingMail
+from core.services.operations.jobs import check_heartbeat
+from core.services.reports.archive import store_report
 from jobs.backup import run_nightly_backup
 from jobs.cleanup import run_weekly_cleanup
 from jobs.eligibility import run_monthly_eligibility

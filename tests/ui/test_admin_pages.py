@@ -78,7 +78,7 @@ def test_audit_page_shows_the_newest_5000_and_its_csv_has_every_matching_event(
 
     from sqlalchemy import insert
 
-    from portal import data
+    from portal import loaders
 
     admin = _admin(ui_db)
     with ui_db.factory.begin() as session:
@@ -94,7 +94,7 @@ def test_audit_page_shows_the_newest_5000_and_its_csv_has_every_matching_event(
     assert not at.exception
     assert len(at.dataframe[0].value) == 5000
     assert any("newest 5,000 matching events are shown" in c.value for c in at.caption)
-    content = data.audit_csv(admin, None, "probe_event", NOW.date(), NOW.date())().decode("utf-8-sig")
+    content = loaders.audit.events_csv(admin, None, "probe_event", NOW.date(), NOW.date())().decode("utf-8-sig")
     assert len(list(csv.DictReader(io.StringIO(content)))) == 5003
 
 

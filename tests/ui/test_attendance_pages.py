@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core.clock import utcnow
 from core.dto import UserSummary
 from core.models import AttendanceRecord, AuditEvent, EligibilitySnapshot, ImportBatch, User
-from core.services.attendance import import_attendance
+from core.services.attendance.imports import import_attendance
 from portal import charts
 from tests.factories import actor, make_attendance, make_department, make_user
 from tests.ui.conftest import PageRunner, UiDatabase

@@ -13,11 +13,11 @@ from streamlit.testing.v1 import AppTest
 
 from core.dto import UserSummary
 from core.models import ChangeRequest, Department, DocumentRequest, Result
-from core.services import documents as document_service
-from core.services import result_scores as result_scores_service
-from core.services import result_transitions as result_transitions_service
-from core.services import results as results_service
-from core.services import transcripts as transcript_service
+from core.services.documents import requests as document_service
+from core.services.documents import transcripts as transcript_service
+from core.services.results import assessments as results_service
+from core.services.results import scores as result_scores_service
+from core.services.results import transitions as result_transitions_service
 from tests.factories import NOW, actor, make_department, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
 

@@ -1,0 +1,1 @@
+"""PDF building with reportlab: report tables, charts and the leadership pack layout."""

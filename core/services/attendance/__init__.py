@@ -1,0 +1,1 @@
+"""Attendance: file imports, import batches (undo) and eligibility."""

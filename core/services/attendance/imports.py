@@ -1,0 +1,279 @@
+"""Attendance upload: check a whole file, preview it, import it all or nothing.
+
+Every attempt, accepted or refused, is audited with its counts; the batch history and undo live in
+`core.services.attendance.batches`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from core.clock import local_date
+from core.config import get_settings
+from core.dto import AttendanceImportReport, UserSummary
+from core.errors import InvalidInputError
+from core.exports import to_csv_bytes
+from core.models import ImportBatch
+from core.repositories import attendance as repo
+from core.rules.attendance import (
+    AttendanceValidation,
+    build_trainee_directory,
+    compute_months,
+    compute_session_labels_to_match,
+    validate_attendance,
+)
+from core.rules.attendance_files import FileRefusedError, RawSheet, list_xlsx_sheets, read_attendance_file
+from core.services.access import authorize
+from core.services.attendance.batches import summarize_batches
+from core.services.audit import record_event
+from core.services.dashboards import rollups
+from core.services.settings import get_setting
+
+Progress = Callable[[float, str], None]
+TEMPLATE_CSV = (
+    "trainee_id,session_date,session,status,department,check_in_time,remarks\n"
+    "PG2025-0001,2026-11-02,AM,present,Internal Medicine,2026-11-02T08:02,\n"
+    "PG2025-0001,2026-11-02,PM,late,,13:20,Traffic\n"
+    "PG2026-0002,2026-11-02,AM,leave,,,Annual leave\n"
+)
+
+
+def _no_progress(_fraction: float, _message: str) -> None:
+    return None
+
+
+def list_sheet_names(content: bytes) -> list[str]:
+    """Sheet names of an uploaded .xlsx workbook.
+
+    Raises:
+        InvalidInputError: the bytes are not a readable workbook.
+    """
+    try:
+        return list_xlsx_sheets(content)
+    except FileRefusedError as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def preview_attendance_import(
+    session: Session,
+    actor: UserSummary,
+    *,
+    content: bytes,
+    file_name: str,
+    now: datetime,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+) -> AttendanceImportReport:
+    """Check the whole file and count what an import would insert, update and leave unchanged.
+
+    Writes nothing, except the audit event of a refused attempt.
+
+    Raises:
+        PermissionDeniedError: the actor may not upload attendance.
+    """
+    report, validation = _check(
+        session, actor, content=content, file_name=file_name, sheet=sheet, now=now, progress=progress or _no_progress
+    )
+    if validation is None:
+        _audit_attempt(session, actor, report, now=now, action="attendance_import_refused")
+        return report
+    step = progress or _no_progress
+    step(0.6, "Comparing with stored attendance…")
+    repo.stage_rows(session, validation.rows)
+    inserted, updated = repo.count_staged_changes(session, validation.compared_columns)
+    repo.drop_staging(session)
+    step(1.0, "Checked.")
+    return _counted(report, inserted, updated)
+
+
+def import_attendance(
+    session: Session,
+    actor: UserSummary,
+    *,
+    content: bytes,
+    file_name: str,
+    now: datetime,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+) -> AttendanceImportReport:
+    """Check the whole file and, only if every row is valid, write it as one import batch.
+
+    A key seen before is updated (its previous values kept for undo); unchanged rows are skipped.
+    A refused file writes nothing but its audit event.
+
+    Raises:
+        PermissionDeniedError: the actor may not upload attendance.
+    """
+    step = progress or _no_progress
+    report, validation = _check(
+        session, actor, content=content, file_name=file_name, sheet=sheet, now=now, progress=step
+    )
+    if validation is None:
+        _audit_attempt(session, actor, report, now=now, action="attendance_import_refused")
+        return report
+    step(0.5, "Writing…")
+    batch = _open_batch(session, actor, report, file_name=file_name, now=now)
+    inserted, updated = _apply_rows(session, batch, report, validation, step)
+    done = _counted(report, inserted, updated, imported=True, batch_id=batch.id)
+    _audit_attempt(session, actor, done, now=now, action="attendance_imported")
+    session.flush()
+    step(1.0, "Imported.")
+    return done
+
+
+def _open_batch(
+    session: Session, actor: UserSummary, report: AttendanceImportReport, *, file_name: str, now: datetime
+) -> ImportBatch:
+    """Take the import lock and add the batch the rows will belong to."""
+    repo.lock_imports(session)
+    batch = ImportBatch(
+        file_name=file_name[:255],
+        sha256=report.sha256,
+        actor_id=actor.id,
+        created_at=now,
+        state="imported",
+        rows_total=report.rows_total,
+    )
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def _apply_rows(
+    session: Session,
+    batch: ImportBatch,
+    report: AttendanceImportReport,
+    validation: AttendanceValidation,
+    step: Progress,
+) -> tuple[int, int]:
+    """Upsert the validated rows under `batch`, record its counts and refresh the months it touched."""
+    repo.stage_rows(session, validation.rows)
+    step(0.7, "Applying changes…")
+    inserted, updated, months = repo.apply_staged_rows(
+        session,
+        batch_id=batch.id,
+        compared=validation.compared_columns,
+        staged=len(validation.rows),
+        file_months=compute_months(validation.rows["session_date"]),
+    )
+    repo.drop_staging(session)
+    batch.inserted, batch.updated = inserted, updated
+    batch.unchanged = report.rows_total - inserted - updated
+    if months:
+        rollups.refresh_attendance_months(session, months)
+    return inserted, updated
+
+
+def _check(
+    session: Session,
+    actor: UserSummary,
+    *,
+    content: bytes,
+    file_name: str,
+    sheet: str | None,
+    now: datetime,
+    progress: Progress,
+) -> tuple[AttendanceImportReport, AttendanceValidation | None]:
+    """Authorise, size-check, parse and validate; the validation is None when the file is refused."""
+    user = authorize(session, actor, "admin", "supervisor")
+    base = _fingerprint(session, content, file_name)
+    limit_mb = int(get_setting(session, "upload_max_mb"))
+    if len(content) > limit_mb * 1024 * 1024:
+        size = len(content) / (1024 * 1024)
+        return _refused(base, f"The file is {size:.1f} MB; the upload limit is {limit_mb} MB."), None
+    progress(0.05, "Reading the file…")
+    try:
+        raw = read_attendance_file(content, file_name, sheet=sheet)
+    except FileRefusedError as exc:
+        return _refused(base, str(exc)), None
+    progress(0.25, f"Checking {len(raw.frame):,} rows…")
+    supervisor_id = user.id if user is not None and user.role == "supervisor" else None
+    validation = _validate(session, raw, supervisor_id=supervisor_id, now=now)
+    report = AttendanceImportReport(
+        file_name=file_name,
+        sha256=base.sha256,
+        rows_total=validation.rows_total,
+        errors=validation.errors,
+        missing_columns=validation.missing_columns,
+        previous_batch=base.previous_batch,
+        bad_rows_csv=to_csv_bytes(validation.bad_rows) if len(validation.bad_rows) else b"",
+    )
+    return report, (validation if validation.ok else None)
+
+
+def _fingerprint(session: Session, content: bytes, file_name: str) -> AttendanceImportReport:
+    """An empty report carrying the file's hash and the batch that last imported the same bytes."""
+    sha = hashlib.sha256(content).hexdigest()
+    previous = repo.get_latest_batch_by_sha(session, sha)
+    previous_batch = summarize_batches(session, [previous.id])[0] if previous else None
+    return AttendanceImportReport(file_name=file_name, sha256=sha, previous_batch=previous_batch)
+
+
+def _validate(session: Session, raw: RawSheet, *, supervisor_id: int | None, now: datetime) -> AttendanceValidation:
+    """Validate every row against the stored trainees, departments and sessions."""
+    directory = build_trainee_directory(repo.list_trainee_keys(session))
+    known_sessions = repo.list_session_labels(session, compute_session_labels_to_match(raw))
+    return validate_attendance(
+        raw,
+        directory=directory,
+        departments=repo.list_department_ids(session),
+        today=local_date(now, get_settings().timezone),
+        supervisor_id=supervisor_id,
+        known_sessions=known_sessions,
+    )
+
+
+def _refused(base: AttendanceImportReport, message: str) -> AttendanceImportReport:
+    return AttendanceImportReport(
+        file_name=base.file_name, sha256=base.sha256, refusal=message, previous_batch=base.previous_batch
+    )
+
+
+def _counted(
+    report: AttendanceImportReport, inserted: int, updated: int, *, imported: bool = False, batch_id: int | None = None
+) -> AttendanceImportReport:
+    return AttendanceImportReport(
+        file_name=report.file_name,
+        sha256=report.sha256,
+        rows_total=report.rows_total,
+        inserted=inserted,
+        updated=updated,
+        unchanged=report.rows_total - inserted - updated,
+        imported=imported,
+        batch_id=batch_id,
+        previous_batch=report.previous_batch,
+    )
+
+
+def _audit_attempt(
+    session: Session, actor: UserSummary, report: AttendanceImportReport, *, now: datetime, action: str
+) -> None:
+    details: dict[str, object] = {
+        "file": report.file_name,
+        "sha256": report.sha256,
+        "rows": report.rows_total,
+        "inserted": report.inserted,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "errors": len(report.problem_lines),
+    }
+    if report.problem_lines:
+        details["first_error"] = report.problem_lines[0][:300]
+    record_event(
+        session,
+        actor=actor,
+        action=action,
+        now=now,
+        entity_type="import_batch",
+        entity_id=report.batch_id,
+        details=details,
+    )
+
+
+def attendance_template_csv() -> bytes:
+    """A small example file with every column, for the upload screen."""
+    return TEMPLATE_CSV.encode("utf-8")

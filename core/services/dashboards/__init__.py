@@ -1,0 +1,1 @@
+"""Dashboards: read models over the roll-ups, and the roll-ups writes keep current."""

@@ -1,0 +1,289 @@
+"""Dashboard read services: scoped SQL aggregates over the roll-ups, as DataFrames and frozen DTOs.
+
+Every function re-reads the viewer's role (authorize) and applies their scope in SQL: admin and
+leadership see everything, a supervisor only their trainees, a trainee only themselves. Filters
+only ever narrow that scope. Department and supervisor are the trainee's current ones.
+Logbook figures count entries by the month of their case date; drafts are never counted.
+The overview cards live in core.services.dashboards.overview, the at-risk list and per-trainee
+drill-down in core.services.dashboards.trainees; both reuse this module's public helpers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from core.dto import (
+    DashboardFilters,
+    DashboardOptions,
+    Scope,
+    TurnaroundSummary,
+    UserSummary,
+)
+from core.models import User
+from core.repositories import analytics as repo
+from core.rules.access import ALL_ROLES
+from core.rules.logbook import compute_compliance
+from core.services.access import authorize
+from core.services.dashboards.rollups import add_months, month_start
+from core.services.settings import get_setting
+
+TREND_MONTHS = 12
+AGE_BUCKETS = ("0–7 days", "8–14 days", "15–30 days", "over 30 days")
+NO_DEPARTMENT = "(no department)"
+NO_SUPERVISOR = "(no supervisor)"
+OVERALL = "Overall (pooled)"
+DASH = "–"
+
+
+def month_label(month: date) -> str:
+    """YYYY-MM."""
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def short_period(start: date, end: date) -> str:
+    """'Jun–Aug' within one year, 'Nov 2025–Jan 2026' across years, 'Oct' for one month."""
+    if start == end:
+        return start.strftime("%b")
+    if start.year == end.year:
+        return f"{start:%b}–{end:%b}"
+    return f"{start:%b %Y}–{end:%b %Y}"
+
+
+def period_label(start: date, end: date) -> str:
+    """'YYYY-MM' or 'YYYY-MM – YYYY-MM'."""
+    return month_label(start) if start == end else f"{month_label(start)} – {month_label(end)}"
+
+
+def default_filters(today: date, months: int = 3) -> DashboardFilters:
+    """The current month and the `months - 1` before it, nothing narrowed."""
+    end = month_start(today)
+    return DashboardFilters(start=add_months(end, 1 - months), end=end)
+
+
+def percent_text(value: float | None) -> str:
+    """A percentage for people: 2 decimals, or '–' when there is nothing to divide by."""
+    return DASH if value is None or pd.isna(value) else f"{value:.2f}"
+
+
+def ratio(part: int | float, whole: int | float) -> float | None:
+    """100 × part / whole, to 2 decimals, or None when there is nothing to divide by."""
+    return round(100 * float(part) / float(whole), 2) if whole else None
+
+
+def scoped_view(
+    session: Session, actor: UserSummary, filters: DashboardFilters | None
+) -> tuple[Scope, repo.Conditions]:
+    """The viewer's scope (re-authorized) and the SQL conditions for what they may see, narrowed by `filters`."""
+    user = authorize(session, actor, *ALL_ROLES)
+    scope = Scope(role="admin", user_id=None) if user is None else Scope(role=user.role, user_id=user.id)
+    return scope, repo.view_conditions(scope, filters)
+
+
+def attendance_threshold(session: Session) -> tuple[float, int]:
+    """The attendance threshold setting, as a percentage and in whole hundredths of a percent (for SQL)."""
+    threshold = float(get_setting(session, "attendance_threshold"))
+    return threshold, round(threshold * 100)
+
+
+def _trend_window(filters: DashboardFilters) -> tuple[date, date]:
+    end = month_start(filters.end)
+    return add_months(end, 1 - TREND_MONTHS), end
+
+
+def _months(start: date, end: date) -> list[date]:
+    count = (end.year - start.year) * 12 + end.month - start.month + 1
+    return [add_months(start, i) for i in range(max(count, 0))]
+
+
+def _department_names(
+    session: Session, scope: Scope, view: repo.Conditions, filters: DashboardFilters
+) -> dict[int | None, str]:
+    rows = repo.list_departments_in_view(session, view, everything=scope.sees_everything)
+    names: dict[int | None, str] = {row[0]: row[1] for row in rows}
+    if filters.department_id is not None:
+        names = {k: v for k, v in names.items() if k == filters.department_id}
+    return names
+
+
+def dashboard_options(session: Session, actor: UserSummary) -> DashboardOptions:
+    """Departments and supervisors the viewer may filter by."""
+    scope, view = scoped_view(session, actor, None)
+    departments = repo.list_departments_in_view(session, view, everything=scope.sees_everything)
+    supervisors = repo.list_supervisors_in_view(session, view) if scope.sees_everything else []
+    return DashboardOptions(
+        departments=tuple((int(r[0]), str(r[1])) for r in departments),
+        supervisors=tuple((int(r[0]), str(r[1])) for r in supervisors),
+    )
+
+
+def logbook_trend(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
+    """Submitted entries per department per case month: the end month and the 11 before it, zero-filled."""
+    scope, view = scoped_view(session, actor, filters)
+    start, end = _trend_window(filters)
+    names = _department_names(session, scope, view, filters)
+    rows = repo.logbook_by_month_and_department(session, view, start=start, end=end)
+    counts = {(r[0], r[1]): int(r[2] or 0) for r in rows}
+    names.update({r[1]: NO_DEPARTMENT for r in rows if r[1] not in names})
+    records = [
+        {"Month": month_label(m), "Department": name, "Entries": counts.get((m, dept_id), 0)}
+        for m in _months(start, end)
+        for dept_id, name in sorted(names.items(), key=lambda kv: kv[1])
+    ]
+    return pd.DataFrame(records, columns=["Month", "Department", "Entries"])
+
+
+def _compliance_frame(rows: list[tuple[str, int, int]], key: str) -> pd.DataFrame:
+    records = [
+        {key: name, "Submitted": s, "Verified": v, "Compliance %": compute_compliance(v, s)}
+        for name, s, v in sorted(rows)
+    ]
+    total_s, total_v = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    if records:
+        records.append(
+            {
+                key: OVERALL,
+                "Submitted": total_s,
+                "Verified": total_v,
+                "Compliance %": compute_compliance(total_v, total_s),
+            }
+        )
+    frame = pd.DataFrame(records, columns=[key, "Submitted", "Verified", "Compliance %"])
+    frame["Compliance %"] = frame["Compliance %"].astype("float64")
+    return frame
+
+
+def compliance_by_department(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
+    """Verified / submitted per department over the period, every department listed, plus the pooled overall row."""
+    scope, view = scoped_view(session, actor, filters)
+    names = _department_names(session, scope, view, filters)
+    sums = {
+        r[0]: (int(r[1] or 0), int(r[2] or 0))
+        for r in repo.logbook_by(session, view, User.department_id, start=filters.start, end=filters.end)
+    }
+    names.update({k: NO_DEPARTMENT for k in sums if k not in names})
+    rows = [(name, *sums.get(dept_id, (0, 0))) for dept_id, name in names.items()]
+    return _compliance_frame(rows, "Department")
+
+
+def compliance_by_supervisor(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
+    """Verified / submitted per (current) supervisor of the trainees, plus the pooled overall row."""
+    _, view = scoped_view(session, actor, filters)
+    names = dict(repo.list_supervisors_in_view(session, view))
+    sums = repo.logbook_by(session, view, User.supervisor_id, start=filters.start, end=filters.end)
+    rows = [
+        (names.get(r[0], NO_SUPERVISOR) if r[0] is not None else NO_SUPERVISOR, int(r[1] or 0), int(r[2] or 0))
+        for r in sums
+    ]
+    return _compliance_frame(rows, "Supervisor")
+
+
+def compliance_trend(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
+    """Pooled compliance per case month over the 12-month window (None where nothing was submitted)."""
+    _, view = scoped_view(session, actor, filters)
+    start, end = _trend_window(filters)
+    sums: dict[date, list[int]] = {}
+    for month, _dept, submitted, verified, _pending in repo.logbook_by_month_and_department(
+        session, view, start=start, end=end
+    ):
+        total = sums.setdefault(month, [0, 0])
+        total[0] += int(submitted or 0)
+        total[1] += int(verified or 0)
+    records = [
+        {
+            "Month": month_label(m),
+            "Submitted": sums.get(m, [0, 0])[0],
+            "Verified": sums.get(m, [0, 0])[1],
+            "Compliance %": compute_compliance(sums.get(m, [0, 0])[1], sums.get(m, [0, 0])[0]),
+        }
+        for m in _months(start, end)
+    ]
+    frame = pd.DataFrame(records, columns=["Month", "Submitted", "Verified", "Compliance %"])
+    frame["Compliance %"] = frame["Compliance %"].astype("float64")
+    return frame
+
+
+def verification_turnaround(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> TurnaroundSummary:
+    """Median whole days from submission to decision, for entries with a case date in the period."""
+    _, view = scoped_view(session, actor, filters)
+    histogram = tuple(
+        (int(d), int(n)) for d, n in repo.turnaround_histogram(session, view, start=filters.start, end=filters.end) if n
+    )
+    decided = sum(n for _, n in histogram)
+    return TurnaroundSummary(median_days=_median(histogram, decided), decided=decided, histogram=histogram)
+
+
+def _median(histogram: tuple[tuple[int, int], ...], total: int) -> float | None:
+    if total == 0:
+        return None
+    lower, upper = (total - 1) // 2, total // 2  # 0-based ranks of the middle value(s)
+    seen, low_value, high_value = 0, None, None
+    for days, count in histogram:
+        if low_value is None and lower < seen + count:
+            low_value = days
+        if upper < seen + count:
+            high_value = days
+            break
+        seen += count
+    assert low_value is not None and high_value is not None
+    return (low_value + high_value) / 2
+
+
+def pending_ageing(session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date) -> pd.DataFrame:
+    """Everything waiting for a decision now (any case date), by whole days since submission."""
+    _, view = scoped_view(session, actor, filters)
+    counts = repo.pending_ageing(session, view, today=today)
+    return pd.DataFrame({"Waiting": list(AGE_BUCKETS), "Entries": [int(c) for c in counts]})
+
+
+def attendance_by_department(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
+    """Attendance % (present + late / recorded sessions) per department per month over the 12-month window."""
+    scope, view = scoped_view(session, actor, filters)
+    start, end = _trend_window(filters)
+    names = _department_names(session, scope, view, filters)
+    rows = repo.attendance_by_month_and_department(session, view, start=start, end=end)
+    sums = {(r[0], r[1]): (int(r[2] or 0), int(r[3] or 0)) for r in rows}
+    names.update({r[1]: NO_DEPARTMENT for r in rows if r[1] not in names})
+    records = []
+    for m in _months(start, end):
+        for dept_id, name in sorted(names.items(), key=lambda kv: kv[1]):
+            attended, sessions = sums.get((m, dept_id), (0, 0))
+            records.append(
+                {
+                    "Month": month_label(m),
+                    "Department": name,
+                    "Sessions": sessions,
+                    "Attended": attended,
+                    "Attendance %": ratio(attended, sessions),
+                }
+            )
+    frame = pd.DataFrame(records, columns=["Month", "Department", "Sessions", "Attended", "Attendance %"])
+    frame["Attendance %"] = frame["Attendance %"].astype("float64")
+    return frame
+
+
+def attendance_trend(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
+    """Pooled attendance % per month over the 12-month window (None where no session was recorded)."""
+    _, view = scoped_view(session, actor, filters)
+    start, end = _trend_window(filters)
+    sums: dict[date, list[int]] = {}
+    for month, _dept, attended, sessions in repo.attendance_by_month_and_department(
+        session, view, start=start, end=end
+    ):
+        total = sums.setdefault(month, [0, 0])
+        total[0] += int(attended or 0)
+        total[1] += int(sessions or 0)
+    records = [
+        {
+            "Month": month_label(m),
+            "Sessions": sums.get(m, [0, 0])[1],
+            "Attended": sums.get(m, [0, 0])[0],
+            "Attendance %": ratio(sums.get(m, [0, 0])[0], sums.get(m, [0, 0])[1]),
+        }
+        for m in _months(start, end)
+    ]
+    frame = pd.DataFrame(records, columns=["Month", "Sessions", "Attended", "Attendance %"])
+    frame["Attendance %"] = frame["Attendance %"].astype("float64")
+    return frame

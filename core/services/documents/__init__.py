@@ -1,0 +1,1 @@
+"""Documents: document requests and transcripts with verification links."""

@@ -1,0 +1,1 @@
+"""Logbook: entries, supervisor approvals and pending reminders."""

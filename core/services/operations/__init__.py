@@ -1,0 +1,1 @@
+"""Operations: job runs, retention, backups and system readiness."""

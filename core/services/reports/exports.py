@@ -1,0 +1,255 @@
+"""Report exports: the logbook summary (PDF, CSV or XLSX) and the eligibility list (XLSX), into the archive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy.orm import Session, aliased
+
+from core.dto import ReportRunItem, UserSummary
+from core.errors import InvalidInputError
+from core.exports import to_csv_bytes, to_xlsx_bytes
+from core.models import Department, LogbookEntry, User
+from core.repositories.scope import trainee_scope_clause
+from core.rules.eligibility import Period
+from core.rules.logbook import compute_compliance
+from core.services.access import authorize
+from core.services.attendance.eligibility import list_eligibility
+from core.pdf.reports import render_table_pdf
+from core.services.reports.archive import (
+    KIND_FORMATS,
+    REPORT_ROLES,
+    Progress,
+    department_name,
+    parse_period,
+    scope_label,
+    store_report,
+)
+
+
+def logbook_summary_frame(
+    session: Session, actor: UserSummary, *, period: Period, department_id: int | None = None
+) -> pd.DataFrame:
+    """Per trainee in scope: entries by status with case date in the period, and compliance.
+
+    Raises:
+        PermissionDeniedError: the actor's role has no reports.
+    """
+    authorize(session, actor, *REPORT_ROLES)
+    supervisor = aliased(User)
+    counts = [
+        func.count(case((LogbookEntry.status == s, 1))).label(s)
+        for s in ("pending", "approved", "returned", "rejected", "draft")
+    ]
+    rows = session.execute(
+        select(User.full_name, User.registration_number, Department.name, supervisor.full_name, *counts)
+        .join(
+            LogbookEntry,
+            and_(
+                LogbookEntry.trainee_id == User.id,
+                LogbookEntry.case_date >= period.start,
+                LogbookEntry.case_date <= period.end,
+            ),
+        )
+        .outerjoin(Department, Department.id == User.department_id)
+        .outerjoin(supervisor, supervisor.id == User.supervisor_id)
+        .where(User.role == "trainee", trainee_scope_clause(actor.scope, User.id), _department(department_id))
+        .group_by(User.id, User.full_name, User.registration_number, Department.name, supervisor.full_name)
+        .order_by(Department.name, User.full_name)
+    ).all()
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "trainee",
+            "registration_number",
+            "department",
+            "supervisor",
+            "pending",
+            "approved",
+            "returned",
+            "rejected",
+            "draft",
+        ],
+    )
+    frame[["trainee", "registration_number", "department", "supervisor"]] = frame[
+        ["trainee", "registration_number", "department", "supervisor"]
+    ].fillna("")
+    frame["submitted"] = frame[["pending", "approved", "returned", "rejected"]].sum(axis=1).astype(int)
+    verified = frame[["approved", "returned", "rejected"]].sum(axis=1).astype(int)
+    frame["compliance_pct"] = [
+        compute_compliance(int(v), int(s)) for v, s in zip(verified, frame["submitted"], strict=True)
+    ]
+    return frame[
+        [
+            "trainee",
+            "registration_number",
+            "department",
+            "supervisor",
+            "submitted",
+            "approved",
+            "returned",
+            "rejected",
+            "pending",
+            "draft",
+            "compliance_pct",
+        ]
+    ]
+
+
+def generate_logbook_summary(
+    session: Session,
+    actor: UserSummary,
+    *,
+    report_dir: Path,
+    now: datetime,
+    period: str | None = None,
+    file_format: str = "pdf",
+    department_id: int | None = None,
+    programme: str = "",
+    progress: Progress | None = None,
+) -> ReportRunItem:
+    """The logbook summary (PDF, CSV or XLSX) for a period, into the archive.
+
+    Raises:
+        PermissionDeniedError: the actor's role has no reports.
+        InvalidInputError: bad period or format.
+        NotFoundError: unknown department.
+    """
+    authorize(session, actor, *REPORT_ROLES)
+    step = progress or (lambda _f, _m: None)
+    if file_format not in KIND_FORMATS["logbook_summary"]:
+        raise InvalidInputError("The logbook summary comes as pdf, csv or xlsx.")
+    chosen = parse_period(period, default=_default_period(now))
+    department = department_name(session, department_id)
+    step(0.2, "Counting logbook entries")
+    frame = logbook_summary_frame(session, actor, period=chosen, department_id=department_id)
+    step(0.6, f"Writing the {file_format.upper()} file")
+    content = _summary_content(
+        session,
+        actor,
+        frame,
+        file_format=file_format,
+        period=chosen,
+        department=department,
+        programme=programme,
+        now=now,
+    )
+    params = _params(session, actor, chosen, department_id, department, rows=len(frame))
+    step(0.9, "Saving to the archive")
+    return store_report(
+        session,
+        actor,
+        report_dir=report_dir,
+        kind="logbook_summary",
+        file_format=file_format,
+        content=content,
+        params=params,
+        now=now,
+    )
+
+
+def _summary_content(
+    session: Session,
+    actor: UserSummary,
+    frame: pd.DataFrame,
+    *,
+    file_format: str,
+    period: Period,
+    department: str,
+    programme: str,
+    now: datetime,
+) -> bytes:
+    if file_format == "pdf":
+        return render_table_pdf(
+            "Logbook summary",
+            f"{programme} - {period.label} ({period.start} to {period.end}) - {department} - "
+            f"{scope_label(session, actor)}",
+            frame,
+            footer=f"Generated {now:%Y-%m-%d %H:%M} UTC by {actor.username}",
+        )
+    if file_format == "csv":
+        return to_csv_bytes(frame)
+    return to_xlsx_bytes(frame, sheet_name="logbook summary")
+
+
+def _params(
+    session: Session, actor: UserSummary, period: Period, department_id: int | None, department: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "period": period.label,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "department_id": department_id,
+        "department": department,
+        "scope": scope_label(session, actor),
+        **extra,
+    }
+
+
+def generate_eligibility_list(
+    session: Session,
+    actor: UserSummary,
+    *,
+    report_dir: Path,
+    now: datetime,
+    period: str | None = None,
+    department_id: int | None = None,
+    progress: Progress | None = None,
+) -> ReportRunItem:
+    """Every active trainee in scope with their eligibility for the period, as XLSX, into the archive.
+
+    Raises:
+        PermissionDeniedError: the actor's role has no reports.
+        InvalidInputError: bad period.
+        NotFoundError: unknown department.
+    """
+    authorize(session, actor, *REPORT_ROLES)
+    step = progress or (lambda _f, _m: None)
+    chosen = parse_period(period, default=now.strftime("%Y-%m"))
+    department = department_name(session, department_id)
+    step(0.2, "Computing eligibility")
+    table = list_eligibility(session, actor, period=chosen, department_id=department_id)
+    frame = pd.DataFrame(
+        {
+            "registration_number": table["trainee_id"],
+            "trainee": table["full_name"],
+            "department": table["department"],
+            "supervisor": table["supervisor"],
+            "sessions": table["sessions"],
+            "attended": table["attended"],
+            "attendance_pct": table["percentage"],
+            "eligible": table["eligible"].map({True: "yes", False: "no"}),
+            "threshold_pct": table["threshold"],
+            "sessions_needed": table["sessions_needed"]
+            .astype("object")
+            .where(table["sessions_needed"].notna(), "cannot reach"),
+        }
+    )
+    step(0.6, "Writing the XLSX file")
+    content = to_xlsx_bytes(frame, sheet_name=f"eligibility {chosen.label}")
+    params = _params(
+        session, actor, chosen, department_id, department, rows=len(frame), eligible=int(table["eligible"].sum())
+    )
+    step(0.9, "Saving to the archive")
+    return store_report(
+        session,
+        actor,
+        report_dir=report_dir,
+        kind="eligibility_list",
+        file_format="xlsx",
+        content=content,
+        params=params,
+        now=now,
+    )
+
+
+def _default_period(now: datetime) -> str:
+    return now.strftime("%Y")
+
+
+def _department(department_id: int | None) -> ColumnElement[bool]:
+    return true() if department_id is None else User.department_id == department_id

@@ -1,0 +1,236 @@
+"""The leadership pack: the dashboards' figures (core.services.dashboards.analytics) as a PDF in the archive.
+
+Every number comes from the same read services the dashboard uses, with the viewer's scope,
+so a pack and the dashboard with the same filters agree, and a supervisor's pack holds only
+their trainees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from core.dto import SYSTEM_ACTOR, DashboardFilters, KpiCard, ReportRunItem, Scope, UserSummary
+from core.errors import InvalidInputError
+from core.models import User
+from core.repositories import analytics as analytics_repo
+from core.services.dashboards import analytics
+from core.services.dashboards import overview as analytics_overview
+from core.services.dashboards import trainees as analytics_trainees
+from core.services.access import authorize
+from core.pdf.charts import Trend
+from core.pdf.reports import PackData, render_pack_pdf
+from core.services.reports.archive import REPORT_ROLES, Progress, department_name, scope_label, store_report
+from core.services.dashboards.rollups import add_months, month_start
+from core.services.settings import get_setting
+
+PACK_MONTHS = 3
+
+
+def pack_filters(
+    today: date, *, start: date | None = None, end: date | None = None, department_id: int | None = None
+) -> DashboardFilters:
+    """Whole months [start, end] (default: the dashboard's default, the last 3 months to date).
+
+    Raises:
+        InvalidInputError: start after end, or an end in the future.
+    """
+    default = analytics.default_filters(today, PACK_MONTHS)
+    first = month_start(start) if start else default.start
+    last = month_start(end) if end else default.end
+    if first > last:
+        raise InvalidInputError("The first month is after the last month.")
+    if last > month_start(today):
+        raise InvalidInputError("The last month is in the future.")
+    return DashboardFilters(start=first, end=last, department_id=department_id)
+
+
+def collect_pack_data(
+    session: Session, actor: UserSummary, *, filters: DashboardFilters, now: datetime, programme: str
+) -> PackData:
+    """The pack's figures for the viewer's scope, from the dashboard read services.
+
+    Raises:
+        PermissionDeniedError: the actor's role has no reports.
+        NotFoundError: unknown department.
+    """
+    authorize(session, actor, *REPORT_ROLES)
+    today = now.date()
+    department = department_name(session, filters.department_id)
+    overview = analytics_overview.get_overview(session, actor, filters=filters, today=today)
+    attendance_trend = analytics.attendance_by_department(session, actor, filters=filters)
+    entries_trend = analytics.logbook_trend(session, actor, filters=filters)
+    compliance = analytics.compliance_by_department(session, actor, filters=filters)
+    ageing = analytics.pending_ageing(session, actor, filters=filters, today=today)
+    risk = analytics_trainees.at_risk(session, actor, filters=filters, today=today)
+    attendance = attendance_and_eligibility(session, actor, filters=filters, monthly=attendance_trend)
+    period = analytics.period_label(filters.start, filters.end)
+    last_day = add_months(filters.end, 1).toordinal() - 1
+    data = PackData(
+        programme=programme,
+        period_label=period,
+        period_text=f"{filters.start.isoformat()} to {date.fromordinal(last_day).isoformat()}",
+        filters={"Department": department, "Scope": scope_label(session, actor)},
+        generated_at=f"{now:%Y-%m-%d %H:%M} UTC",
+        generated_by="System (scheduled job)" if actor == SYSTEM_ACTOR else f"{actor.full_name} ({actor.username})",
+        data_as_of=f"{now:%Y-%m-%d %H:%M} UTC (live database)",
+        kpis=[_kpi(card) for card in overview.cards],
+        trends=[
+            Trend("Attendance % by department, 12 months", _trend(attendance_trend, "Attendance %"), "%"),
+            Trend("Logbook entries submitted by department, 12 months", _trend(entries_trend, "Entries"), "count"),
+        ],
+        compliance=compliance,
+        ageing=ageing,
+        attendance=attendance,
+        at_risk=risk,
+        at_risk_note=(
+            f"Active trainees below the {risk.attrs.get('threshold', '')}% attendance threshold in "
+            f"{risk.attrs.get('period', '')} so far, with the sessions still needed if all further "
+            "sessions are attended."
+        ),
+    )
+    return _with_checksum(data)
+
+
+def attendance_and_eligibility(
+    session: Session, actor: UserSummary, *, filters: DashboardFilters, monthly: pd.DataFrame
+) -> pd.DataFrame:
+    """Per department over the period: sessions, attended, attendance %, active trainees, eligible, eligible %."""
+    months = {analytics.month_label(add_months(filters.start, i)) for i in range(filters.months)}
+    in_period = monthly[monthly["Month"].isin(months)]
+    sums = in_period.groupby("Department", sort=True)[["Sessions", "Attended"]].sum()
+    threshold = float(get_setting(session, "attendance_threshold"))
+    options = analytics.dashboard_options(session, actor)
+    names = dict(options.departments)
+    records = []
+    for name, row in sums.iterrows():
+        department_id = next((i for i, n in names.items() if n == name), None)
+        if filters.department_id is not None and department_id != filters.department_id:
+            continue
+        trainees, eligible = _eligible_in(session, actor, filters, department_id, threshold)
+        sessions, attended = int(row["Sessions"]), int(row["Attended"])
+        records.append(
+            {
+                "Department": name,
+                "Sessions": sessions,
+                "Attended": attended,
+                "Attendance %": round(100 * attended / sessions, 2) if sessions else None,
+                "Active trainees": trainees,
+                "Eligible": eligible,
+                "Eligible %": round(100 * eligible / trainees, 2) if trainees else None,
+            }
+        )
+    frame = pd.DataFrame(
+        records,
+        columns=["Department", "Sessions", "Attended", "Attendance %", "Active trainees", "Eligible", "Eligible %"],
+    )
+    for column in ("Attendance %", "Eligible %"):
+        frame[column] = frame[column].astype("float64")
+    frame.attrs["threshold"] = threshold
+    return frame
+
+
+def _eligible_in(
+    session: Session, actor: UserSummary, filters: DashboardFilters, department_id: int | None, threshold: float
+) -> tuple[int, int]:
+    user = authorize(session, actor, *REPORT_ROLES)
+    scope = actor.scope if user is None else Scope(role=user.role, user_id=user.id)
+    narrowed = DashboardFilters(filters.start, filters.end, department_id=department_id)
+    view = analytics_repo.view_conditions(scope, narrowed)
+    if department_id is None:
+        view.append(User.department_id.is_(None))
+    return analytics_repo.count_eligible(
+        session, view, start=filters.start, end=filters.end, threshold_hundredths=round(threshold * 100)
+    )
+
+
+def generate_leadership_pack(
+    session: Session,
+    actor: UserSummary,
+    *,
+    report_dir: Path,
+    now: datetime,
+    programme: str,
+    start: date | None = None,
+    end: date | None = None,
+    department_id: int | None = None,
+    progress: Progress | None = None,
+) -> ReportRunItem:
+    """Build the pack for the viewer's scope and keep it in the archive.
+
+    Raises:
+        PermissionDeniedError: the actor's role has no reports.
+        InvalidInputError: bad months.
+        NotFoundError: unknown department.
+    """
+    step = progress or (lambda _f, _m: None)
+    authorize(session, actor, *REPORT_ROLES)
+    filters = pack_filters(now.date(), start=start, end=end, department_id=department_id)
+    step(0.1, "Reading the dashboard figures")
+    data = collect_pack_data(session, actor, filters=filters, now=now, programme=programme)
+    content = render_pack_pdf(data, progress=step)
+    params = {
+        "period": data.period_label.replace(" – ", ".."),
+        "start": filters.start.isoformat(),
+        "end": filters.end.isoformat(),
+        "department_id": department_id,
+        "department": data.filters["Department"],
+        "scope": data.filters["Scope"],
+        "content_checksum": data.content_checksum,
+        "at_risk": len(data.at_risk),
+    }
+    step(0.95, "Saving to the archive")
+    return store_report(
+        session,
+        actor,
+        report_dir=report_dir,
+        kind="leadership_pack",
+        file_format="pdf",
+        content=content,
+        params=params,
+        now=now,
+    )
+
+
+def _kpi(card: KpiCard) -> tuple[str, str, str]:
+    if card.value is None:
+        value = analytics.DASH
+    elif card.unit == "percent":
+        value = f"{analytics.percent_text(card.value)}%"
+    else:
+        value = f"{int(card.value):,}"
+    if card.previous is None:
+        note = f"{analytics.DASH} {card.comparison}" if card.comparison.startswith("vs") else card.comparison
+    elif card.unit == "percent":
+        note = f"{analytics.percent_text(card.previous)}% {card.comparison}"
+    else:
+        note = f"{int(card.previous):,} {card.comparison}"
+    return card.label, value, note
+
+
+def _trend(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return pd.DataFrame({"month": frame["Month"], "department": frame["Department"], "value": frame[column]})
+
+
+def _with_checksum(data: PackData) -> PackData:
+    def frame_json(frame: pd.DataFrame) -> Any:
+        return json.loads(frame.to_json(orient="split", date_format="iso"))
+
+    content = {
+        "period": [data.period_label, data.period_text],
+        "filters": data.filters,
+        "kpis": data.kpis,
+        "trends": [[t.title, frame_json(t.frame)] for t in data.trends],
+        "compliance": frame_json(data.compliance),
+        "ageing": frame_json(data.ageing),
+        "attendance": frame_json(data.attendance),
+        "at_risk": frame_json(data.at_risk),
+    }
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+    return PackData(**{**data.__dict__, "content_checksum": digest})

@@ -1,0 +1,1 @@
+"""Results: assessments, score entry, publish/freeze transitions and change requests."""

@@ -1,0 +1,1 @@
+"""Users: accounts, bulk user imports and departments."""

@@ -1,0 +1,131 @@
+"""The action seam: every user write in the portal goes through `run` (or `run_with_progress`).
+
+One call does what every page used to re-implement:
+1. read the clock once (`now`) and open one transaction;
+2. call the typed action `(session, now) -> result`;
+3. on a domain error, show it once through `portal.errors` (nothing is committed);
+4. after the commit, clear the loader domains the write makes stale (`portal.invalidation`);
+5. keep a flash message for the next run, and rerun so every widget shows the committed state.
+
+```python
+if st.button("Return for changes", key="approvals.return"):
+    actions.run(
+        lambda session, now: approvals.return_entry(session, user, entry_id, comment=comment, now=now),
+        affects=Write.LOGBOOK_DECISION,
+        done=lambda r: f"Entry #{r.id} returned; {r.trainee_name} has been notified.",
+    )
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TypeVar
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.errors import ConflictError
+from portal import errors, state
+from portal.db import session_scope
+from portal.invalidation import Write, invalidate
+
+T = TypeVar("T")
+Progress = Callable[[float, str], None]
+Message = str | Callable[[T], str] | None
+
+
+class _Failed(Exception):
+    """Raised inside `_transaction` to roll back after an error was already shown."""
+
+
+def _message(done: Message[T], result: T) -> str | None:
+    return done(result) if callable(done) else done
+
+
+def _transaction(action: Callable[[Session, datetime], T], affects: Write | Iterable[Write]) -> tuple[bool, T | None]:
+    now = utcnow()
+    try:
+        with session_scope() as session:
+            result = action(session, now)
+    except ConflictError as exc:
+        # Someone else changed it meanwhile: show the message and the fresh state on the next run.
+        invalidate(affects)
+        errors.show_error(exc)
+        return False, None
+    except Exception as exc:  # noqa: BLE001 - the UI edge: every failure ends as a message (and is logged)
+        errors.show_error(exc)
+        return False, None
+    invalidate(affects)
+    return True, result
+
+
+def run(
+    action: Callable[[Session, datetime], T],
+    *,
+    affects: Write | Iterable[Write],
+    done: Message[T] = None,
+    kind: str = "success",
+    after: Callable[[T], None] | None = None,
+    rerun: bool = True,
+) -> T | None:
+    """Run one user write in one transaction; None when it failed (the error is already shown).
+
+    Args:
+        action: the write, `(session, now) -> result`; it must not commit.
+        affects: the kind(s) of write, which decide the caches cleared after the commit.
+        done: the success message (or a function of the result), shown after the rerun.
+        kind: the flash style for `done` ("success", "info" or "warning").
+        after: runs after the commit and before the rerun (reset form keys, set URL parameters).
+        rerun: False to stay in this run and let the page show the returned result.
+    """
+    ok, result = _transaction(action, affects)
+    if not ok:
+        return None
+    return _finish(result, done=done, kind=kind, after=after, rerun=rerun)  # type: ignore[arg-type]
+
+
+def run_with_progress(
+    action: Callable[[Session, datetime, Progress], T],
+    *,
+    label: str,
+    affects: Write | Iterable[Write],
+    done: Message[T] = None,
+    succeeded: Callable[[T], bool] = lambda _: True,
+    kind: str = "success",
+    after: Callable[[T], None] | None = None,
+    rerun: bool = False,
+) -> T | None:
+    """Like `run`, for long work: a status box with a progress bar that the action reports into."""
+    with st.status(label, expanded=True) as status:
+        bar = st.progress(0.0, text="Starting…")
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        ok, result = _transaction(lambda session, now: action(session, now, progress), affects)
+        good = ok and succeeded(result)  # type: ignore[arg-type]
+        status.update(
+            label=label.replace("…", ": done") if good else label.replace("…", ": problems found"),
+            state="complete" if good else "error",
+            expanded=False,
+        )
+    if not ok:
+        return None
+    return _finish(result, done=done, kind=kind, after=after, rerun=rerun)  # type: ignore[arg-type]
+
+
+def _finish(result: T, *, done: Message[T], kind: str, after: Callable[[T], None] | None, rerun: bool) -> T:
+    if after is not None:
+        after(result)
+    message = _message(done, result)
+    if message:
+        if rerun:
+            state.flash(message, kind)
+        else:
+            getattr(st, kind, st.success)(message)
+    if rerun:
+        st.rerun()
+    return result

@@ -1,0 +1,57 @@
+"""Cached reads of logbook entries and the approval queue."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.clock import utcnow
+from core.dto import (
+    ApprovalQueue,
+    LogbookEntryItem,
+    LogbookHistoryItem,
+    UserSummary,
+)
+from core.services.logbook import approvals as approval_service
+from core.services.logbook import entries as logbook_service
+from portal.db import session_scope
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def entries(actor: UserSummary, trainee_id: int | None, status: str | None) -> list[LogbookEntryItem]:
+    with session_scope() as session:
+        return logbook_service.list_entries(session, actor, now=utcnow(), trainee_id=trainee_id, status=status)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def entry(actor: UserSummary, entry_id: int) -> tuple[LogbookEntryItem, list[LogbookHistoryItem]]:
+    with session_scope() as session:
+        return logbook_service.get_entry(session, actor, entry_id, now=utcnow())
+
+
+@st.cache_data(ttl=30, show_spinner="Loading the queue…")
+def approval_queue(
+    actor: UserSummary, trainee_id: int | None, department_id: int | None, older_than_days: int | None
+) -> ApprovalQueue:
+    with session_scope() as session:
+        return approval_service.get_approval_queue(
+            session,
+            actor,
+            now=utcnow(),
+            trainee_id=trainee_id,
+            department_id=department_id,
+            older_than_days=older_than_days,
+        )
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def queue_trainees(actor: UserSummary) -> list[tuple[int, str]]:
+    with session_scope() as session:
+        return approval_service.list_queue_trainees(session, actor)
+
+
+def clear() -> None:
+    """Forget every cached logbook read (the invalidation table decides when)."""
+    entries.clear()
+    entry.clear()
+    approval_queue.clear()
+    queue_trainees.clear()

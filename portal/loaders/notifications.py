@@ -1,0 +1,32 @@
+"""Cached reads of the inbox: unread counts and notifications."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.dto import (
+    NotificationItem,
+    UserSummary,
+)
+from core.services import notifications as notification_service
+from portal.db import session_scope
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def unread_count(user_id: int) -> int:
+    with session_scope() as session:
+        return notification_service.count_unread(
+            session, UserSummary(id=user_id, username="", full_name="", role="trainee")
+        )
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def notifications(actor: UserSummary) -> list[NotificationItem]:
+    with session_scope() as session:
+        return notification_service.list_notifications(session, actor)
+
+
+def clear() -> None:
+    """Forget every cached notifications read (the invalidation table decides when)."""
+    unread_count.clear()
+    notifications.clear()

@@ -1,0 +1,49 @@
+"""Cached reads of job runs, scheduler heartbeats and backups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.dto import (
+    HeartbeatItem,
+    JobRunSummary,
+    UserSummary,
+)
+from core.services.operations import backups as backup_service
+from core.services.operations import jobs as job_service
+from core.services.operations.backups import BackupFile
+from portal.db import session_scope
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def job_runs(actor: UserSummary, job_id: str | None, failed_only: bool) -> pd.DataFrame:
+    with session_scope() as session:
+        return job_service.list_job_runs(session, actor, job_id=job_id, failed_only=failed_only)
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def last_job_runs(actor: UserSummary) -> dict[str, JobRunSummary]:
+    with session_scope() as session:
+        return job_service.last_runs(session, actor)
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def heartbeats() -> list[HeartbeatItem]:
+    with session_scope() as session:
+        return job_service.list_heartbeats(session)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def backups(backup_dir: str) -> list[BackupFile]:
+    return backup_service.list_backups(Path(backup_dir))
+
+
+def clear() -> None:
+    """Forget every cached operations read (the invalidation table decides when)."""
+    job_runs.clear()
+    last_job_runs.clear()
+    heartbeats.clear()
+    backups.clear()
