@@ -44,7 +44,7 @@ def authenticator() -> stauth.Authenticate:
     """This script run's authenticator (built by `current_user`)."""
     if state.AUTHENTICATOR not in st.session_state:
         st.session_state[state.AUTHENTICATOR] = _build_authenticator()
-    return st.session_state[state.AUTHENTICATOR]  # type: ignore[no-any-return]
+    return st.session_state[state.AUTHENTICATOR]
 
 
 def current_user() -> UserSummary | None:
@@ -127,7 +127,7 @@ def require_role(*roles: str) -> UserSummary:
 
 def signed_in_user() -> UserSummary | None:
     """The user the router resolved for this run."""
-    return st.session_state.get(state.CURRENT_USER)  # type: ignore[no-any-return]
+    return st.session_state.get(state.CURRENT_USER)
 
 
 def sign_out_button(user: UserSummary) -> None:

@@ -11,6 +11,7 @@ from types import ModuleType
 from urllib.parse import parse_qsl, urlsplit
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from core.dto import UserSummary
 from pages import (
@@ -85,12 +86,12 @@ def resolve_link(link: str | None) -> tuple[PageSpec, dict[str, str]] | None:
     return spec, dict(parse_qsl(parts.query))
 
 
-def page_of(spec: PageSpec) -> st.Page:  # type: ignore[valid-type]
+def page_of(spec: PageSpec) -> StreamlitPage:
     """The st.Page of a spec; Streamlit identifies pages by URL path, so it equals the one build() registers."""
     return st.Page(spec.module.render, title=spec.title, icon=spec.icon, url_path=spec.url_path)
 
 
-def build(user: UserSummary | None) -> st.navigation:  # type: ignore[valid-type]
+def build(user: UserSummary | None) -> StreamlitPage:
     """Register every page and draw the role-filtered sidebar menu; returns the current page."""
     registered = {spec.url_path: page_of(spec) for spec in PAGES}
     # The default page is served at "/" with an empty URL path, so "/dashboard" would not
@@ -106,7 +107,7 @@ def _home() -> None:
     dashboard.render()
 
 
-def _sidebar(user: UserSummary, registered: dict[str, st.Page]) -> None:  # type: ignore[valid-type]
+def _sidebar(user: UserSummary, registered: dict[str, StreamlitPage]) -> None:
     from portal.auth import sign_out_button
 
     with st.sidebar:

@@ -30,9 +30,9 @@ def flash(message: str, kind: str = "success") -> None:
 
 
 def pop_flash() -> tuple[str, str] | None:
-    value = st.session_state.get(FLASH)
+    value: tuple[str, str] | None = st.session_state.get(FLASH)
     st.session_state[FLASH] = None
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 # Logbook and approvals (issue 3).

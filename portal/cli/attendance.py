@@ -31,7 +31,7 @@ ELIGIBILITY_FIELDS = (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this module's commands."""
     p = subparsers.add_parser(
         "import-attendance",
@@ -105,17 +105,17 @@ def cmd_eligibility(args: argparse.Namespace, settings: Settings) -> int:
         session.rollback()
     rows = [
         {
-            "trainee_id": r.trainee_id,
-            "full_name": r.full_name,
-            "department": r.department,
-            "sessions": int(r.sessions),
-            "attended": int(r.attended),
-            "percentage": float(r.percentage),
-            "eligible": bool(r.eligible),
-            "threshold": float(r.threshold),
-            "sessions_needed": None if pd.isna(r.sessions_needed) else int(r.sessions_needed),
+            "trainee_id": str(r["trainee_id"]),
+            "full_name": str(r["full_name"]),
+            "department": "" if pd.isna(r["department"]) else str(r["department"]),
+            "sessions": int(r["sessions"]),
+            "attended": int(r["attended"]),
+            "percentage": float(r["percentage"]),
+            "eligible": bool(r["eligible"]),
+            "threshold": float(r["threshold"]),
+            "sessions_needed": None if pd.isna(r["sessions_needed"]) else int(r["sessions_needed"]),
         }
-        for r in table.astype({"sessions_needed": object}).itertuples(index=False)
+        for r in table.astype({"sessions_needed": object}).to_dict("records")
     ]
     if args.format == "json":
         json.dump(rows, sys.stdout, indent=1, ensure_ascii=False)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from core.clock import utcnow
 from core.config import Settings
@@ -20,10 +23,10 @@ from portal.cli.common import engine_for, session_factory_for
 
 # Extra readiness checks registered by other capabilities (e.g. the scheduler heartbeat).
 # Each returns (ok, message).
-READINESS_CHECKS: list = []
+READINESS_CHECKS: list[Callable[[Engine, Settings], tuple[bool, str]]] = []
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("migrate", help="apply database migrations up to head")
     p.set_defaults(handler=cmd_migrate)
 

@@ -18,7 +18,7 @@ from portal.cli.common import session_factory_for
 from portal.cli.foundation import READINESS_CHECKS
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this module's commands."""
     p = subparsers.add_parser(
         "run-job",
