@@ -11,7 +11,7 @@ One call does what every page used to re-implement:
 if st.button("Return for changes", key="approvals.return"):
     actions.run(
         lambda session, now: approvals.return_entry(session, user, entry_id, comment=comment, now=now),
-        affects=Write.LOGBOOK_DECISION,
+        affects=actions.Write.LOGBOOK_DECISION,
         done=lambda r: f"Entry #{r.id} returned; {r.trainee_name} has been notified.",
     )
 ```
@@ -31,6 +31,8 @@ from core.errors import ConflictError
 from portal import errors, state
 from portal.db import session_scope
 from portal.invalidation import Write, invalidate
+
+__all__ = ["Progress", "Write", "run", "run_with_progress"]
 
 T = TypeVar("T")
 Progress = Callable[[float, str], None]
