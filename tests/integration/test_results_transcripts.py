@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.config import Settings
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AuditEvent, Notification, VerificationToken
+from core.pdf import documents as documents_pdf
 from core.services import settings as settings_service
 from core.services.documents import transcripts as svc
 from core.services.results import assessments as results_service
@@ -104,7 +105,7 @@ def test_the_qr_code_in_the_pdf_encodes_exactly_the_verify_link(session: Session
     embedded = PdfReader(io.BytesIO(document.content)).pages[0].images[0].image.convert("L")
 
     def qr(link: str) -> Image.Image:
-        return Image.open(io.BytesIO(svc.make_qr_png(link))).convert("L")
+        return Image.open(io.BytesIO(documents_pdf.make_qr_png(link))).convert("L")
 
     assert ImageChops.difference(embedded, qr(document.verify_url)).getbbox() is None
     assert ImageChops.difference(embedded, qr(document.verify_url + "x")).getbbox() is not None

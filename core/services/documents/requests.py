@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from reportlab.platypus import Flowable, Paragraph, Spacer
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from core.config import Settings, get_settings
 from core.dto import DocumentRequestItem, Scope, UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError
 from core.models import DocumentRequest, User
+from core.pdf import documents as documents_pdf
 from core.repositories import results as repo
 from core.rules.access import ADMIN, TRAINEE
 from core.rules.results import DOCUMENT_KINDS, DOCUMENT_TRANSITIONS, can_move_document
@@ -258,23 +258,16 @@ def _certificate(
     token, expires_at = transcripts.issue_token(
         session, trainee_id=trainee.id, kind=request.kind, summary=summary, actor=actor, now=now
     )
-    styles = transcripts.pdf_styles()
-    department = trainee.department.name if trainee.department else "the programme"
-    body = {
-        "bonafide": f"This is to certify that <b>{_esc(trainee.full_name)}</b> is a bona fide trainee of "
-        f"{_esc(settings.programme_name)}, in {_esc(department)}, as of {now:%d %B %Y}.",
-        "noc": f"{_esc(settings.programme_name)} has no objection to <b>{_esc(trainee.full_name)}</b>, a trainee in "
-        f"{_esc(department)}, for the purpose stated below.",
-        "other": f"Issued to <b>{_esc(trainee.full_name)}</b>, a trainee in {_esc(department)}, on request.",
-    }[request.kind]
-    story: list[Flowable] = transcripts.header(settings.programme_name, label, styles)
-    story.append(transcripts.person_table(trainee))
-    story.append(Spacer(1, 8 * 2.83))
-    story.append(Paragraph(body, styles["BodyText"]))
-    if request.details:
-        story.append(Paragraph(f"Purpose / details: {_esc(request.details)}", styles["BodyText"]))
-    story.extend(transcripts.verification_block(now, transcripts.verify_url(settings, token), expires_at, styles))
-    content = transcripts.build_pdf(story, title=f"{label} {trainee.full_name}")
+    content = documents_pdf.render_certificate_pdf(
+        programme=settings.programme_name,
+        label=label,
+        kind=request.kind,
+        person=transcripts.person_of(trainee),
+        details=request.details,
+        generated_at=now,
+        verify_link=transcripts.verify_url(settings, token),
+        expires_at=expires_at,
+    )
     return f"{request.kind}-{trainee.registration_number or trainee.id}-{now:%Y%m%d-%H%M}.pdf", content
 
 
@@ -303,7 +296,3 @@ def _to_item(
         completed_at=request.completed_at,
         file_name=request.file_name,
     )
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

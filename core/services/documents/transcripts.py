@@ -7,30 +7,20 @@ on <date>" plus the summary fixed at issue time, or nothing at all.
 
 from __future__ import annotations
 
-import io
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from html import escape
 from urllib.parse import quote
 
-import pandas as pd
-import qrcode
-from qrcode.image.pil import PilImage
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.orm import Session
 
 from core.config import Settings, get_settings
 from core.dto import IssuedDocument, UserSummary, VerificationOutcome
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import User, VerificationToken
+from core.pdf import documents as documents_pdf
+from core.pdf.documents import EligibilityLine, Person
 from core.repositories import results as repo
 from core.rules.access import ADMIN, TRAINEE
-from core.rules.eligibility import EligibilityResult
 from core.rules.results import compute_token_hash, is_token_valid
 from core.services.access import authorize
 from core.services.audit import record_event
@@ -40,21 +30,6 @@ from core.services.settings import get_setting
 
 MAX_TOKEN_LENGTH = 200
 ELIGIBILITY_WINDOW_DAYS = 365
-
-
-@dataclass(frozen=True)
-class EligibilityLine:
-    period: str
-    result: EligibilityResult
-
-    @property
-    def text(self) -> str:
-        r = self.result
-        status = "ELIGIBLE" if r.eligible else "NOT ELIGIBLE"
-        return (
-            f"{status}: {r.percentage:g}% attended ({r.attended} of {r.sessions} sessions) "
-            f"against a threshold of {r.threshold:g}%"
-        )
 
 
 def generate_transcript(
@@ -112,9 +87,9 @@ def build_transcript(
         session, trainee_id=trainee.id, kind="transcript", summary=summary, actor=actor, now=now
     )
     url = verify_url(settings, token)
-    content = render_transcript_pdf(
+    content = documents_pdf.render_transcript_pdf(
         programme=settings.programme_name,
-        trainee=trainee,
+        person=person_of(trainee),
         frame=frame,
         eligibility=eligibility,
         generated_at=now,
@@ -174,165 +149,14 @@ def verify_token(session: Session, *, token: str | None, now: datetime) -> Verif
     return VerificationOutcome(valid=True, issued_to=trainee.full_name, issued_at=row.issued_at, summary=row.summary)
 
 
-def render_transcript_pdf(
-    *,
-    programme: str,
-    trainee: User,
-    frame: pd.DataFrame,
-    eligibility: EligibilityLine,
-    generated_at: datetime,
-    verify_link: str,
-    expires_at: datetime,
-) -> bytes:
-    """The transcript as PDF bytes (reportlab)."""
-    styles = pdf_styles()
-    story: list[Flowable] = header(programme, "Academic transcript", styles)
-    story.append(person_table(trainee))
-    story.append(Spacer(1, 6 * mm))
-    story.append(Paragraph("Published and frozen results", styles["Heading3"]))
-    if frame.empty:
-        story.append(Paragraph("No published results yet.", styles["BodyText"]))
-    else:
-        rows: list[list[str | Paragraph]] = [["Assessment", "Group", "Date", "Score", "%", "Grade", "Result", "Status"]]
-        for r in frame.itertuples():
-            held_on = r.date
-            assert isinstance(held_on, date), f"assessment date is {type(held_on).__name__}, not a date"
-            rows.append(
-                [
-                    Paragraph(escape(str(r.assessment)), styles["Cell"]),
-                    Paragraph(escape(str(r.group)), styles["Cell"]),
-                    held_on.isoformat(),
-                    f"{r.score:g} / {r.max_score:g}",
-                    f"{r.percentage:g}",
-                    str(r.grade),
-                    str(r.result).upper(),
-                    str(r.state),
-                ]
-            )
-        table = Table(
-            rows,
-            colWidths=[46 * mm, 30 * mm, 20 * mm, 22 * mm, 12 * mm, 12 * mm, 14 * mm, 18 * mm],
-            repeatRows=1,
-            hAlign="LEFT",
-        )
-        table.setStyle(TABLE_STYLE)
-        story.append(table)
-    story.append(Spacer(1, 5 * mm))
-    story.append(Paragraph("Attendance eligibility", styles["Heading3"]))
-    period = eligibility.period.replace("..", " to ")
-    story.append(Paragraph(f"Period: {period} (the 12 months up to the date of issue).", styles["BodyText"]))
-    story.append(Paragraph(eligibility.text, styles["BodyText"]))
-    story.extend(verification_block(generated_at, verify_link, expires_at, styles))
-    return build_pdf(story, title=f"Transcript {trainee.full_name}")
-
-
-def header(programme: str, title: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    """The programme header every issued document starts with."""
-    return [Paragraph(programme, styles["Programme"]), Paragraph(title, styles["Title"]), Spacer(1, 3 * mm)]
-
-
-def person_table(trainee: User) -> Table:
-    """Name, registration number, department and supervisor."""
-    rows = [
-        ["Name", trainee.full_name],
-        ["Registration number", trainee.registration_number or "—"],
-        ["Department", trainee.department.name if trainee.department else "—"],
-        ["Supervisor", trainee.supervisor.full_name if trainee.supervisor else "—"],
-    ]
-    table = Table(rows, colWidths=[45 * mm, 120 * mm], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
-                ("FONTSIZE", (0, 0), (-1, -1), 10),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
+def person_of(trainee: User) -> Person:
+    """The trainee as printed on an issued document."""
+    return Person(
+        name=trainee.full_name,
+        registration_number=trainee.registration_number,
+        department=trainee.department.name if trainee.department else None,
+        supervisor=trainee.supervisor.full_name if trainee.supervisor else None,
     )
-    return table
-
-
-def verification_block(
-    generated_at: datetime, link: str, expires_at: datetime, styles: dict[str, ParagraphStyle]
-) -> list[Flowable]:
-    """Generated date, QR code and the link it encodes."""
-    buffer = io.BytesIO(make_qr_png(link))
-    text = [
-        Paragraph(f"Generated on {generated_at:%Y-%m-%d %H:%M} UTC.", styles["BodyText"]),
-        Paragraph(
-            "Scan the QR code, or open the link below, to check that this document is genuine. "
-            f"The link is valid until {expires_at:%Y-%m-%d %H:%M} UTC.",
-            styles["BodyText"],
-        ),
-        Paragraph(f"<font size=7>{link}</font>", styles["BodyText"]),
-    ]
-    table = Table([[Image(buffer, width=32 * mm, height=32 * mm), text]], colWidths=[38 * mm, 130 * mm], hAlign="LEFT")
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOX", (0, 0), (-1, -1), 0.5, colors.grey)]))
-    return [Spacer(1, 8 * mm), table]
-
-
-def make_qr_png(link: str) -> bytes:
-    """The QR code (PNG bytes) that encodes `link`."""
-    qr = qrcode.QRCode(border=2, box_size=6, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    qr.add_data(link)
-    qr.make(fit=True)
-    buffer = io.BytesIO()
-    # PilImage is what qrcode picks by default when Pillow (a reportlab dependency) is installed;
-    # naming it lets the type checker see that `save` takes `format=`.
-    qr.make_image(image_factory=PilImage, fill_color="black", back_color="white").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def pdf_styles() -> dict[str, ParagraphStyle]:
-    base = getSampleStyleSheet()
-    return {
-        "Programme": ParagraphStyle(
-            "Programme",
-            parent=base["Normal"],
-            fontSize=11,
-            textColor=colors.HexColor("#1f4e79"),
-            fontName="Helvetica-Bold",
-        ),
-        "Title": ParagraphStyle("DocTitle", parent=base["Title"], fontSize=18, alignment=0, spaceAfter=4),
-        "Heading3": _sample_style(base, "Heading3"),
-        "BodyText": _sample_style(base, "BodyText"),
-        "Cell": ParagraphStyle("Cell", parent=base["BodyText"], fontSize=8, leading=10),
-    }
-
-
-def _sample_style(sheet: StyleSheet1, name: str) -> ParagraphStyle:
-    """A paragraph style from the sample sheet (typed as the broader PropertySet by the stubs)."""
-    style = sheet[name]
-    assert isinstance(style, ParagraphStyle), f"{name} is not a paragraph style"
-    return style
-
-
-def build_pdf(story: list[Flowable], *, title: str) -> bytes:
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title=title,
-        author="Training Operations Portal",
-    ).build(story)
-    return buffer.getvalue()
-
-
-TABLE_STYLE = TableStyle(
-    [
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f4e79")),
-        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f6fa")]),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]
-)
 
 
 def _get_trainee(session: Session, trainee_id: int) -> User:

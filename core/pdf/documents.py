@@ -1,0 +1,241 @@
+"""Issued documents: transcripts and certificates, with the QR verification block (reportlab)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+
+import pandas as pd
+import qrcode
+from qrcode.image.pil import PilImage
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from core.rules.eligibility import EligibilityResult
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who a document is about, as printed."""
+
+    name: str
+    registration_number: str | None
+    department: str | None
+    supervisor: str | None
+
+
+@dataclass(frozen=True)
+class EligibilityLine:
+    period: str
+    result: EligibilityResult
+
+    @property
+    def text(self) -> str:
+        r = self.result
+        status = "ELIGIBLE" if r.eligible else "NOT ELIGIBLE"
+        return (
+            f"{status}: {r.percentage:g}% attended ({r.attended} of {r.sessions} sessions) "
+            f"against a threshold of {r.threshold:g}%"
+        )
+
+
+def render_transcript_pdf(
+    *,
+    programme: str,
+    person: Person,
+    frame: pd.DataFrame,
+    eligibility: EligibilityLine,
+    generated_at: datetime,
+    verify_link: str,
+    expires_at: datetime,
+) -> bytes:
+    """The transcript as PDF bytes (reportlab)."""
+    styles = pdf_styles()
+    story: list[Flowable] = header(programme, "Academic transcript", styles)
+    story.append(person_table(person))
+    story.append(Spacer(1, 6 * mm))
+    story.append(Paragraph("Published and frozen results", styles["Heading3"]))
+    if frame.empty:
+        story.append(Paragraph("No published results yet.", styles["BodyText"]))
+    else:
+        rows: list[list[str | Paragraph]] = [["Assessment", "Group", "Date", "Score", "%", "Grade", "Result", "Status"]]
+        for r in frame.itertuples():
+            held_on = r.date
+            assert isinstance(held_on, date), f"assessment date is {type(held_on).__name__}, not a date"
+            rows.append(
+                [
+                    Paragraph(escape(str(r.assessment)), styles["Cell"]),
+                    Paragraph(escape(str(r.group)), styles["Cell"]),
+                    held_on.isoformat(),
+                    f"{r.score:g} / {r.max_score:g}",
+                    f"{r.percentage:g}",
+                    str(r.grade),
+                    str(r.result).upper(),
+                    str(r.state),
+                ]
+            )
+        table = Table(
+            rows,
+            colWidths=[46 * mm, 30 * mm, 20 * mm, 22 * mm, 12 * mm, 12 * mm, 14 * mm, 18 * mm],
+            repeatRows=1,
+            hAlign="LEFT",
+        )
+        table.setStyle(TABLE_STYLE)
+        story.append(table)
+    story.append(Spacer(1, 5 * mm))
+    story.append(Paragraph("Attendance eligibility", styles["Heading3"]))
+    period = eligibility.period.replace("..", " to ")
+    story.append(Paragraph(f"Period: {period} (the 12 months up to the date of issue).", styles["BodyText"]))
+    story.append(Paragraph(eligibility.text, styles["BodyText"]))
+    story.extend(verification_block(generated_at, verify_link, expires_at, styles))
+    return build_pdf(story, title=f"Transcript {person.name}")
+
+
+def header(programme: str, title: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """The programme header every issued document starts with."""
+    return [Paragraph(programme, styles["Programme"]), Paragraph(title, styles["Title"]), Spacer(1, 3 * mm)]
+
+
+def person_table(person: Person) -> Table:
+    """Name, registration number, department and supervisor."""
+    rows = [
+        ["Name", person.name],
+        ["Registration number", person.registration_number or "—"],
+        ["Department", person.department or "—"],
+        ["Supervisor", person.supervisor or "—"],
+    ]
+    table = Table(rows, colWidths=[45 * mm, 120 * mm], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 10),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+def verification_block(
+    generated_at: datetime, link: str, expires_at: datetime, styles: dict[str, ParagraphStyle]
+) -> list[Flowable]:
+    """Generated date, QR code and the link it encodes."""
+    buffer = io.BytesIO(make_qr_png(link))
+    text = [
+        Paragraph(f"Generated on {generated_at:%Y-%m-%d %H:%M} UTC.", styles["BodyText"]),
+        Paragraph(
+            "Scan the QR code, or open the link below, to check that this document is genuine. "
+            f"The link is valid until {expires_at:%Y-%m-%d %H:%M} UTC.",
+            styles["BodyText"],
+        ),
+        Paragraph(f"<font size=7>{link}</font>", styles["BodyText"]),
+    ]
+    table = Table([[Image(buffer, width=32 * mm, height=32 * mm), text]], colWidths=[38 * mm, 130 * mm], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOX", (0, 0), (-1, -1), 0.5, colors.grey)]))
+    return [Spacer(1, 8 * mm), table]
+
+
+def make_qr_png(link: str) -> bytes:
+    """The QR code (PNG bytes) that encodes `link`."""
+    qr = qrcode.QRCode(border=2, box_size=6, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(link)
+    qr.make(fit=True)
+    buffer = io.BytesIO()
+    # PilImage is what qrcode picks by default when Pillow (a reportlab dependency) is installed;
+    # naming it lets the type checker see that `save` takes `format=`.
+    qr.make_image(image_factory=PilImage, fill_color="black", back_color="white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def pdf_styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    return {
+        "Programme": ParagraphStyle(
+            "Programme",
+            parent=base["Normal"],
+            fontSize=11,
+            textColor=colors.HexColor("#1f4e79"),
+            fontName="Helvetica-Bold",
+        ),
+        "Title": ParagraphStyle("DocTitle", parent=base["Title"], fontSize=18, alignment=0, spaceAfter=4),
+        "Heading3": _sample_style(base, "Heading3"),
+        "BodyText": _sample_style(base, "BodyText"),
+        "Cell": ParagraphStyle("Cell", parent=base["BodyText"], fontSize=8, leading=10),
+    }
+
+
+def _sample_style(sheet: StyleSheet1, name: str) -> ParagraphStyle:
+    """A paragraph style from the sample sheet (typed as the broader PropertySet by the stubs)."""
+    style = sheet[name]
+    assert isinstance(style, ParagraphStyle), f"{name} is not a paragraph style"
+    return style
+
+
+def build_pdf(story: list[Flowable], *, title: str) -> bytes:
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=title,
+        author="Training Operations Portal",
+    ).build(story)
+    return buffer.getvalue()
+
+
+TABLE_STYLE = TableStyle(
+    [
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f4e79")),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f6fa")]),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+)
+
+
+CERTIFICATE_BODIES = {
+    "bonafide": "This is to certify that <b>{name}</b> is a bona fide trainee of {programme}, in {department}, as of {day}.",
+    "noc": "{programme} has no objection to <b>{name}</b>, a trainee in {department}, for the purpose stated below.",
+    "other": "Issued to <b>{name}</b>, a trainee in {department}, on request.",
+}
+
+
+def render_certificate_pdf(
+    *,
+    programme: str,
+    label: str,
+    kind: str,
+    person: Person,
+    details: str | None,
+    generated_at: datetime,
+    verify_link: str,
+    expires_at: datetime,
+) -> bytes:
+    """A certificate (bona fide, no objection, other) as PDF bytes; every typed value is escaped."""
+    styles = pdf_styles()
+    body = CERTIFICATE_BODIES[kind].format(
+        name=escape(person.name),
+        programme=escape(programme),
+        department=escape(person.department or "the programme"),
+        day=f"{generated_at:%d %B %Y}",
+    )
+    story: list[Flowable] = header(programme, label, styles)
+    story.append(person_table(person))
+    story.append(Spacer(1, 8 * mm))
+    story.append(Paragraph(body, styles["BodyText"]))
+    if details:
+        story.append(Paragraph(f"Purpose / details: {escape(details)}", styles["BodyText"]))
+    story.extend(verification_block(generated_at, verify_link, expires_at, styles))
+    return build_pdf(story, title=f"{label} {person.name}")
