@@ -81,3 +81,16 @@ def test_a_job_run_from_the_web_clears_what_jobs_write() -> None:
 def test_several_writes_combine_their_domains() -> None:
     combined = stale_domains([Write.NOTIFICATIONS_READ, Write.REPORT])
     assert combined == STALE[Write.NOTIFICATIONS_READ] | STALE[Write.REPORT]
+
+
+def test_the_architecture_page_shows_the_same_table() -> None:
+    import pathlib
+
+    doc = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text()
+    block = doc.split("<!-- invalidation-table:start -->")[1].split("<!-- invalidation-table:end -->")[0]
+    rows = {
+        cells[0]: set(cells[1].split(", "))
+        for line in block.strip().splitlines()[2:]
+        if (cells := [cell.strip() for cell in line.strip("|").split("|")])
+    }
+    assert rows == {str(kind): set(domains) for kind, domains in STALE.items()}
