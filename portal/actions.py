@@ -32,11 +32,13 @@ from portal import errors, state
 from portal.db import session_scope
 from portal.invalidation import Write, invalidate
 
-__all__ = ["Progress", "Write", "run", "run_with_progress"]
+__all__ = ["Progress", "Write", "run", "run_outside", "run_with_progress"]
 
 T = TypeVar("T")
 Progress = Callable[[float, str], None]
-Message = str | Callable[[T], str] | None
+Message = str | Callable[[T], str | None] | None
+Kind = str | Callable[[T], str]
+Rerun = bool | Callable[[T], bool]
 
 
 class _Failed(Exception):
@@ -48,10 +50,17 @@ def _message(done: Message[T], result: T) -> str | None:
 
 
 def _transaction(action: Callable[[Session, datetime], T], affects: Write | Iterable[Write]) -> tuple[bool, T | None]:
+    def in_session(now: datetime) -> T:
+        with session_scope() as session:
+            return action(session, now)
+
+    return _attempt(in_session, affects)
+
+
+def _attempt(action: Callable[[datetime], T], affects: Write | Iterable[Write]) -> tuple[bool, T | None]:
     now = utcnow()
     try:
-        with session_scope() as session:
-            result = action(session, now)
+        result = action(now)
     except ConflictError as exc:
         # Someone else changed it meanwhile: show the message and the fresh state on the next run.
         invalidate(affects)
@@ -69,19 +78,20 @@ def run(
     *,
     affects: Write | Iterable[Write],
     done: Message[T] = None,
-    kind: str = "success",
+    kind: Kind[T] = "success",
     after: Callable[[T], None] | None = None,
-    rerun: bool = True,
+    rerun: Rerun[T] = True,
 ) -> T | None:
     """Run one user write in one transaction; None when it failed (the error is already shown).
 
     Args:
         action: the write, `(session, now) -> result`; it must not commit.
         affects: the kind(s) of write, which decide the caches cleared after the commit.
-        done: the success message (or a function of the result), shown after the rerun.
-        kind: the flash style for `done` ("success", "info" or "warning").
+        done: the success message (or a function of the result; None for no message), shown after the rerun.
+        kind: the flash style for `done` ("success", "info", "warning" or "error"), or a function of the result.
         after: runs after the commit and before the rerun (reset form keys, set URL parameters).
-        rerun: False to stay in this run and let the page show the returned result.
+        rerun: False to stay in this run and let the page show the returned result (or a function of the
+            result, e.g. rerun only when the write was accepted).
     """
     ok, result = _transaction(action, affects)
     if not ok:
@@ -96,9 +106,9 @@ def run_with_progress(
     affects: Write | Iterable[Write],
     done: Message[T] = None,
     succeeded: Callable[[T], bool] = lambda _: True,
-    kind: str = "success",
+    kind: Kind[T] = "success",
     after: Callable[[T], None] | None = None,
-    rerun: bool = False,
+    rerun: Rerun[T] = False,
 ) -> T | None:
     """Like `run`, for long work: a status box with a progress bar that the action reports into."""
     with st.status(label, expanded=True) as status:
@@ -119,15 +129,35 @@ def run_with_progress(
     return _finish(result, done=done, kind=kind, after=after, rerun=rerun)  # type: ignore[arg-type]
 
 
-def _finish(result: T, *, done: Message[T], kind: str, after: Callable[[T], None] | None, rerun: bool) -> T:
+def run_outside(
+    action: Callable[[datetime], T],
+    *,
+    affects: Write | Iterable[Write],
+    done: Message[T] = None,
+    kind: Kind[T] = "success",
+    after: Callable[[T], None] | None = None,
+    rerun: Rerun[T] = True,
+) -> T | None:
+    """Like `run`, for work that opens and commits its own transactions (a job started from the web is
+    recorded like a scheduled run): the action gets only `now`. Errors, invalidation, message and rerun
+    are handled as in `run`."""
+    ok, result = _attempt(action, affects)
+    if not ok:
+        return None
+    return _finish(result, done=done, kind=kind, after=after, rerun=rerun)  # type: ignore[arg-type]
+
+
+def _finish(result: T, *, done: Message[T], kind: Kind[T], after: Callable[[T], None] | None, rerun: Rerun[T]) -> T:
     if after is not None:
         after(result)
     message = _message(done, result)
+    again = rerun(result) if callable(rerun) else rerun
     if message:
-        if rerun:
-            state.flash(message, kind)
+        style = kind(result) if callable(kind) else kind
+        if again:
+            state.flash(message, style)
         else:
-            getattr(st, kind, st.success)(message)
-    if rerun:
+            getattr(st, style, st.success)(message)
+    if again:
         st.rerun()
     return result
