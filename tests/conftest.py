@@ -80,6 +80,12 @@ def session(db_engine: Engine) -> Iterator[Session]:
     """A Session inside a transaction that is rolled back after the test (services never commit)."""
     connection = db_engine.connect()
     outer = connection.begin()
+    if db_engine.dialect.name == "sqlite":
+        # pysqlite emits BEGIN only before its first INSERT/UPDATE/DELETE, so the Session's
+        # SAVEPOINT would open the real transaction and its RELEASE (session.commit()) would
+        # commit the test's rows for good. An explicit BEGIN makes the savepoint nest inside
+        # the transaction rolled back below, as it does on PostgreSQL.
+        connection.exec_driver_sql("BEGIN")
     db_session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:
         yield db_session
