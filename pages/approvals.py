@@ -2,13 +2,10 @@
 
 import streamlit as st
 
-from core.clock import utcnow
-from core.dto import ApprovalQueue, UserSummary
+from core.dto import ApprovalQueue, BulkOutcome, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
 from core.services.logbook import approvals as approval_service
-from portal import auth, errors, invalidation, loaders, state, widgets
-from portal.db import session_scope
-from portal.invalidation import Write
+from portal import actions, auth, errors, loaders, state, widgets
 from portal.logbook_views import AGE_FILTERS, entry_card, entry_label, outcomes_frame, queue_frame
 
 ROLES = (ADMIN, SUPERVISOR, LEADERSHIP)
@@ -61,7 +58,7 @@ def _filters(user: UserSummary) -> tuple[int | None, int | None, int | None]:
         "Age",
         ages,
         index=ages.index(wanted_age) if wanted_age in ages else 0,
-        format_func=AGE_FILTERS.get,
+        format_func=lambda a: AGE_FILTERS[a],
         key="approvals.age",
     )
     widgets.set_url_params(trainee=trainee or None, department=department or None, age=age or None)
@@ -109,12 +106,12 @@ def _queue_table(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None
         key="approvals.bulk_approve",
         width="stretch",
     ):
-        outcomes = None
-        with errors.handled(), session_scope() as session, st.spinner(f"Approving {len(selected)} entries…"):
-            outcomes = approval_service.bulk_approve(session, user, selected, feedback=feedback, now=utcnow())
-        if outcomes is not None:
-            st.session_state[state.APPROVALS_BULK_RESULT] = outcomes
-            _after_write()
+        with st.spinner(f"Approving {len(selected)} entries…"):
+            actions.run(
+                lambda session, now: approval_service.bulk_approve(session, user, selected, feedback=feedback, now=now),
+                affects=actions.Write.LOGBOOK_DECISION,
+                after=_keep_bulk_result,
+            )
     widgets.download_buttons(frame.drop(columns="select"), name="approval-queue", key="approvals.download")
 
 
@@ -174,28 +171,33 @@ def _decision_form(user: UserSummary, entry_id: int) -> None:
         ]
     if not clicked:
         return
-    done = None
-    with errors.handled(), session_scope() as session:
-        done = approval_service.verify_entry(
-            session, user, entry_id, decision=clicked[0], feedback=feedback, now=utcnow()
-        )
-    if done is None:
-        invalidation.invalidate(
-            Write.LOGBOOK_DECISION
-        )  # e.g. someone else verified it meanwhile: show the fresh state next
-    else:
-        state.flash(f"Entry #{entry_id} {done.status}; {done.trainee_name} has been notified.")
-        st.session_state.pop("approvals.open", None)
-        widgets.set_url_params(entry=None)
-        _after_write()
+    # A refused decision (e.g. someone else verified it meanwhile) is shown by the seam, which
+    # also clears the stale queue for a conflict.
+    actions.run(
+        lambda session, now: approval_service.verify_entry(
+            session, user, entry_id, decision=clicked[0], feedback=feedback, now=now
+        ),
+        affects=actions.Write.LOGBOOK_DECISION,
+        done=lambda done: f"Entry #{entry_id} {done.status}; {done.trainee_name} has been notified.",
+        after=lambda _: _close_entry(),
+    )
 
 
-def _after_write() -> None:
-    invalidation.invalidate(Write.LOGBOOK_DECISION)
+def _keep_bulk_result(outcomes: list[BulkOutcome]) -> None:
+    st.session_state[state.APPROVALS_BULK_RESULT] = outcomes
+    _reset_selection()
+
+
+def _close_entry() -> None:
+    st.session_state.pop("approvals.open", None)
+    widgets.set_url_params(entry=None)
+    _reset_selection()
+
+
+def _reset_selection() -> None:
     st.session_state[state.APPROVALS_EDITOR_VERSION] += 1  # a fresh editor: no stale ticks on other rows
     for key in ("approvals.select_all", "approvals.bulk_feedback"):
         st.session_state.pop(key, None)
-    st.rerun()
 
 
 if __name__ == "__main__":

@@ -2,14 +2,11 @@
 
 import streamlit as st
 
-from core.clock import local_date, utcnow
-from core.config import get_settings
+from core import clock
 from core.dto import LogbookEntryItem, UserSummary
 from core.rules.access import ALL_ROLES, TRAINEE
 from core.services.logbook import entries as logbook_service
-from portal import auth, errors, invalidation, loaders, state, widgets
-from portal.db import session_scope
-from portal.invalidation import Write
+from portal import actions, auth, errors, loaders, widgets
 from portal.logbook_views import STATUS_LABELS, entries_frame, entry_card, entry_label
 
 ROLES = ALL_ROLES
@@ -119,7 +116,8 @@ def _open_entry(user: UserSummary, entries: list[LogbookEntryItem], *, with_trai
 
 
 def _entry_form(user: UserSummary, item: LogbookEntryItem | None, *, key: str) -> None:
-    categories = list(loaders.settings.runtime_settings().get("logbook_categories", []))  # type: ignore[call-overload]
+    configured = loaders.settings.runtime_settings().get("logbook_categories")
+    categories = [str(c) for c in configured] if isinstance(configured, list) else []
     if item is not None and item.category not in categories:
         categories.append(item.category)
     heading = "Edit and resubmit" if item and item.status == "returned" else "Edit draft" if item else None
@@ -127,7 +125,7 @@ def _entry_form(user: UserSummary, item: LogbookEntryItem | None, *, key: str) -
         if heading:
             st.markdown(f"**{heading}**")
         title = st.text_input("Case title", value=item.title if item else "", max_chars=200, key=f"{key}.title")
-        today = local_date(utcnow(), get_settings().timezone)  # the service's "not in the future"
+        today = clock.today()  # the service's "not in the future"
         case_date = st.date_input(
             "Case date", value=item.case_date if item else today, max_value=today, key=f"{key}.case_date"
         )
@@ -150,50 +148,58 @@ def _entry_form(user: UserSummary, item: LogbookEntryItem | None, *, key: str) -
         submitted = left.form_submit_button(submit_label, type="primary", width="stretch")
         saved = right.form_submit_button("Save changes" if item else "Save draft", width="stretch")
     if item is not None and item.status == "draft" and st.button("🗑️ Delete this draft", key=f"{key}.delete"):
-        _act(
-            lambda s: logbook_service.delete_draft(s, user, item.id, now=utcnow()),
-            "Draft deleted.",
-            key,
-            drop_entry=True,
+        actions.run(
+            lambda session, now: logbook_service.delete_draft(session, user, item.id, now=now),
+            affects=actions.Write.LOGBOOK_ENTRY,
+            done="Draft deleted.",
+            after=lambda _: _reset_form(key, drop_entry=True),
         )
     if not (submitted or saved):
         return
-    fields = {
-        "title": title,
-        "case_date": case_date,
-        "category": category,
-        "description": description,
-        "reflection": reflection,
-        "submit": submitted,
-    }
     if item is None:
-        _act(
-            lambda s: logbook_service.create_entry(s, user, **fields, now=utcnow()),
-            "Submitted to your supervisor." if submitted else "Draft saved.",
-            key,
+        actions.run(
+            lambda session, now: logbook_service.create_entry(
+                session,
+                user,
+                title=title,
+                case_date=case_date,
+                category=category,
+                description=description,
+                reflection=reflection,
+                submit=submitted,
+                now=now,
+            ),
+            affects=actions.Write.LOGBOOK_ENTRY,
+            done="Submitted to your supervisor." if submitted else "Draft saved.",
+            after=lambda _: _reset_form(key),
         )
     else:
-        _act(
-            lambda s: logbook_service.update_entry(s, user, item.id, **fields, now=utcnow()),
-            "Resubmitted to your supervisor." if submitted else "Changes saved.",
-            key,
+        actions.run(
+            lambda session, now: logbook_service.update_entry(
+                session,
+                user,
+                item.id,
+                title=title,
+                case_date=case_date,
+                category=category,
+                description=description,
+                reflection=reflection,
+                submit=submitted,
+                now=now,
+            ),
+            affects=actions.Write.LOGBOOK_ENTRY,
+            done="Resubmitted to your supervisor." if submitted else "Changes saved.",
+            after=lambda _: _reset_form(key),
         )
 
 
-def _act(action, message: str, key: str, *, drop_entry: bool = False) -> None:  # type: ignore[no-untyped-def]
-    done = False
-    with errors.handled(), session_scope() as session:
-        action(session)
-        done = True
-    if done:
-        invalidation.invalidate(Write.LOGBOOK_DECISION)
-        for name in FORM_KEYS:
-            st.session_state.pop(f"{key}.{name}", None)
-        if drop_entry:
-            st.session_state.pop("logbook.open", None)
-            widgets.set_url_params(entry=None)
-        state.flash(message)
-        st.rerun()
+def _reset_form(key: str, *, drop_entry: bool = False) -> None:
+    """After a committed write: an empty form for the next case (and no open entry once deleted)."""
+    for name in FORM_KEYS:
+        st.session_state.pop(f"{key}.{name}", None)
+    if drop_entry:
+        st.session_state.pop("logbook.open", None)
+        widgets.set_url_params(entry=None)
 
 
 if __name__ == "__main__":

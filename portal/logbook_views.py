@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -20,8 +21,8 @@ STATUS_LABELS = {
 AGE_FILTERS = {"": "Any age", "7": "Waiting > 7 days", "14": "Waiting > 14 days"}
 
 
-def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""  # type: ignore[attr-defined]
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
 def entries_frame(items: Sequence[LogbookEntryItem], *, with_trainee: bool) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
@@ -16,12 +17,42 @@ os.environ.setdefault("PORTAL_ENV", "test")
 from sqlalchemy import Engine, create_engine, make_url, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from core.clock import TODAY_OVERRIDE_ENV  # noqa: E402
 from core.config import get_settings  # noqa: E402
 from core.db import make_engine  # noqa: E402
 from core.migrate import upgrade_to_head  # noqa: E402
 from core.models import Base  # noqa: E402
 
 get_settings.cache_clear()
+
+TODAY_OPTION = "--today"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        TODAY_OPTION,
+        metavar="YYYY-MM-DD",
+        default=None,
+        help="run as if the programme's today were this date: sets PORTAL_TODAY (core.clock) for the tests "
+        "and for every server and CLI process they start",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    wanted = config.getoption(TODAY_OPTION)
+    if wanted:
+        try:
+            date.fromisoformat(wanted)
+        except ValueError:
+            raise pytest.UsageError(f"{TODAY_OPTION}={wanted}: not a date (YYYY-MM-DD)") from None
+        # The environment, not a fixture: e2e servers and CLI subprocesses inherit it.
+        os.environ[TODAY_OVERRIDE_ENV] = wanted
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    wanted = os.environ.get(TODAY_OVERRIDE_ENV)
+    return f"programme today: {wanted} ({TODAY_OVERRIDE_ENV})" if wanted else None
+
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 

@@ -1,25 +1,23 @@
-"""Exam eligibility from attendance (DESIGN.md §4.2) and reporting periods: pure functions."""
+"""Exam eligibility from attendance (DESIGN.md §4.2): pure functions.
+
+Periods live in core.calendar; `Period`, `compute_period` and `compute_quarter_of` are kept here
+as its names for callers that have not moved yet.
+"""
 
 from __future__ import annotations
 
-import calendar
 import math
-import re
 from dataclasses import dataclass
-from datetime import date
+
+from core.calendar import Period as Period
+from core.calendar import parse_period, quarter_of
+
+compute_period = parse_period
+compute_quarter_of = quarter_of
 
 ATTENDED_STATUSES = ("present", "late")
 COUNTED_STATUSES = ("present", "late", "absent", "excused")
 DEFAULT_THRESHOLD = 75.0
-
-
-@dataclass(frozen=True)
-class Period:
-    """An inclusive date range with the label it was asked for by."""
-
-    label: str
-    start: date
-    end: date
 
 
 @dataclass(frozen=True)
@@ -30,48 +28,6 @@ class EligibilityResult:
     eligible: bool
     threshold: float
     sessions_needed: int | None  # None: cannot be reached (threshold 100 after a miss)
-
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
-_YEAR = re.compile(r"^(\d{4})$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
-
-
-def compute_period(text: str) -> Period:
-    """Parse `YYYY-MM`, `YYYY-Qn`, `YYYY` or `YYYY-MM-DD..YYYY-MM-DD` (inclusive).
-
-    Raises:
-        ValueError: with a message naming the accepted forms.
-    """
-    value = (text or "").strip()
-    if m := _MONTH.match(value):
-        year, month = int(m[1]), int(m[2])
-        if not 1 <= month <= 12:
-            raise ValueError(f"'{value}': month must be 01..12")
-        return Period(value, date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
-    if m := _QUARTER.match(value):
-        year, quarter = int(m[1]), int(m[2])
-        first = 3 * (quarter - 1) + 1
-        last = first + 2
-        return Period(f"{year}-Q{quarter}", date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1]))
-    if m := _YEAR.match(value):
-        year = int(m[1])
-        return Period(value, date(year, 1, 1), date(year, 12, 31))
-    if m := _RANGE.match(value):
-        try:
-            start, end = date.fromisoformat(m[1]), date.fromisoformat(m[2])
-        except ValueError:
-            raise ValueError(f"'{value}': not a real date") from None
-        if start > end:
-            raise ValueError(f"'{value}': the start is after the end")
-        return Period(value, start, end)
-    raise ValueError(f"'{value}' is not a period: use YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD")
-
-
-def compute_quarter_of(day: date) -> Period:
-    """The calendar quarter containing `day`."""
-    return compute_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
 
 
 def compute_percentage(attended: int, sessions: int) -> float:

@@ -9,12 +9,13 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core.calendar import Period, PeriodError, parse_period
 from core.dto import UserSummary
 from core.errors import InvalidInputError, NotFoundError
 from core.repositories import eligibility as repo
 from core.repositories import users as users_repo
 from core.rules.access import ALL_ROLES
-from core.rules.eligibility import Period, compute_eligibility, compute_period
+from core.rules.eligibility import compute_eligibility
 from core.rules.settings import SETTING_SPECS
 from core.services.access import authorize
 from core.services.audit import record_event
@@ -44,8 +45,8 @@ def resolve_period(period: str | Period) -> Period:
     if isinstance(period, Period):
         return period
     try:
-        return compute_period(period)
-    except ValueError as exc:
+        return parse_period(period)
+    except PeriodError as exc:
         raise InvalidInputError(f"Period {exc}.") from None
 
 

@@ -12,8 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from core.clock import local_date
-from core.config import get_settings
+from core.clock import programme_date
 from core.dto import AttendanceImportReport, UserSummary
 from core.errors import InvalidInputError
 from core.exports import to_csv_bytes
@@ -221,7 +220,7 @@ def _validate(session: Session, raw: RawSheet, *, supervisor_id: int | None, now
         raw,
         directory=directory,
         departments=repo.list_department_ids(session),
-        today=local_date(now, get_settings().timezone),
+        today=programme_date(now),
         supervisor_id=supervisor_id,
         known_sessions=known_sessions,
     )

@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
-from core.clock import local_date
-from core.config import get_settings
+from core.clock import programme_date
 from core.dto import LogbookEntryItem, LogbookHistoryItem, UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError
 from core.models import LogbookEntry, User
@@ -282,7 +281,7 @@ def _validate(
         description=description,
         reflection=reflection,
         categories=list_categories(session),
-        today=local_date(now, get_settings().timezone),
+        today=programme_date(now),
     )
     if fields is None:
         raise InvalidInputError("The entry was not saved. " + " ".join(problems), errors=problems)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from core.clock import programme_date
 from core.models import LogbookEntry, User
 from core.rules.access import ADMIN
 from core.services.notifications import notify
@@ -40,9 +41,9 @@ class ReminderResult:
 def send_pending_reminders(session: Session, *, now: datetime, day: date | None = None) -> ReminderResult:
     """Notify each supervisor once per day about entries pending over 7 days; escalate >14 days to admins.
 
-    `day` is the programme-timezone date that makes a reminder "the same" (default: `now`'s date).
+    `day` is the programme-timezone date that makes a reminder "the same" (default: the programme's date at `now`).
     """
-    day = day or now.date()
+    day = day or programme_date(now)
     trainee = aliased(User)
     rows = session.execute(
         select(LogbookEntry.submitted_at, trainee.supervisor_id, trainee.full_name)

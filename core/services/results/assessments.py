@@ -15,13 +15,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core.calendar import PeriodError, parse_period
 from core.dto import AssessmentSummary, UserSummary
 from core.errors import InvalidInputError, NotFoundError
 from core.models import Assessment, Department
 from core.repositories import results as repo
 from core.rules import results as rules
 from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP
-from core.rules.eligibility import compute_eligibility, compute_period
+from core.rules.eligibility import compute_eligibility
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.settings import get_setting
@@ -213,7 +214,7 @@ def results_frame(
 def compute_trainee_eligibility(session: Session, trainee_ids: list[int], period_label: str) -> dict[int, Any]:
     """Eligibility per trainee for a period: the stored snapshot if one exists, else computed
     now from attendance records with the current threshold."""
-    period = compute_period(period_label)
+    period = parse_period(period_label)
     snapshots = repo.get_snapshot_eligibility(session, trainee_ids, period.label)
     threshold = float(get_setting(session, "attendance_threshold"))
     counts = repo.count_attendance(session, [t for t in trainee_ids if t not in snapshots], period.start, period.end)
@@ -260,8 +261,8 @@ def _validate_assessment(
     period_label = (eligibility_period or "").strip() or None
     if period_label:
         try:
-            period_label = compute_period(period_label).label
-        except ValueError as exc:
+            period_label = parse_period(period_label).label
+        except PeriodError as exc:
             problems.append(f"eligibility period {exc}")
     if title.strip() and repo.get_assessment_by_title(session, department.id, title) is not None:
         problems.append(f"'{title.strip()}' already exists in {department.name}")
