@@ -3,12 +3,10 @@
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core.clock import utcnow
 from core.dto import NotificationItem, UserSummary
 from core.rules.access import ALL_ROLES
 from core.services import notifications as notification_service
-from portal import auth, errors, loaders, widgets
-from portal.db import session_scope
+from portal import actions, auth, loaders, widgets
 
 ROLES = ALL_ROLES
 
@@ -20,11 +18,10 @@ def render() -> None:
     unread = [n for n in items if not n.read]
     st.caption(f"{len(unread)} unread of {len(items)} notifications.")
     if unread and st.button("Mark all as read", key="inbox.mark_all"):
-        with errors.handled(), session_scope() as session:
-            notification_service.mark_read(session, user, ids=None, now=utcnow())
-        loaders.notifications.notifications.clear()
-        loaders.notifications.unread_count.clear()
-        st.rerun()
+        actions.run(
+            lambda session, now: notification_service.mark_read(session, user, ids=None, now=now),
+            affects=actions.Write.NOTIFICATIONS_READ,
+        )
     if not items:
         widgets.empty_state("Nothing here yet.", "You will be told here when something needs you or changes.")
         return
@@ -45,10 +42,11 @@ def _open_button(user: UserSummary, item: NotificationItem, column: DeltaGenerat
     if target is None or not column.button("➡️ Open", key=f"inbox.open.{item.id}", help=f"Go to {target[0].title}"):
         return
     if not item.read:
-        with errors.handled(), session_scope() as session:
-            notification_service.mark_read(session, user, ids=[item.id], now=utcnow())
-        loaders.notifications.notifications.clear()
-        loaders.notifications.unread_count.clear()
+        actions.run(
+            lambda session, now: notification_service.mark_read(session, user, ids=[item.id], now=now),
+            affects=actions.Write.NOTIFICATIONS_READ,
+            rerun=False,  # the page switch below is the rerun
+        )
     spec, params = target
     st.switch_page(page_of(spec), query_params=params or None)
 
