@@ -2,16 +2,13 @@
 
 import streamlit as st
 
-from core.clock import utcnow
 from core.config import get_settings
-from core.dto import DocumentRequestItem, IssuedDocument, UserSummary
+from core.dto import DocumentRequestItem, UserSummary
 from core.rules.access import ADMIN, TRAINEE
 from core.rules.results import DOCUMENT_KINDS
 from core.services.documents import requests as document_service
 from core.services.documents import transcripts as transcript_service
-from portal import auth, errors, invalidation, loaders, state, widgets
-from portal.db import session_scope
-from portal.invalidation import Write
+from portal import actions, auth, errors, loaders, widgets
 
 ROLES = (ADMIN, TRAINEE)
 
@@ -47,7 +44,7 @@ def render() -> None:
         chosen = st.selectbox(
             "Trainee",
             list(trainees),
-            format_func=trainees.get,
+            format_func=lambda i: trainees[i],
             index=None,
             placeholder="Choose a trainee…",
             key="requests.transcript.trainee",
@@ -63,15 +60,17 @@ def _section_transcript(user: UserSummary, trainee_id: int | None) -> None:
     )
     if trainee_id is None or not st.button("Generate transcript (PDF)", key="requests.transcript.go", type="primary"):
         return
-    document: IssuedDocument | None = None
-    with errors.handled(), st.spinner("Building the transcript…"), session_scope() as session:
-        document = transcript_service.generate_transcript(
-            session, user, trainee_id=trainee_id, now=utcnow(), settings=get_settings()
+    with st.spinner("Building the transcript…"):
+        document = actions.run(
+            lambda session, now: transcript_service.generate_transcript(
+                session, user, trainee_id=trainee_id, now=now, settings=get_settings()
+            ),
+            affects=actions.Write.DOCUMENTS,
+            done=lambda d: f"Transcript ready: {d.file_name}",
+            rerun=False,  # the download button below needs this run's PDF
         )
     if document is None:
         return
-    invalidation.invalidate(Write.DOCUMENTS)
-    st.success(f"Transcript ready: {document.file_name}")
     st.download_button(
         "⬇️ Download transcript",
         data=document.content,
@@ -88,15 +87,19 @@ def _section_transcript(user: UserSummary, trainee_id: int | None) -> None:
 
 def _section_new_request(user: UserSummary) -> None:
     with st.form("requests.new", clear_on_submit=True):
-        kind = st.selectbox("Document", list(DOCUMENT_KINDS), format_func=DOCUMENT_KINDS.get, key="requests.new.kind")
+        kind = st.selectbox(
+            "Document", list(DOCUMENT_KINDS), format_func=lambda k: DOCUMENT_KINDS[k], key="requests.new.kind"
+        )
         details = st.text_area("Purpose / details (required for 'Other')", key="requests.new.details")
         if st.form_submit_button("Send request", type="primary"):
-            _run(
-                lambda session: document_service.request_document(
-                    session, user, kind=kind, details=details, now=utcnow()
-                ),
-                lambda item: f"Request #{item.id} sent: {item.kind_label}. You will be notified when it is decided.",
-            )
+            with st.spinner("Saving…"):
+                actions.run(
+                    lambda session, now: document_service.request_document(
+                        session, user, kind=kind, details=details, now=now
+                    ),
+                    affects=actions.Write.DOCUMENTS,
+                    done=lambda i: f"Request #{i.id} sent: {i.kind_label}. You will be notified when it is decided.",
+                )
 
 
 def _section_queue(user: UserSummary, items: list[DocumentRequestItem]) -> None:
@@ -117,12 +120,7 @@ def _section_queue(user: UserSummary, items: list[DocumentRequestItem]) -> None:
         with st.container(border=True):
             _describe(item)
             if st.button("Generate PDF and complete", key=f"requests.complete.{item.id}", type="primary"):
-                _run(
-                    lambda session, item=item: document_service.complete_document_request(
-                        session, user, request_id=item.id, now=utcnow(), settings=get_settings()
-                    ),
-                    lambda done: f"Request #{done.id} completed: {done.file_name} is ready for {done.trainee_name}.",
-                )
+                _complete(user, item)
 
 
 def _describe(item: DocumentRequestItem) -> None:
@@ -134,22 +132,25 @@ def _describe(item: DocumentRequestItem) -> None:
 
 
 def _decide(user: UserSummary, item: DocumentRequestItem, approve: bool, comment: str) -> None:
-    _run(
-        lambda session: document_service.decide_document_request(
-            session, user, request_id=item.id, approve=approve, comment=comment, now=utcnow()
-        ),
-        lambda done: f"Request #{done.id} {done.status}.",
-    )
+    with st.spinner("Saving…"):
+        actions.run(
+            lambda session, now: document_service.decide_document_request(
+                session, user, request_id=item.id, approve=approve, comment=comment, now=now
+            ),
+            affects=actions.Write.DOCUMENTS,
+            done=lambda done: f"Request #{done.id} {done.status}.",
+        )
 
 
-def _run(action, message) -> None:  # type: ignore[no-untyped-def]
-    # The rerun happens after the transaction has committed (a rerun inside it would roll back).
-    with errors.handled(), st.spinner("Saving…"):
-        with session_scope() as session:
-            outcome = action(session)
-        invalidation.invalidate(Write.DOCUMENTS)
-        state.flash(message(outcome))
-        st.rerun()
+def _complete(user: UserSummary, item: DocumentRequestItem) -> None:
+    with st.spinner("Saving…"):
+        actions.run(
+            lambda session, now: document_service.complete_document_request(
+                session, user, request_id=item.id, now=now, settings=get_settings()
+            ),
+            affects=actions.Write.DOCUMENTS,
+            done=lambda done: f"Request #{done.id} completed: {done.file_name} is ready for {done.trainee_name}.",
+        )
 
 
 def _section_list(user: UserSummary, items: list[DocumentRequestItem]) -> None:
@@ -170,12 +171,12 @@ def _section_download(user: UserSummary, items: list[DocumentRequestItem]) -> No
     if not ready:
         return
     chosen = st.selectbox(
-        "Download an issued document", list(ready), format_func=ready.get, index=None, key="requests.file"
+        "Download an issued document", list(ready), format_func=lambda i: ready[i], index=None, key="requests.file"
     )
     if chosen is None:
         return
-    with errors.handled(), session_scope() as session:
-        name, content = document_service.get_document_file(session, user, request_id=chosen)
+    with errors.handled():
+        name, content = loaders.documents.document_file(user, chosen)
         st.download_button(
             f"⬇️ {name}",
             data=content,

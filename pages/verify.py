@@ -2,11 +2,8 @@
 
 import streamlit as st
 
-from core.clock import utcnow
 from core.rules.access import ALL_ROLES
-from core.services.documents import transcripts as transcript_service
-from portal import errors, widgets
-from portal.db import session_scope
+from portal import errors, loaders, widgets
 
 ROLES = ALL_ROLES
 INVALID = "invalid or expired"
@@ -23,8 +20,8 @@ def render() -> None:
         if not token:
             return
     outcome = None
-    with errors.handled(), session_scope() as session:
-        outcome = transcript_service.verify_token(session, token=token, now=utcnow())
+    with errors.handled():
+        outcome = loaders.documents.verification(token)
     if outcome is None or not outcome.valid or outcome.issued_at is None:
         st.error(INVALID, icon="❌")
         return
