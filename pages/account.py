@@ -2,12 +2,10 @@
 
 import streamlit as st
 
-from core.clock import utcnow
 from core.rules.access import ALL_ROLES
 from core.rules.passwords import MIN_LENGTH
 from core.services import auth as auth_service
-from portal import auth, errors
-from portal.db import session_scope
+from portal import actions, auth
 
 ROLES = ALL_ROLES
 
@@ -32,10 +30,11 @@ def render() -> None:
             if new != repeat:
                 st.error("The two new passwords do not match. Nothing was changed.")
             else:
-                with errors.handled():
-                    with session_scope() as session:
-                        auth_service.change_password(session, user, current=current, new=new, now=utcnow())
-                    st.success("Password changed. Use the new one next time you sign in.")
+                actions.run(
+                    lambda session, now: auth_service.change_password(session, user, current=current, new=new, now=now),
+                    affects=actions.Write.ACCOUNT,
+                    done="Password changed. Use the new one next time you sign in.",
+                )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Audit log: every recorded action, filterable and downloadable (admins)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
+from core import clock
 from core.rules.access import ADMIN
 from core.services.audit import SHOWN_EVENTS
 from portal import auth, loaders, widgets
@@ -15,7 +16,7 @@ def render() -> None:
     user = auth.require_role(*ROLES)
     st.title("🕵️ Audit log")
     st.caption("Append-only record of sign-ins, changes and decisions. Filters are kept in the URL.")
-    today = date.today()
+    today = clock.today()
     actions = [""] + loaders.audit.actions(user)
     users = [""] + sorted(u.username for u in loaders.users.users(user))
     col1, col2, col3 = st.columns([2, 2, 3])

@@ -3,14 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from core.clock import utcnow
 from core.dto import UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
 from core.services.users import accounts as user_service
 from core.services.users import departments as department_service
-from portal import auth, errors, invalidation, loaders, widgets
-from portal.db import session_scope
-from portal.invalidation import Write
+from portal import actions, auth, loaders, widgets
 
 ROLES = (ADMIN,)
 
@@ -70,6 +67,8 @@ def _section_edit(actor: UserSummary, people: list[UserSummary]) -> None:
         st.caption("Pick a user to change their role, department or supervisor, deactivate them or reset a password.")
         return
     target = by_name[choice]
+    target_id = target.id
+    assert target_id is not None  # listed users are stored rows; only the system actor has no id
     departments = dict(loaders.users.departments())
     supervisors = {sid: f"{name} ({uname})" for sid, uname, name in loaders.users.supervisors()}
     with st.form("users.edit"):
@@ -78,7 +77,7 @@ def _section_edit(actor: UserSummary, people: list[UserSummary]) -> None:
         department = st.selectbox(
             "Department",
             dept_ids,
-            format_func=departments.get,
+            format_func=lambda i: departments[i],
             index=dept_ids.index(target.department_id) if target.department_id in dept_ids else None,
             key="users.edit.department",
         )
@@ -91,38 +90,41 @@ def _section_edit(actor: UserSummary, people: list[UserSummary]) -> None:
             key="users.edit.supervisor",
         )
         if st.form_submit_button("Save changes", type="primary"):
-            with errors.handled():
-                with session_scope() as session:
-                    user_service.update_user(
-                        session,
-                        actor,
-                        target.id,
-                        now=utcnow(),
-                        role=role,
-                        department_id=department,
-                        supervisor_id=supervisor or None,
-                        clear_supervisor=supervisor == 0,
-                    )
-                invalidation.invalidate(Write.USERS)
-                st.success(f"Saved {target.username}.")
+            actions.run(
+                lambda session, now: user_service.update_user(
+                    session,
+                    actor,
+                    target_id,
+                    now=now,
+                    role=role,
+                    department_id=department,
+                    supervisor_id=supervisor or None,
+                    clear_supervisor=supervisor == 0,
+                ),
+                affects=actions.Write.USERS,
+                done=f"Saved {target.username}.",
+            )
     col1, col2 = st.columns(2)
     with col1, st.form("users.reset", clear_on_submit=True):
         new_password = st.text_input("New password", type="password", key="users.reset.password")
         if st.form_submit_button("Reset password"):
-            with errors.handled():
-                with session_scope() as session:
-                    user_service.reset_password(session, actor, target.id, new_password=new_password, now=utcnow())
-                invalidation.invalidate(Write.USERS)
-                st.success(f"Password reset for {target.username}; any lockout is cleared.")
+            actions.run(
+                lambda session, now: user_service.reset_password(
+                    session, actor, target_id, new_password=new_password, now=now
+                ),
+                affects=actions.Write.USERS,
+                done=f"Password reset for {target.username}; any lockout is cleared.",
+            )
     with col2:
         label = "Deactivate" if target.is_active else "Reactivate"
         st.write(f"Status: **{'active' if target.is_active else 'deactivated'}**")
         if st.button(label, key="users.toggle_active"):
-            with errors.handled():
-                with session_scope() as session:
-                    user_service.set_user_active(session, actor, target.id, active=not target.is_active, now=utcnow())
-                invalidation.invalidate(Write.USERS)
-                st.rerun()
+            actions.run(
+                lambda session, now: user_service.set_user_active(
+                    session, actor, target_id, active=not target.is_active, now=now
+                ),
+                affects=actions.Write.USERS,
+            )
 
 
 def _section_create(actor: UserSummary) -> None:
@@ -136,7 +138,7 @@ def _section_create(actor: UserSummary) -> None:
         supervisor = st.selectbox(
             "Supervisor (trainees)",
             list(supervisors),
-            format_func=supervisors.get,
+            format_func=lambda u: supervisors[u],
             index=None,
             key="users.new.supervisor",
         )
@@ -144,23 +146,23 @@ def _section_create(actor: UserSummary) -> None:
         email = st.text_input("E-mail", key="users.new.email")
         password = st.text_input("Password (leave empty for no sign-in yet)", type="password", key="users.new.password")
         if st.form_submit_button("Create user", type="primary"):
-            with errors.handled():
-                with session_scope() as session:
-                    created = user_service.create_user(
-                        session,
-                        actor,
-                        username=username,
-                        full_name=full_name,
-                        role=role,
-                        now=utcnow(),
-                        department=department,
-                        supervisor=supervisor,
-                        registration_number=registration,
-                        email=email,
-                        password=password or None,
-                    )
-                invalidation.invalidate(Write.USERS)
-                st.success(f"Created {created.username} ({created.role}).")
+            actions.run(
+                lambda session, now: user_service.create_user(
+                    session,
+                    actor,
+                    username=username,
+                    full_name=full_name,
+                    role=role,
+                    now=now,
+                    department=department,
+                    supervisor=supervisor,
+                    registration_number=registration,
+                    email=email,
+                    password=password or None,
+                ),
+                affects=actions.Write.USERS,
+                done=lambda created: f"Created {created.username} ({created.role}).",
+            )
 
 
 def _section_departments(actor: UserSummary) -> None:
@@ -168,11 +170,11 @@ def _section_departments(actor: UserSummary) -> None:
     with st.form("users.department", clear_on_submit=True):
         name = st.text_input("New department name", key="users.department.name")
         if st.form_submit_button("Add department"):
-            with errors.handled():
-                with session_scope() as session:
-                    department_service.create_department(session, actor, name=name, now=utcnow())
-                invalidation.invalidate(Write.USERS)
-                st.success(f"Added {name}.")
+            actions.run(
+                lambda session, now: department_service.create_department(session, actor, name=name, now=now),
+                affects=actions.Write.USERS,
+                done=f"Added {name}.",
+            )
 
 
 if __name__ == "__main__":
