@@ -6,14 +6,12 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core.clock import utcnow
+from core import clock
 from core.dto import UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP, TRAINEE
-from core.rules.eligibility import Period, compute_period, compute_quarter_of
+from core.rules.eligibility import DEFAULT_THRESHOLD, Period, compute_period, compute_quarter_of
 from core.services.attendance import eligibility as eligibility_service
-from portal import auth, charts, errors, invalidation, loaders, state, widgets
-from portal.db import session_scope
-from portal.invalidation import Write
+from portal import actions, auth, charts, loaders, state, widgets
 
 ROLES = ALL_ROLES
 KINDS = ("Month", "Quarter", "Year", "Custom")
@@ -22,7 +20,8 @@ KINDS = ("Month", "Quarter", "Year", "Custom")
 def render() -> None:
     user = auth.require_role(*ROLES)
     st.title("🎓 Eligibility")
-    threshold = float(loaders.settings.runtime_settings().get("attendance_threshold", 75.0))  # type: ignore[arg-type]
+    configured = loaders.settings.runtime_settings().get("attendance_threshold")
+    threshold = float(configured) if isinstance(configured, int | float) else DEFAULT_THRESHOLD
     period = _period_picker()
     department_id, supervisor_id = _filters(user)
     widgets.set_url_params(period=period.label, dept=department_id, sup=supervisor_id)
@@ -42,7 +41,7 @@ def render() -> None:
 
 
 def _period_picker() -> Period:
-    today = date.today()
+    today = clock.today()
     try:
         current = compute_period(widgets.url_param("period") or "")
     except ValueError:
@@ -169,7 +168,12 @@ def _table(frame: pd.DataFrame) -> None:
 
 def _drill_down(user: UserSummary, frame: pd.DataFrame, period: Period) -> None:
     st.subheader("Sessions calendar")
-    names = {int(r.trainee_pk): f"{r.full_name} ({r.trainee_id})" for r in frame.itertuples(index=False)}
+    names = {
+        int(pk): f"{name} ({registration})"
+        for pk, name, registration in zip(
+            frame["trainee_pk"].tolist(), frame["full_name"], frame["trainee_id"], strict=True
+        )
+    }
     ids = list(names)
     preferred = st.session_state.get(state.ELIGIBILITY_TRAINEE)
     index = ids.index(preferred) if preferred in ids else (0 if user.role == TRAINEE or len(ids) == 1 else None)
@@ -177,7 +181,7 @@ def _drill_down(user: UserSummary, frame: pd.DataFrame, period: Period) -> None:
         "Trainee",
         ids,
         index=index,
-        format_func=names.get,
+        format_func=lambda i: names[i],
         placeholder="Choose a trainee…",
         key="eligibility.trainee_pick",
     )
@@ -212,13 +216,14 @@ def _snapshot(user: UserSummary, period: Period) -> None:
     else:
         st.caption(f"No snapshot stored for {period.label} yet. Saving again replaces it (one row per trainee).")
     if st.button(f"Save snapshot for {period.label}", key="eligibility.snapshot"):
-        with errors.handled(), session_scope() as session:
-            outcome = eligibility_service.snapshot_period(session, user, period=period.label, now=utcnow())
-            st.success(
+        actions.run(
+            lambda session, now: eligibility_service.snapshot_period(session, user, period=period.label, now=now),
+            affects=actions.Write.ELIGIBILITY_SNAPSHOT,
+            done=lambda outcome: (
                 f"Saved {outcome['trainees']} trainees for {period.label} "
                 f"({outcome['eligible']} eligible, threshold {outcome['threshold']:.2f}%)."
-            )
-        invalidation.invalidate(Write.ATTENDANCE_IMPORT)
+            ),
+        )
 
 
 if __name__ == "__main__":
