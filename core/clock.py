@@ -46,7 +46,11 @@ def _offset(override: str, timezone: str) -> timedelta:
     if os.environ.get("PORTAL_ENV") == "production":
         raise RuntimeError(f"{TODAY_OVERRIDE_ENV} is for tests and demos; unset it in production")
     wanted = date.fromisoformat(override)
-    return timedelta(days=(wanted - local_date(_wall_clock(), timezone)).days)
+    return _days_to(wanted, _wall_clock(), timezone)
+
+
+def _days_to(day: date, now: datetime, timezone: str) -> timedelta:
+    return timedelta(days=(day - local_date(now, timezone)).days)
 
 
 def _timezone() -> str:
@@ -70,3 +74,14 @@ def today(timezone: str | None = None) -> date:
 def programme_date(now: datetime, timezone: str | None = None) -> date:
     """The programme's calendar date at the naive-UTC instant `now`."""
     return local_date(now, timezone or _timezone())
+
+
+def at_programme_date(day: date, now: datetime, timezone: str | None = None) -> datetime:
+    """`now` moved by whole days so that its programme date is `day` (its UTC time of day kept).
+
+    This is what "run as if today were `day`" means for a job or the CLI: the result is still a
+    naive-UTC instant, and `programme_date()` of it is `day`.
+    """
+    zone = timezone or _timezone()
+    shifted = now + _days_to(day, now, zone)
+    return shifted + _days_to(day, shifted, zone)  # a DST change on the way can move the local date by one

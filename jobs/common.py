@@ -1,19 +1,14 @@
-"""Helpers shared by the job functions: programme-local dates and the engine behind a factory."""
+"""Helpers shared by the job functions: the session factory type and the engine behind it.
+
+A job's programme-local date is `core.clock.programme_date(now, settings.timezone)`.
+"""
 
 from __future__ import annotations
-
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 SessionFactory = sessionmaker[Session]
-
-
-def programme_today(now: datetime, timezone: str) -> date:
-    """The programme-local calendar date at `now` (naive UTC)."""
-    return now.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).date()
 
 
 def engine_of(session_factory: SessionFactory) -> Engine:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from core.calendar import previous_month
+from core.clock import programme_date
 from core.config import Settings, get_settings
 from core.dto import SYSTEM_ACTOR
 from core.services.attendance import eligibility as eligibility_service
-from jobs.common import SessionFactory, programme_today
+from jobs.common import SessionFactory
 
 log = logging.getLogger(__name__)
 
 
 def previous_month_label(now: datetime, timezone: str) -> str:
     """`YYYY-MM` of the month before the programme-local date at `now`."""
-    return (programme_today(now, timezone).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return previous_month(programme_date(now, timezone)).label
 
 
 def run_monthly_eligibility(

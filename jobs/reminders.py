@@ -6,9 +6,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from core.clock import programme_date
 from core.config import Settings, get_settings
 from core.services.logbook.reminders import send_pending_reminders
-from jobs.common import SessionFactory, programme_today
+from jobs.common import SessionFactory
 from jobs.mail import Mailer, mailer_from_settings, send_all
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ def run_daily_reminders(
     """Send today's reminders once (a second run the same day sends nothing); e-mail when SMTP is set."""
     settings = settings or get_settings()
     with session_factory.begin() as session:
-        result = send_pending_reminders(session, now=now, day=programme_today(now, settings.timezone))
+        result = send_pending_reminders(session, now=now, day=programme_date(now, settings.timezone))
     sent, failed = send_all(mailer if mailer is not None else mailer_from_settings(settings), result.mails)
     counts = {
         "digests": result.digests,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.clock import programme_date
 from core.models import Department, User
 from core.services.attendance.imports import import_attendance
 from core.services.users.accounts import summarize
@@ -32,7 +33,7 @@ def seed_attendance_demo(session: Session, rng: random.Random, now: datetime) ->
     if admin is None or not trainees:
         return
     actor = summarize(admin)
-    day = now.date() - timedelta(days=1)
+    day = programme_date(now) - timedelta(days=1)
     while day.weekday() != 2:
         day -= timedelta(days=1)
     statuses = [rng.choices(("present", "late", "leave", "absent"), weights=(85, 5, 5, 5))[0] for _ in trainees]

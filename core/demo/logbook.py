@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from core.clock import programme_date
 from core.models import LogbookEntry, LogbookStatusChange, Notification, User
 
 QUEUE_TITLES = (
@@ -74,7 +75,7 @@ def _ensure_demo_trainee_variety(session: Session, now: datetime) -> None:
     if trainee_id is None:
         return
     department_id = session.scalar(select(User.department_id).where(User.id == trainee_id))
-    submitted = datetime.combine(now.date() - timedelta(days=6), time(17))
+    submitted = datetime.combine(programme_date(now) - timedelta(days=6), time(17))
     session.execute(
         insert(LogbookEntry),
         [
@@ -99,7 +100,7 @@ def _ensure_demo_trainee_variety(session: Session, now: datetime) -> None:
                 "department_id": department_id,
                 "title": "Pleural tap (draft)",
                 "category": "procedure",
-                "case_date": now.date() - timedelta(days=1),
+                "case_date": programme_date(now) - timedelta(days=1),
                 "status": "draft",
                 "description": "Diagnostic aspiration, 50 ml straw-coloured fluid.",
                 "reflection": None,

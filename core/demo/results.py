@@ -11,8 +11,9 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from core.calendar import quarter_of
+from core.clock import programme_date
 from core.models import Assessment, ChangeRequest, Department, DocumentRequest, Result, ResultHistory, User
-from core.rules.eligibility import compute_quarter_of
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def _seed_assessment(
     people: list[User],
     admin_id: int,
 ) -> list[Result]:
-    held = (now - timedelta(days=plan.days_ago)).date()
+    held = programme_date(now) - timedelta(days=plan.days_ago)
     assessment = Assessment(
         title=plan.title,
         department_id=department.id,
@@ -91,7 +92,7 @@ def _seed_assessment(
         pass_mark=Decimal(plan.pass_mark),
         weight=Decimal(plan.weight),
         group_name=plan.group,
-        eligibility_period=compute_quarter_of(held).label if plan.gated else None,
+        eligibility_period=quarter_of(held).label if plan.gated else None,
         created_by_id=admin_id,
         created_at=now - timedelta(days=plan.days_ago + 14),
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from core.calendar import add_months, month_start
+from core.clock import programme_date
 from core.demo.attendance import seed_attendance_demo
 from core.demo.dashboards import seed_dashboards_demo
 from core.demo.logbook import seed_logbook_demo
@@ -237,7 +239,7 @@ def _seed_people(session: Session, rng: random.Random, password_hash: str) -> li
 
 
 def _seed_logbook(session: Session, rng: random.Random, now: datetime, trainees: list[User]) -> int:
-    today = now.date()
+    today = programme_date(now)
     rows: list[dict[str, object]] = []
     for trainee in trainees:
         for months_back in range(12):
@@ -289,8 +291,8 @@ def _pick_status(rng: random.Random, age_days: int) -> str:
 
 
 def _seed_attendance(session: Session, rng: random.Random, now: datetime, trainees: list[User]) -> int:
-    today = now.date()
-    start = date(today.year - 1, today.month, 1)
+    today = programme_date(now)
+    start = add_months(month_start(today), -12)
     days = [start + timedelta(days=i) for i in range((today - start).days)]
     weekdays = [d for d in days if d.weekday() < 5]
     rows: list[dict[str, object]] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import pandas as pd
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -11,6 +10,8 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
+
+from core.calendar import compact_month_label
 
 PALETTE = [
     colors.HexColor(c)
@@ -59,7 +60,7 @@ def trend_chart(trend: Trend, width: float) -> Drawing:
     # The stubs type these as int; reportlab validates them with isNumber, so floats are fine.
     chart.x, chart.y, chart.width, chart.height = 40, 70, width - 60, height - 85  # type: ignore[assignment]
     chart.data = [tuple(None if pd.isna(v) else float(v) for v in table[d]) for d in table.columns]
-    chart.categoryAxis.categoryNames = [_month_name(m) for m in months]
+    chart.categoryAxis.categoryNames = [compact_month_label(m) for m in months]
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.labels.fontSize = 7
     values = frame["value"].dropna().astype(float)
@@ -129,13 +130,6 @@ def ageing_chart(ageing: pd.DataFrame, width: float) -> Drawing:
     else:
         drawing.add(String(5, 70, "Nothing is pending verification.", fontName="Helvetica", fontSize=10))
     return drawing
-
-
-def _month_name(month: str) -> str:
-    try:
-        return datetime.strptime(month, "%Y-%m").strftime("%b %y")
-    except ValueError:
-        return month
 
 
 def _legend(names: list[str], *, x: float, y: float, columns: int, width: float) -> Legend:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import Engine
 
-from core.clock import utcnow
+from core.clock import at_programme_date, programme_date, utcnow
 from core.config import Settings
 from core.db import make_session_factory
 from core.services.operations.jobs import check_heartbeat
@@ -27,15 +27,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("name", choices=list(JOBS), metavar="NAME")
     p.add_argument(
-        "--as-of", type=_date, metavar="YYYY-MM-DD", help="run as if today were this date (current time of day)"
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="run as if the programme's today were this date (current time of day)",
     )
     p.add_argument("--dry-run", action="store_true", help="preview only (weekly_cleanup): count, delete nothing")
     p.set_defaults(handler=cmd_run_job)
 
 
 def cmd_run_job(args: argparse.Namespace, settings: Settings) -> int:
-    clock = utcnow()
-    now = datetime.combine(args.as_of, clock.time()) if args.as_of else clock
+    now = at_programme_date(args.as_of, utcnow(), settings.timezone) if args.as_of else utcnow()
     summary = execute_job(
         args.name,
         session_factory_for(settings),
@@ -46,7 +48,8 @@ def cmd_run_job(args: argparse.Namespace, settings: Settings) -> int:
         triggered_by="cli",
     )
     counts = json.dumps(summary.counts or {}, default=str, sort_keys=False)
-    label = f"{args.name}{' (dry run)' if args.dry_run else ''} as of {now:%Y-%m-%d %H:%M}"
+    day = programme_date(now, settings.timezone)
+    label = f"{args.name}{' (dry run)' if args.dry_run else ''} as of {day.isoformat()} ({now:%Y-%m-%d %H:%M} UTC)"
     if summary.status == "failed":
         first_line = (summary.error or "").splitlines()[0] if summary.error else "unknown error"
         print(f"error: {label} failed: {first_line}", file=sys.stderr)

@@ -1,8 +1,6 @@
-"""The eligibility rule and reporting periods (DESIGN.md §4.2): pure functions."""
+"""The eligibility rule (DESIGN.md §4.2): pure functions. Periods are tested in test_calendar.py."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import pytest
 
@@ -11,8 +9,6 @@ from core.rules.eligibility import (
     compute_eligibility,
     compute_eligibility_from_statuses,
     compute_percentage,
-    compute_period,
-    compute_quarter_of,
     compute_sessions_needed,
 )
 
@@ -123,74 +119,3 @@ def test_sessions_needed_is_minimal_and_sufficient(threshold: float) -> None:
 
 def test_result_records_the_threshold_used() -> None:
     assert compute_eligibility(sessions=1, attended=1, threshold=80).threshold == 80.0
-
-
-def test_month_period_covers_the_whole_month_including_leap_day() -> None:
-    assert compute_period("2024-02") == compute_period(" 2024-02 ")
-    period = compute_period("2024-02")
-    assert (period.label, period.start, period.end) == ("2024-02", date(2024, 2, 1), date(2024, 2, 29))
-    assert compute_period("2026-02").end == date(2026, 2, 28)
-    assert compute_period("2026-12").end == date(2026, 12, 31)
-
-
-@pytest.mark.parametrize(
-    ("label", "start", "end"),
-    [
-        ("2026-Q1", date(2026, 1, 1), date(2026, 3, 31)),
-        ("2026-Q2", date(2026, 4, 1), date(2026, 6, 30)),
-        ("2026-Q3", date(2026, 7, 1), date(2026, 9, 30)),
-        ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31)),
-        ("2026-q2", date(2026, 4, 1), date(2026, 6, 30)),
-    ],
-)
-def test_quarters_are_calendar_quarters(label: str, start: date, end: date) -> None:
-    period = compute_period(label)
-    assert (period.start, period.end) == (start, end)
-    assert period.label == label.upper()
-
-
-def test_year_runs_from_january_first_to_december_31st() -> None:
-    period = compute_period("2025")
-    assert (period.start, period.end) == (date(2025, 1, 1), date(2025, 12, 31))
-
-
-@pytest.mark.parametrize(
-    ("day", "label"),
-    [
-        (date(2026, 3, 31), "2026-Q1"),
-        (date(2026, 4, 1), "2026-Q2"),
-        (date(2026, 6, 30), "2026-Q2"),
-        (date(2026, 7, 1), "2026-Q3"),
-        (date(2026, 12, 31), "2026-Q4"),
-        (date(2027, 1, 1), "2027-Q1"),
-    ],
-)
-def test_quarter_of_a_day_at_the_boundaries(day: date, label: str) -> None:
-    quarter = compute_quarter_of(day)
-    assert quarter.label == label
-    assert quarter.start <= day <= quarter.end
-
-
-def test_custom_range_is_inclusive_and_may_be_one_day() -> None:
-    period = compute_period("2026-03-30..2026-04-02")
-    assert (period.start, period.end) == (date(2026, 3, 30), date(2026, 4, 2))
-    single = compute_period("2026-01-01..2026-01-01")
-    assert single.start == single.end == date(2026, 1, 1)
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("2026-04-02..2026-03-30", "start is after the end"),
-        ("2026-02-30..2026-03-01", "not a real date"),
-        ("2026-13", "month must be 01..12"),
-        ("2026-00", "month must be 01..12"),
-        ("2026-Q5", "is not a period"),
-        ("26-01", "is not a period"),
-        ("", "is not a period"),
-        ("last month", "is not a period"),
-    ],
-)
-def test_bad_periods_are_refused_with_a_reason(text: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        compute_period(text)

@@ -15,6 +15,12 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core.calendar import add_months, month_start, months_between
+
+# Re-exported (the `as` form): pages and the other dashboard services label months through this module.
+from core.calendar import month_label as month_label
+from core.calendar import period_label as period_label
+from core.calendar import short_period as short_period
 from core.dto import (
     DashboardFilters,
     DashboardOptions,
@@ -27,7 +33,6 @@ from core.repositories import analytics as repo
 from core.rules.access import ALL_ROLES
 from core.rules.logbook import compute_compliance
 from core.services.access import authorize
-from core.services.dashboards.rollups import add_months, month_start
 from core.services.settings import get_setting
 
 TREND_MONTHS = 12
@@ -36,25 +41,6 @@ NO_DEPARTMENT = "(no department)"
 NO_SUPERVISOR = "(no supervisor)"
 OVERALL = "Overall (pooled)"
 DASH = "–"
-
-
-def month_label(month: date) -> str:
-    """YYYY-MM."""
-    return f"{month.year:04d}-{month.month:02d}"
-
-
-def short_period(start: date, end: date) -> str:
-    """'Jun–Aug' within one year, 'Nov 2025–Jan 2026' across years, 'Oct' for one month."""
-    if start == end:
-        return start.strftime("%b")
-    if start.year == end.year:
-        return f"{start:%b}–{end:%b}"
-    return f"{start:%b %Y}–{end:%b %Y}"
-
-
-def period_label(start: date, end: date) -> str:
-    """'YYYY-MM' or 'YYYY-MM – YYYY-MM'."""
-    return month_label(start) if start == end else f"{month_label(start)} – {month_label(end)}"
 
 
 def default_filters(today: date, months: int = 3) -> DashboardFilters:
@@ -93,11 +79,6 @@ def _trend_window(filters: DashboardFilters) -> tuple[date, date]:
     return add_months(end, 1 - TREND_MONTHS), end
 
 
-def _months(start: date, end: date) -> list[date]:
-    count = (end.year - start.year) * 12 + end.month - start.month + 1
-    return [add_months(start, i) for i in range(max(count, 0))]
-
-
 def _department_names(
     session: Session, scope: Scope, view: repo.Conditions, filters: DashboardFilters
 ) -> dict[int | None, str]:
@@ -129,7 +110,7 @@ def logbook_trend(session: Session, actor: UserSummary, *, filters: DashboardFil
     names.update({r[1]: NO_DEPARTMENT for r in rows if r[1] not in names})
     records = [
         {"Month": month_label(m), "Department": name, "Entries": counts.get((m, dept_id), 0)}
-        for m in _months(start, end)
+        for m in months_between(start, end)
         for dept_id, name in sorted(names.items(), key=lambda kv: kv[1])
     ]
     return pd.DataFrame(records, columns=["Month", "Department", "Entries"])
@@ -198,7 +179,7 @@ def compliance_trend(session: Session, actor: UserSummary, *, filters: Dashboard
             "Verified": sums.get(m, [0, 0])[1],
             "Compliance %": compute_compliance(sums.get(m, [0, 0])[1], sums.get(m, [0, 0])[0]),
         }
-        for m in _months(start, end)
+        for m in months_between(start, end)
     ]
     frame = pd.DataFrame(records, columns=["Month", "Submitted", "Verified", "Compliance %"])
     frame["Compliance %"] = frame["Compliance %"].astype("float64")
@@ -247,7 +228,7 @@ def attendance_by_department(session: Session, actor: UserSummary, *, filters: D
     sums = {(r[0], r[1]): (int(r[2] or 0), int(r[3] or 0)) for r in rows}
     names.update({r[1]: NO_DEPARTMENT for r in rows if r[1] not in names})
     records = []
-    for m in _months(start, end):
+    for m in months_between(start, end):
         for dept_id, name in sorted(names.items(), key=lambda kv: kv[1]):
             attended, sessions = sums.get((m, dept_id), (0, 0))
             records.append(
@@ -282,7 +263,7 @@ def attendance_trend(session: Session, actor: UserSummary, *, filters: Dashboard
             "Attended": sums.get(m, [0, 0])[0],
             "Attendance %": ratio(sums.get(m, [0, 0])[0], sums.get(m, [0, 0])[1]),
         }
-        for m in _months(start, end)
+        for m in months_between(start, end)
     ]
     frame = pd.DataFrame(records, columns=["Month", "Sessions", "Attended", "Attendance %"])
     frame["Attendance %"] = frame["Attendance %"].astype("float64")

@@ -9,9 +9,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from core.calendar import add_months, month_start, previous_quarter, quarter_of
 from core.dto import DashboardFilters, DashboardOverview, KpiCard, UserSummary
 from core.repositories import analytics as repo
-from core.rules.eligibility import compute_quarter_of
 from core.rules.logbook import compute_compliance
 from core.services.dashboards.analytics import (
     attendance_threshold,
@@ -21,7 +21,6 @@ from core.services.dashboards.analytics import (
     scoped_view,
     short_period,
 )
-from core.services.dashboards.rollups import add_months, month_start
 
 
 def get_overview(session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date) -> DashboardOverview:
@@ -161,8 +160,7 @@ def _eligible_shares(
 ) -> tuple[float | None, float | None, str, str]:
     """% of active trainees eligible in the current and the previous quarter, with their labels."""
     _, hundredths = attendance_threshold(session)
-    quarter = compute_quarter_of(today)
-    previous = compute_quarter_of(quarter.start - timedelta(days=1))
+    quarter, previous = quarter_of(today), previous_quarter(today)
     shares: list[float | None] = []
     for period in (quarter, previous):
         total, eligible = repo.count_eligible(

@@ -21,6 +21,9 @@ from typing import Any
 from sqlalchemy import Date, Integer, case, cast, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+# Re-exported (the `as` form) for the pages that still import them from here; new code uses core.calendar.
+from core.calendar import add_months as add_months
+from core.calendar import month_start as month_start
 from core.models import AttendanceRecord, LogbookEntry
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
 from core.rules.eligibility import ATTENDED_STATUSES, COUNTED_STATUSES
@@ -30,17 +33,6 @@ from core.rules.logbook import VERIFIED_STATUSES
 _LOGBOOK_LOCK = 0x524F4C01
 _ATTENDANCE_LOCK = 0x524F4C02
 _ALL_MONTHS = 0
-
-
-def month_start(day: date) -> date:
-    """The first day of the month containing `day`."""
-    return day.replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    """The first day of the month `count` months after (or before) `month`'s month."""
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _month_starts(days: Iterable[date | None]) -> list[date]:

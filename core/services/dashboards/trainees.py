@@ -7,19 +7,19 @@ function re-reads the viewer's role and applies their scope in SQL; filters only
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core.calendar import month_end, month_start, quarter_of
 from core.dto import DashboardFilters, UserSummary
 from core.errors import NotFoundError
 from core.repositories import analytics as repo
-from core.rules.eligibility import compute_eligibility, compute_quarter_of
+from core.rules.eligibility import compute_eligibility
 from core.rules.logbook import compute_compliance
 from core.services.dashboards.analytics import NO_DEPARTMENT, NO_SUPERVISOR, attendance_threshold, ratio, scoped_view
-from core.services.dashboards.rollups import add_months, month_start
 
 
 def at_risk(session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date) -> pd.DataFrame:
@@ -30,7 +30,7 @@ def at_risk(session: Session, actor: UserSummary, *, filters: DashboardFilters, 
     """
     _, view = scoped_view(session, actor, filters)
     threshold, hundredths = attendance_threshold(session)
-    quarter = compute_quarter_of(today)
+    quarter = quarter_of(today)
     rows = repo.list_below_threshold(
         session, view, start=month_start(quarter.start), end=month_start(quarter.end), threshold_hundredths=hundredths
     )
@@ -149,7 +149,7 @@ def trainee_attendance(
 
 
 def _last_day(filters: DashboardFilters) -> date:
-    return add_months(filters.end, 1) - timedelta(days=1)
+    return month_end(filters.end)
 
 
 def _drill_frame(rows: Iterable[Sequence[Any]], columns: list[str], *, blank: str) -> pd.DataFrame:

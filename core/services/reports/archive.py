@@ -17,10 +17,9 @@ from sqlalchemy import ColumnElement, and_, event, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.dto import ReportFile, ReportRunItem, UserSummary
-from core.errors import InvalidInputError, NotFoundError
+from core.errors import NotFoundError
 from core.models import Department, ReportRun, User
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
-from core.rules.eligibility import Period, compute_period
 from core.services.access import authorize
 
 Progress = Callable[[float, str], None]
@@ -36,18 +35,6 @@ KIND_TITLES = {
     "eligibility_list": "Eligibility list",
 }
 KIND_FORMATS = {"leadership_pack": ("pdf",), "logbook_summary": ("pdf", "csv", "xlsx"), "eligibility_list": ("xlsx",)}
-
-
-def parse_period(text: str | None, *, default: str) -> Period:
-    """A reporting period from text (YYYY-MM, YYYY-Qn, YYYY or a date range).
-
-    Raises:
-        InvalidInputError: the text is not a period.
-    """
-    try:
-        return compute_period(text or default)
-    except ValueError as exc:
-        raise InvalidInputError(str(exc)) from None
 
 
 def scope_label(session: Session, actor: UserSummary) -> str:

@@ -10,22 +10,22 @@ import pandas as pd
 from sqlalchemy import ColumnElement, and_, case, func, select, true
 from sqlalchemy.orm import Session, aliased
 
+from core.calendar import Period, month_label, parse_period
+from core.clock import programme_date
 from core.dto import ReportRunItem, UserSummary
 from core.errors import InvalidInputError
 from core.exports import to_csv_bytes, to_xlsx_bytes
 from core.models import Department, LogbookEntry, User
+from core.pdf.reports import render_table_pdf
 from core.repositories.scope import trainee_scope_clause
-from core.rules.eligibility import Period
 from core.rules.logbook import compute_compliance
 from core.services.access import authorize
 from core.services.attendance.eligibility import list_eligibility
-from core.pdf.reports import render_table_pdf
 from core.services.reports.archive import (
     KIND_FORMATS,
     REPORT_ROLES,
     Progress,
     department_name,
-    parse_period,
     scope_label,
     store_report,
 )
@@ -123,7 +123,7 @@ def generate_logbook_summary(
     step = progress or (lambda _f, _m: None)
     if file_format not in KIND_FORMATS["logbook_summary"]:
         raise InvalidInputError("The logbook summary comes as pdf, csv or xlsx.")
-    chosen = parse_period(period, default=_default_period(now))
+    chosen = parse_period(period or _default_period(now))
     department = department_name(session, department_id)
     step(0.2, "Counting logbook entries")
     frame = logbook_summary_frame(session, actor, period=chosen, department_id=department_id)
@@ -209,7 +209,7 @@ def generate_eligibility_list(
     """
     authorize(session, actor, *REPORT_ROLES)
     step = progress or (lambda _f, _m: None)
-    chosen = parse_period(period, default=now.strftime("%Y-%m"))
+    chosen = parse_period(period or month_label(programme_date(now)))
     department = department_name(session, department_id)
     step(0.2, "Computing eligibility")
     table = list_eligibility(session, actor, period=chosen, department_id=department_id)
@@ -248,7 +248,7 @@ def generate_eligibility_list(
 
 
 def _default_period(now: datetime) -> str:
-    return now.strftime("%Y")
+    return str(programme_date(now).year)
 
 
 def _department(department_id: int | None) -> ColumnElement[bool]:

@@ -16,18 +16,19 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core.calendar import month_end, month_label, month_start, months_between
+from core.clock import programme_date
 from core.dto import SYSTEM_ACTOR, DashboardFilters, KpiCard, ReportRunItem, Scope, UserSummary
 from core.errors import InvalidInputError
 from core.models import User
+from core.pdf.charts import Trend
+from core.pdf.reports import PackData, render_pack_pdf
 from core.repositories import analytics as analytics_repo
+from core.services.access import authorize
 from core.services.dashboards import analytics
 from core.services.dashboards import overview as analytics_overview
 from core.services.dashboards import trainees as analytics_trainees
-from core.services.access import authorize
-from core.pdf.charts import Trend
-from core.pdf.reports import PackData, render_pack_pdf
 from core.services.reports.archive import REPORT_ROLES, Progress, department_name, scope_label, store_report
-from core.services.dashboards.rollups import add_months, month_start
 from core.services.settings import get_setting
 
 PACK_MONTHS = 3
@@ -61,7 +62,7 @@ def collect_pack_data(
         NotFoundError: unknown department.
     """
     authorize(session, actor, *REPORT_ROLES)
-    today = now.date()
+    today = programme_date(now)
     department = department_name(session, filters.department_id)
     overview = analytics_overview.get_overview(session, actor, filters=filters, today=today)
     attendance_trend = analytics.attendance_by_department(session, actor, filters=filters)
@@ -71,11 +72,10 @@ def collect_pack_data(
     risk = analytics_trainees.at_risk(session, actor, filters=filters, today=today)
     attendance = attendance_and_eligibility(session, actor, filters=filters, monthly=attendance_trend)
     period = analytics.period_label(filters.start, filters.end)
-    last_day = add_months(filters.end, 1).toordinal() - 1
     data = PackData(
         programme=programme,
         period_label=period,
-        period_text=f"{filters.start.isoformat()} to {date.fromordinal(last_day).isoformat()}",
+        period_text=f"{filters.start.isoformat()} to {month_end(filters.end).isoformat()}",
         filters={"Department": department, "Scope": scope_label(session, actor)},
         generated_at=f"{now:%Y-%m-%d %H:%M} UTC",
         generated_by="System (scheduled job)" if actor == SYSTEM_ACTOR else f"{actor.full_name} ({actor.username})",
@@ -102,7 +102,7 @@ def attendance_and_eligibility(
     session: Session, actor: UserSummary, *, filters: DashboardFilters, monthly: pd.DataFrame
 ) -> pd.DataFrame:
     """Per department over the period: sessions, attended, attendance %, active trainees, eligible, eligible %."""
-    months = {analytics.month_label(add_months(filters.start, i)) for i in range(filters.months)}
+    months = {month_label(m) for m in months_between(filters.start, filters.end)}
     in_period = monthly[monthly["Month"].isin(months)]
     sums = in_period.groupby("Department", sort=True)[["Sessions", "Attended"]].sum()
     threshold = float(get_setting(session, "attendance_threshold"))
@@ -171,7 +171,7 @@ def generate_leadership_pack(
     """
     step = progress or (lambda _f, _m: None)
     authorize(session, actor, *REPORT_ROLES)
-    filters = pack_filters(now.date(), start=start, end=end, department_id=department_id)
+    filters = pack_filters(programme_date(now), start=start, end=end, department_id=department_id)
     step(0.1, "Reading the dashboard figures")
     data = collect_pack_data(session, actor, filters=filters, now=now, programme=programme)
     content = render_pack_pdf(data, progress=step)
