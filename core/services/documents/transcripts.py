@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
+from core.calendar import trailing_days
+from core.clock import programme_date
 from core.config import Settings, get_settings
 from core.dto import IssuedDocument, UserSummary, VerificationOutcome
 from core.errors import NotFoundError, PermissionDeniedError
@@ -75,7 +77,7 @@ def build_transcript(
     settings = settings or get_settings()
     frame = results_service.results_frame(session, actor, trainee_id=trainee.id)
     frame = frame[frame["state"].isin(["published", "frozen"])] if not frame.empty else frame
-    eligibility = compute_transcript_eligibility(session, trainee.id, now.date())
+    eligibility = compute_transcript_eligibility(session, trainee.id, programme_date(now))
     frozen = int((frame["state"] == "frozen").sum()) if not frame.empty else 0
     summary = (
         f"Academic transcript, {settings.programme_name}: {len(frame)} result(s) "
@@ -102,8 +104,7 @@ def build_transcript(
 
 def compute_transcript_eligibility(session: Session, trainee_id: int, today: date) -> EligibilityLine:
     """Attendance eligibility over the 365 days ending on `today` (the period stated on the PDF)."""
-    start = today - timedelta(days=ELIGIBILITY_WINDOW_DAYS - 1)
-    label = f"{start.isoformat()}..{today.isoformat()}"
+    label = trailing_days(today, ELIGIBILITY_WINDOW_DAYS).label
     outcome = results_service.compute_trainee_eligibility(session, [trainee_id], label)
     return EligibilityLine(period=label, result=outcome[trainee_id])
 
