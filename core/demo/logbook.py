@@ -52,7 +52,7 @@ def seed_logbook_demo(session: Session, rng: random.Random, now: datetime) -> No
                     "department_id": dept_id,
                     "title": title,
                     "category": category,
-                    "case_date": (submitted - timedelta(days=rng.randint(0, 2))).date(),
+                    "case_date": programme_date(submitted - timedelta(days=rng.randint(0, 2))),
                     "description": "History, examination, investigations, management and outcome recorded.",
                     "reflection": rng.choice((None, "Would escalate sooner next time.", "Good team communication.")),
                     "status": "pending",
