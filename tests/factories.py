@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import date, datetime
 
+import openpyxl
 from sqlalchemy.orm import Session
 
 from core.dto import UserSummary
@@ -100,3 +102,19 @@ def make_attendance(
     session.add(record)
     session.flush()
     return record
+
+
+def make_xlsx(rows: list[list[object]], *, sheets: dict[str, list[list[object]]] | None = None) -> bytes:
+    """An .xlsx file: `rows` on the first sheet ("Attendance"), then one sheet per entry of `sheets`."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Attendance"
+    for row in rows:
+        sheet.append(row)
+    for title, extra in (sheets or {}).items():
+        other = workbook.create_sheet(title)
+        for row in extra:
+            other.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,32 +1,21 @@
 """Dashboard read services against hand-computed figures on a small fixture, on each database.
 
-The fixture (today = 2026-11-20, period = November 2026, previous period = October 2026):
-
-  Alpha (supervisor S1): A1 — Nov: 3 approved (1, 3, 10 days), 1 pending (submitted 11-02), 1 draft;
-                               also 2025-12-01 approved and 2025-11-30 approved (12 months back).
-                         A2 — Nov: 1 approved (2 days), 1 returned (4 days), 2 pending (submitted
-                               11-13 23:59 and 11-12 00:00); also a pending entry of 2026-09-01.
-  Beta  (supervisor S2): B1 — Nov: 1 rejected (0 days), 2 approved (6 and 8 days).
-  Gamma: only an inactive trainee C1 with no records.
-
-  Compliance Nov: Alpha 5/8 = 62.50, Beta 3/3 = 100.00, Gamma "–"; pooled 8/11 = 72.73
-  (the mean of the departments would be 81.25). Median turnaround of 0,1,2,3,4,6,8,10 = 3.5 days.
-  Attendance Nov: A1 P L A E (2/4), A2 P P P A (3/4), B1 P P (2/2) -> 7/10 = 70.00; Oct: A1 P A -> 50.00.
-  Q4 eligibility at 75%: A1 3/6 = 50.00 (needs 6 more), A2 3/4 = 75.00, B1 2/2 -> 2 of 3 active = 66.67.
+The fixture is `tests.scenarios.DashboardWorld` (built by `build_dashboard_world`); its docstring
+lists the world and the figures computed from it by hand (today = 2026-11-20, period = November 2026).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from core.dto import DashboardFilters, UserSummary
+from core.dto import ComplianceBreakdown, DashboardFilters, PooledCompliance, UserSummary
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AttendanceRecord, LogbookEntry, Setting, User
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
@@ -34,90 +23,17 @@ from core.services.attendance import eligibility
 from core.services.dashboards import analytics, rollups
 from core.services.dashboards import overview as analytics_overview
 from core.services.dashboards import trainees as analytics_trainees
-from tests.factories import actor, make_attendance, make_department, make_entry, make_user, suffix
+from tests.factories import actor, make_attendance, make_department, make_entry, make_user
+from tests.scenarios import DashboardWorld as World
+from tests.scenarios import build_dashboard_world, logbook_entry
 
 TODAY = date(2026, 11, 20)
 NOV = DashboardFilters(start=date(2026, 11, 1), end=date(2026, 11, 1))
 
 
-@dataclass
-class World:
-    admin: UserSummary
-    leadership: UserSummary
-    s1: UserSummary
-    s2: UserSummary
-    a1: UserSummary
-    a2: UserSummary
-    b1: UserSummary
-    alpha: int
-    beta: int
-    gamma: int
-    s2_id: int
-
-
-def _entry(
-    session: Session, trainee: User, status: str, case: date, submitted: datetime | None = None, days: int | None = None
-) -> LogbookEntry:
-    submitted = submitted or datetime(case.year, case.month, case.day, 9, 0)
-    entry = make_entry(session, trainee, status=status, case_date=case, submitted_at=submitted)
-    if days is not None:
-        entry.decided_at = submitted.replace(hour=17) + timedelta(days=days)
-    return entry
-
-
-def _build(session: Session) -> World:
-    alpha, beta, gamma = (make_department(session, f"{name} {suffix()}") for name in ("Alpha", "Beta", "Gamma"))
-    admin, leadership = make_user(session, "admin"), make_user(session, "leadership")
-    s1, s2 = make_user(session, "supervisor", department=alpha), make_user(session, "supervisor", department=beta)
-    a1 = make_user(session, "trainee", department=alpha, supervisor=s1)
-    a2 = make_user(session, "trainee", department=alpha, supervisor=s1)
-    b1 = make_user(session, "trainee", department=beta, supervisor=s2)
-    make_user(session, "trainee", department=gamma, active=False)
-    for user in (admin, leadership, s1, s2, a1, a2):
-        user.created_at = datetime(2026, 1, 1)
-    b1.created_at = datetime(2026, 11, 10)
-    nov2 = date(2026, 11, 2)
-    for days in (1, 3, 10):
-        _entry(session, a1, "approved", nov2, days=days)
-    _entry(session, a1, "pending", nov2, datetime(2026, 11, 2, 9))
-    _entry(session, a1, "draft", nov2)
-    _entry(session, a1, "approved", date(2025, 12, 1), days=1)
-    _entry(session, a1, "approved", date(2025, 11, 30), days=1)
-    _entry(session, a2, "approved", nov2, days=2)
-    _entry(session, a2, "returned", nov2, days=4)
-    _entry(session, a2, "pending", date(2026, 11, 10), datetime(2026, 11, 13, 23, 59))
-    _entry(session, a2, "pending", date(2026, 11, 10), datetime(2026, 11, 12, 0, 0))
-    _entry(session, a2, "pending", date(2026, 9, 1), datetime(2026, 9, 2, 9))
-    _entry(session, b1, "rejected", nov2, days=0)
-    for days in (6, 8):
-        _entry(session, b1, "approved", nov2, days=days)
-    for i, status in enumerate(("present", "late", "absent", "excused")):
-        make_attendance(session, a1, date(2026, 11, 2 + i), status)
-    for i, status in enumerate(("present", "present", "present", "absent")):
-        make_attendance(session, a2, date(2026, 11, 2 + i), status)
-    for i in range(2):
-        make_attendance(session, b1, date(2026, 11, 2 + i), "present")
-    make_attendance(session, a1, date(2026, 10, 5), "present")
-    make_attendance(session, a1, date(2026, 10, 6), "absent")
-    rollups.rebuild_all(session)
-    return World(
-        admin=actor(session, admin),
-        leadership=actor(session, leadership),
-        s1=actor(session, s1),
-        s2=actor(session, s2),
-        a1=actor(session, a1),
-        a2=actor(session, a2),
-        b1=actor(session, b1),
-        alpha=alpha.id,
-        beta=beta.id,
-        gamma=gamma.id,
-        s2_id=s2.id,
-    )
-
-
 @pytest.fixture
 def world(session: Session) -> World:
-    return _build(session)
+    return build_dashboard_world(session)
 
 
 def _cards(session: Session, viewer: UserSummary, filters: DashboardFilters = NOV) -> dict[str, tuple[object, object]]:
@@ -125,15 +41,18 @@ def _cards(session: Session, viewer: UserSummary, filters: DashboardFilters = NO
     return {card.key: (card.value, card.previous) for card in overview.cards}
 
 
-def _compliance(frame: object) -> dict[str, tuple[int, int, float | None]]:
-    return {
-        row["Department" if "Department" in row else "Supervisor"]: (
-            row["Submitted"],
-            row["Verified"],
-            None if row["Compliance %"] != row["Compliance %"] else row["Compliance %"],
+def _compliance(breakdown: ComplianceBreakdown) -> dict[str, tuple[int, int, float | None]]:
+    """Each group's (submitted, verified, compliance %), and the pooled total under OVERALL."""
+    by_group: dict[str, tuple[int, int, float | None]] = {
+        str(row[breakdown.by]): (
+            int(row[analytics.COL_SUBMITTED]),
+            int(row[analytics.COL_VERIFIED]),
+            None if pd.isna(row[analytics.COL_COMPLIANCE]) else float(row[analytics.COL_COMPLIANCE]),
         )
-        for row in frame.to_dict("records")  # type: ignore[attr-defined]
+        for row in breakdown.rows.to_dict("records")
     }
+    total = breakdown.total
+    return by_group | {analytics.OVERALL: (total.submitted, total.verified, total.compliance_pct)}
 
 
 def test_overview_cards_match_the_hand_computed_figures(session: Session, world: World) -> None:
@@ -156,27 +75,40 @@ def test_overview_cards_match_the_hand_computed_figures(session: Session, world:
 def test_pending_30_days_ago_counts_entries_decided_only_after_that_day(session: Session, world: World) -> None:
     b1 = session.get(User, world.b1.id)
     assert b1 is not None
-    late = _entry(session, b1, "approved", date(2026, 10, 1), datetime(2026, 10, 1, 9))
+    late = logbook_entry(session, b1, "approved", date(2026, 10, 1), datetime(2026, 10, 1, 9))
     late.decided_at = datetime(2026, 11, 5, 12)  # waiting on 10-21, decided afterwards: counts
-    early = _entry(session, b1, "approved", date(2026, 10, 1), datetime(2026, 10, 1, 9))
+    early = logbook_entry(session, b1, "approved", date(2026, 10, 1), datetime(2026, 10, 1, 9))
     early.decided_at = datetime(2026, 10, 10, 12)  # decided before 10-21: does not count
-    _entry(session, b1, "pending", date(2026, 10, 30), datetime(2026, 10, 30, 9))  # submitted after: does not
+    logbook_entry(session, b1, "pending", date(2026, 10, 30), datetime(2026, 10, 30, 9))  # submitted after: does not
     session.flush()
     assert _cards(session, world.admin)["pending"] == (5, 2)
     assert _cards(session, world.s1)["pending"] == (4, 1)  # B1 is not S1's trainee
 
 
 def test_compliance_overall_is_pooled_not_the_mean_of_departments(session: Session, world: World) -> None:
-    frame = analytics.compliance_by_department(session, world.admin, filters=NOV)
-    by_name = _compliance(frame)
+    breakdown = analytics.compliance_by_department(session, world.admin, filters=NOV)
+    by_name = _compliance(breakdown)
     alpha, beta, gamma = (n for n in by_name if n.startswith(("Alpha", "Beta", "Gamma")))
     assert by_name[alpha] == (8, 5, 62.5)
     assert by_name[beta] == (3, 3, 100.0)
     assert by_name[gamma] == (0, 0, None)
-    assert analytics.percent_text(frame.loc[frame["Department"] == gamma, "Compliance %"].iloc[0]) == "–"
-    assert list(frame["Department"])[-1] == analytics.OVERALL
-    assert by_name[analytics.OVERALL] == (11, 8, 72.73)
-    assert round((62.5 + 100.0) / 2, 2) == 81.25  # what a mean of departments would (wrongly) say
+    rows = breakdown.rows
+    assert analytics.percent_text(rows.loc[rows[analytics.COL_DEPARTMENT] == gamma, analytics.COL_COMPLIANCE].item()) == "–"
+    assert analytics.OVERALL not in set(rows[analytics.COL_DEPARTMENT])  # the total is carried, not a row
+    assert breakdown.by == analytics.COL_DEPARTMENT and breakdown.period_label == "2026-11"
+    # The pooled total is Σverified / Σsubmitted over the departments...
+    submitted, verified = int(rows[analytics.COL_SUBMITTED].sum()), int(rows[analytics.COL_VERIFIED].sum())
+    assert breakdown.total == PooledCompliance(submitted=11, verified=8, compliance_pct=72.73)
+    assert (submitted, verified) == (11, 8) and round(100 * verified / submitted, 2) == 72.73
+    # ...not the mean of their percentages.
+    assert round(float(rows[analytics.COL_COMPLIANCE].mean()), 2) == 81.25
+    table = analytics.compliance_table(breakdown)
+    assert table[analytics.COL_DEPARTMENT].tolist()[-1] == analytics.OVERALL
+    assert table[[analytics.COL_SUBMITTED, analytics.COL_VERIFIED, analytics.COL_COMPLIANCE]].values.tolist()[-1] == [
+        11,
+        8,
+        72.73,
+    ]
 
 
 def test_compliance_by_supervisor_and_monthly_trend(session: Session, world: World) -> None:
@@ -228,8 +160,8 @@ def test_attendance_by_department_and_at_risk_list(session: Session, world: Worl
     assert cells[("Beta", "2026-11")] == 100.0
     assert cells[("Beta", "2026-10")] != cells[("Beta", "2026-10")]  # no sessions: no figure
     risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)
-    assert risk.attrs["period"] == "2026-Q4"
-    assert risk[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
+    assert (risk.period_label, risk.threshold) == ("2026-Q4", 75.0)
+    assert risk.rows[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
         [world.a1.full_name, 6, 3, 50.0, "6"]
     ]
 
@@ -242,7 +174,7 @@ def test_at_risk_lists_a_trainee_with_no_sessions_this_quarter_like_the_card_and
     newcomer = make_user(session, "trainee", department=a1.department, supervisor=a1.supervisor)
     make_attendance(session, newcomer, date(2026, 9, 30), "present")  # last quarter: does not count in Q4
     rollups.rebuild_all(session)
-    risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)
+    risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY).rows
     assert risk[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
         [newcomer.full_name, 0, 0, 0.0, "1"],
         [world.a1.full_name, 6, 3, 50.0, "6"],
@@ -251,19 +183,19 @@ def test_at_risk_lists_a_trainee_with_no_sessions_this_quarter_like_the_card_and
     page = eligibility.list_eligibility(session, world.admin, period="2026-Q4")
     assert set(page.loc[~page["eligible"], "full_name"]) == set(risk["Trainee"])
     assert page.loc[page["full_name"] == newcomer.full_name, "sessions_needed"].tolist() == [1]
-    assert analytics_trainees.at_risk(session, world.s1, filters=NOV, today=TODAY)["Trainee"].tolist() == [
+    assert analytics_trainees.at_risk(session, world.s1, filters=NOV, today=TODAY).rows["Trainee"].tolist() == [
         newcomer.full_name,
         world.a1.full_name,
     ]
-    assert analytics_trainees.at_risk(session, world.s2, filters=NOV, today=TODAY).empty
+    assert analytics_trainees.at_risk(session, world.s2, filters=NOV, today=TODAY).rows.empty
     for narrowed in (
         DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.beta),
         DashboardFilters(start=NOV.start, end=NOV.end, supervisor_id=world.s2_id),
     ):
-        assert analytics_trainees.at_risk(session, world.admin, filters=narrowed, today=TODAY).empty
+        assert analytics_trainees.at_risk(session, world.admin, filters=narrowed, today=TODAY).rows.empty
     newcomer.is_active = False
     session.flush()
-    assert analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)["Trainee"].tolist() == [
+    assert analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY).rows["Trainee"].tolist() == [
         world.a1.full_name
     ]
 
@@ -274,7 +206,9 @@ def test_eligible_share_in_sql_follows_the_threshold_setting(session: Session, w
     assert _cards(session, world.admin)["eligible"][0] == 100.0  # A1 is exactly at 50.00
     session.execute(update(Setting).where(Setting.key == "attendance_threshold").values(value=100.0))
     assert _cards(session, world.admin)["eligible"][0] == 33.33  # only B1 (2/2)
-    assert analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)["Sessions needed"].tolist() == [
+    risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)
+    assert risk.threshold == 100.0
+    assert risk.rows["Sessions needed"].tolist() == [
         "cannot reach",
         "cannot reach",
     ]
@@ -301,7 +235,7 @@ def test_supervisor_sees_only_their_trainees_and_cannot_widen_by_filters(session
     options = analytics.dashboard_options(session, world.s1)
     assert [d for d, _ in options.departments] == [world.alpha] and options.supervisors == ()
     tampered = DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.beta, supervisor_id=world.s2_id)
-    assert analytics.compliance_by_department(session, world.s1, filters=tampered).empty
+    assert analytics.compliance_by_department(session, world.s1, filters=tampered).rows.empty
     assert _cards(session, world.s1, tampered)["verified"][0] == 0
     assert analytics_trainees.trainee_name(session, world.s1, trainee_id=world.a2.id or 0)
     with pytest.raises(NotFoundError):
@@ -316,7 +250,7 @@ def test_trainee_sees_only_themselves(session: Session, world: World) -> None:
     assert len(entries) == 4 and "draft" not in set(entries["Status"])
     with pytest.raises(NotFoundError):
         analytics_trainees.trainee_attendance(session, world.a1, trainee_id=world.a2.id or 0, filters=NOV)
-    assert analytics_trainees.at_risk(session, world.a2, filters=NOV, today=TODAY).empty
+    assert analytics_trainees.at_risk(session, world.a2, filters=NOV, today=TODAY).rows.empty
 
 
 def test_drill_down_department_trainees_and_trainee_records(session: Session, world: World) -> None:
@@ -345,8 +279,8 @@ def test_an_inactive_or_unknown_viewer_is_refused(session: Session, world: World
 
 def test_empty_database_gives_empty_frames_not_errors(session: Session) -> None:
     viewer = actor(session, make_user(session, "admin"))
-    frame = analytics.compliance_by_department(session, viewer, filters=NOV)
-    assert frame["Submitted"].sum() == 0
+    breakdown = analytics.compliance_by_department(session, viewer, filters=NOV)
+    assert breakdown.total == PooledCompliance(submitted=0, verified=0, compliance_pct=None)
     assert analytics.verification_turnaround(session, viewer, filters=NOV).median_days is None
     cards = _cards(session, viewer)
     assert cards["compliance"] == (None, None)

@@ -17,7 +17,7 @@ from core.models import AttendanceChange, AttendanceRecord, AuditEvent, ImportBa
 from core.services.attendance import batches as batch_service
 from core.services.attendance import imports as service
 from core.services.dashboards import rollups
-from tests.factories import NOW, actor, make_attendance, make_department, make_user
+from tests.factories import NOW, actor, make_attendance, make_department, make_user, make_xlsx
 
 HEADER = "trainee_id,session_date,session,status"
 
@@ -343,8 +343,6 @@ def test_rollups_are_refreshed_once_per_changed_month(
 
 
 def test_xlsx_upload_with_a_chosen_sheet(session: Session, people: People) -> None:
-    from tests.unit.test_attendance_rules import make_xlsx
-
     content = make_xlsx(
         [["ignore me"]],
         sheets={

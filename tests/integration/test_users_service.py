@@ -26,7 +26,7 @@ ADMIN_ONLY: dict[str, AdminCall] = {
     "create_user": lambda s, a, t: user_service.create_user(
         s, a, username="newbie", full_name="N", role="leadership", now=NOW
     ),
-    "update_user": lambda s, a, t: user_service.update_user(s, a, t.id, role="leadership", now=NOW),
+    "update_user": lambda s, a, t: user_service.update_user(s, a, t.id, role="admin", now=NOW),
     "set_user_active": lambda s, a, t: user_service.set_user_active(s, a, t.id, active=False, now=NOW),
     "reset_password": lambda s, a, t: user_service.reset_password(s, a, t.id, new_password="brand-new-pass", now=NOW),
     "import_users": lambda s, a, t: user_import_service.import_users(
@@ -52,11 +52,48 @@ def test_admin_only_services_refuse_other_roles_and_write_nothing(session: Sessi
     assert target.is_active and target.role == "leadership"
 
 
+def _user_named(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+# What each admin-only call does for an admin: (audit action it writes or None, check of its outcome).
+AdminOutcome = Callable[[Session, UserSummary, User, Any], bool]
+ADMIN_OUTCOMES: dict[str, tuple[str | None, AdminOutcome]] = {
+    "list_users": (None, lambda s, a, t, r: {a.username, t.username} <= {u.username for u in r}),
+    "create_user": ("user_created", lambda s, a, t, r: getattr(_user_named(s, "newbie"), "role", None) == "leadership"),
+    "update_user": ("user_updated", lambda s, a, t, r: r.role == "admin" and t.role == "admin"),
+    "set_user_active": ("user_deactivated", lambda s, a, t, r: not r.is_active and not t.is_active),
+    "reset_password": (
+        "password_reset",
+        lambda s, a, t, r: check_sign_in(s, username=t.username, password="brand-new-pass", now=NOW),
+    ),
+    "import_users": ("users_imported", lambda s, a, t, r: r.created == 1 and _user_named(s, "x1") is not None),
+    "create_department": (
+        "department_created",
+        lambda s, a, t, r: r[1] == "Oncology" and s.get(Department, r[0]) is not None,
+    ),
+    "list_audit_events": (None, lambda s, a, t, r: len(r) == s.scalar(select(func.count(AuditEvent.id)))),
+    "update_setting": (
+        "setting_updated",
+        lambda s, a, t, r: settings_service.get_setting(s, "attendance_threshold") == 80,
+    ),
+}
+
+
+def test_every_admin_only_call_has_its_outcome_checked() -> None:
+    assert set(ADMIN_OUTCOMES) == set(ADMIN_ONLY)
+
+
 @pytest.mark.parametrize("action", list(ADMIN_ONLY))
 def test_admin_only_services_work_for_an_admin(session: Session, action: str) -> None:
     admin = actor(session, make_user(session, "admin"))
     target = make_user(session, "leadership")
-    ADMIN_ONLY[action](session, admin, target)
+    audit_action, outcome = ADMIN_OUTCOMES[action]
+    result = ADMIN_ONLY[action](session, admin, target)
+    session.refresh(target)
+    assert outcome(session, admin, target, result), result
+    audited = session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == admin.id)).all()
+    assert audited == ([audit_action] if audit_action else [])
 
 
 def test_a_deactivated_admin_is_refused_even_with_an_old_session(session: Session) -> None:

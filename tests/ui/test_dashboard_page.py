@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 from core.dto import UserSummary
 from pages.dashboard import TABS
 from tests.factories import actor, make_user
-from tests.integration.test_analytics_service import World, _build
+from tests.scenarios import DashboardWorld as World
+from tests.scenarios import build_dashboard_world
 from tests.ui.conftest import PageRunner, UiDatabase
 
 PAGE = "pages.dashboard"
@@ -21,7 +22,7 @@ ROLES = ("admin", "leadership", "supervisor", "trainee")
 @pytest.fixture
 def world(ui_db: UiDatabase) -> World:
     with ui_db.factory.begin() as session:
-        return _build(session)
+        return build_dashboard_world(session)
 
 
 def _viewer(world: World, role: str) -> UserSummary:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -19,6 +17,7 @@ from core.rules.attendance import (
     validate_attendance,
 )
 from core.rules.attendance_files import FileRefusedError, compute_file_kind, list_xlsx_sheets, read_attendance_file
+from tests.factories import make_xlsx
 
 TODAY = date(2026, 11, 20)
 DIRECTORY = build_trainee_directory([(1, "PG-001", 10, 100), (2, "PG-002", 11, 100), (3, "PG-003", 10, 200)])
@@ -34,21 +33,6 @@ def check(
     return validate_attendance(
         raw, directory=DIRECTORY, departments=DEPARTMENTS, today=TODAY, supervisor_id=supervisor_id
     )
-
-
-def make_xlsx(rows: list[list[object]], *, sheets: dict[str, list[list[object]]] | None = None) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "Attendance"
-    for row in rows:
-        sheet.append(row)
-    for title, extra in (sheets or {}).items():
-        other = workbook.create_sheet(title)
-        for row in extra:
-            other.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize(
