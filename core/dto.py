@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from core.rules.access import PROGRAMME_WIDE_ROLES
+from core.rules.values import Role
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -15,7 +18,7 @@ class Scope:
 
     @property
     def sees_everything(self) -> bool:
-        return self.role in ("admin", "leadership")
+        return self.role in PROGRAMME_WIDE_ROLES
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ class UserSummary:
     id: int | None
     username: str
     full_name: str
-    role: str
+    role: Role
     department_id: int | None = None
     department_name: str | None = None
     supervisor_id: int | None = None
@@ -43,7 +46,7 @@ class UserSummary:
 
 # The operator of the command line and the scheduler: trusted because they already hold the
 # database credentials. Only `portal.cli` and `jobs` construct actors with it.
-SYSTEM_ACTOR = UserSummary(id=None, username="system", full_name="System", role="admin")
+SYSTEM_ACTOR = UserSummary(id=None, username="system", full_name="System", role=Role.ADMIN)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from core.config import Settings, get_settings
+from core.rules.values import SchedulerRole
 from core.services.operations.jobs import record_heartbeat
 from jobs.common import SessionFactory
 
@@ -18,7 +19,7 @@ def run_heartbeat(
     now: datetime,
     settings: Settings | None = None,
     instance: str | None = None,
-    role: str = "manual",
+    role: SchedulerRole = SchedulerRole.MANUAL,
     started_at: datetime | None = None,
     next_runs: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from core.config import Settings, get_settings
 from core.dto import JobRunSummary
 from core.errors import InvalidInputError
 from core.rules.schedule import JOB_NAMES
+from core.rules.values import JobRunStatus, JobTrigger
 from core.services.operations.jobs import finish_job_run, start_job_run
 from jobs.backup import run_nightly_backup
 from jobs.cleanup import run_weekly_cleanup
@@ -88,7 +89,7 @@ def execute_job(
     *,
     now: datetime | None = None,
     settings: Settings | None = None,
-    trigger: str = "manual",
+    trigger: JobTrigger = JobTrigger.MANUAL,
     scheduled_for: datetime | None = None,
     dry_run: bool = False,
     triggered_by: str = "system",
@@ -137,7 +138,7 @@ def execute_job(
                 None,
                 name,
                 trigger,
-                "skipped",
+                JobRunStatus.SKIPPED,
                 clock(),
                 scheduled_for=scheduled_for,
                 error="this scheduled time already ran",
@@ -159,7 +160,7 @@ def execute_job(
             instance=instance,
             clock=clock,
         )
-    status = "skipped" if counts.get("status") == "skipped" else "success"
+    status = JobRunStatus.SKIPPED if counts.get("status") == JobRunStatus.SKIPPED else JobRunStatus.SUCCESS
     if run_id is None:
         return JobRunSummary(None, name, trigger, status, started, clock(), counts=counts, triggered_by=triggered_by)
     with session_factory.begin() as session:
@@ -174,7 +175,7 @@ def record_failed_run(
     exc: Exception,
     *,
     started: datetime,
-    trigger: str,
+    trigger: JobTrigger,
     instance: str | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> JobRunSummary:
@@ -200,7 +201,7 @@ def _record_failure(
     exc: Exception,
     *,
     started: datetime,
-    trigger: str,
+    trigger: JobTrigger,
     scheduled_for: datetime | None,
     triggered_by: str,
     instance: str | None,
@@ -220,14 +221,14 @@ def _record_failure(
                     instance=instance,
                 )
             if run_id is not None:
-                return finish_job_run(session, run_id, status="failed", now=clock(), error=error)
+                return finish_job_run(session, run_id, status=JobRunStatus.FAILED, now=clock(), error=error)
     except Exception:  # noqa: BLE001 - the database itself may be what failed; the log still has it
         log.exception("could not record the failure of job %s", spec.name)
     return JobRunSummary(
         run_id,
         spec.name,
         trigger,
-        "failed",
+        JobRunStatus.FAILED,
         started,
         clock(),
         scheduled_for=scheduled_for,

@@ -29,7 +29,8 @@ from sqlalchemy import Engine
 
 from core.clock import utcnow
 from core.config import Settings
-from core.services.operations.jobs import LEADER, STANDBY, mark_interrupted_runs, remove_heartbeat
+from core.rules.values import JobTrigger, SchedulerRole
+from core.services.operations.jobs import mark_interrupted_runs, remove_heartbeat
 from jobs.common import SessionFactory
 from jobs.heartbeat import run_heartbeat
 from jobs.leader import LeaderLock, make_leader_lock
@@ -78,7 +79,7 @@ def run_scheduled(job_id: str) -> None:
         job_id,
         sidecar.session_factory,
         settings=sidecar.settings,
-        trigger="schedule",
+        trigger=JobTrigger.SCHEDULE,
         scheduled_for=scheduled_for,
         triggered_by="scheduler",
         instance=sidecar.instance,
@@ -139,7 +140,7 @@ class Sidecar:
         while not self._stopping.is_set():
             if self.lock.try_acquire():
                 break
-            self._beat_safely(STANDBY)
+            self._beat_safely(SchedulerRole.STANDBY)
             self._stopping.wait(self.lock_poll_seconds)
         if self._stopping.is_set():
             self._forget()
@@ -172,7 +173,7 @@ class Sidecar:
             changes = sync_jobs(self.scheduler, effective_schedule(overrides), self.settings.timezone)
             log.info("schedule overrides changed: %s", changes)
             self._overrides = overrides
-        self._beat_safely(LEADER)
+        self._beat_safely(SchedulerRole.LEADER)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -184,7 +185,7 @@ class Sidecar:
         self._overrides = read_overrides(self.session_factory)
         changes = register_jobs(self.scheduler, self.session_factory, self.settings)
         log.info("schedule synced: %s", changes or "no changes")
-        self._beat_safely(LEADER)
+        self._beat_safely(SchedulerRole.LEADER)
         self.scheduler.resume()
 
     def _next_runs(self) -> dict[str, str | None]:
@@ -195,7 +196,7 @@ class Sidecar:
             for job in self.scheduler.get_jobs()
         }
 
-    def _beat_safely(self, role: str) -> None:
+    def _beat_safely(self, role: SchedulerRole) -> None:
         started = utcnow()
         try:
             run_heartbeat(
@@ -205,13 +206,18 @@ class Sidecar:
                 instance=self.instance,
                 role=role,
                 started_at=self.started_at,
-                next_runs=self._next_runs() if role == LEADER else None,
+                next_runs=self._next_runs() if role == SchedulerRole.LEADER else None,
             )
         except Exception as exc:  # noqa: BLE001 - a missed beat shows as a stale heartbeat; keep running
             log.exception("could not record the heartbeat")
             # Successful beats are not kept as runs (1,440 a day); a failed one is, like any failed job.
             record_failed_run(
-                self.session_factory, "heartbeat", exc, started=started, trigger="scheduler", instance=self.instance
+                self.session_factory,
+                "heartbeat",
+                exc,
+                started=started,
+                trigger=JobTrigger.SCHEDULER,
+                instance=self.instance,
             )
 
     def _forget(self) -> None:

@@ -8,6 +8,7 @@ from core.clock import utcnow
 from core.config import get_settings
 from core.dto import JobRunSummary, UserSummary
 from core.rules.access import ADMIN
+from core.rules.values import JobTrigger
 from core.services.access import authorize
 from jobs.runner import JOBS, execute_job
 from jobs.schedule import SCHEDULE, effective_schedule, next_fire_times, read_overrides
@@ -30,7 +31,7 @@ def run_job_now(user: UserSummary, name: str, *, dry_run: bool = False) -> JobRu
         name,
         get_session_factory(),
         settings=get_settings(),
-        trigger="manual",
+        trigger=JobTrigger.MANUAL,
         triggered_by=user.username,
         dry_run=dry_run,
     )

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -19,9 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base
-
-ATTENDANCE_STATUSES = ("present", "late", "absent", "excused")
+from core.models.base import Base, check_in
+from core.rules.values import AttendanceStatus, ImportBatchState
 
 
 class ImportBatch(Base):
@@ -32,7 +30,7 @@ class ImportBatch(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    state: Mapped[str] = mapped_column(String(12), server_default="imported")
+    state: Mapped[str] = mapped_column(String(12), server_default=ImportBatchState.IMPORTED)
     rows_total: Mapped[int] = mapped_column(Integer, server_default="0")
     inserted: Mapped[int] = mapped_column(Integer, server_default="0")
     updated: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -48,7 +46,7 @@ class AttendanceRecord(Base):
     __tablename__ = "attendance_records"
     __table_args__ = (
         UniqueConstraint("trainee_id", "session_date", "session", name="uq_attendance_key"),
-        CheckConstraint("status IN ('present', 'late', 'absent', 'excused')", name="status_valid"),
+        check_in("status", AttendanceStatus, name="status_valid"),
         Index("ix_attendance_records_date", "session_date"),
         Index("ix_attendance_records_dept_date", "department_id", "session_date"),
         # Rows of one import are stored together, so a tiny BRIN index finds them for undo.

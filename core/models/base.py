@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import CheckConstraint, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -19,3 +20,15 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: DateTime(timezone=False)}
+
+
+def check_in(column: str, values: type[StrEnum], *, name: str) -> CheckConstraint:
+    """A check constraint `column IN ('a', 'b', ...)` listing the enum's values in member order.
+
+    The text is the one the migrations wrote, so a value set has one spelling (its enum) and the
+    constraint stays the same string alembic compares.
+    """
+    if any("'" in member for member in values):
+        raise ValueError(f"{values.__name__} has a value with a quote; it cannot be listed in a constraint")
+    listed = ", ".join(f"'{member}'" for member in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)

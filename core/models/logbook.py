@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base
-
-ENTRY_STATUSES = ("draft", "pending", "approved", "returned", "rejected")
+from core.models.base import Base, check_in
+from core.rules.values import EntryStatus
 
 
 class LogbookEntry(Base):
     __tablename__ = "logbook_entries"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('draft', 'pending', 'approved', 'returned', 'rejected')",
-            name="status_valid",
-        ),
+        check_in("status", EntryStatus, name="status_valid"),
         Index("ix_logbook_entries_status_submitted", "status", "submitted_at"),
         Index("ix_logbook_entries_trainee_status", "trainee_id", "status"),
         Index("ix_logbook_entries_case_date", "case_date"),
@@ -32,7 +28,7 @@ class LogbookEntry(Base):
     category: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text)
     reflection: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), server_default="draft")
+    status: Mapped[str] = mapped_column(String(12), server_default=EntryStatus.DRAFT)
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

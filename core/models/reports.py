@@ -10,9 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base
 
-REPORT_KINDS = ("leadership_pack", "logbook_summary", "eligibility_list")
-JOB_RUN_STATUSES = ("running", "success", "failed", "skipped")
-
 
 class JobRun(Base):
     """One execution of a scheduled job (by the scheduler, the Run now button or the CLI)."""

@@ -20,12 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.models.base import Base
-
-RESULT_STATES = ("draft", "published", "frozen")
-CHANGE_REQUEST_STATUSES = ("pending", "approved", "rejected")
-DOCUMENT_KINDS = ("transcript", "bonafide", "noc", "other")
-DOCUMENT_STATUSES = ("pending", "approved", "rejected", "completed")
+from core.models.base import Base, check_in
+from core.rules.values import ChangeRequestStatus, DocumentKind, DocumentStatus, ResultState
 
 
 class Assessment(Base):
@@ -58,7 +54,7 @@ class Result(Base):
     __tablename__ = "results"
     __table_args__ = (
         UniqueConstraint("assessment_id", "trainee_id", name="uq_results_assessment_trainee"),
-        CheckConstraint("state IN ('draft', 'published', 'frozen')", name="state_valid"),
+        check_in("state", ResultState, name="state_valid"),
         CheckConstraint("score >= 0", name="score_not_negative"),
         Index("ix_results_trainee_state", "trainee_id", "state"),
     )
@@ -67,7 +63,7 @@ class Result(Base):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
-    state: Mapped[str] = mapped_column(String(12), server_default="draft")
+    state: Mapped[str] = mapped_column(String(12), server_default=ResultState.DRAFT)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     entered_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -104,7 +100,7 @@ class ResultHistory(Base):
 class ChangeRequest(Base):
     __tablename__ = "change_requests"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status_valid"),
+        check_in("status", ChangeRequestStatus, name="status_valid"),
         Index("ix_change_requests_status", "status"),
     )
 
@@ -115,7 +111,7 @@ class ChangeRequest(Base):
     old_score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     new_score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), server_default="pending")
+    status: Mapped[str] = mapped_column(String(12), server_default=ChangeRequestStatus.PENDING)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     decision_comment: Mapped[str | None] = mapped_column(Text)
@@ -127,8 +123,8 @@ class ChangeRequest(Base):
 class DocumentRequest(Base):
     __tablename__ = "document_requests"
     __table_args__ = (
-        CheckConstraint("kind IN ('transcript', 'bonafide', 'noc', 'other')", name="kind_valid"),
-        CheckConstraint("status IN ('pending', 'approved', 'rejected', 'completed')", name="status_valid"),
+        check_in("kind", DocumentKind, name="kind_valid"),
+        check_in("status", DocumentStatus, name="status_valid"),
         Index("ix_document_requests_trainee_status", "trainee_id", "status"),
     )
 
@@ -136,7 +132,7 @@ class DocumentRequest(Base):
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(20))
     details: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), server_default="pending")
+    status: Mapped[str] = mapped_column(String(12), server_default=DocumentStatus.PENDING)
     requested_at: Mapped[datetime] = mapped_column(server_default=func.now())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]

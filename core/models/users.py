@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, func, true
+from sqlalchemy import Boolean, ForeignKey, Integer, String, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.base import Base
-
-ROLES = ("admin", "supervisor", "leadership", "trainee")
+from core.models.base import Base, check_in
+from core.rules.values import Role
 
 
 class Department(Base):
@@ -27,7 +26,7 @@ class Department(Base):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'supervisor', 'leadership', 'trainee')", name="role_valid"),)
+    __table_args__ = (check_in("role", Role, name="role_valid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from core.dto import DashboardFilters, Scope
 from core.models import AttendanceRecord, Department, LogbookEntry, User
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
+from core.rules.values import EntryStatus, Role
 
 Conditions = list[ColumnElement[bool]]
 R = LogbookMonthRollup
@@ -26,12 +27,12 @@ VERIFIED = R.approved + R.returned + R.rejected
 
 def view_conditions(scope: Scope, filters: DashboardFilters | None = None) -> Conditions:
     """Conditions on `User` (the trainee) for what the viewer may see, narrowed by the filters."""
-    conditions: Conditions = [User.role == "trainee"]
-    if scope.role in ("admin", "leadership"):
+    conditions: Conditions = [User.role == Role.TRAINEE]
+    if scope.sees_everything:
         conditions.append(true())
-    elif scope.role == "supervisor" and scope.user_id is not None:
+    elif scope.role == Role.SUPERVISOR and scope.user_id is not None:
         conditions.append(User.supervisor_id == scope.user_id)
-    elif scope.role == "trainee" and scope.user_id is not None:
+    elif scope.role == Role.TRAINEE and scope.user_id is not None:
         conditions.append(User.id == scope.user_id)
     else:
         conditions.append(false())
@@ -66,7 +67,7 @@ def count_recent_entries(
             *view,
             LogbookEntry.case_date >= previous_since,
             LogbookEntry.case_date <= until,
-            LogbookEntry.status != "draft",
+            LogbookEntry.status != EntryStatus.DRAFT,
         )
     ).one()
     return int(row[0]), int(row[1])
@@ -141,7 +142,7 @@ def pending_ageing(session: Session, view: Conditions, *, today: date) -> Row[in
             func.count(case((submitted < day(30), 1))),
         )
         .join(User, User.id == LogbookEntry.trainee_id)
-        .where(*view, LogbookEntry.status == "pending", submitted.is_not(None))
+        .where(*view, LogbookEntry.status == EntryStatus.PENDING, submitted.is_not(None))
     ).one()
 
 
@@ -153,7 +154,12 @@ def count_pending_at(session: Session, view: Conditions, *, moment: datetime) ->
             select(func.count())
             .select_from(LogbookEntry)
             .join(User, User.id == LogbookEntry.trainee_id)
-            .where(*view, LogbookEntry.status != "draft", submitted <= moment, or_(decided.is_(None), decided > moment))
+            .where(
+                *view,
+                LogbookEntry.status != EntryStatus.DRAFT,
+                submitted <= moment,
+                or_(decided.is_(None), decided > moment),
+            )
         )
         or 0
     )
@@ -346,7 +352,7 @@ def list_trainee_entries(
         .outerjoin(verifier, verifier.id == LogbookEntry.verified_by_id)
         .where(
             LogbookEntry.trainee_id == trainee_id,
-            LogbookEntry.status != "draft",
+            LogbookEntry.status != EntryStatus.DRAFT,
             LogbookEntry.case_date >= start,
             LogbookEntry.case_date <= end,
         )

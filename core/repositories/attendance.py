@@ -19,6 +19,7 @@ from sqlalchemy import Row, and_, delete, extract, func, or_, select, text, unio
 from sqlalchemy.orm import Session, aliased
 
 from core.models import AttendanceChange, AttendanceRecord, Department, ImportBatch, User
+from core.rules.values import ImportBatchState, Role
 
 IMPORT_LOCK_KEY = 0x41545444  # "ATTD": one attendance import at a time (MERGE races on new keys)
 STAGE_COLUMNS = ("trainee_id", "session_date", "session", "department_id", "status", "check_in_time", "remarks")
@@ -33,7 +34,7 @@ def list_trainee_keys(session: Session) -> list[tuple[int, str, int | None, int 
     """(id, registration_number, department_id, supervisor_id) of every trainee with a number."""
     rows = session.execute(
         select(User.id, User.registration_number, User.department_id, User.supervisor_id).where(
-            User.role == "trainee", User.registration_number.is_not(None)
+            User.role == Role.TRAINEE, User.registration_number.is_not(None)
         )
     ).all()
     return [(r[0], r[1], r[2], r[3]) for r in rows if r[1] is not None]
@@ -65,7 +66,7 @@ def get_batch(session: Session, batch_id: int) -> ImportBatch | None:
 def get_latest_batch_by_sha(session: Session, sha256: str) -> ImportBatch | None:
     return session.scalars(
         select(ImportBatch)
-        .where(ImportBatch.sha256 == sha256, ImportBatch.state == "imported")
+        .where(ImportBatch.sha256 == sha256, ImportBatch.state == ImportBatchState.IMPORTED)
         .order_by(ImportBatch.id.desc())
         .limit(1)
     ).first()

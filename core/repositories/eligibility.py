@@ -14,6 +14,7 @@ from core.dto import Scope
 from core.models import AttendanceRecord, Department, EligibilitySnapshot, User
 from core.repositories.scope import trainee_scope_clause
 from core.rules.eligibility import ATTENDED_STATUSES
+from core.rules.values import Role
 
 SNAPSHOT_VALUES = (
     "period_start",
@@ -64,7 +65,7 @@ def list_trainee_counts(
         .outerjoin(Department, Department.id == User.department_id)
         .outerjoin(supervisor, supervisor.id == User.supervisor_id)
         .outerjoin(counts, counts.c.trainee_id == User.id)
-        .where(User.role == "trainee", User.is_active.is_(True), trainee_scope_clause(scope, User.id))
+        .where(User.role == Role.TRAINEE, User.is_active.is_(True), trainee_scope_clause(scope, User.id))
     )
     if department_id is not None:
         stmt = stmt.where(User.department_id == department_id)
@@ -77,7 +78,7 @@ def get_visible_trainee(session: Session, *, scope: Scope, trainee_id: int) -> R
     """(id, registration, full name) of a trainee the viewer may see, else None."""
     return session.execute(
         select(User.id, User.registration_number, User.full_name).where(
-            User.id == trainee_id, User.role == "trainee", trainee_scope_clause(scope, User.id)
+            User.id == trainee_id, User.role == Role.TRAINEE, trainee_scope_clause(scope, User.id)
         )
     ).first()
 

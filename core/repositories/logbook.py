@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Row, Select, case, func, insert, select, t
 from sqlalchemy.orm import Session, aliased
 
 from core.models import Department, LogbookEntry, LogbookStatusChange, User
+from core.rules.values import EntryStatus, Role
 
 Trainee = aliased(User, name="trainee")
 Verifier = aliased(User, name="verifier")
@@ -76,7 +77,7 @@ def list_entry_rows(
 def _pending_filters(
     scope_clause: ColumnElement[bool], trainee_id: int | None, department_id: int | None
 ) -> list[ColumnElement[bool]]:
-    filters = [LogbookEntry.status == "pending", scope_clause]
+    filters = [LogbookEntry.status == EntryStatus.PENDING, scope_clause]
     if trainee_id is not None:
         filters.append(LogbookEntry.trainee_id == trainee_id)
     if department_id is not None:
@@ -161,7 +162,7 @@ def update_pending_entries(
         update(LogbookEntry)
         .where(
             LogbookEntry.id.in_(list(entry_ids)),
-            LogbookEntry.status == "pending",
+            LogbookEntry.status == EntryStatus.PENDING,
             scope_clause if scope_clause is not None else true(),
         )
         .values(status=to_status, verified_by_id=verifier_id, feedback=feedback, decided_at=now, updated_at=now)
@@ -196,6 +197,6 @@ def list_history_rows(session: Session, entry_id: int) -> Sequence[Row[*tuple[An
 def list_trainee_options(session: Session, *, scope_clause: ColumnElement[bool]) -> list[tuple[int, str]]:
     """(id, full name) of trainees in scope, by name."""
     rows = session.execute(
-        select(User.id, User.full_name).where(User.role == "trainee", scope_clause).order_by(User.full_name)
+        select(User.id, User.full_name).where(User.role == Role.TRAINEE, scope_clause).order_by(User.full_name)
     ).all()
     return [(r[0], r[1]) for r in rows]

@@ -25,6 +25,7 @@ from core.models import (
 )
 from core.repositories.scope import trainee_scope_clause
 from core.rules.eligibility import ATTENDED_STATUSES, COUNTED_STATUSES
+from core.rules.values import ChangeRequestStatus, ResultState, Role
 
 
 def get_assessment(session: Session, assessment_id: int) -> Assessment | None:
@@ -56,14 +57,14 @@ def list_assessment_rows(session: Session, scope: Scope) -> list[Any]:
     holding a result in their scope (trainees: published or frozen only).
     """
     visible = trainee_scope_clause(scope, Result.trainee_id)
-    if scope.role == "trainee":
-        visible = visible & (Result.state != "draft")
+    if scope.role == Role.TRAINEE:
+        visible = visible & (Result.state != ResultState.DRAFT)
     counts = (
         select(
             Result.assessment_id.label("assessment_id"),
-            func.sum(case((Result.state == "draft", 1), else_=0)).label("draft"),
-            func.sum(case((Result.state == "published", 1), else_=0)).label("published"),
-            func.sum(case((Result.state == "frozen", 1), else_=0)).label("frozen"),
+            func.sum(case((Result.state == ResultState.DRAFT, 1), else_=0)).label("draft"),
+            func.sum(case((Result.state == ResultState.PUBLISHED, 1), else_=0)).label("published"),
+            func.sum(case((Result.state == ResultState.FROZEN, 1), else_=0)).label("frozen"),
         )
         .where(visible)
         .group_by(Result.assessment_id)
@@ -83,7 +84,7 @@ def list_assessment_rows(session: Session, scope: Scope) -> list[Any]:
 def list_department_trainees(session: Session, department_id: int) -> Sequence[User]:
     return session.scalars(
         select(User)
-        .where(User.role == "trainee", User.department_id == department_id, User.is_active.is_(True))
+        .where(User.role == Role.TRAINEE, User.department_id == department_id, User.is_active.is_(True))
         .order_by(User.full_name)
     ).all()
 
@@ -154,8 +155,8 @@ def results_query(
         .outerjoin(supervisor, supervisor.id == User.supervisor_id)
         .where(trainee_scope_clause(scope, Result.trainee_id))
     )
-    if scope.role == "trainee":
-        stmt = stmt.where(Result.state != "draft")
+    if scope.role == Role.TRAINEE:
+        stmt = stmt.where(Result.state != ResultState.DRAFT)
     if assessment_id is not None:
         stmt = stmt.where(Result.assessment_id == assessment_id)
     if trainee_id is not None:
@@ -189,7 +190,9 @@ def list_history(session: Session, result_id: int) -> list[Any]:
 
 def get_pending_change_for_result(session: Session, result_id: int) -> ChangeRequest | None:
     return session.scalars(
-        select(ChangeRequest).where(ChangeRequest.result_id == result_id, ChangeRequest.status == "pending")
+        select(ChangeRequest).where(
+            ChangeRequest.result_id == result_id, ChangeRequest.status == ChangeRequestStatus.PENDING
+        )
     ).first()
 
 
@@ -198,7 +201,7 @@ def list_result_ids_with_pending_change(session: Session, assessment_id: int) ->
         session.scalars(
             select(ChangeRequest.result_id)
             .join(Result, Result.id == ChangeRequest.result_id)
-            .where(Result.assessment_id == assessment_id, ChangeRequest.status == "pending")
+            .where(Result.assessment_id == assessment_id, ChangeRequest.status == ChangeRequestStatus.PENDING)
         )
     )
 
@@ -234,7 +237,7 @@ def list_change_request_rows(
 
 
 def list_active_admin_ids(session: Session) -> list[int]:
-    return list(session.scalars(select(User.id).where(User.role == "admin", User.is_active.is_(True))))
+    return list(session.scalars(select(User.id).where(User.role == Role.ADMIN, User.is_active.is_(True))))
 
 
 def get_snapshot_eligibility(session: Session, trainee_ids: list[int], period: str) -> dict[int, Any]:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from core.models import Department, User
+from core.rules.values import Role
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -92,7 +93,7 @@ def list_supervisor_options(session: Session) -> list[tuple[int, str, str]]:
     """(id, username, full_name) of active supervisors."""
     rows = session.execute(
         select(User.id, User.username, User.full_name)
-        .where(User.role == "supervisor", User.is_active.is_(True))
+        .where(User.role == Role.SUPERVISOR, User.is_active.is_(True))
         .order_by(User.full_name)
     ).all()
     return [(r[0], r[1], r[2]) for r in rows]

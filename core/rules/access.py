@@ -1,10 +1,15 @@
 """Who may do what: pure role checks."""
 
-ADMIN = "admin"
-SUPERVISOR = "supervisor"
-LEADERSHIP = "leadership"
-TRAINEE = "trainee"
-ALL_ROLES = (ADMIN, SUPERVISOR, LEADERSHIP, TRAINEE)
+from core.rules.values import Role
+
+# The names pages import (`from core.rules.access import ADMIN, ALL_ROLES`); new code uses Role.
+ADMIN = Role.ADMIN
+SUPERVISOR = Role.SUPERVISOR
+LEADERSHIP = Role.LEADERSHIP
+TRAINEE = Role.TRAINEE
+ALL_ROLES = tuple(Role)
+# Roles that see every trainee (no row scope).
+PROGRAMME_WIDE_ROLES = (Role.ADMIN, Role.LEADERSHIP)
 
 
 def can_act_as(role: str, allowed: tuple[str, ...]) -> bool:
@@ -16,10 +21,10 @@ def can_see_trainee(
     *, viewer_role: str, viewer_id: int | None, trainee_id: int, trainee_supervisor_id: int | None
 ) -> bool:
     """Row-level scope: admin/leadership all, supervisor own trainees, trainee self."""
-    if viewer_role in (ADMIN, LEADERSHIP):
+    if viewer_role in PROGRAMME_WIDE_ROLES:
         return True
-    if viewer_role == SUPERVISOR:
+    if viewer_role == Role.SUPERVISOR:
         return trainee_supervisor_id is not None and trainee_supervisor_id == viewer_id
-    if viewer_role == TRAINEE:
+    if viewer_role == Role.TRAINEE:
         return trainee_id == viewer_id
     return False

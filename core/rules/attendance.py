@@ -15,20 +15,15 @@ import numpy as np
 import pandas as pd
 
 from core.rules.attendance_files import ROW, RawSheet
+from core.rules.values import AttendanceStatus
 
 REQUIRED_COLUMNS = ("trainee_id", "session_date", "session", "status")
 OPTIONAL_COLUMNS = ("department", "check_in_time", "remarks")
-STATUSES = ("present", "late", "absent", "excused")
-STATUS_ALIASES = {
-    "present": "present",
-    "p": "present",
-    "late": "late",
-    "l": "late",
-    "absent": "absent",
-    "a": "absent",
-    "excused": "excused",
-    "e": "excused",
-    "leave": "excused",
+# Each status by its name, by its initial (P, L, A, E), and leave as excused.
+STATUS_ALIASES: dict[str, AttendanceStatus] = {
+    **{status.value: status for status in AttendanceStatus},
+    **{status.value[0]: status for status in AttendanceStatus},
+    "leave": AttendanceStatus.EXCUSED,
 }
 STATUS_HELP = "present, late, absent or excused (also P, L, A, E; leave counts as excused)"
 MAX_SESSION_LENGTH = 40

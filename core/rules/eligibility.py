@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 from core.calendar import Period as Period
 from core.calendar import parse_period, quarter_of
+from core.rules.values import AttendanceStatus
 
 compute_period = parse_period
 compute_quarter_of = quarter_of
 
-ATTENDED_STATUSES = ("present", "late")
-COUNTED_STATUSES = ("present", "late", "absent", "excused")
+# Excused sessions count towards the total like absences: only present and late attend.
+ATTENDED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+COUNTED_STATUSES = tuple(AttendanceStatus)
 DEFAULT_THRESHOLD = 75.0
 
 

@@ -6,27 +6,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-DRAFT = "draft"
-PENDING = "pending"
-APPROVED = "approved"
-RETURNED = "returned"
-REJECTED = "rejected"
+from core.rules.values import EntryStatus, Role
 
 # Statuses a supervisor's decision produces; an entry in one of them has been verified.
-VERIFIED_STATUSES = (APPROVED, RETURNED, REJECTED)
+VERIFIED_STATUSES = (EntryStatus.APPROVED, EntryStatus.RETURNED, EntryStatus.REJECTED)
 # Everything the trainee has sent to a supervisor at least once (drafts excluded).
-SUBMITTED_STATUSES = (PENDING, *VERIFIED_STATUSES)
+SUBMITTED_STATUSES = (EntryStatus.PENDING, *VERIFIED_STATUSES)
 
 # Trainee actions and verifier decisions, keyed by action name: allowed from-states -> to-state.
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "submit": ((DRAFT, RETURNED), PENDING),
-    "approve": ((PENDING,), APPROVED),
-    "return": ((PENDING,), RETURNED),
-    "reject": ((PENDING,), REJECTED),
+TRANSITIONS: dict[str, tuple[tuple[EntryStatus, ...], EntryStatus]] = {
+    "submit": ((EntryStatus.DRAFT, EntryStatus.RETURNED), EntryStatus.PENDING),
+    "approve": ((EntryStatus.PENDING,), EntryStatus.APPROVED),
+    "return": ((EntryStatus.PENDING,), EntryStatus.RETURNED),
+    "reject": ((EntryStatus.PENDING,), EntryStatus.REJECTED),
 }
 DECISIONS = ("approve", "return", "reject")
-EDITABLE_STATUSES = (DRAFT, RETURNED)
-DELETABLE_STATUSES = (DRAFT,)
+EDITABLE_STATUSES = (EntryStatus.DRAFT, EntryStatus.RETURNED)
+DELETABLE_STATUSES = (EntryStatus.DRAFT,)
 
 TITLE_MAX = 200
 TEXT_MAX = 10_000
@@ -55,7 +51,7 @@ class EntryFields:
     reflection: str | None
 
 
-def compute_next_status(action: str, current: str) -> str:
+def compute_next_status(action: str, current: str) -> EntryStatus:
     """The status `action` leads to from `current`. Raises TransitionError when not allowed."""
     if action not in TRANSITIONS:
         raise TransitionError(f"Unknown action: {action}.")
@@ -137,9 +133,9 @@ def compute_feedback(decision: str, feedback: str | None) -> str | None:
 
 def can_verify(*, actor_role: str, actor_id: int | None, trainee_supervisor_id: int | None) -> bool:
     """Only an admin or the trainee's assigned supervisor may verify an entry."""
-    if actor_role == "admin":
+    if actor_role == Role.ADMIN:
         return True
-    return actor_role == "supervisor" and actor_id is not None and trainee_supervisor_id == actor_id
+    return actor_role == Role.SUPERVISOR and actor_id is not None and trainee_supervisor_id == actor_id
 
 
 def compute_bulk_outcome(
@@ -152,7 +148,7 @@ def compute_bulk_outcome(
         return OUTCOME_NOT_YOURS
     if status in VERIFIED_STATUSES:
         return OUTCOME_ALREADY_VERIFIED
-    if status != PENDING:
+    if status != EntryStatus.PENDING:
         return OUTCOME_NOT_PENDING
     return None
 

@@ -14,27 +14,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-DRAFT = "draft"
-PUBLISHED = "published"
-FROZEN = "frozen"
-RESULT_STATES = (DRAFT, PUBLISHED, FROZEN)
+from core.rules.values import ChangeRequestStatus, DocumentKind, DocumentStatus, ResultState
 
 # (minimum percentage, band) from the top; a result below its pass mark is always "F".
 GRADE_BANDS: tuple[tuple[float, str], ...] = ((80.0, "A"), (70.0, "B"), (60.0, "C"), (0.0, "D"))
 FAIL_GRADE = "F"
 FULL_WEIGHT = Decimal("100")
 
+# What each kind is called on screen and on the document, in the order a trainee chooses from.
 DOCUMENT_KINDS: dict[str, str] = {
-    "transcript": "Academic transcript",
-    "bonafide": "Bonafide certificate",
-    "noc": "No-objection certificate",
-    "other": "Other document",
+    DocumentKind.TRANSCRIPT: "Academic transcript",
+    DocumentKind.BONAFIDE: "Bonafide certificate",
+    DocumentKind.NOC: "No-objection certificate",
+    DocumentKind.OTHER: "Other document",
 }
 # action -> (required current status, next status)
-DOCUMENT_TRANSITIONS: dict[str, tuple[str, str]] = {
-    "approve": ("pending", "approved"),
-    "reject": ("pending", "rejected"),
-    "complete": ("approved", "completed"),
+DOCUMENT_TRANSITIONS: dict[str, tuple[DocumentStatus, DocumentStatus]] = {
+    "approve": (DocumentStatus.PENDING, DocumentStatus.APPROVED),
+    "reject": (DocumentStatus.PENDING, DocumentStatus.REJECTED),
+    "complete": (DocumentStatus.APPROVED, DocumentStatus.COMPLETED),
 }
 
 
@@ -158,29 +156,29 @@ def compute_group_weights(weights: Iterable[tuple[str, Decimal]]) -> dict[str, G
 
 def can_edit_score(state: str) -> str | None:
     """Scores change only in draft."""
-    return None if state == DRAFT else f"scores can be changed only in draft; current state: {state}"
+    return None if state == ResultState.DRAFT else f"scores can be changed only in draft; current state: {state}"
 
 
 def can_publish(state: str) -> str | None:
     """Publish only from draft."""
-    return None if state == DRAFT else f"only draft results can be published; current state: {state}"
+    return None if state == ResultState.DRAFT else f"only draft results can be published; current state: {state}"
 
 
 def can_freeze(state: str) -> str | None:
     """Freeze only from published; frozen is final."""
-    return None if state == PUBLISHED else f"only published results can be frozen; current state: {state}"
+    return None if state == ResultState.PUBLISHED else f"only published results can be frozen; current state: {state}"
 
 
 def can_request_change(state: str) -> str | None:
     """Change requests are for published results only."""
-    if state == PUBLISHED:
+    if state == ResultState.PUBLISHED:
         return None
     return f"change requests are only for published results; current state: {state}"
 
 
 def can_decide_change(*, status: str, requested_by_id: int | None, decider_id: int | None) -> str | None:
     """A pending request, decided by someone other than the requester (the two-person rule)."""
-    if status != "pending":
+    if status != ChangeRequestStatus.PENDING:
         return f"this change request was already decided; current state: {status}"
     if decider_id is None or requested_by_id is None or decider_id == requested_by_id:
         return "you raised this change request, so another admin must decide it"
@@ -189,10 +187,10 @@ def can_decide_change(*, status: str, requested_by_id: int | None, decider_id: i
 
 def can_move_document(action: str, status: str) -> str | None:
     """pending -> approved -> completed, or pending -> rejected; nothing else."""
-    required, _ = DOCUMENT_TRANSITIONS[action]
+    required, target = DOCUMENT_TRANSITIONS[action]
     if status == required:
         return None
-    return f"only {required} requests can be {_past(action)}; current state: {status}"
+    return f"only {required} requests can be {target}; current state: {status}"
 
 
 def compute_score_rows(text: str, max_score: Decimal) -> tuple[list[ScoreRow], list[str]]:
@@ -244,7 +242,3 @@ def is_token_valid(*, expires_at: datetime, now: datetime) -> bool:
 def _plain(value: Decimal) -> str:
     text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _past(action: str) -> str:
-    return {"approve": "approved", "reject": "rejected", "complete": "completed"}[action]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.dto import UserSummary
 from core.models import AuditEvent
+from core.rules.values import Role
 from core.services.access import authorize
 
 
@@ -57,7 +58,7 @@ def list_audit_events(
     Raises:
         PermissionDeniedError: the actor is not an admin.
     """
-    authorize(session, actor, "admin")
+    authorize(session, actor, Role.ADMIN)
     stmt = select(
         AuditEvent.occurred_at,
         AuditEvent.actor_username,
@@ -89,7 +90,7 @@ def list_audit_actions(session: Session, actor: UserSummary) -> list[str]:
     Raises:
         PermissionDeniedError: the actor is not an admin.
     """
-    authorize(session, actor, "admin")
+    authorize(session, actor, Role.ADMIN)
     return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core.dto import NotificationItem, UserSummary
 from core.models import Notification
 from core.rules.access import ALL_ROLES
+from core.rules.values import NotificationKind
 from core.services.access import authorize
 
 
@@ -17,7 +18,7 @@ def notify(
     session: Session,
     *,
     user_id: int,
-    kind: str,
+    kind: NotificationKind,
     title: str,
     now: datetime,
     body: str | None = None,

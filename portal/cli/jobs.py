@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from core.clock import at_programme_date, programme_date, utcnow
 from core.config import Settings
 from core.db import make_session_factory
+from core.rules.values import JobRunStatus, JobTrigger
 from core.services.operations.jobs import check_heartbeat
 from jobs.runner import JOBS, execute_job
 from portal.cli.common import session_factory_for
@@ -43,14 +44,14 @@ def cmd_run_job(args: argparse.Namespace, settings: Settings) -> int:
         session_factory_for(settings),
         now=now,
         settings=settings,
-        trigger="cli",
+        trigger=JobTrigger.CLI,
         dry_run=args.dry_run,
         triggered_by="cli",
     )
     counts = json.dumps(summary.counts or {}, default=str, sort_keys=False)
     day = programme_date(now, settings.timezone)
     label = f"{args.name}{' (dry run)' if args.dry_run else ''} as of {day.isoformat()} ({now:%Y-%m-%d %H:%M} UTC)"
-    if summary.status == "failed":
+    if summary.status == JobRunStatus.FAILED:
         first_line = (summary.error or "").splitlines()[0] if summary.error else "unknown error"
         print(f"error: {label} failed: {first_line}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ from core.dto import (
     NotificationItem,
     UserSummary,
 )
+from core.rules.values import Role
 from core.services import notifications as notification_service
 from portal.db import session_scope
 
@@ -16,7 +17,7 @@ from portal.db import session_scope
 def unread_count(user_id: int) -> int:
     with session_scope() as session:
         return notification_service.count_unread(
-            session, UserSummary(id=user_id, username="", full_name="", role="trainee")
+            session, UserSummary(id=user_id, username="", full_name="", role=Role.TRAINEE)
         )
 
 

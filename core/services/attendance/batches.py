@@ -15,6 +15,7 @@ from core.dto import ImportBatchSummary, UndoReport, UserSummary
 from core.errors import NotFoundError
 from core.models import ImportBatch, User
 from core.repositories import attendance as repo
+from core.rules.values import ImportBatchState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.dashboards import rollups
@@ -26,8 +27,8 @@ def list_import_batches(session: Session, actor: UserSummary, *, limit: int = 50
     Raises:
         PermissionDeniedError: the actor may not upload attendance.
     """
-    user = authorize(session, actor, "admin", "supervisor")
-    only_own = user is not None and user.role == "supervisor"
+    user = authorize(session, actor, Role.ADMIN, Role.SUPERVISOR)
+    only_own = user is not None and user.role == Role.SUPERVISOR
     rows = repo.list_batches(session, actor_id=actor.id, only_actor=only_own, limit=limit)
     return [_summary(*row) for row in rows]
 
@@ -70,14 +71,14 @@ def undo_import_batch(session: Session, actor: UserSummary, *, batch_id: int, no
         PermissionDeniedError: the actor may not upload attendance at all.
         NotFoundError: no such batch.
     """
-    user = authorize(session, actor, "admin", "supervisor")
+    user = authorize(session, actor, Role.ADMIN, Role.SUPERVISOR)
     batch = _lock_batch(session, batch_id)
     refusal = _undo_refusal(session, user, batch)
     if refusal:
         return _refuse_undo(session, actor, batch, *refusal, now=now)
     months = repo.list_batch_months(session, batch_id)
     deleted, restored = repo.undo_batch_rows(session, batch_id)
-    batch.state, batch.undone_at, batch.undone_by_id = "undone", now, actor.id
+    batch.state, batch.undone_at, batch.undone_by_id = ImportBatchState.UNDONE, now, actor.id
     if months:
         rollups.refresh_attendance_months(session, months)
     record_event(
@@ -110,9 +111,9 @@ def _lock_batch(session: Session, batch_id: int) -> ImportBatch:
 
 def _undo_refusal(session: Session, user: User | None, batch: ImportBatch) -> tuple[str, str] | None:
     """The audit action and message when `user` (None is the system actor) may not undo `batch` now."""
-    if user is not None and user.role == "supervisor" and batch.actor_id != user.id:
+    if user is not None and user.role == Role.SUPERVISOR and batch.actor_id != user.id:
         return "attendance_undo_denied", "Supervisors can undo only the batches they imported."
-    if batch.state != "imported":
+    if batch.state != ImportBatchState.IMPORTED:
         return "attendance_undo_refused", f"Batch #{batch.id} was already undone."
     later = repo.list_later_batch_ids(session, batch.id)
     if not later:

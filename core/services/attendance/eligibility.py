@@ -17,6 +17,7 @@ from core.repositories import users as users_repo
 from core.rules.access import ALL_ROLES
 from core.rules.eligibility import compute_eligibility
 from core.rules.settings import SETTING_SPECS
+from core.rules.values import Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.settings import get_setting
@@ -168,7 +169,7 @@ def snapshot_period(
         PermissionDeniedError: the actor is not an admin.
         InvalidInputError: bad period or threshold.
     """
-    authorize(session, actor, "admin")
+    authorize(session, actor, Role.ADMIN)
     span = resolve_period(period)
     limit = resolve_threshold(session, threshold)
     table = list_eligibility(session, actor, period=span, threshold=limit)

@@ -20,8 +20,8 @@ from core.errors import ConflictError, InvalidInputError, NotFoundError
 from core.models import DocumentRequest, User
 from core.pdf import documents as documents_pdf
 from core.repositories import results as repo
-from core.rules.access import ADMIN, TRAINEE
 from core.rules.results import DOCUMENT_KINDS, DOCUMENT_TRANSITIONS, can_move_document
+from core.rules.values import DocumentKind, DocumentStatus, NotificationKind, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.documents import transcripts
@@ -40,22 +40,24 @@ def request_document(
         PermissionDeniedError: the actor is not a trainee.
         InvalidInputError: unknown kind, or 'other' without details.
     """
-    authorize(session, actor, TRAINEE)
+    authorize(session, actor, Role.TRAINEE)
     text = (details or "").strip()
     if kind not in DOCUMENT_KINDS:
         raise InvalidInputError(f"Unknown document type '{kind}': choose one of {', '.join(DOCUMENT_KINDS)}.")
-    if kind == "other" and not text:
+    if kind == DocumentKind.OTHER and not text:
         raise InvalidInputError("Say which document you need in the details.")
     if len(text) > MAX_DETAILS:
         raise InvalidInputError(f"Details are limited to {MAX_DETAILS} characters.")
     assert actor.id is not None
-    request = DocumentRequest(trainee_id=actor.id, kind=kind, details=text or None, status="pending", requested_at=now)
+    request = DocumentRequest(
+        trainee_id=actor.id, kind=kind, details=text or None, status=DocumentStatus.PENDING, requested_at=now
+    )
     session.add(request)
     session.flush()
     notify(
         session,
         user_id=actor.id,
-        kind="document_requested",
+        kind=NotificationKind.DOCUMENT_REQUESTED,
         now=now,
         link=REQUESTS_LINK,
         title=f"Request received: {DOCUMENT_KINDS[kind]}",
@@ -65,7 +67,7 @@ def request_document(
         notify(
             session,
             user_id=admin_id,
-            kind="document_request_new",
+            kind=NotificationKind.DOCUMENT_REQUEST_NEW,
             now=now,
             link=REQUESTS_LINK,
             title=f"New document request: {DOCUMENT_KINDS[kind]}",
@@ -94,7 +96,7 @@ def decide_document_request(
         ConflictError: the request is not pending.
         InvalidInputError: a rejection without a comment.
     """
-    authorize(session, actor, ADMIN)
+    authorize(session, actor, Role.ADMIN)
     action = "approve" if approve else "reject"
     text = (comment or "").strip()
     if not approve and not text:
@@ -106,7 +108,7 @@ def decide_document_request(
     notify(
         session,
         user_id=request.trainee_id,
-        kind=f"document_{status}",
+        kind=NotificationKind(f"document_{status}"),
         now=now,
         link=REQUESTS_LINK,
         title=f"Your {DOCUMENT_KINDS[request.kind].lower()} request was {status}",
@@ -134,7 +136,7 @@ def complete_document_request(
         NotFoundError: no such request.
         ConflictError: the request is not approved.
     """
-    authorize(session, actor, ADMIN)
+    authorize(session, actor, Role.ADMIN)
     request = repo.get_document_request(session, request_id)
     if request is None:
         raise NotFoundError("No such document request.")
@@ -143,7 +145,7 @@ def complete_document_request(
     trainee = session.get(User, request.trainee_id)
     if trainee is None:
         raise NotFoundError("No such trainee.")
-    if request.kind == "transcript":
+    if request.kind == DocumentKind.TRANSCRIPT:
         issued = transcripts.build_transcript(session, actor, trainee=trainee, now=now, settings=settings)
         file_name, content = issued.file_name, issued.content
     else:
@@ -157,7 +159,7 @@ def complete_document_request(
     notify(
         session,
         user_id=request.trainee_id,
-        kind="document_completed",
+        kind=NotificationKind.DOCUMENT_COMPLETED,
         now=now,
         link=REQUESTS_LINK,
         title=f"Your {DOCUMENT_KINDS[request.kind].lower()} is ready to download",
@@ -179,7 +181,7 @@ def list_document_requests(
     session: Session, actor: UserSummary, *, status: str | None = None
 ) -> list[DocumentRequestItem]:
     """Admins: every request; trainees: their own. Newest first."""
-    authorize(session, actor, ADMIN, TRAINEE)
+    authorize(session, actor, Role.ADMIN, Role.TRAINEE)
     return [_to_item(*row) for row in repo.list_document_request_rows(session, actor.scope, status=status)]
 
 
@@ -222,11 +224,11 @@ def get_document_file(session: Session, actor: UserSummary, *, request_id: int) 
     Raises:
         NotFoundError: no such completed request in the actor's scope.
     """
-    authorize(session, actor, ADMIN, TRAINEE)
+    authorize(session, actor, Role.ADMIN, Role.TRAINEE)
     request = repo.get_document_request(session, request_id)
-    if request is None or (actor.role == TRAINEE and request.trainee_id != actor.id):
+    if request is None or (actor.role == Role.TRAINEE and request.trainee_id != actor.id):
         raise NotFoundError("No such document.")
-    if request.status != "completed" or request.content is None or request.file_name is None:
+    if request.status != DocumentStatus.COMPLETED or request.content is None or request.file_name is None:
         raise ConflictError(f"This document is not ready yet; current state: {request.status}.")
     return request.file_name, request.content
 
@@ -273,7 +275,7 @@ def _certificate(
 
 def _item(session: Session, request_id: int) -> DocumentRequestItem:
     session.flush()
-    rows = repo.list_document_request_rows(session, Scope(ADMIN, None), request_id=request_id)
+    rows = repo.list_document_request_rows(session, Scope(Role.ADMIN, None), request_id=request_id)
     return _to_item(*rows[0])
 
 

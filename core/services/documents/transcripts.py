@@ -22,8 +22,8 @@ from core.models import User, VerificationToken
 from core.pdf import documents as documents_pdf
 from core.pdf.documents import EligibilityLine, Person
 from core.repositories import results as repo
-from core.rules.access import ADMIN, TRAINEE
 from core.rules.results import compute_token_hash, is_token_valid
+from core.rules.values import DocumentKind, NotificationKind, ResultState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.notifications import notify
@@ -43,8 +43,8 @@ def generate_transcript(
         PermissionDeniedError: a trainee asking for someone else's transcript, or another role.
         NotFoundError: no such trainee.
     """
-    authorize(session, actor, ADMIN, TRAINEE)
-    if actor.role == TRAINEE and actor.id != trainee_id:
+    authorize(session, actor, Role.ADMIN, Role.TRAINEE)
+    if actor.role == Role.TRAINEE and actor.id != trainee_id:
         raise PermissionDeniedError("You can only generate your own transcript.")
     trainee = _get_trainee(session, trainee_id)
     document = build_transcript(session, actor, trainee=trainee, now=now, settings=settings)
@@ -52,7 +52,7 @@ def generate_transcript(
         notify(
             session,
             user_id=trainee.id,
-            kind="transcript_generated",
+            kind=NotificationKind.TRANSCRIPT_GENERATED,
             now=now,
             link="/requests",
             title="A transcript was generated for you",
@@ -76,9 +76,9 @@ def build_transcript(
     """The transcript PDF for `trainee` (no authorisation: callers check it)."""
     settings = settings or get_settings()
     frame = results_service.results_frame(session, actor, trainee_id=trainee.id)
-    frame = frame[frame["state"].isin(["published", "frozen"])] if not frame.empty else frame
+    frame = frame[frame["state"].isin([ResultState.PUBLISHED, ResultState.FROZEN])] if not frame.empty else frame
     eligibility = compute_transcript_eligibility(session, trainee.id, programme_date(now))
-    frozen = int((frame["state"] == "frozen").sum()) if not frame.empty else 0
+    frozen = int((frame["state"] == ResultState.FROZEN).sum()) if not frame.empty else 0
     summary = (
         f"Academic transcript, {settings.programme_name}: {len(frame)} result(s) "
         f"({frozen} frozen, {len(frame) - frozen} published); attendance "
@@ -86,7 +86,7 @@ def build_transcript(
         f"({eligibility.result.percentage:g}% over {eligibility.period})."
     )
     token, expires_at = issue_token(
-        session, trainee_id=trainee.id, kind="transcript", summary=summary, actor=actor, now=now
+        session, trainee_id=trainee.id, kind=DocumentKind.TRANSCRIPT, summary=summary, actor=actor, now=now
     )
     url = verify_url(settings, token)
     content = documents_pdf.render_transcript_pdf(
@@ -162,6 +162,6 @@ def person_of(trainee: User) -> Person:
 
 def _get_trainee(session: Session, trainee_id: int) -> User:
     trainee = session.get(User, trainee_id)
-    if trainee is None or trainee.role != TRAINEE:
+    if trainee is None or trainee.role != Role.TRAINEE:
         raise NotFoundError("No such trainee.")
     return trainee

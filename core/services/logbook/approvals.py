@@ -20,7 +20,7 @@ from core.models import LogbookEntry, User
 from core.repositories import logbook as repo
 from core.repositories.scope import trainee_scope_clause
 from core.rules import logbook as rules
-from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
+from core.rules.values import EntryStatus, NotificationKind, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.dashboards import rollups
@@ -30,7 +30,8 @@ from core.services.notifications import notify
 QUEUE_LIMIT = 500
 BULK_LIMIT = 1000
 ALREADY_VERIFIED = "This entry was already verified; nothing was changed."
-PAST_TENSE = {"approve": "approved", "return": "returned", "reject": "rejected"}
+# The status each decision leads to, which also names it in the audit trail and the notification.
+PAST_TENSE = {decision: rules.TRANSITIONS[decision][1] for decision in rules.DECISIONS}
 
 
 def get_approval_queue(
@@ -50,7 +51,7 @@ def get_approval_queue(
     Raises:
         PermissionDeniedError: the actor is a trainee.
     """
-    authorize(session, actor, ADMIN, SUPERVISOR, LEADERSHIP)
+    authorize(session, actor, Role.ADMIN, Role.SUPERVISOR, Role.LEADERSHIP)
     if older_than_days is not None and older_than_days < 0:
         raise InvalidInputError("The age filter must be zero or more days.")
     scope = trainee_scope_clause(actor.scope, LogbookEntry.trainee_id)
@@ -81,7 +82,7 @@ def list_queue_trainees(session: Session, actor: UserSummary) -> list[tuple[int,
     Raises:
         PermissionDeniedError: the actor is a trainee.
     """
-    authorize(session, actor, ADMIN, SUPERVISOR, LEADERSHIP)
+    authorize(session, actor, Role.ADMIN, Role.SUPERVISOR, Role.LEADERSHIP)
     return repo.list_trainee_options(session, scope_clause=trainee_scope_clause(actor.scope, User.id))
 
 
@@ -96,7 +97,7 @@ def verify_entry(
         NotFoundError: no such entry.
         ConflictError: the entry is not pending (already verified, or a draft).
     """
-    authorize(session, actor, ADMIN, SUPERVISOR)
+    authorize(session, actor, Role.ADMIN, Role.SUPERVISOR)
     if decision not in rules.DECISIONS:
         raise InvalidInputError(f"Unknown decision '{decision}'; use approve, return or reject.")
     clean = _feedback(decision, feedback)
@@ -161,7 +162,7 @@ def bulk_approve(
         PermissionDeniedError: the actor is not an admin or supervisor.
         InvalidInputError: nothing selected, too many selected, or feedback too long.
     """
-    authorize(session, actor, ADMIN, SUPERVISOR)
+    authorize(session, actor, Role.ADMIN, Role.SUPERVISOR)
     ids = list(dict.fromkeys(int(i) for i in entry_ids))
     if not ids:
         raise InvalidInputError("Select at least one entry to approve.")
@@ -185,7 +186,7 @@ def bulk_approve(
         repo.update_pending_entries(
             session,
             candidates,
-            to_status=rules.APPROVED,
+            to_status=EntryStatus.APPROVED,
             verifier_id=actor.id,
             feedback=clean,
             now=now,
@@ -217,7 +218,7 @@ def _feedback(decision: str, feedback: str | None) -> str | None:
 
 def _verify_scope(actor: UserSummary) -> Any:
     # Re-checked inside the UPDATE so a trainee reassigned meanwhile is not decided by the old supervisor.
-    if actor.role == ADMIN:
+    if actor.role == Role.ADMIN:
         return true()
     return trainee_scope_clause(actor.scope, LogbookEntry.trainee_id)
 
@@ -240,7 +241,7 @@ def _record_decisions(
         [
             {
                 "entry_id": r.id,
-                "from_status": rules.PENDING,
+                "from_status": EntryStatus.PENDING,
                 "to_status": target,
                 "actor_id": actor.id,
                 "at": now,
@@ -260,7 +261,7 @@ def _record_decisions(
             details={
                 "trainee_id": r.trainee_id,
                 "title": r.title,
-                "old_status": rules.PENDING,
+                "old_status": EntryStatus.PENDING,
                 "new_status": target,
                 "feedback": feedback,
                 "bulk": bulk,
@@ -296,7 +297,15 @@ def _notify_trainees(
             body = f"{actor.full_name} {verb}: " + "; ".join(f"'{e.title}'" for e in entries[:10])
             body += (f" and {len(entries) - 10} more." if len(entries) > 10 else ".") + note
             link = "/logbook"
-        notify(session, user_id=trainee_id, kind=f"logbook_{verb}", title=title[:200], body=body, link=link, now=now)
+        notify(
+            session,
+            user_id=trainee_id,
+            kind=NotificationKind(f"logbook_{verb}"),
+            title=title[:200],
+            body=body,
+            link=link,
+            now=now,
+        )
 
 
 def _day(value: date) -> str:

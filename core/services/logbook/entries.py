@@ -18,7 +18,8 @@ from core.models import LogbookEntry, User
 from core.repositories import logbook as repo
 from core.repositories.scope import trainee_scope_clause
 from core.rules import logbook as rules
-from core.rules.access import ALL_ROLES, TRAINEE
+from core.rules.access import ALL_ROLES
+from core.rules.values import EntryStatus, NotificationKind, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.dashboards import rollups
@@ -33,7 +34,7 @@ NO_SUPERVISOR = (
 
 def to_item(row: Any, now: datetime) -> LogbookEntryItem:
     """Turn a repository row (ENTRY_COLUMNS) into the DTO."""
-    age = rules.compute_age_days(row.submitted_at, now) if row.status == rules.PENDING else 0
+    age = rules.compute_age_days(row.submitted_at, now) if row.status == EntryStatus.PENDING else 0
     return LogbookEntryItem(
         id=row.id,
         trainee_id=row.trainee_id,
@@ -61,9 +62,9 @@ def list_categories(session: Session) -> list[str]:
 def _visible_clause(actor: UserSummary) -> ColumnElement[bool]:
     # Drafts are the trainee's own notes: nobody else sees them.
     scope = trainee_scope_clause(actor.scope, LogbookEntry.trainee_id)
-    if actor.role == TRAINEE:
+    if actor.role == Role.TRAINEE:
         return scope
-    return and_(scope, LogbookEntry.status != rules.DRAFT)
+    return and_(scope, LogbookEntry.status != EntryStatus.DRAFT)
 
 
 def list_entries(
@@ -130,7 +131,7 @@ def create_entry(
     fields = _validate(session, title, case_date, category, description, reflection, now)
     if submit and trainee.supervisor_id is None:
         raise InvalidInputError(NO_SUPERVISOR)
-    status = rules.PENDING if submit else rules.DRAFT
+    status = EntryStatus.PENDING if submit else EntryStatus.DRAFT
     entry = LogbookEntry(
         trainee_id=trainee.id,
         department_id=trainee.department_id,
@@ -252,7 +253,7 @@ def delete_draft(session: Session, actor: UserSummary, entry_id: int, *, now: da
 
 
 def _trainee(session: Session, actor: UserSummary) -> User:
-    user = authorize(session, actor, TRAINEE)
+    user = authorize(session, actor, Role.TRAINEE)
     assert user is not None  # the system actor is an admin, never a trainee
     return user
 
@@ -293,9 +294,9 @@ def _submit(session: Session, actor: UserSummary, trainee: User, entry: LogbookE
     entry.status = rules.compute_next_status("submit", old)
     entry.submitted_at, entry.updated_at = now, now
     entry.decided_at, entry.verified_by_id = None, None
-    action = "logbook_resubmitted" if old == rules.RETURNED else "logbook_submitted"
+    action = "logbook_resubmitted" if old == EntryStatus.RETURNED else "logbook_submitted"
     _record(session, actor, entry, old=old, new=entry.status, action=action, now=now)
-    _notify_supervisor(session, trainee, entry, resubmitted=old == rules.RETURNED, now=now)
+    _notify_supervisor(session, trainee, entry, resubmitted=old == EntryStatus.RETURNED, now=now)
 
 
 def _record(
@@ -342,7 +343,7 @@ def _notify_supervisor(
     notify(
         session,
         user_id=trainee.supervisor_id,
-        kind="logbook_submitted",
+        kind=NotificationKind.LOGBOOK_SUBMITTED,
         now=now,
         title=f"Logbook entry to verify: {entry.title}"[:200],
         body=f"{trainee.full_name} {verb} '{entry.title}' (case date {entry.case_date.isoformat()}).",

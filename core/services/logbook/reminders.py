@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.clock import programme_date
 from core.models import LogbookEntry, User
-from core.rules.access import ADMIN
+from core.rules.values import EntryStatus, NotificationKind, Role
 from core.services.notifications import notify
 
 DIGEST_AFTER = timedelta(days=7)
@@ -48,7 +48,7 @@ def send_pending_reminders(session: Session, *, now: datetime, day: date | None 
     rows = session.execute(
         select(LogbookEntry.submitted_at, trainee.supervisor_id, trainee.full_name)
         .join(trainee, trainee.id == LogbookEntry.trainee_id)
-        .where(LogbookEntry.status == "pending", LogbookEntry.submitted_at < now - DIGEST_AFTER)
+        .where(LogbookEntry.status == EntryStatus.PENDING, LogbookEntry.submitted_at < now - DIGEST_AFTER)
     ).all()
     by_supervisor: dict[int, list[datetime]] = defaultdict(list)
     escalated: list[tuple[datetime, str]] = []
@@ -72,7 +72,7 @@ def send_pending_reminders(session: Session, *, now: datetime, day: date | None 
         if notify(
             session,
             user_id=supervisor_id,
-            kind="reminder_digest",
+            kind=NotificationKind.REMINDER_DIGEST,
             title=title,
             body=body,
             link="/approvals",
@@ -92,12 +92,14 @@ def send_pending_reminders(session: Session, *, now: datetime, day: date | None 
             f"{len(escalated)} entries have waited more than 14 days for verification (oldest {oldest} days) "
             "or have no supervisor. Please follow up or verify them yourself."
         )
-        admins = session.scalars(select(User).where(User.role == ADMIN, User.is_active.is_(True)).order_by(User.id))
+        admins = session.scalars(
+            select(User).where(User.role == Role.ADMIN, User.is_active.is_(True)).order_by(User.id)
+        )
         for admin in admins:
             if notify(
                 session,
                 user_id=admin.id,
-                kind="reminder_escalation",
+                kind=NotificationKind.REMINDER_ESCALATION,
                 title=title,
                 body=body,
                 link="/approvals",

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from core.rules.values import JobRunStatus
+
 log = logging.getLogger(__name__)
 
 PREFIX = "portal-"
@@ -21,7 +23,7 @@ SUFFIXES = (".sqlite3", ".dump")
 
 @dataclass(frozen=True)
 class BackupResult:
-    status: str  # "success" | "skipped"
+    status: JobRunStatus  # success, or skipped when there is no way to back up this database
     path: str | None
     size_bytes: int
     removed: int
@@ -50,7 +52,7 @@ def backup_database(engine: Engine, *, backup_dir: Path, keep: int, now: datetim
         pg_dump = shutil.which("pg_dump")
         if pg_dump is None:
             return BackupResult(
-                "skipped",
+                JobRunStatus.SKIPPED,
                 None,
                 0,
                 0,
@@ -59,10 +61,10 @@ def backup_database(engine: Engine, *, backup_dir: Path, keep: int, now: datetim
         target = backup_dir / f"{PREFIX}{stamp}.dump"
         _pg_dump(engine, pg_dump, target)
     else:
-        return BackupResult("skipped", None, 0, 0, f"skipped: no backup method for {engine.dialect.name}")
+        return BackupResult(JobRunStatus.SKIPPED, None, 0, 0, f"skipped: no backup method for {engine.dialect.name}")
     removed = _prune(backup_dir, keep)
     size = target.stat().st_size
-    return BackupResult("success", str(target), size, removed, f"wrote {target.name} ({size:,} bytes)")
+    return BackupResult(JobRunStatus.SUCCESS, str(target), size, removed, f"wrote {target.name} ({size:,} bytes)")
 
 
 def list_backups(backup_dir: Path) -> list[BackupFile]:

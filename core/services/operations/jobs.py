@@ -13,19 +13,17 @@ from sqlalchemy.orm import Session
 from core.dto import HeartbeatItem, JobRunSummary, UserSummary
 from core.errors import NotFoundError
 from core.models import JobRun, SchedulerHeartbeat
-from core.rules.access import ADMIN
+from core.rules.values import JobRunStatus, JobTrigger, Role, SchedulerRole
 from core.services.access import authorize
 
 HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
-LEADER = "leader"
-STANDBY = "standby"
 
 
 def start_job_run(
     session: Session,
     *,
     job_id: str,
-    trigger: str,
+    trigger: JobTrigger,
     now: datetime,
     scheduled_for: datetime | None = None,
     dry_run: bool = False,
@@ -42,7 +40,7 @@ def start_job_run(
         trigger=trigger,
         scheduled_for=scheduled_for,
         started_at=now,
-        status="running",
+        status=JobRunStatus.RUNNING,
         dry_run=dry_run,
         triggered_by=triggered_by,
         instance=instance,
@@ -61,7 +59,7 @@ def finish_job_run(
     session: Session,
     run_id: int,
     *,
-    status: str,
+    status: JobRunStatus,
     now: datetime,
     counts: dict[str, Any] | None = None,
     error: str | None = None,
@@ -86,8 +84,8 @@ def mark_interrupted_runs(session: Session, *, now: datetime) -> int:
     """Fail scheduled runs left 'running' by a sidecar that died; called by a new leader."""
     result = session.execute(
         update(JobRun)
-        .where(JobRun.status == "running", JobRun.trigger == "schedule")
-        .values(status="failed", finished_at=now, error="interrupted: the scheduler stopped during the run")
+        .where(JobRun.status == JobRunStatus.RUNNING, JobRun.trigger == JobTrigger.SCHEDULE)
+        .values(status=JobRunStatus.FAILED, finished_at=now, error="interrupted: the scheduler stopped during the run")
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -100,7 +98,7 @@ def list_job_runs(
     Raises:
         PermissionDeniedError: the actor is not an admin.
     """
-    authorize(session, actor, ADMIN)
+    authorize(session, actor, Role.ADMIN)
     stmt = (
         select(
             JobRun.id,
@@ -122,7 +120,7 @@ def list_job_runs(
     if job_id:
         stmt = stmt.where(JobRun.job_id == job_id)
     if failed_only:
-        stmt = stmt.where(JobRun.status == "failed")
+        stmt = stmt.where(JobRun.status == JobRunStatus.FAILED)
     rows = session.execute(stmt).all()
     frame = pd.DataFrame(
         rows,
@@ -156,7 +154,7 @@ def last_runs(session: Session, actor: UserSummary) -> dict[str, JobRunSummary]:
     Raises:
         PermissionDeniedError: the actor is not an admin.
     """
-    authorize(session, actor, ADMIN)
+    authorize(session, actor, Role.ADMIN)
     latest = select(JobRun.job_id, func.max(JobRun.id).label("last_id")).group_by(JobRun.job_id).subquery()
     runs = session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.last_id))
     return {run.job_id: _summary(run) for run in runs}
@@ -180,7 +178,7 @@ def record_heartbeat(
     instance: str,
     host: str,
     pid: int,
-    role: str,
+    role: SchedulerRole,
     started_at: datetime,
     now: datetime,
     timezone: str,
@@ -219,12 +217,14 @@ def list_heartbeats(session: Session) -> list[HeartbeatItem]:
         )
         for r in rows
     ]
-    return sorted(items, key=lambda h: h.role != LEADER)
+    return sorted(items, key=lambda h: h.role != SchedulerRole.LEADER)
 
 
 def leader_heartbeat_age(session: Session, *, now: datetime) -> timedelta | None:
     """How long ago the active scheduler last beat (None when none ever has)."""
-    last = session.scalar(select(func.max(SchedulerHeartbeat.beat_at)).where(SchedulerHeartbeat.role == LEADER))
+    last = session.scalar(
+        select(func.max(SchedulerHeartbeat.beat_at)).where(SchedulerHeartbeat.role == SchedulerRole.LEADER)
+    )
     return None if last is None else now - last
 
 

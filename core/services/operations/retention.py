@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from core.models import AuditEvent, JobRun, Notification, ReportRun, SchedulerHeartbeat
+from core.rules.values import JobRunStatus
 from core.services.audit import record_event
 from core.services.settings import get_setting
 
@@ -47,7 +48,7 @@ def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> 
         "notifications": (Notification, Notification.created_at < cutoffs["notifications"]),
         "report_runs": (ReportRun, ReportRun.created_at < cutoffs["report_runs"]),
         # A still-running row is never history yet.
-        "job_runs": (JobRun, (JobRun.started_at < cutoffs["job_runs"]) & (JobRun.status != "running")),
+        "job_runs": (JobRun, (JobRun.started_at < cutoffs["job_runs"]) & (JobRun.status != JobRunStatus.RUNNING)),
         "audit_events": (AuditEvent, AuditEvent.occurred_at < cutoffs["audit_events"]),
         "scheduler_heartbeats": (SchedulerHeartbeat, SchedulerHeartbeat.beat_at < cutoffs["scheduler_heartbeats"]),
     }

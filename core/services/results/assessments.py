@@ -21,8 +21,9 @@ from core.errors import InvalidInputError, NotFoundError
 from core.models import Assessment, Department
 from core.repositories import results as repo
 from core.rules import results as rules
-from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP
+from core.rules.access import ALL_ROLES
 from core.rules.eligibility import compute_eligibility
+from core.rules.values import Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.settings import get_setting
@@ -54,7 +55,7 @@ def create_assessment(
         InvalidInputError: a field is missing or out of range, or the group would exceed 100 %.
         NotFoundError: no such department.
     """
-    authorize(session, actor, ADMIN)
+    authorize(session, actor, Role.ADMIN)
     department = session.get(Department, department_id)
     if department is None:
         raise NotFoundError("No such department.")
@@ -114,7 +115,7 @@ def list_assessments(session: Session, actor: UserSummary) -> list[AssessmentSum
 
 def list_group_weights(session: Session, actor: UserSummary) -> pd.DataFrame:
     """Each assessment group's total weight, flagged unless exactly 100 % (names ignore letter case)."""
-    authorize(session, actor, ADMIN, LEADERSHIP)
+    authorize(session, actor, Role.ADMIN, Role.LEADERSHIP)
     rows = [group for _, group in sorted(_group_weights(session).items())]
     return pd.DataFrame(
         [
@@ -138,7 +139,7 @@ def get_review_grid(session: Session, actor: UserSummary, *, assessment_id: int)
     authorize(session, actor, *ALL_ROLES)
     assessment = get_assessment_or_raise(session, assessment_id)
     frame = results_frame(session, actor, assessment_id=assessment_id)
-    if actor.role == ADMIN:
+    if actor.role == Role.ADMIN:
         present = set(frame["trainee_pk"]) if not frame.empty else set()
         missing = [t for t in repo.list_department_trainees(session, assessment.department_id) if t.id not in present]
         if missing:

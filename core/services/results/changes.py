@@ -20,13 +20,14 @@ from core.errors import ConflictError, InvalidInputError, NotFoundError, Permiss
 from core.models import Assessment, ChangeRequest, Result, ResultHistory, User
 from core.repositories import results as repo
 from core.rules import results as rules
-from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP, SUPERVISOR, can_see_trainee
+from core.rules.access import ALL_ROLES, can_see_trainee
+from core.rules.values import ChangeRequestStatus, NotificationKind, ResultAction, ResultState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.notifications import notify
 from core.services.results.assessments import RESULTS_LINK, get_assessment_or_raise
 
-READERS = (ADMIN, LEADERSHIP, SUPERVISOR)
+READERS = (Role.ADMIN, Role.LEADERSHIP, Role.SUPERVISOR)
 
 
 def request_change(
@@ -40,7 +41,7 @@ def request_change(
         ConflictError: the result is not published, or a request is already pending for it.
         InvalidInputError: missing reason, or a score that is invalid or equal to the current one.
     """
-    authorize(session, actor, ADMIN)
+    authorize(session, actor, Role.ADMIN)
     result = _get_result(session, result_id)
     if problem := rules.can_request_change(result.state):
         raise ConflictError(problem[0].upper() + problem[1:] + ".")
@@ -55,7 +56,7 @@ def request_change(
         old_score=result.score,
         new_score=score,
         reason=reason.strip(),
-        status="pending",
+        status=ChangeRequestStatus.PENDING,
     )
     session.add(request)
     session.flush()
@@ -83,9 +84,9 @@ def decide_change(
         ConflictError: already decided, or the result is no longer published with the old value.
         InvalidInputError: a rejection without a comment.
     """
-    authorize(session, actor, ADMIN)
+    authorize(session, actor, Role.ADMIN)
     request = _get_decidable_request(session, actor, request_id=request_id, approve=approve, comment=comment)
-    status = "approved" if approve else "rejected"
+    status = ChangeRequestStatus.APPROVED if approve else ChangeRequestStatus.REJECTED
     _claim_request(session, actor, request_id=request_id, status=status, comment=comment, now=now)
     result = _get_result(session, request.result_id)
     assessment = get_assessment_or_raise(session, result.assessment_id)
@@ -95,7 +96,7 @@ def decide_change(
         notify(
             session,
             user_id=request.requested_by_id,
-            kind="change_request_decided",
+            kind=NotificationKind.CHANGE_REQUEST_DECIDED,
             now=now,
             link=RESULTS_LINK,
             title=f"Your change request was {status}: {assessment.title}",
@@ -141,7 +142,7 @@ def get_result_history(session: Session, actor: UserSummary, *, result_id: int) 
         trainee_id=result.trainee_id,
         trainee_supervisor_id=trainee.supervisor_id,
     )
-    if not visible or (actor.role == "trainee" and result.state == rules.DRAFT):
+    if not visible or (actor.role == Role.TRAINEE and result.state == ResultState.DRAFT):
         raise NotFoundError("No such result.")
     rows = repo.list_history(session, result_id)
     return pd.DataFrame(
@@ -191,7 +192,7 @@ def _notify_other_admins(
             notify(
                 session,
                 user_id=admin_id,
-                kind="change_request",
+                kind=NotificationKind.CHANGE_REQUEST,
                 now=now,
                 link=RESULTS_LINK,
                 title=f"Change request needs a second admin: {assessment.title}",
@@ -206,7 +207,7 @@ def _get_decidable_request(
     request = session.get(ChangeRequest, request_id)
     if request is None:
         raise NotFoundError("No such change request.")
-    if request.status != "pending":
+    if request.status != ChangeRequestStatus.PENDING:
         raise ConflictError(f"This change request was already decided; current state: {request.status}.")
     if rules.can_decide_change(status=request.status, requested_by_id=request.requested_by_id, decider_id=actor.id):
         raise PermissionDeniedError("You raised this change request, so another admin must decide it.")
@@ -220,7 +221,7 @@ def _claim_request(
 ) -> None:
     claimed = session.execute(
         update(ChangeRequest)
-        .where(ChangeRequest.id == request_id, ChangeRequest.status == "pending")
+        .where(ChangeRequest.id == request_id, ChangeRequest.status == ChangeRequestStatus.PENDING)
         .values(status=status, decided_by_id=actor.id, decided_at=now, decision_comment=(comment or "").strip() or None)
         .execution_options(synchronize_session=False)
     )
@@ -241,7 +242,7 @@ def _apply_change(
         raise ConflictError(f"Cannot apply the change: {problem}.")
     applied = session.execute(
         update(Result)
-        .where(Result.id == result.id, Result.state == rules.PUBLISHED, Result.score == request.old_score)
+        .where(Result.id == result.id, Result.state == ResultState.PUBLISHED, Result.score == request.old_score)
         .values(score=request.new_score, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -250,13 +251,13 @@ def _apply_change(
     session.add(
         ResultHistory(
             result_id=result.id,
-            action="changed",
+            action=ResultAction.CHANGED,
             actor_id=actor.id,
             at=now,
             old_score=request.old_score,
             new_score=request.new_score,
-            old_state=rules.PUBLISHED,
-            new_state=rules.PUBLISHED,
+            old_state=ResultState.PUBLISHED,
+            new_state=ResultState.PUBLISHED,
             reason=request.reason,
             change_request_id=request.id,
         )
@@ -264,7 +265,7 @@ def _apply_change(
     notify(
         session,
         user_id=result.trainee_id,
-        kind="result_changed",
+        kind=NotificationKind.RESULT_CHANGED,
         now=now,
         link=RESULTS_LINK,
         title=f"Your result was corrected: {assessment.title}",
@@ -273,7 +274,7 @@ def _apply_change(
 
 
 def _change_item(session: Session, request_id: int, actor: UserSummary) -> ChangeRequestItem:
-    rows = repo.list_change_request_rows(session, Scope(ADMIN, actor.id), request_id=request_id)
+    rows = repo.list_change_request_rows(session, Scope(Role.ADMIN, actor.id), request_id=request_id)
     return _to_item(*rows[0])
 
 

@@ -19,7 +19,7 @@ from core.errors import InvalidInputError
 from core.models import Assessment, Result, ResultHistory, User
 from core.repositories import results as repo
 from core.rules import results as rules
-from core.rules.access import ADMIN
+from core.rules.values import ResultAction, ResultState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.results.assessments import get_assessment_or_raise
@@ -34,7 +34,7 @@ def save_scores(
         PermissionDeniedError: the actor is not an admin.
         InvalidInputError: any bad score or trainee; `errors` lists "<trainee_id>: message".
     """
-    authorize(session, actor, ADMIN)
+    authorize(session, actor, Role.ADMIN)
     assessment = get_assessment_or_raise(session, assessment_id)
     rows: list[tuple[str, str, Decimal]] = []
     errors: list[str] = []
@@ -62,7 +62,7 @@ def import_scores_csv(
         PermissionDeniedError: the actor is not an admin.
         InvalidInputError: any bad row; `errors` lists "row N: message" and nothing is written.
     """
-    authorize(session, actor, ADMIN)
+    authorize(session, actor, Role.ADMIN)
     assessment = get_assessment_or_raise(session, assessment_id)
     try:
         text = content.decode("utf-8-sig")
@@ -116,7 +116,7 @@ def _resolve_targets(
     targets: list[_Target] = []
     for label, registration, score in rows:
         trainee = trainees.get(registration.strip().lower())
-        if trainee is None or trainee.role != "trainee":
+        if trainee is None or trainee.role != Role.TRAINEE:
             errors.append(f"{label}: unknown trainee_id '{registration}'")
         elif trainee.department_id != assessment.department_id:
             errors.append(f"{label}: trainee '{registration}' is not in this assessment's department")
@@ -148,7 +148,7 @@ def _write_scores(
                     "assessment_id": assessment.id,
                     "trainee_id": t.trainee.id,
                     "score": t.score,
-                    "state": rules.DRAFT,
+                    "state": ResultState.DRAFT,
                     "entered_by_id": actor.id,
                     "entered_at": now,
                     "updated_at": now,
@@ -157,7 +157,10 @@ def _write_scores(
             ],
         ).all()
         scores = {t.trainee.id: t.score for t in fresh}
-        history += [_history_row(rid, "entered", actor, now, None, scores[tid], None, rules.DRAFT) for rid, tid in ids]
+        history += [
+            _history_row(rid, ResultAction.ENTERED, actor, now, None, scores[tid], None, ResultState.DRAFT)
+            for rid, tid in ids
+        ]
     updated = unchanged = 0
     for target in targets:
         result = existing.get(target.trainee.id)
@@ -167,7 +170,16 @@ def _write_scores(
             unchanged += 1
             continue
         history.append(
-            _history_row(result.id, "edited", actor, now, result.score, target.score, rules.DRAFT, rules.DRAFT)
+            _history_row(
+                result.id,
+                ResultAction.EDITED,
+                actor,
+                now,
+                result.score,
+                target.score,
+                ResultState.DRAFT,
+                ResultState.DRAFT,
+            )
         )
         result.score = target.score
         result.updated_at = now
@@ -179,7 +191,7 @@ def _write_scores(
 
 def _history_row(
     result_id: int,
-    action: str,
+    action: ResultAction,
     actor: UserSummary,
     now: datetime,
     old: Decimal | None,

@@ -19,7 +19,7 @@ from core.errors import ConflictError, NotFoundError
 from core.models import Assessment, Notification, Result, ResultHistory
 from core.repositories import results as repo
 from core.rules import results as rules
-from core.rules.access import ADMIN
+from core.rules.values import NotificationKind, ResultAction, ResultState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.results.assessments import RESULTS_LINK, get_assessment_or_raise
@@ -40,9 +40,9 @@ def publish_results(
         assessment_id=assessment_id,
         result_ids=result_ids,
         now=now,
-        action="published",
-        source=rules.DRAFT,
-        target=rules.PUBLISHED,
+        action=ResultAction.PUBLISHED,
+        source=ResultState.DRAFT,
+        target=ResultState.PUBLISHED,
         check=rules.can_publish,
     )
 
@@ -63,9 +63,9 @@ def freeze_results(
         assessment_id=assessment_id,
         result_ids=result_ids,
         now=now,
-        action="frozen",
-        source=rules.PUBLISHED,
-        target=rules.FROZEN,
+        action=ResultAction.FROZEN,
+        source=ResultState.PUBLISHED,
+        target=ResultState.FROZEN,
         check=rules.can_freeze,
     )
 
@@ -77,21 +77,21 @@ def _transition(
     assessment_id: int,
     result_ids: list[int] | None,
     now: datetime,
-    action: str,
-    source: str,
-    target: str,
+    action: ResultAction,
+    source: ResultState,
+    target: ResultState,
     check: Callable[[str], str | None],
 ) -> int:
-    authorize(session, actor, ADMIN)
+    authorize(session, actor, Role.ADMIN)
     assessment = get_assessment_or_raise(session, assessment_id)
     chosen = _choose_results(session, assessment_id, result_ids, source=source, target=target, check=check)
     ids = [r.id for r in chosen]
-    if target == rules.FROZEN:
+    if target == ResultState.FROZEN:
         _refuse_freezing_pending_changes(session, assessment_id, ids)
     values: dict[str, Any] = {"state": target, "updated_at": now}
     values.update(
         {"published_by_id": actor.id, "published_at": now}
-        if target == rules.PUBLISHED
+        if target == ResultState.PUBLISHED
         else {"frozen_by_id": actor.id, "frozen_at": now}
     )
     moved = session.execute(
@@ -152,7 +152,9 @@ def _choose_results(
         return chosen
     chosen = list(repo.list_results_in_state(session, assessment_id, source))
     if not chosen:
-        raise ConflictError(f"There are no {source} results to {'publish' if target == rules.PUBLISHED else 'freeze'}.")
+        raise ConflictError(
+            f"There are no {source} results to {'publish' if target == ResultState.PUBLISHED else 'freeze'}."
+        )
     return chosen
 
 
@@ -167,16 +169,22 @@ def _refuse_freezing_pending_changes(session: Session, assessment_id: int, ids: 
 
 
 def _notify_trainees(
-    session: Session, assessment: Assessment, chosen: list[Result], *, action: str, target: str, now: datetime
+    session: Session,
+    assessment: Assessment,
+    chosen: list[Result],
+    *,
+    action: ResultAction,
+    target: ResultState,
+    now: datetime,
 ) -> None:
-    verb = "published" if target == rules.PUBLISHED else "finalised (frozen)"
+    verb = "published" if target == ResultState.PUBLISHED else "finalised (frozen)"
     # One multi-row INSERT rather than notify() per trainee (which flushes each time): a cohort is thousands.
     session.execute(
         insert(Notification),
         [
             {
                 "user_id": r.trainee_id,
-                "kind": f"result_{action}",
+                "kind": NotificationKind(f"result_{action}"),
                 "created_at": now,
                 "link": RESULTS_LINK,
                 "title": f"Your result is {verb}: {assessment.title}",

@@ -11,7 +11,8 @@ from core.dto import UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError
 from core.models import Department, User
 from core.repositories import users as repo
-from core.rules.access import ALL_ROLES, SUPERVISOR, TRAINEE
+from core.rules.access import ALL_ROLES
+from core.rules.values import Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.auth import hash_password
@@ -25,7 +26,7 @@ def summarize(user: User) -> UserSummary:
         id=user.id,
         username=user.username,
         full_name=user.full_name,
-        role=user.role,
+        role=Role(user.role),
         department_id=user.department_id,
         department_name=user.department.name if user.department else None,
         supervisor_id=user.supervisor_id,
@@ -44,7 +45,7 @@ def list_users(session: Session, actor: UserSummary) -> list[UserSummary]:
     Raises:
         PermissionDeniedError: the actor is not an admin.
     """
-    authorize(session, actor, "admin")
+    authorize(session, actor, Role.ADMIN)
     return [summarize(u) for u in repo.list_users(session)]
 
 
@@ -82,16 +83,16 @@ def validate_user_fields(session: Session, f: UserFields, *, known_departments: 
         problems.append(f"unknown role '{f.role}' (use one of {', '.join(ALL_ROLES)})")
     if f.supervisor:
         sup = repo.get_user_by_username(session, f.supervisor)
-        if sup is None or sup.role != SUPERVISOR:
+        if sup is None or sup.role != Role.SUPERVISOR:
             problems.append(f"unknown supervisor '{f.supervisor}'")
-        if f.role != TRAINEE:
+        if f.role != Role.TRAINEE:
             problems.append("only trainees have a supervisor")
     if f.registration_number:
-        if f.role != TRAINEE:
+        if f.role != Role.TRAINEE:
             problems.append("only trainees have a registration number")
         elif repo.get_user_by_registration(session, f.registration_number) is not None:
             problems.append(f"registration number '{f.registration_number}' already exists")
-    elif f.role == TRAINEE:
+    elif f.role == Role.TRAINEE:
         problems.append("a trainee needs a registration_number")
     if f.department and known_departments is None and repo.get_department_by_name(session, f.department) is None:
         problems.append(f"unknown department '{f.department}'")
@@ -141,7 +142,7 @@ def create_user(
         PermissionDeniedError: the actor is not an admin.
         InvalidInputError: a field is missing, unknown or already taken.
     """
-    authorize(session, actor, "admin")
+    authorize(session, actor, Role.ADMIN)
     fields = UserFields(
         username, full_name, role, department or None, supervisor or None, registration_number or None, email or None
     )
@@ -183,7 +184,7 @@ def update_user(
         NotFoundError: no such user / department / supervisor.
         InvalidInputError: an invalid combination (e.g. a supervisor for a non-trainee).
     """
-    authorize(session, actor, "admin")
+    authorize(session, actor, Role.ADMIN)
     user = _get_user(session, user_id)
     changes = _change_placement(
         session,
@@ -225,7 +226,7 @@ def _change_placement(
     if role is not None and role != user.role:
         if role not in ALL_ROLES:
             raise InvalidInputError(f"Unknown role '{role}'.")
-        if user.id == actor.id and user.role == "admin":
+        if user.id == actor.id and user.role == Role.ADMIN:
             raise ConflictError("You cannot change your own admin role.")
         changes["role"] = (user.role, role)
         user.role = role
@@ -239,11 +240,11 @@ def _change_placement(
         user.supervisor_id = None
     elif supervisor_id is not None and supervisor_id != user.supervisor_id:
         sup = session.get(User, supervisor_id)
-        if sup is None or sup.role != SUPERVISOR or not sup.is_active:
+        if sup is None or sup.role != Role.SUPERVISOR or not sup.is_active:
             raise NotFoundError("No such active supervisor.")
         changes["supervisor_id"] = (user.supervisor_id, supervisor_id)
         user.supervisor_id = supervisor_id
-    if user.role != TRAINEE and user.supervisor_id is not None:
+    if user.role != Role.TRAINEE and user.supervisor_id is not None:
         raise InvalidInputError("Only trainees have a supervisor: clear the supervisor first.")
     return changes
 
@@ -269,7 +270,7 @@ def set_user_active(session: Session, actor: UserSummary, user_id: int, *, activ
         PermissionDeniedError: the actor is not an admin.
         ConflictError: an admin deactivating themselves.
     """
-    authorize(session, actor, "admin")
+    authorize(session, actor, Role.ADMIN)
     user = _get_user(session, user_id)
     if user.id == actor.id and not active:
         raise ConflictError("You cannot deactivate your own account.")
@@ -298,7 +299,7 @@ def reset_password(session: Session, actor: UserSummary, user_id: int, *, new_pa
         PermissionDeniedError: the actor is not an admin.
         InvalidInputError: the password breaks the policy.
     """
-    authorize(session, actor, "admin")
+    authorize(session, actor, Role.ADMIN)
     user = _get_user(session, user_id)
     user.password_hash = hash_password(new_password)
     user.failed_login_count = 0

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from core.dto import UserSummary
 from core.errors import InvalidInputError
 from core.repositories import users as repo
+from core.rules.values import Role
 from core.services.access import authorize
 from core.services.audit import record_event
 
@@ -25,7 +26,7 @@ def create_department(session: Session, actor: UserSummary, *, name: str, now: d
         PermissionDeniedError: the actor is not an admin.
         InvalidInputError: empty or duplicate name.
     """
-    authorize(session, actor, "admin")
+    authorize(session, actor, Role.ADMIN)
     if not name.strip():
         raise InvalidInputError("A department needs a name.")
     if repo.get_department_by_name(session, name) is not None:

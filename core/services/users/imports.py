@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.dto import ImportUsersReport, UserSummary
 from core.errors import InvalidInputError
 from core.repositories import users as repo
-from core.rules.access import SUPERVISOR, TRAINEE
+from core.rules.values import Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.users.accounts import UserFields, insert_user, validate_user_fields
@@ -31,13 +31,13 @@ def import_users(session: Session, actor: UserSummary, *, content: bytes, now: d
         PermissionDeniedError: the actor is not an admin.
         InvalidInputError: any bad row; `errors` holds "row N: message" (header is row 1).
     """
-    authorize(session, actor, "admin")
+    authorize(session, actor, Role.ADMIN)
     rows = _read_rows(content)
     errors = _find_problems(session, rows)
     if errors:  # bad input writes nothing, not even an audit row (the caller's rollback would drop it anyway)
         raise InvalidInputError(f"Nothing was imported: {len(errors)} problem(s) in the file.", errors)
     departments_created = _create_departments(session, rows)
-    ordered = sorted(rows, key=lambda r: (r[1].role != SUPERVISOR, r[0]))
+    ordered = sorted(rows, key=lambda r: (r[1].role != Role.SUPERVISOR, r[0]))
     created: list[str] = []
     for _, f in ordered:
         user = insert_user(session, f, None)
@@ -85,7 +85,7 @@ def _read_rows(content: bytes) -> Rows:
 
 def _find_problems(session: Session, rows: Rows) -> list[str]:
     """Every problem in the file as "row N: message"; supervisors may be named before their row."""
-    file_supervisors = {f.username.strip().lower() for _, f in rows if f.role == SUPERVISOR}
+    file_supervisors = {f.username.strip().lower() for _, f in rows if f.role == Role.SUPERVISOR}
     errors: list[str] = []
     seen_usernames: dict[str, int] = {}
     seen_regs: dict[str, int] = {}
@@ -96,7 +96,7 @@ def _find_problems(session: Session, rows: Rows) -> list[str]:
             replace(f, supervisor=None if f.supervisor in file_supervisors else f.supervisor),
             known_departments=set(),
         )
-        if f.supervisor and f.supervisor in file_supervisors and f.role != TRAINEE:
+        if f.supervisor and f.supervisor in file_supervisors and f.role != Role.TRAINEE:
             problems.append("only trainees have a supervisor")
         if key in seen_usernames:
             problems.append(f"duplicate username '{key}' (also row {seen_usernames[key]})")
