@@ -25,10 +25,10 @@ class Base(DeclarativeBase):
 def check_in(column: str, values: type[StrEnum], *, name: str) -> CheckConstraint:
     """A check constraint `column IN ('a', 'b', ...)` listing the enum's values in member order.
 
-    The text is the one the migrations wrote, so a value set has one spelling (its enum) and the
-    constraint stays the same string alembic compares.
+    The text is the one the migrations wrote, so a value set has one spelling (its enum). The enum
+    rides along in `info["values"]`, where the tests find it to compare with the migrated database.
     """
     if any("'" in member for member in values):
         raise ValueError(f"{values.__name__} has a value with a quote; it cannot be listed in a constraint")
     listed = ", ".join(f"'{member}'" for member in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=name)
+    return CheckConstraint(f"{column} IN ({listed})", name=name, info={"column": column, "values": values})
