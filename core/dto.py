@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from core.rules.access import PROGRAMME_WIDE_ROLES
-from core.rules.values import Role
+from core.rules.values import JobRunStatus, JobTrigger, Role, SchedulerRole
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -137,8 +141,8 @@ class JobRunSummary:
 
     id: int | None
     job_id: str
-    trigger: str
-    status: str
+    trigger: JobTrigger
+    status: JobRunStatus
     started_at: datetime
     finished_at: datetime | None = None
     scheduled_for: datetime | None = None
@@ -153,7 +157,7 @@ class HeartbeatItem:
     """A scheduler sidecar's last sign of life."""
 
     instance: str
-    role: str
+    role: SchedulerRole
     beat_at: datetime
     started_at: datetime
     timezone: str
@@ -333,6 +337,41 @@ class DashboardOptions:
 
 
 @dataclass(frozen=True)
+class PooledCompliance:
+    """Compliance pooled over every group in view: Σverified / Σsubmitted, never a mean of the groups' percentages."""
+
+    submitted: int
+    verified: int
+    compliance_pct: float | None  # None when nothing was submitted
+
+
+@dataclass(frozen=True, eq=False)
+class ComplianceBreakdown:
+    """Compliance per department or per supervisor over a dashboard period, and the pooled total.
+
+    `rows` holds one row per group, with the columns named in core.services.dashboards.analytics (the group
+    column `by`, then COL_SUBMITTED, COL_VERIFIED, COL_COMPLIANCE). The pooled total is `total`, never a row.
+    """
+
+    by: str
+    rows: pd.DataFrame
+    total: PooledCompliance
+    period_label: str
+
+
+@dataclass(frozen=True, eq=False)
+class AtRiskList:
+    """Active trainees below the attendance threshold in the current quarter so far.
+
+    `rows` has the columns named in core.services.dashboards.trainees (AT_RISK_COLUMNS).
+    """
+
+    rows: pd.DataFrame
+    threshold: float
+    period_label: str  # the quarter, e.g. "2026-Q4"
+
+
+@dataclass(frozen=True)
 class TurnaroundSummary:
     """Median whole days from submission to decision, over `decided` decisions."""
 
@@ -360,6 +399,19 @@ class ImportBatchSummary:
 
 
 @dataclass(frozen=True)
+class RowError:
+    """One problem in an uploaded file: the file's row number (the header is row 1) and what is wrong."""
+
+    row: int
+    message: str
+
+    @property
+    def text(self) -> str:
+        """The problem as one line for people and logs: `row N: message`."""
+        return f"row {self.row}: {self.message}"
+
+
+@dataclass(frozen=True)
 class AttendanceImportReport:
     """What checking (and possibly importing) an attendance file found and did."""
 
@@ -369,7 +421,7 @@ class AttendanceImportReport:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: tuple[str, ...] = ()
+    row_errors: tuple[RowError, ...] = ()  # every bad row, in row order
     missing_columns: tuple[str, ...] = ()
     refusal: str | None = None  # the whole file was refused (size, type, encoding, empty)
     imported: bool = False
@@ -379,17 +431,32 @@ class AttendanceImportReport:
 
     @property
     def accepted(self) -> bool:
-        return self.refusal is None and not self.errors and not self.missing_columns
+        return self.refusal is None and not self.row_errors and not self.missing_columns
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """The bad rows as text, one line each (`row N: message`)."""
+        return tuple(error.text for error in self.row_errors)
+
+    @property
+    def problems(self) -> tuple[RowError, ...]:
+        """Every row-level reason for refusal (missing columns count as row 1, the header); empty when the
+        whole file was refused (see `refusal`)."""
+        if self.refusal:
+            return ()
+        missing = (
+            (RowError(1, "missing required column(s): " + ", ".join(self.missing_columns)),)
+            if self.missing_columns
+            else ()
+        )
+        return missing + self.row_errors
 
     @property
     def problem_lines(self) -> tuple[str, ...]:
         """Every reason for refusal, one line each (`row N: message`)."""
         if self.refusal:
             return (self.refusal,)
-        missing = (
-            ("row 1: missing required column(s): " + ", ".join(self.missing_columns),) if self.missing_columns else ()
-        )
-        return missing + self.errors
+        return tuple(problem.text for problem in self.problems)
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,12 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from core.clock import utcnow
-from core.dto import AttendanceImportReport, ImportBatchSummary, UserSummary
+from core.dto import AttendanceImportReport, ImportBatchSummary, RowError, UndoReport, UserSummary
 from core.errors import InvalidInputError
 from core.rules.access import ADMIN, SUPERVISOR
 from core.services.attendance import batches as batch_service
 from core.services.attendance import imports as attendance_service
-from portal import auth, errors, invalidation, loaders, state, widgets
-from portal.db import session_scope
-from portal.invalidation import Write
+from portal import actions, auth, loaders, state, widgets
 
 ROLES = (ADMIN, SUPERVISOR)
 SHORT_LIST = 50  # problems shown as a plain table; longer lists get a scrollable, searchable grid
@@ -47,7 +44,7 @@ def render() -> None:
 
 
 def _section_upload(user: UserSummary) -> None:
-    limit = int(loaders.settings.runtime_settings().get("upload_max_mb", 50))  # type: ignore[call-overload]
+    limit = int(str(loaders.settings.runtime_settings().get("upload_max_mb", 50)))
     with st.expander("File format and template"):
         st.markdown(FORMAT_HELP)
         st.download_button(
@@ -73,20 +70,20 @@ def _section_upload(user: UserSummary) -> None:
     key = (hashlib.sha256(content).hexdigest(), uploaded.name, sheet)
     preview = st.session_state.get(state.ATTENDANCE_PREVIEW)
     if not preview or preview["key"] != key:
-        report = _run(
-            user,
-            "Checking the file…",
-            attendance_service.preview_attendance_import,
-            content=content,
-            file_name=uploaded.name,
-            sheet=sheet,
+        name = uploaded.name
+        # A refused check is audited, so the check goes through the seam like the import.
+        report = actions.run_with_progress(
+            lambda session, now, progress: attendance_service.preview_attendance_import(
+                session, user, content=content, file_name=name, sheet=sheet, now=now, progress=progress
+            ),
+            label="Checking the file…",
+            affects=actions.Write.ATTENDANCE_IMPORT,
+            succeeded=lambda r: r.accepted,
         )
         if report is None:
             return
         preview = {"key": key, "report": report}
         st.session_state[state.ATTENDANCE_PREVIEW] = preview
-        if not report.accepted:
-            invalidation.invalidate(Write.ATTENDANCE_IMPORT)
     _show_preview(preview["report"])
     _import_button(user, preview["report"], content, uploaded.name, sheet)
 
@@ -101,26 +98,6 @@ def _choose_sheet(file_name: str, content: bytes) -> str | None:
     if len(sheets) <= 1:
         return sheets[0] if sheets else None
     return st.selectbox("Sheet", sheets, index=0, key="attendance.sheet")
-
-
-def _run(user: UserSummary, label: str, action, **kwargs) -> AttendanceImportReport | None:  # type: ignore[no-untyped-def]
-    """Run a check or import with a progress bar; None when it failed (the error is shown)."""
-    report = None
-    with st.status(label, expanded=True) as status:
-        bar = st.progress(0.0, text="Starting…")
-
-        def progress(fraction: float, message: str) -> None:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
-
-        with errors.handled(), session_scope() as session:
-            report = action(session, user, now=utcnow(), progress=progress, **kwargs)
-        ok = report is not None and report.accepted
-        status.update(
-            label=label.replace("…", ": done") if ok else label.replace("…", ": problems found"),
-            state="complete" if ok else "error",
-            expanded=False,
-        )
-    return report
 
 
 def _show_preview(report: AttendanceImportReport) -> None:
@@ -139,7 +116,7 @@ def _show_preview(report: AttendanceImportReport) -> None:
             "until they are fixed. Correct the file and upload it again.",
             icon="⛔",
         )
-        frame = _problem_frame(report.problem_lines)
+        frame = _problem_frame(report.problems)
         if len(frame) <= SHORT_LIST:
             st.table(frame, hide_index=True)
         else:
@@ -165,12 +142,11 @@ def _show_preview(report: AttendanceImportReport) -> None:
     cols[3].metric("Unchanged", f"{report.unchanged:,}")
 
 
-def _problem_frame(lines: tuple[str, ...]) -> pd.DataFrame:
-    parts = pd.Series(lines, dtype="str").str.extract(r"^row (\d+): (.*)$")
+def _problem_frame(problems: tuple[RowError, ...]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "row": pd.to_numeric(parts[0], errors="coerce").astype("Int64"),
-            "problem": parts[1].fillna(pd.Series(lines, dtype="str")),
+            "row": pd.array([p.row for p in problems], dtype="Int64"),
+            "problem": pd.Series([p.message for p in problems], dtype="str"),
         }
     )
 
@@ -185,13 +161,24 @@ def _import_button(
         again = st.checkbox("Import it again anyway", key="attendance.import_again")
     if not st.button("Import", type="primary", disabled=not again, key="attendance.import"):
         return
-    done = _run(user, "Importing…", attendance_service.import_attendance, content=content, file_name=name, sheet=sheet)
-    invalidation.invalidate(Write.ATTENDANCE_IMPORT)
-    if done is None:
-        return
-    if not done.accepted:
+    done = actions.run_with_progress(
+        lambda session, now, progress: attendance_service.import_attendance(
+            session, user, content=content, file_name=name, sheet=sheet, now=now, progress=progress
+        ),
+        label="Importing…",
+        affects=actions.Write.ATTENDANCE_IMPORT,
+        succeeded=lambda r: r.accepted,
+        after=lambda r: _imported(r, name),
+        rerun=lambda r: r.accepted,
+    )
+    if done is not None and not done.accepted:  # the rows changed since the check: show why, import nothing
         st.session_state[state.ATTENDANCE_PREVIEW] = {"key": None, "report": done}
         _show_preview(done)
+
+
+def _imported(done: AttendanceImportReport, name: str) -> None:
+    """After an accepted import: keep its summary for the next run and start a fresh uploader."""
+    if not done.accepted:
         return
     st.session_state[state.ATTENDANCE_RESULT] = (
         f"Imported batch #{done.batch_id} ({name}): inserted {done.inserted:,}, updated {done.updated:,}, "
@@ -199,7 +186,6 @@ def _import_button(
     )
     st.session_state[state.ATTENDANCE_PREVIEW] = None
     st.session_state[state.ATTENDANCE_UPLOADER_VERSION] += 1
-    st.rerun()
 
 
 def _history_frame(batches: list[ImportBatchSummary]) -> pd.DataFrame:
@@ -266,16 +252,21 @@ def _section_history(user: UserSummary) -> None:
         f"{picked.updated:,} updated rows."
     )
     if st.button(f"Undo batch #{picked.id}", key="attendance.undo"):
-        outcome = None
-        with errors.handled(), session_scope() as session:
-            outcome = batch_service.undo_import_batch(session, user, batch_id=picked.id, now=utcnow())
-        invalidation.invalidate(Write.ATTENDANCE_IMPORT)
-        if outcome is not None and outcome.undone:
-            st.session_state[state.ATTENDANCE_RESULT] = outcome.message
-            st.session_state[state.ATTENDANCE_UNDO_VERSION] += 1  # a fresh, empty batch picker
-            st.rerun()
-        elif outcome is not None:
+        # A denied undo is audited too, so it commits (and clears the caches) like a done one.
+        outcome = actions.run(
+            lambda session, now: batch_service.undo_import_batch(session, user, batch_id=picked.id, now=now),
+            affects=actions.Write.ATTENDANCE_IMPORT,
+            after=_undone,
+            rerun=lambda o: o.undone,
+        )
+        if outcome is not None and not outcome.undone:
             st.warning(outcome.message, icon="⚠️")
+
+
+def _undone(outcome: UndoReport) -> None:
+    if outcome.undone:
+        st.session_state[state.ATTENDANCE_RESULT] = outcome.message
+        st.session_state[state.ATTENDANCE_UNDO_VERSION] += 1  # a fresh, empty batch picker
 
 
 if __name__ == "__main__":

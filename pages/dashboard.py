@@ -7,11 +7,20 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.clock import utcnow
+from core.clock import today as programme_today
 from core.dto import DashboardFilters, DashboardOptions, KpiCard, UserSummary
 from core.rules.access import ALL_ROLES, TRAINEE
 from core.services.dashboards import analytics
+from core.services.dashboards.analytics import (
+    COL_ATTENDANCE,
+    COL_COMPLIANCE,
+    COL_DEPARTMENT,
+    COL_ENTRIES,
+    COL_MONTH,
+    COL_SESSIONS,
+)
 from core.services.dashboards.rollups import add_months, month_start
+from core.services.dashboards.trainees import COL_TRAINEE_ID
 from portal import auth, charts, errors, loaders, widgets
 
 ROLES = ALL_ROLES
@@ -24,7 +33,7 @@ ALL = 0  # the "everything" choice of an id filter (ids start at 1)
 
 def render() -> None:
     user = auth.require_role(*ROLES)
-    today = utcnow().date()
+    today = programme_today()
     st.title("📊 Dashboard")
     options = loaders.dashboards.options(user)
     filters = _filters(user, options, today)
@@ -130,7 +139,7 @@ def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None
     for row in (overview.cards[:4], overview.cards[4:]):
         for column, card in zip(st.columns(4), row, strict=True):
             _card(column, card)
-    if trend["Entries"].sum() == 0 and attendance["Sessions"].sum() == 0:
+    if trend[COL_ENTRIES].sum() == 0 and attendance[COL_SESSIONS].sum() == 0:
         widgets.empty_state(
             "No logbook entries or attendance recorded in these 12 months yet.",
             "Figures appear here as soon as entries are submitted or attendance is uploaded.",
@@ -141,7 +150,7 @@ def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None
         st.markdown("**Logbook entries per month, by department**")
         _figure_or_table(
             charts.entries_by_department(trend),
-            _pivot(trend, "Entries"),
+            _pivot(trend, COL_ENTRIES),
             "entries-per-month",
             "dashboard.overview.entries",
         )
@@ -149,11 +158,11 @@ def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None
         st.markdown("**Compliance and attendance per month (pooled)**")
         both = pd.concat(
             [
-                compliance.assign(Measure="Compliance %").rename(columns={"Compliance %": "Percent"}),
-                attendance.assign(Measure="Attendance %").rename(columns={"Attendance %": "Percent"}),
+                compliance.assign(Measure=COL_COMPLIANCE).rename(columns={COL_COMPLIANCE: "Percent"}),
+                attendance.assign(Measure=COL_ATTENDANCE).rename(columns={COL_ATTENDANCE: "Percent"}),
             ]
-        )[["Month", "Measure", "Percent"]]
-        table = both.pivot(index="Measure", columns="Month", values="Percent").reset_index()
+        )[[COL_MONTH, "Measure", "Percent"]]
+        table = both.pivot(index="Measure", columns=COL_MONTH, values="Percent").reset_index()
         _figure_or_table(
             charts.monthly_line(both, "Percent", colour="Measure"),
             _text_percent(table),
@@ -167,52 +176,56 @@ def _trends(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
     last = analytics.month_label(month_start(filters.end))
     st.subheader("Logbook entries per department and month")
     st.caption(f"Case dates in the 12 calendar months ending {last}; drafts are not counted.")
-    if frame.empty or frame["Entries"].sum() == 0:
+    if frame.empty or frame[COL_ENTRIES].sum() == 0:
         widgets.empty_state("No submitted logbook entries in these 12 months.", "Try another period or filter.")
         return
     _figure_or_table(
-        charts.entries_by_department(frame), _pivot(frame, "Entries"), "logbook-entries-per-month", "dashboard.trends"
+        charts.entries_by_department(frame), _pivot(frame, COL_ENTRIES), "logbook-entries-per-month", "dashboard.trends"
     )
 
 
 def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> None:
     by_department = loaders.dashboards.compliance(user, filters, "department")
     trend = loaders.dashboards.compliance_trend(user, filters)
-    if by_department.empty or by_department["Submitted"].sum() == 0:
+    if by_department.total.submitted == 0:
         widgets.empty_state(
             "Nothing was submitted for verification in this period.",
             "Compliance is verified / submitted; pick a longer period or clear a filter.",
         )
     else:
-        overall = by_department.iloc[-1]["Compliance %"]
-        departments = by_department.iloc[:-1]
+        overall = by_department.total.compliance_pct
         left, right = st.columns(2)
         with left:
             st.markdown(f"**By department** · overall (pooled) **{analytics.percent_text(overall)}%**")
             _figure_or_table(
-                charts.compliance_by_department(departments, None if pd.isna(overall) else overall),
-                _text_percent(by_department),
+                charts.compliance_by_department(by_department.rows, overall),
+                _text_percent(analytics.compliance_table(by_department)),
                 "compliance-by-department",
                 "dashboard.compliance.dept",
             )
         with right:
             st.markdown("**Per case month (pooled)**")
             _figure_or_table(
-                charts.monthly_line(trend, "Compliance %"),
+                charts.monthly_line(trend, COL_COMPLIANCE),
                 _text_percent(trend),
                 "compliance-per-month",
                 "dashboard.compliance.trend",
             )
         st.markdown("**By supervisor**")
-        supervisors = _text_percent(loaders.dashboards.compliance(user, filters, "supervisor"))
-        _table(supervisors, "compliance-by-supervisor", "dashboard.compliance.sup")
+        by_supervisor = loaders.dashboards.compliance(user, filters, "supervisor")
+        _table(
+            _text_percent(analytics.compliance_table(by_supervisor)),
+            "compliance-by-supervisor",
+            "dashboard.compliance.sup",
+        )
     left, right = st.columns(2)
     with left:
         _turnaround(user, filters)
     with right:
         ageing = loaders.dashboards.pending_ageing(user, filters, today)
-        st.markdown(f"**Waiting for a decision now** · {int(ageing['Entries'].sum()):,} entries")
-        if ageing["Entries"].sum() == 0:
+        waiting = int(ageing[COL_ENTRIES].sum())
+        st.markdown(f"**Waiting for a decision now** · {waiting:,} entries")
+        if waiting == 0:
             st.success("Nothing is waiting for verification.", icon="✅")
         else:
             _figure_or_table(charts.ageing(ageing), ageing, "pending-ageing", "dashboard.compliance.ageing")
@@ -240,24 +253,23 @@ def _attendance(user: UserSummary, filters: DashboardFilters, today: date) -> No
         f"The 12 months ending {analytics.month_label(filters.end)}: present or late / recorded sessions "
         "(excused counts as a session, not as attended)."
     )
-    if frame.empty or frame["Sessions"].sum() == 0:
+    if frame.empty or frame[COL_SESSIONS].sum() == 0:
         widgets.empty_state("No attendance recorded in these 12 months.", "Upload attendance on the Attendance page.")
     else:
-        table = _text_percent(frame.pivot(index="Department", columns="Month", values="Attendance %").reset_index())
+        table = _text_percent(frame.pivot(index=COL_DEPARTMENT, columns=COL_MONTH, values=COL_ATTENDANCE).reset_index())
         _figure_or_table(
             charts.attendance_heatmap(frame), table, "attendance-by-department", "dashboard.attendance.grid"
         )
     risk = loaders.dashboards.at_risk(user, filters, today)
-    threshold = risk.attrs.get("threshold", 75.0)
-    st.subheader(f"At risk in {risk.attrs.get('period', 'this quarter')}")
+    st.subheader(f"At risk in {risk.period_label}")
     st.caption(
-        f"Active trainees below the {threshold:g}% threshold so far this quarter, including those with no "
+        f"Active trainees below the {risk.threshold:g}% threshold so far this quarter, including those with no "
         "sessions recorded yet (0.00%), with the sessions they still need if they attend every one from now on."
     )
-    if risk.empty:
+    if risk.rows.empty:
         st.success("Every active trainee in view is at or above the threshold this quarter.", icon="✅")
         return
-    _table(_text_percent(risk), "attendance-at-risk", "dashboard.attendance.risk")
+    _table(_text_percent(risk.rows), "attendance-at-risk", "dashboard.attendance.risk")
 
 
 def _trainees(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
@@ -275,14 +287,14 @@ def _trainees(user: UserSummary, filters: DashboardFilters, _today: date) -> Non
         widgets.empty_state("No trainees in view in this department.")
         return
     st.caption("Select a trainee to see their entries and attendance.")
-    shown = _text_percent(frame.drop(columns=["trainee_id"]))
+    shown = _text_percent(frame.drop(columns=[COL_TRAINEE_ID]))
     _downloads(shown, "department-trainees", "dashboard.drill.download")
     st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
         key="dashboard.drill.trainees",
-        on_select=partial(_pick_trainee, frame["trainee_id"].tolist()),
+        on_select=partial(_pick_trainee, [int(i) for i in frame[COL_TRAINEE_ID]]),
         selection_mode="single-row",
     )
     chosen = widgets.url_param("trainee")
@@ -291,15 +303,15 @@ def _trainees(user: UserSummary, filters: DashboardFilters, _today: date) -> Non
 
 
 def _department_picker(user: UserSummary, filters: DashboardFilters) -> None:
-    frame = loaders.dashboards.compliance(user, filters, "department")
+    breakdown = loaders.dashboards.compliance(user, filters, "department")
     st.subheader("Choose a department")
-    if frame.empty:
+    if breakdown.rows.empty:
         widgets.empty_state("There are no departments yet.")
         return
     st.caption("Select a row (or use the Department filter above) to list its trainees.")
-    shown = _text_percent(frame.iloc[:-1])
+    shown = _text_percent(breakdown.rows)
     ids_by_name = {name: department_id for department_id, name in loaders.dashboards.options(user).departments}
-    ids = [ids_by_name.get(n) for n in shown["Department"]]
+    ids = [ids_by_name.get(str(n)) for n in shown[COL_DEPARTMENT]]
     _downloads(shown, "departments", "dashboard.drill.departments.download")
     st.dataframe(
         shown,
@@ -375,7 +387,7 @@ def _table(table: pd.DataFrame, name: str, key: str) -> None:
 
 
 def _pivot(frame: pd.DataFrame, values: str) -> pd.DataFrame:
-    return frame.pivot(index="Department", columns="Month", values=values).reset_index()
+    return frame.pivot(index=COL_DEPARTMENT, columns=COL_MONTH, values=values).reset_index()
 
 
 def _text_percent(frame: pd.DataFrame) -> pd.DataFrame:

@@ -43,6 +43,8 @@ class AttendanceValidation:
     missing_columns: tuple[str, ...]
     rows_total: int
     columns: tuple[str, ...]
+    # The same problems as `errors`, as (row, message) pairs (the header is row 1).
+    row_errors: tuple[tuple[int, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -375,15 +377,16 @@ def _check_duplicates(out: pd.DataFrame, parts: list[np.ndarray], ok: np.ndarray
 
 
 def _result(raw: RawSheet, out: pd.DataFrame, found: pd.DataFrame, missing: tuple[str, ...]) -> AttendanceValidation:
-    errors = list(raw.header_errors)
+    pairs = [(1, message) for message in raw.header_errors]
     if len(found):
-        errors += ("row " + found["row"].astype("str") + ": " + found["message"].astype("str")).tolist()
+        pairs += zip(found["row"].astype("int64").tolist(), found["message"].astype("str").tolist(), strict=True)
+    errors = tuple(f"row {row}: {message}" for row, message in pairs)
     bad_rows = _bad_rows(raw, found)
     if errors or missing:
         rows = pd.DataFrame(columns=list(CLEAN_COLUMNS))
     else:
         rows = out[list(CLEAN_COLUMNS)].reset_index(drop=True)
-    return AttendanceValidation(rows, tuple(errors), bad_rows, missing, len(raw.frame), raw.columns)
+    return AttendanceValidation(rows, errors, bad_rows, missing, len(raw.frame), raw.columns, tuple(pairs))
 
 
 def _bad_rows(raw: RawSheet, found: pd.DataFrame) -> pd.DataFrame:

@@ -41,6 +41,7 @@ class RawSheet:
 
     frame: pd.DataFrame
     columns: tuple[str, ...]
+    # Problems with the header row (row 1), as messages without the row number.
     header_errors: tuple[str, ...] = ()
     # (row, message) for rows that could not be split into the header's columns.
     structural_errors: tuple[tuple[int, str], ...] = field(default_factory=tuple)
@@ -109,7 +110,7 @@ def _finish(header: list[str], frame: pd.DataFrame, structural: list[tuple[int, 
         if name not in KNOWN_COLUMNS:
             continue
         if name in keep:
-            header_errors.append(f"row 1: column '{name}' appears more than once")
+            header_errors.append(f"column '{name}' appears more than once")
             continue
         keep[name] = f"f{position}"
     data = {name: _trim(frame[source]) for name, source in keep.items()}

@@ -8,6 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from core.dto import (
+    AtRiskList,
+    ComplianceBreakdown,
     DashboardFilters,
     DashboardOptions,
     DashboardOverview,
@@ -39,7 +41,7 @@ def logbook_trend(viewer: UserSummary, filters: DashboardFilters) -> pd.DataFram
 
 
 @st.cache_data(ttl=120, show_spinner=False)
-def compliance(viewer: UserSummary, filters: DashboardFilters, by: str) -> pd.DataFrame:
+def compliance(viewer: UserSummary, filters: DashboardFilters, by: str) -> ComplianceBreakdown:
     """Compliance per "department" or per "supervisor"."""
     with session_scope() as session:
         if by == "supervisor":
@@ -78,7 +80,7 @@ def attendance_trend(viewer: UserSummary, filters: DashboardFilters) -> pd.DataF
 
 
 @st.cache_data(ttl=120, show_spinner=False)
-def at_risk(viewer: UserSummary, filters: DashboardFilters, today: date) -> pd.DataFrame:
+def at_risk(viewer: UserSummary, filters: DashboardFilters, today: date) -> AtRiskList:
     with session_scope() as session:
         return trainee_analytics_service.at_risk(session, viewer, filters=filters, today=today)
 

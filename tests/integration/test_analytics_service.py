@@ -10,11 +10,12 @@ import threading
 import time
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from core.dto import DashboardFilters, UserSummary
+from core.dto import ComplianceBreakdown, DashboardFilters, PooledCompliance, UserSummary
 from core.errors import NotFoundError, PermissionDeniedError
 from core.models import AttendanceRecord, LogbookEntry, Setting, User
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
@@ -40,15 +41,18 @@ def _cards(session: Session, viewer: UserSummary, filters: DashboardFilters = NO
     return {card.key: (card.value, card.previous) for card in overview.cards}
 
 
-def _compliance(frame: object) -> dict[str, tuple[int, int, float | None]]:
-    return {
-        row["Department" if "Department" in row else "Supervisor"]: (
-            row["Submitted"],
-            row["Verified"],
-            None if row["Compliance %"] != row["Compliance %"] else row["Compliance %"],
+def _compliance(breakdown: ComplianceBreakdown) -> dict[str, tuple[int, int, float | None]]:
+    """Each group's (submitted, verified, compliance %), and the pooled total under OVERALL."""
+    by_group: dict[str, tuple[int, int, float | None]] = {
+        str(row[breakdown.by]): (
+            int(row[analytics.COL_SUBMITTED]),
+            int(row[analytics.COL_VERIFIED]),
+            None if pd.isna(row[analytics.COL_COMPLIANCE]) else float(row[analytics.COL_COMPLIANCE]),
         )
-        for row in frame.to_dict("records")  # type: ignore[attr-defined]
+        for row in breakdown.rows.to_dict("records")
     }
+    total = breakdown.total
+    return by_group | {analytics.OVERALL: (total.submitted, total.verified, total.compliance_pct)}
 
 
 def test_overview_cards_match_the_hand_computed_figures(session: Session, world: World) -> None:
@@ -82,16 +86,32 @@ def test_pending_30_days_ago_counts_entries_decided_only_after_that_day(session:
 
 
 def test_compliance_overall_is_pooled_not_the_mean_of_departments(session: Session, world: World) -> None:
-    frame = analytics.compliance_by_department(session, world.admin, filters=NOV)
-    by_name = _compliance(frame)
+    breakdown = analytics.compliance_by_department(session, world.admin, filters=NOV)
+    by_name = _compliance(breakdown)
     alpha, beta, gamma = (n for n in by_name if n.startswith(("Alpha", "Beta", "Gamma")))
     assert by_name[alpha] == (8, 5, 62.5)
     assert by_name[beta] == (3, 3, 100.0)
     assert by_name[gamma] == (0, 0, None)
-    assert analytics.percent_text(frame.loc[frame["Department"] == gamma, "Compliance %"].iloc[0]) == "–"
-    assert list(frame["Department"])[-1] == analytics.OVERALL
-    assert by_name[analytics.OVERALL] == (11, 8, 72.73)
-    assert round((62.5 + 100.0) / 2, 2) == 81.25  # what a mean of departments would (wrongly) say
+    rows = breakdown.rows
+    assert (
+        analytics.percent_text(rows.loc[rows[analytics.COL_DEPARTMENT] == gamma, analytics.COL_COMPLIANCE].item())
+        == "–"
+    )
+    assert analytics.OVERALL not in set(rows[analytics.COL_DEPARTMENT])  # the total is carried, not a row
+    assert breakdown.by == analytics.COL_DEPARTMENT and breakdown.period_label == "2026-11"
+    # The pooled total is Σverified / Σsubmitted over the departments...
+    submitted, verified = int(rows[analytics.COL_SUBMITTED].sum()), int(rows[analytics.COL_VERIFIED].sum())
+    assert breakdown.total == PooledCompliance(submitted=11, verified=8, compliance_pct=72.73)
+    assert (submitted, verified) == (11, 8) and round(100 * verified / submitted, 2) == 72.73
+    # ...not the mean of their percentages.
+    assert round(float(rows[analytics.COL_COMPLIANCE].mean()), 2) == 81.25
+    table = analytics.compliance_table(breakdown)
+    assert table[analytics.COL_DEPARTMENT].tolist()[-1] == analytics.OVERALL
+    assert table[[analytics.COL_SUBMITTED, analytics.COL_VERIFIED, analytics.COL_COMPLIANCE]].values.tolist()[-1] == [
+        11,
+        8,
+        72.73,
+    ]
 
 
 def test_compliance_by_supervisor_and_monthly_trend(session: Session, world: World) -> None:
@@ -143,8 +163,8 @@ def test_attendance_by_department_and_at_risk_list(session: Session, world: Worl
     assert cells[("Beta", "2026-11")] == 100.0
     assert cells[("Beta", "2026-10")] != cells[("Beta", "2026-10")]  # no sessions: no figure
     risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)
-    assert risk.attrs["period"] == "2026-Q4"
-    assert risk[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
+    assert (risk.period_label, risk.threshold) == ("2026-Q4", 75.0)
+    assert risk.rows[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
         [world.a1.full_name, 6, 3, 50.0, "6"]
     ]
 
@@ -157,7 +177,7 @@ def test_at_risk_lists_a_trainee_with_no_sessions_this_quarter_like_the_card_and
     newcomer = make_user(session, "trainee", department=a1.department, supervisor=a1.supervisor)
     make_attendance(session, newcomer, date(2026, 9, 30), "present")  # last quarter: does not count in Q4
     rollups.rebuild_all(session)
-    risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)
+    risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY).rows
     assert risk[["Trainee", "Sessions", "Attended", "Attendance %", "Sessions needed"]].values.tolist() == [
         [newcomer.full_name, 0, 0, 0.0, "1"],
         [world.a1.full_name, 6, 3, 50.0, "6"],
@@ -166,19 +186,19 @@ def test_at_risk_lists_a_trainee_with_no_sessions_this_quarter_like_the_card_and
     page = eligibility.list_eligibility(session, world.admin, period="2026-Q4")
     assert set(page.loc[~page["eligible"], "full_name"]) == set(risk["Trainee"])
     assert page.loc[page["full_name"] == newcomer.full_name, "sessions_needed"].tolist() == [1]
-    assert analytics_trainees.at_risk(session, world.s1, filters=NOV, today=TODAY)["Trainee"].tolist() == [
+    assert analytics_trainees.at_risk(session, world.s1, filters=NOV, today=TODAY).rows["Trainee"].tolist() == [
         newcomer.full_name,
         world.a1.full_name,
     ]
-    assert analytics_trainees.at_risk(session, world.s2, filters=NOV, today=TODAY).empty
+    assert analytics_trainees.at_risk(session, world.s2, filters=NOV, today=TODAY).rows.empty
     for narrowed in (
         DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.beta),
         DashboardFilters(start=NOV.start, end=NOV.end, supervisor_id=world.s2_id),
     ):
-        assert analytics_trainees.at_risk(session, world.admin, filters=narrowed, today=TODAY).empty
+        assert analytics_trainees.at_risk(session, world.admin, filters=narrowed, today=TODAY).rows.empty
     newcomer.is_active = False
     session.flush()
-    assert analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)["Trainee"].tolist() == [
+    assert analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY).rows["Trainee"].tolist() == [
         world.a1.full_name
     ]
 
@@ -189,7 +209,9 @@ def test_eligible_share_in_sql_follows_the_threshold_setting(session: Session, w
     assert _cards(session, world.admin)["eligible"][0] == 100.0  # A1 is exactly at 50.00
     session.execute(update(Setting).where(Setting.key == "attendance_threshold").values(value=100.0))
     assert _cards(session, world.admin)["eligible"][0] == 33.33  # only B1 (2/2)
-    assert analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)["Sessions needed"].tolist() == [
+    risk = analytics_trainees.at_risk(session, world.admin, filters=NOV, today=TODAY)
+    assert risk.threshold == 100.0
+    assert risk.rows["Sessions needed"].tolist() == [
         "cannot reach",
         "cannot reach",
     ]
@@ -216,7 +238,7 @@ def test_supervisor_sees_only_their_trainees_and_cannot_widen_by_filters(session
     options = analytics.dashboard_options(session, world.s1)
     assert [d for d, _ in options.departments] == [world.alpha] and options.supervisors == ()
     tampered = DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.beta, supervisor_id=world.s2_id)
-    assert analytics.compliance_by_department(session, world.s1, filters=tampered).empty
+    assert analytics.compliance_by_department(session, world.s1, filters=tampered).rows.empty
     assert _cards(session, world.s1, tampered)["verified"][0] == 0
     assert analytics_trainees.trainee_name(session, world.s1, trainee_id=world.a2.id or 0)
     with pytest.raises(NotFoundError):
@@ -231,7 +253,7 @@ def test_trainee_sees_only_themselves(session: Session, world: World) -> None:
     assert len(entries) == 4 and "draft" not in set(entries["Status"])
     with pytest.raises(NotFoundError):
         analytics_trainees.trainee_attendance(session, world.a1, trainee_id=world.a2.id or 0, filters=NOV)
-    assert analytics_trainees.at_risk(session, world.a2, filters=NOV, today=TODAY).empty
+    assert analytics_trainees.at_risk(session, world.a2, filters=NOV, today=TODAY).rows.empty
 
 
 def test_drill_down_department_trainees_and_trainee_records(session: Session, world: World) -> None:
@@ -260,8 +282,8 @@ def test_an_inactive_or_unknown_viewer_is_refused(session: Session, world: World
 
 def test_empty_database_gives_empty_frames_not_errors(session: Session) -> None:
     viewer = actor(session, make_user(session, "admin"))
-    frame = analytics.compliance_by_department(session, viewer, filters=NOV)
-    assert frame["Submitted"].sum() == 0
+    breakdown = analytics.compliance_by_department(session, viewer, filters=NOV)
+    assert breakdown.total == PooledCompliance(submitted=0, verified=0, compliance_pct=None)
     assert analytics.verification_turnaround(session, viewer, filters=NOV).median_days is None
     cards = _cards(session, viewer)
     assert cards["compliance"] == (None, None)

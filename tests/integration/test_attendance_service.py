@@ -312,6 +312,30 @@ def test_unreadable_files_are_refused_with_a_clear_message(
     assert count(session, ImportBatch) == 0
 
 
+def test_row_errors_come_back_as_typed_row_and_message_pairs(session: Session, people: People) -> None:
+    reg = people.mine.registration_number
+    content = csv(
+        f"{reg},2026-10-01,AM,P,x",
+        "NOBODY,2026-10-02,AM,P,x",
+        f"{reg},2026-10-01,AM,absent,x",
+        header=HEADER + ",status",  # the header names `status` twice: a problem of row 1
+    )
+    for check in (service.preview_attendance_import, service.import_attendance):
+        report = check(session, people.admin, content=content, file_name="bad.csv", now=NOW)
+        assert [(e.row, e.message) for e in report.row_errors] == [
+            (1, "column 'status' appears more than once"),
+            (3, "unknown trainee_id 'NOBODY'"),
+            (4, "duplicate of row 2"),
+        ]
+        assert report.problems == report.row_errors  # no missing columns: the same pairs
+        # The text for people and the audit log is made from the pairs, never the other way round.
+        assert report.errors == tuple(f"row {e.row}: {e.message}" for e in report.row_errors)
+        assert report.problem_lines == report.errors
+    missing = run_import(session, people.admin, f"trainee_id,session\n{reg},AM\n".encode())
+    assert [(p.row, p.message) for p in missing.problems] == [(1, "missing required column(s): session_date, status")]
+    assert count(session, AttendanceRecord) == 0
+
+
 def test_missing_columns_are_one_line(session: Session, people: People) -> None:
     report = run_import(session, people.admin, b"trainee_id,session\nPG,AM\n")
     assert report.problem_lines[0] == "row 1: missing required column(s): session_date, status"

@@ -89,14 +89,17 @@ def test_pack_numbers_equal_the_dashboard_services(session: Session, programme, 
             else analytics.DASH
         )
         assert re.search(rf"{re.escape(card.label)}\s+{re.escape(shown)}", text), (card.label, shown)
-    compliance = analytics.compliance_by_department(session, admin, filters=filters)
+    compliance = analytics.compliance_table(analytics.compliance_by_department(session, admin, filters=filters))
+    assert compliance["Department"].tolist()[-1] == analytics.OVERALL  # the pooled total is the last row
     for row in compliance.itertuples(index=False):
         if row.Department.endswith("R7") or row.Department == analytics.OVERALL:
             assert f"{row.Department} {row.Submitted} {row.Verified} {row[3]:.2f}%" in text
     ageing = analytics.pending_ageing(session, admin, filters=filters, today=NOW.date())
     for row in ageing.itertuples(index=False):
         assert f"{row.Waiting} {row.Entries}" in text
-    at_risk = analytics_trainees.at_risk(session, admin, filters=filters, today=NOW.date())
+    risk = analytics_trainees.at_risk(session, admin, filters=filters, today=NOW.date())
+    assert f"below the {risk.threshold}% attendance threshold in {risk.period_label}" in text
+    at_risk = risk.rows
     assert len(at_risk) >= 3 and f"At-risk trainees ({len(at_risk)})" in text
     assert at_risk.loc[at_risk["Trainee"] == newcomer.full_name, ["Sessions", "Attended"]].values.tolist() == [[0, 0]]
     for row in at_risk.itertuples(index=False):

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.clock import programme_date
-from core.dto import AttendanceImportReport, UserSummary
+from core.dto import AttendanceImportReport, RowError, UserSummary
 from core.errors import InvalidInputError
 from core.exports import to_csv_bytes
 from core.models import ImportBatch
@@ -196,7 +196,7 @@ def _check(
         file_name=file_name,
         sha256=base.sha256,
         rows_total=validation.rows_total,
-        errors=validation.errors,
+        row_errors=tuple(RowError(row, message) for row, message in validation.row_errors),
         missing_columns=validation.missing_columns,
         previous_batch=base.previous_batch,
         bad_rows_csv=to_csv_bytes(validation.bad_rows) if len(validation.bad_rows) else b"",

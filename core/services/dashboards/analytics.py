@@ -22,8 +22,10 @@ from core.calendar import month_label as month_label
 from core.calendar import period_label as period_label
 from core.calendar import short_period as short_period
 from core.dto import (
+    ComplianceBreakdown,
     DashboardFilters,
     DashboardOptions,
+    PooledCompliance,
     Scope,
     TurnaroundSummary,
     UserSummary,
@@ -41,6 +43,19 @@ NO_DEPARTMENT = "(no department)"
 NO_SUPERVISOR = "(no supervisor)"
 OVERALL = "Overall (pooled)"
 DASH = "–"
+
+# Column names of the frames these services return (pages, charts and PDFs read them by these names).
+COL_MONTH = "Month"
+COL_DEPARTMENT = "Department"
+COL_SUPERVISOR = "Supervisor"
+COL_ENTRIES = "Entries"
+COL_SUBMITTED = "Submitted"
+COL_VERIFIED = "Verified"
+COL_COMPLIANCE = "Compliance %"
+COL_SESSIONS = "Sessions"
+COL_ATTENDED = "Attended"
+COL_ATTENDANCE = "Attendance %"
+COL_WAITING = "Waiting"
 
 
 def default_filters(today: date, months: int = 3) -> DashboardFilters:
@@ -109,35 +124,51 @@ def logbook_trend(session: Session, actor: UserSummary, *, filters: DashboardFil
     counts = {(r[0], r[1]): int(r[2] or 0) for r in rows}
     names.update({r[1]: NO_DEPARTMENT for r in rows if r[1] not in names})
     records = [
-        {"Month": month_label(m), "Department": name, "Entries": counts.get((m, dept_id), 0)}
+        {COL_MONTH: month_label(m), COL_DEPARTMENT: name, COL_ENTRIES: counts.get((m, dept_id), 0)}
         for m in months_between(start, end)
         for dept_id, name in sorted(names.items(), key=lambda kv: kv[1])
     ]
-    return pd.DataFrame(records, columns=["Month", "Department", "Entries"])
+    return pd.DataFrame(records, columns=[COL_MONTH, COL_DEPARTMENT, COL_ENTRIES])
 
 
-def _compliance_frame(rows: list[tuple[str, int, int]], key: str) -> pd.DataFrame:
+def _breakdown(rows: list[tuple[str, int, int]], by: str, filters: DashboardFilters) -> ComplianceBreakdown:
     records = [
-        {key: name, "Submitted": s, "Verified": v, "Compliance %": compute_compliance(v, s)}
+        {by: name, COL_SUBMITTED: s, COL_VERIFIED: v, COL_COMPLIANCE: compute_compliance(v, s)}
         for name, s, v in sorted(rows)
     ]
-    total_s, total_v = sum(r[1] for r in rows), sum(r[2] for r in rows)
-    if records:
-        records.append(
-            {
-                key: OVERALL,
-                "Submitted": total_s,
-                "Verified": total_v,
-                "Compliance %": compute_compliance(total_v, total_s),
-            }
-        )
-    frame = pd.DataFrame(records, columns=[key, "Submitted", "Verified", "Compliance %"])
-    frame["Compliance %"] = frame["Compliance %"].astype("float64")
+    frame = pd.DataFrame(records, columns=[by, COL_SUBMITTED, COL_VERIFIED, COL_COMPLIANCE])
+    frame[COL_COMPLIANCE] = frame[COL_COMPLIANCE].astype("float64")
+    # Pooled: sum the counts first, then divide once (a mean of the groups' percentages would weigh a
+    # department of 3 entries like one of 300).
+    submitted, verified = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    return ComplianceBreakdown(
+        by=by,
+        rows=frame,
+        total=PooledCompliance(
+            submitted=submitted, verified=verified, compliance_pct=compute_compliance(verified, submitted)
+        ),
+        period_label=period_label(month_start(filters.start), month_start(filters.end)),
+    )
+
+
+def compliance_table(breakdown: ComplianceBreakdown) -> pd.DataFrame:
+    """The breakdown as people read it: one row per group, then the pooled total as a row named OVERALL
+    (tables, downloads and PDFs); empty when there are no groups."""
+    if breakdown.rows.empty:
+        return breakdown.rows.copy()
+    total = {
+        breakdown.by: OVERALL,
+        COL_SUBMITTED: breakdown.total.submitted,
+        COL_VERIFIED: breakdown.total.verified,
+        COL_COMPLIANCE: breakdown.total.compliance_pct,
+    }
+    frame = pd.concat([breakdown.rows, pd.DataFrame([total], columns=breakdown.rows.columns)], ignore_index=True)
+    frame[COL_COMPLIANCE] = frame[COL_COMPLIANCE].astype("float64")
     return frame
 
 
-def compliance_by_department(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
-    """Verified / submitted per department over the period, every department listed, plus the pooled overall row."""
+def compliance_by_department(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> ComplianceBreakdown:
+    """Verified / submitted per department over the period, every department listed, and the pooled total."""
     scope, view = scoped_view(session, actor, filters)
     names = _department_names(session, scope, view, filters)
     sums = {
@@ -146,11 +177,11 @@ def compliance_by_department(session: Session, actor: UserSummary, *, filters: D
     }
     names.update({k: NO_DEPARTMENT for k in sums if k not in names})
     rows = [(name, *sums.get(dept_id, (0, 0))) for dept_id, name in names.items()]
-    return _compliance_frame(rows, "Department")
+    return _breakdown(rows, COL_DEPARTMENT, filters)
 
 
-def compliance_by_supervisor(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
-    """Verified / submitted per (current) supervisor of the trainees, plus the pooled overall row."""
+def compliance_by_supervisor(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> ComplianceBreakdown:
+    """Verified / submitted per (current) supervisor of the trainees, and the pooled total."""
     _, view = scoped_view(session, actor, filters)
     names = dict(repo.list_supervisors_in_view(session, view))
     sums = repo.logbook_by(session, view, User.supervisor_id, start=filters.start, end=filters.end)
@@ -158,7 +189,7 @@ def compliance_by_supervisor(session: Session, actor: UserSummary, *, filters: D
         (names.get(r[0], NO_SUPERVISOR) if r[0] is not None else NO_SUPERVISOR, int(r[1] or 0), int(r[2] or 0))
         for r in sums
     ]
-    return _compliance_frame(rows, "Supervisor")
+    return _breakdown(rows, COL_SUPERVISOR, filters)
 
 
 def compliance_trend(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
@@ -174,15 +205,15 @@ def compliance_trend(session: Session, actor: UserSummary, *, filters: Dashboard
         total[1] += int(verified or 0)
     records = [
         {
-            "Month": month_label(m),
-            "Submitted": sums.get(m, [0, 0])[0],
-            "Verified": sums.get(m, [0, 0])[1],
-            "Compliance %": compute_compliance(sums.get(m, [0, 0])[1], sums.get(m, [0, 0])[0]),
+            COL_MONTH: month_label(m),
+            COL_SUBMITTED: sums.get(m, [0, 0])[0],
+            COL_VERIFIED: sums.get(m, [0, 0])[1],
+            COL_COMPLIANCE: compute_compliance(sums.get(m, [0, 0])[1], sums.get(m, [0, 0])[0]),
         }
         for m in months_between(start, end)
     ]
-    frame = pd.DataFrame(records, columns=["Month", "Submitted", "Verified", "Compliance %"])
-    frame["Compliance %"] = frame["Compliance %"].astype("float64")
+    frame = pd.DataFrame(records, columns=[COL_MONTH, COL_SUBMITTED, COL_VERIFIED, COL_COMPLIANCE])
+    frame[COL_COMPLIANCE] = frame[COL_COMPLIANCE].astype("float64")
     return frame
 
 
@@ -216,7 +247,7 @@ def pending_ageing(session: Session, actor: UserSummary, *, filters: DashboardFi
     """Everything waiting for a decision now (any case date), by whole days since submission."""
     _, view = scoped_view(session, actor, filters)
     counts = repo.pending_ageing(session, view, today=today)
-    return pd.DataFrame({"Waiting": list(AGE_BUCKETS), "Entries": [int(c) for c in counts]})
+    return pd.DataFrame({COL_WAITING: list(AGE_BUCKETS), COL_ENTRIES: [int(c) for c in counts]})
 
 
 def attendance_by_department(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
@@ -233,15 +264,15 @@ def attendance_by_department(session: Session, actor: UserSummary, *, filters: D
             attended, sessions = sums.get((m, dept_id), (0, 0))
             records.append(
                 {
-                    "Month": month_label(m),
-                    "Department": name,
-                    "Sessions": sessions,
-                    "Attended": attended,
-                    "Attendance %": ratio(attended, sessions),
+                    COL_MONTH: month_label(m),
+                    COL_DEPARTMENT: name,
+                    COL_SESSIONS: sessions,
+                    COL_ATTENDED: attended,
+                    COL_ATTENDANCE: ratio(attended, sessions),
                 }
             )
-    frame = pd.DataFrame(records, columns=["Month", "Department", "Sessions", "Attended", "Attendance %"])
-    frame["Attendance %"] = frame["Attendance %"].astype("float64")
+    frame = pd.DataFrame(records, columns=[COL_MONTH, COL_DEPARTMENT, COL_SESSIONS, COL_ATTENDED, COL_ATTENDANCE])
+    frame[COL_ATTENDANCE] = frame[COL_ATTENDANCE].astype("float64")
     return frame
 
 
@@ -258,13 +289,13 @@ def attendance_trend(session: Session, actor: UserSummary, *, filters: Dashboard
         total[1] += int(sessions or 0)
     records = [
         {
-            "Month": month_label(m),
-            "Sessions": sums.get(m, [0, 0])[1],
-            "Attended": sums.get(m, [0, 0])[0],
-            "Attendance %": ratio(sums.get(m, [0, 0])[0], sums.get(m, [0, 0])[1]),
+            COL_MONTH: month_label(m),
+            COL_SESSIONS: sums.get(m, [0, 0])[1],
+            COL_ATTENDED: sums.get(m, [0, 0])[0],
+            COL_ATTENDANCE: ratio(sums.get(m, [0, 0])[0], sums.get(m, [0, 0])[1]),
         }
         for m in months_between(start, end)
     ]
-    frame = pd.DataFrame(records, columns=["Month", "Sessions", "Attended", "Attendance %"])
-    frame["Attendance %"] = frame["Attendance %"].astype("float64")
+    frame = pd.DataFrame(records, columns=[COL_MONTH, COL_SESSIONS, COL_ATTENDED, COL_ATTENDANCE])
+    frame[COL_ATTENDANCE] = frame[COL_ATTENDANCE].astype("float64")
     return frame

@@ -14,15 +14,28 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.calendar import month_end, month_start, quarter_of
-from core.dto import DashboardFilters, UserSummary
+from core.dto import AtRiskList, DashboardFilters, UserSummary
 from core.errors import NotFoundError
 from core.repositories import analytics as repo
 from core.rules.eligibility import compute_eligibility
 from core.rules.logbook import compute_compliance
 from core.services.dashboards.analytics import NO_DEPARTMENT, NO_SUPERVISOR, attendance_threshold, ratio, scoped_view
 
+# The drill-down's hidden key column: the page selects a trainee by it and does not show it.
+COL_TRAINEE_ID = "trainee_id"
+AT_RISK_COLUMNS = (
+    "Trainee",
+    "Registration",
+    "Department",
+    "Supervisor",
+    "Sessions",
+    "Attended",
+    "Attendance %",
+    "Sessions needed",
+)
 
-def at_risk(session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date) -> pd.DataFrame:
+
+def at_risk(session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date) -> AtRiskList:
     """Active trainees not eligible in the current quarter, with sessions still needed.
 
     Like the "currently eligible" card and the Eligibility page (core.rules.eligibility), a trainee with
@@ -51,20 +64,8 @@ def at_risk(session: Session, actor: UserSummary, *, filters: DashboardFilters, 
                 "Sessions needed": "cannot reach" if result.sessions_needed is None else str(result.sessions_needed),
             }
         )
-    columns = [
-        "Trainee",
-        "Registration",
-        "Department",
-        "Supervisor",
-        "Sessions",
-        "Attended",
-        "Attendance %",
-        "Sessions needed",
-    ]
-    frame = pd.DataFrame(records, columns=columns)
-    frame.attrs["period"] = quarter.label
-    frame.attrs["threshold"] = threshold
-    return frame
+    frame = pd.DataFrame(records, columns=list(AT_RISK_COLUMNS))
+    return AtRiskList(rows=frame, threshold=threshold, period_label=quarter.label)
 
 
 def department_trainees(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
@@ -73,7 +74,7 @@ def department_trainees(session: Session, actor: UserSummary, *, filters: Dashbo
     rows = repo.list_trainees_with_totals(session, view, start=filters.start, end=filters.end)
     records = [
         {
-            "trainee_id": int(r[0]),
+            COL_TRAINEE_ID: int(r[0]),
             "Trainee": r[1],
             "Registration": r[2] or "",
             "Supervisor": r[3] or NO_SUPERVISOR,
@@ -89,7 +90,7 @@ def department_trainees(session: Session, actor: UserSummary, *, filters: Dashbo
         for r in rows
     ]
     columns = [
-        "trainee_id",
+        COL_TRAINEE_ID,
         "Trainee",
         "Registration",
         "Supervisor",

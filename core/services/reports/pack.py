@@ -85,13 +85,13 @@ def collect_pack_data(
             Trend("Attendance % by department, 12 months", _trend(attendance_trend, "Attendance %"), "%"),
             Trend("Logbook entries submitted by department, 12 months", _trend(entries_trend, "Entries"), "count"),
         ],
-        compliance=compliance,
+        compliance=analytics.compliance_table(compliance),
         ageing=ageing,
         attendance=attendance,
-        at_risk=risk,
+        at_risk=risk.rows,
         at_risk_note=(
-            f"Active trainees below the {risk.attrs.get('threshold', '')}% attendance threshold in "
-            f"{risk.attrs.get('period', '')} so far, with the sessions still needed if all further "
+            f"Active trainees below the {risk.threshold}% attendance threshold in "
+            f"{risk.period_label} so far, with the sessions still needed if all further "
             "sessions are attended."
         ),
     )
@@ -132,7 +132,6 @@ def attendance_and_eligibility(
     )
     for column in ("Attendance %", "Eligible %"):
         frame[column] = frame[column].astype("float64")
-    frame.attrs["threshold"] = threshold
     return frame
 
 
