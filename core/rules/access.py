@@ -2,11 +2,12 @@
 
 from core.rules.values import Role
 
-# The names pages import (`from core.rules.access import ADMIN, ALL_ROLES`); new code uses Role.
+# Aliases pages import (`from core.rules.access import ADMIN, TRAINEE`); core code writes Role.ADMIN.
 ADMIN = Role.ADMIN
 SUPERVISOR = Role.SUPERVISOR
 LEADERSHIP = Role.LEADERSHIP
 TRAINEE = Role.TRAINEE
+# Every role, in the order the users.role constraint lists them.
 ALL_ROLES = tuple(Role)
 # Roles that see every trainee (no row scope).
 PROGRAMME_WIDE_ROLES = (Role.ADMIN, Role.LEADERSHIP)
