@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from core.rules.access import PROGRAMME_WIDE_ROLES
-from core.rules.values import JobRunStatus, JobTrigger, Role, SchedulerRole
+from core.rules.values import JobRunStatus, JobTrigger, ReportKind, Role, SchedulerRole
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -469,3 +470,38 @@ class UndoReport:
     deleted: int = 0
     restored: int = 0
     message: str = ""
+
+
+@dataclass(frozen=True)
+class SettingsUpdate:
+    """New values for runtime settings by key: the text typed in the settings form, or typed values from a script.
+
+    Settings whose value is unchanged (the same text as shown, or the same value once validated) are left alone.
+    """
+
+    values: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """One setting an update changed, with its value before and after (validated and normalised)."""
+
+    key: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What to generate into the report archive, for the requesting viewer's scope.
+
+    `start`/`end` (whole months) are for the leadership pack; `period` (YYYY-MM, YYYY-Qn, YYYY or a
+    date range) for the logbook summary and the eligibility list; `file_format` for the logbook summary.
+    """
+
+    kind: ReportKind
+    department_id: int | None = None
+    start: date | None = None
+    end: date | None = None
+    period: str | None = None
+    file_format: str = "pdf"

@@ -5,16 +5,14 @@ from datetime import datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from core.clock import utcnow
 from core.config import get_settings
-from core.dto import HeartbeatItem, JobRunSummary, UserSummary
+from core.dto import HeartbeatItem, JobRunSummary, SettingChange, SettingsUpdate, UserSummary
 from core.rules.access import ADMIN
 from core.rules.settings import SETTING_SPECS
 from core.services import settings as settings_service
 from core.services.operations.system import check_database
-from portal import auth, errors, invalidation, loaders, operations, state, widgets
-from portal.db import get_engine, session_scope
-from portal.invalidation import Write
+from portal import actions, auth, loaders, operations, state, widgets
+from portal.db import get_engine
 
 ROLES = (ADMIN,)
 TABS = ("Scheduler & jobs", "Job history", "Backups & retention", "Settings")
@@ -40,35 +38,33 @@ def _settings(user: UserSummary) -> None:
     )
     values = loaders.settings.runtime_settings()
     with st.form("system.settings"):
-        edited = {}
+        edited: dict[str, object] = {}
         for key, spec in SETTING_SPECS.items():
-            value = values[key]
-            shown = ", ".join(value) if isinstance(value, list) else str(value)
+            shown = settings_service.setting_text(values[key])
             edited[key] = st.text_input(spec.description, value=shown, key=f"system.setting.{key}")
         if st.form_submit_button("Save settings", type="primary"):
-            with errors.handled():
-                changed = 0
-                with session_scope() as session:
-                    for key, raw in edited.items():
-                        current = values[key]
-                        shown = ", ".join(current) if isinstance(current, list) else str(current)
-                        if raw != shown:
-                            settings_service.update_setting(session, user, key=key, value=raw, now=utcnow())
-                            changed += 1
-                loaders.settings.runtime_settings.clear()
-                invalidation.invalidate(Write.SETTINGS)  # the threshold changes "% eligible" and the at-risk list
-                st.success(f"Saved {changed} setting(s).")
+            # One transaction for the whole form: one bad value and nothing is saved. The threshold
+            # changes "% eligible" and the at-risk list, so settings clear the dashboards too.
+            actions.run(
+                lambda session, now: settings_service.update_settings(session, user, SettingsUpdate(edited), now=now),
+                affects=actions.Write.SETTINGS,
+                done=_saved,
+                rerun=False,
+            )
+
+
+def _saved(changes: tuple[SettingChange, ...]) -> str:
+    return f"Saved {len(changes)} setting(s)."
 
 
 STALE_AFTER = timedelta(minutes=5)
 
 
 def _section_scheduler(user: UserSummary) -> None:
-    now = utcnow()
     beats = loaders.operations.heartbeats()
     leader = next((b for b in beats if b.role == "leader"), None)
-    _heartbeat_status(leader, beats, now)
-    live = leader is not None and now - leader.beat_at <= STALE_AFTER
+    _heartbeat_status(leader, beats)
+    live = leader is not None and widgets.seconds_since(leader.beat_at) <= STALE_AFTER.total_seconds()
     last = loaders.operations.last_job_runs(user)
     st.subheader("Jobs")
     st.caption(
@@ -76,7 +72,7 @@ def _section_scheduler(user: UserSummary) -> None:
         f"{get_settings().timezone}). Next runs come from the running scheduler"
         + ("." if live else "; with no live scheduler they are what the schedule says.")
     )
-    for row in operations.schedule_table(now):
+    for row in operations.schedule_table():
         job = str(row["job"])
         next_run = (leader.next_runs.get(job) if live and leader else None) or row["next_run"]
         run = last.get(job)
@@ -92,7 +88,7 @@ def _section_scheduler(user: UserSummary) -> None:
             _run_now(user, job)
 
 
-def _heartbeat_status(leader: HeartbeatItem | None, beats: list[HeartbeatItem], now: datetime) -> None:
+def _heartbeat_status(leader: HeartbeatItem | None, beats: list[HeartbeatItem]) -> None:
     if leader is None:
         st.warning(
             "No scheduler is running: no heartbeat has been recorded. Start one with `python -m jobs` "
@@ -100,13 +96,17 @@ def _heartbeat_status(leader: HeartbeatItem | None, beats: list[HeartbeatItem], 
             icon="⏸️",
         )
     else:
-        age = (now - leader.beat_at).total_seconds()
+        age = widgets.seconds_since(leader.beat_at)
         text = f"Scheduler heartbeat {age:,.0f} s ago from `{leader.instance}` (running since {leader.started_at:%Y-%m-%d %H:%M} UTC)."
         if age > STALE_AFTER.total_seconds():
             st.error(f"Stale: the last {text} Is the sidecar down?", icon="🚨")
         else:
             st.success(text, icon="💓")
-    standby = [b.instance for b in beats if b.role == "standby" and now - b.beat_at <= STALE_AFTER]
+    standby = [
+        b.instance
+        for b in beats
+        if b.role == "standby" and widgets.seconds_since(b.beat_at) <= STALE_AFTER.total_seconds()
+    ]
     if standby:
         st.caption(f"Standby sidecar(s), ready to take over: {', '.join(standby)}")
 
@@ -128,18 +128,25 @@ def _when(value: str | None) -> str:
 
 
 def _run_now(user: UserSummary, job: str, *, dry_run: bool = False) -> None:
-    with errors.handled():
-        with st.spinner(f"Running {job}…"):
-            summary = operations.run_job_now(user, job, dry_run=dry_run)
-        invalidation.invalidate(Write.JOB_RUN)
-        counts = ", ".join(f"{k}={v}" for k, v in (summary.counts or {}).items())
+    def outcome(summary: JobRunSummary) -> str:
         if summary.status == "failed":
             first = (summary.error or "").splitlines()[0] if summary.error else ""
-            state.flash(f"{job} failed: {first}. See the job history.", "error")
-        else:
-            state.flash(f"{job}{' (dry run)' if dry_run else ''}: {summary.status}. {counts}", "success")
+            return f"{job} failed: {first}. See the job history."
+        counts = ", ".join(f"{k}={v}" for k, v in (summary.counts or {}).items())
+        return f"{job}{' (dry run)' if dry_run else ''}: {summary.status}. {counts}"
+
+    def remember(summary: JobRunSummary) -> None:
         st.session_state[state.SYSTEM_LAST_JOB] = summary.id
-        st.rerun()
+
+    with st.spinner(f"Running {job}…"):
+        # The job runner records the run in its own transactions, exactly as the scheduler does.
+        actions.run_outside(
+            lambda _now: operations.run_job_now(user, job, dry_run=dry_run),
+            affects=actions.Write.JOB_RUN,
+            done=outcome,
+            kind=lambda summary: "error" if summary.status == "failed" else "success",
+            after=remember,
+        )
 
 
 def _section_history(user: UserSummary) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import overload
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from core.clock import utcnow
 from core.exports import to_csv_bytes, to_xlsx_bytes
 
 
@@ -85,3 +88,22 @@ def url_date(name: str, default: date) -> date:
         return date.fromisoformat(raw) if raw else default
     except ValueError:
         return default
+
+
+@overload
+def url_index(options: Sequence[object], name: str, default: int = 0) -> int: ...
+@overload
+def url_index(options: Sequence[object], name: str, default: None) -> int | None: ...
+def url_index(options: Sequence[object], name: str, default: int | None = 0) -> int | None:
+    """Where the URL parameter `name` sits among `options` (compared as text), for a picker's `index=`.
+
+    `default` when the parameter is missing or names no option (a stale or tampered link).
+    """
+    texts = [str(option) for option in options]
+    value = url_param(name)
+    return texts.index(value) if value in texts else default
+
+
+def seconds_since(moment: datetime) -> float:
+    """Seconds from `moment` (naive UTC, as stored) to now: how long ago a heartbeat or run happened."""
+    return (utcnow() - moment).total_seconds()

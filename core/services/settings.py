@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.dto import UserSummary
+from core.dto import SettingChange, SettingsUpdate, UserSummary
 from core.errors import InvalidInputError, NotFoundError
 from core.models import Setting
 from core.rules.settings import SETTING_SPECS, compute_setting_value
+from core.rules.values import Role
 from core.services.access import authorize
 from core.services.audit import record_event
 
@@ -34,27 +35,70 @@ def get_all_settings(session: Session) -> dict[str, Any]:
     return {key: stored.get(key, spec.default) for key, spec in SETTING_SPECS.items()}
 
 
+def setting_text(value: object) -> str:
+    """A setting's value as the settings form shows it (lists as comma-separated labels)."""
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+
+def update_settings(
+    session: Session, actor: UserSummary, changes: SettingsUpdate, *, now: datetime
+) -> tuple[SettingChange, ...]:
+    """Validate every new value first, then store and audit only the settings that change (admins).
+
+    All or nothing: one invalid value and nothing is stored. A value given as the same text the form
+    shows, or that validates to the stored value, is not a change (no write, no audit event).
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+        NotFoundError: an unknown key.
+        InvalidInputError: one or more values out of range (every problem is listed).
+    """
+    authorize(session, actor, Role.ADMIN)
+    unknown = sorted(key for key in changes.values if key not in SETTING_SPECS)
+    if unknown:
+        raise NotFoundError(f"Unknown setting: {', '.join(unknown)}")
+    stored = get_all_settings(session)
+    pending: list[SettingChange] = []
+    problems: list[str] = []
+    for key, value in changes.values.items():
+        old = stored[key]
+        if isinstance(value, str) and value == setting_text(old):
+            continue
+        try:
+            clean = compute_setting_value(key, value)
+        except ValueError as exc:
+            problems.append(f"{SETTING_SPECS[key].description}: {exc}.")
+            continue
+        if clean != old:
+            pending.append(SettingChange(key=key, old=old, new=clean))
+    if problems:
+        if len(problems) == 1:
+            raise InvalidInputError(problems[0])
+        raise InvalidInputError(f"{len(problems)} settings are not valid; nothing was saved.", errors=problems)
+    for change in pending:
+        _store(session, actor, change, now=now)
+    session.flush()
+    return tuple(pending)
+
+
 def update_setting(session: Session, actor: UserSummary, *, key: str, value: Any, now: datetime) -> Any:
-    """Validate and store a setting (admins), auditing old and new value.
+    """Validate and store one setting (admins) through `update_settings`; returns its value now.
 
     Raises:
         PermissionDeniedError: the actor is not an admin.
         NotFoundError: unknown key.
         InvalidInputError: the value is out of range.
     """
-    authorize(session, actor, "admin")
-    if key not in SETTING_SPECS:
-        raise NotFoundError(f"Unknown setting: {key}")
-    try:
-        clean = compute_setting_value(key, value)
-    except ValueError as exc:
-        raise InvalidInputError(f"{SETTING_SPECS[key].description}: {exc}.") from None
-    old = get_setting(session, key)
-    row = session.get(Setting, key)
+    update_settings(session, actor, SettingsUpdate({key: value}), now=now)
+    return get_setting(session, key)
+
+
+def _store(session: Session, actor: UserSummary, change: SettingChange, *, now: datetime) -> None:
+    row = session.get(Setting, change.key)
     if row is None:
-        session.add(Setting(key=key, value=clean, updated_at=now, updated_by_id=actor.id))
+        session.add(Setting(key=change.key, value=change.new, updated_at=now, updated_by_id=actor.id))
     else:
-        row.value = clean
+        row.value = change.new
         row.updated_at = now
         row.updated_by_id = actor.id
     record_event(
@@ -63,8 +107,6 @@ def update_setting(session: Session, actor: UserSummary, *, key: str, value: Any
         action="setting_updated",
         now=now,
         entity_type="setting",
-        entity_id=key,
-        details={"old": old, "new": clean},
+        entity_id=change.key,
+        details={"old": change.old, "new": change.new},
     )
-    session.flush()
-    return clean

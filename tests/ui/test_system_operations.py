@@ -10,7 +10,7 @@ import streamlit as st
 from sqlalchemy import select
 
 from core.clock import utcnow
-from core.models import JobRun
+from core.models import AuditEvent, JobRun, Setting
 from jobs.heartbeat import run_heartbeat
 from tests.factories import actor, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
@@ -118,3 +118,33 @@ def test_backups_listed_and_retention_dry_run_deletes_nothing(run_page: PageRunn
     with ui_db.factory() as session:
         cleanup = session.scalars(select(JobRun).where(JobRun.job_id == "weekly_cleanup")).one()
     assert cleanup.dry_run and cleanup.status == "success"
+
+
+def _save_settings(at, **typed: str):  # type: ignore[no-untyped-def]
+    for key, text in typed.items():
+        at.text_input(key=f"system.setting.{key}").input(text)
+    return next(b for b in at.button if b.label == "Save settings").click().run()
+
+
+def test_settings_with_one_bad_value_show_the_error_and_save_nothing(
+    run_page: PageRunner, ui_db: UiDatabase, admin
+) -> None:  # type: ignore[no-untyped-def]
+    at = _save_settings(run_page("pages.system", admin), attendance_threshold="80", upload_max_mb="0")
+    assert not at.exception
+    assert [e.value for e in at.error if "upload" in e.value] == [
+        "Largest attendance upload, in MB: must be between 1 and 500."
+    ]
+    assert not [s for s in at.success if "Saved" in s.value]
+    with ui_db.factory() as session:
+        assert session.scalars(select(Setting)).all() == []
+        assert session.scalars(select(AuditEvent).where(AuditEvent.action == "setting_updated")).all() == []
+
+
+def test_settings_save_writes_the_changed_ones_and_says_how_many(
+    run_page: PageRunner, ui_db: UiDatabase, admin
+) -> None:  # type: ignore[no-untyped-def]
+    at = _save_settings(run_page("pages.system", admin), attendance_threshold="80", upload_max_mb="50")
+    assert not at.exception and not at.error
+    assert any(s.value == "Saved 1 setting(s)." for s in at.success)
+    with ui_db.factory() as session:
+        assert {row.key: row.value for row in session.scalars(select(Setting))} == {"attendance_threshold": 80.0}
