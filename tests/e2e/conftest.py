@@ -14,11 +14,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
 
+from core import clock
 from tests.conftest import DB_PARAMS, create_scratch_postgres, drop_scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +38,13 @@ CHROMIUM_ARGS = [
 ]
 DEMO_PASSWORD = "demo-portal-2026"
 ARTIFACTS = ROOT / "test-artifacts"
+# Generous: the machine may be running PostgreSQL, two portals and other test runs at once. Every
+# wait is for something the page shows, so a long timeout only costs time when a test fails.
+UI_TIMEOUT_MS = 60_000
+# A click that a concurrent rerun swallowed is retried after this long (see click_until).
+ATTEMPT_MS = 20_000
+ATTEMPTS = 3
+expect.set_options(timeout=UI_TIMEOUT_MS)
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +60,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session", params=DB_PARAMS)
 def portal_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, browser: object
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, browser: Browser
 ) -> Iterator[str]:
     """A running portal on a fresh demo database, one per backend.
 
@@ -142,20 +152,20 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=20)
 
 
-def _warm_up(browser: object, url: str) -> None:
+def _warm_up(browser: Browser, url: str) -> None:
     # The first session migrates the database and loads the demo data (a few seconds on a
     # busy machine); doing it once here keeps every test's own timeouts meaningful.
-    context = browser.new_context()  # type: ignore[attr-defined]
+    context = browser.new_context()
     try:
         tab = context.new_page()
         tab.goto(url + "/")
-        tab.get_by_role("button", name="Sign in").wait_for(timeout=120_000)
+        expect(tab.get_by_role("button", name="Sign in")).to_be_visible(timeout=120_000)
     finally:
         context.close()
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -165,42 +175,103 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
+def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser context (no cookies) per test."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
-    context.set_default_timeout(30_000)
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(UI_TIMEOUT_MS)
     tab = context.new_page()
     yield tab
     context.close()
 
 
-def sign_in(page: object, base_url: str, username: str, path: str = "dashboard", password: str = DEMO_PASSWORD) -> None:
-    """Open `path`, sign in through the real form, and wait until the menu shows."""
-    page.goto(f"{base_url}/{path}")  # type: ignore[attr-defined]
-    page.get_by_role("textbox", name="Username").fill(username)  # type: ignore[attr-defined]
-    page.get_by_role("textbox", name="Password").fill(password)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Sign in").click()  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Sign out").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+def sign_in(page: Page, base_url: str, username: str, path: str = "dashboard", password: str = DEMO_PASSWORD) -> None:
+    """Open `path`, sign in through the real form, and wait until the signed-in page is idle.
+
+    The form is filled only once the fresh page's first runs are over (the cookie component
+    reports and the script reruns), and the click is repeated if the form is still there
+    untouched, i.e. a rerun swallowed it (signing in again is harmless).
+    """
+    page.goto(f"{base_url}/{path}")
+    signed_in = page.get_by_role("button", name="Sign out")
+    submit = page.get_by_role("button", name="Sign in")
+    failed = page.get_by_text("Sign-in failed")
+    expect(submit).to_be_visible()
+    for _ in range(ATTEMPTS):
+        settle(page)
+        if signed_in.is_visible() or failed.is_visible():
+            break
+        page.get_by_role("textbox", name="Username").fill(username)
+        page.get_by_role("textbox", name="Password").fill(password)
+        submit.click()
+        try:
+            expect(signed_in.or_(failed)).to_be_visible(timeout=ATTEMPT_MS)
+            break
+        except AssertionError:
+            continue
+    expect(failed).to_have_count(0)
+    expect(signed_in).to_be_visible()
     settle(page)
 
 
-def settle(page: object, quiet_ms: int = 600, timeout_ms: int = 60_000) -> None:
-    """Wait until no script run is in progress (Streamlit's status widget) for `quiet_ms`.
+def settle(page: Page, quiet_ms: int = 500, timeout_ms: int = UI_TIMEOUT_MS) -> None:
+    """Wait until the app is connected and no script run is in progress for `quiet_ms` in a row.
 
-    A click that lands while the first runs of a fresh page are still going (the cookie
-    component reports, the script reruns) can be swallowed on a busy machine.
+    Streamlit marks its root `[data-testid=stApp]` with `data-test-script-state` (`running`,
+    `rerunRequested`, `notRunning`, ...) the moment a run starts or ends; that is what is watched
+    here, not the status widget (drawn later, and only while a run lasts). The quiet window is a
+    minimum, not a deadline: it covers the rerun a component (the sign-in cookie) starts right
+    after a fresh page's first run. Waits on outcomes should still be `expect(...)` on what the
+    page shows; this only keeps a click from landing on a page that is about to be redrawn.
     """
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         """(quiet) => {
-            const running = document.querySelector('[data-testid="stStatusWidget"]');
+            const app = document.querySelector('[data-testid="stApp"]');
             const now = performance.now();
-            if (running) { window.__portalBusy = now; return false; }
-            return now - (window.__portalBusy || 0) > quiet;
+            const idle = app !== null
+                && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+                && app.getAttribute('data-test-script-state') === 'notRunning';
+            if (!idle) { window.__portalBusy = now; return false; }
+            if (window.__portalBusy === undefined) { window.__portalBusy = now; }
+            return now - window.__portalBusy >= quiet;
         }""",
         arg=quiet_ms,
         timeout=timeout_ms,
         polling=100,
     )
+
+
+def click_until(page: Page, target: Locator, done: Locator, attempts: int = ATTEMPTS) -> None:
+    """Click `target` until `done` shows: only for clicks that are harmless to repeat (a tab, a link,
+    an Open button), since a rerun that is already under way can swallow a click on a busy machine."""
+    for attempt in range(1, attempts + 1):
+        settle(page)
+        if done.is_visible():
+            return
+        target.click()
+        try:
+            expect(done).to_be_visible(timeout=ATTEMPT_MS)
+            return
+        except AssertionError:
+            if attempt == attempts or not target.is_visible():
+                break
+    expect(done).to_be_visible()
+
+
+def painted(page: Page) -> None:
+    """Let the browser paint what is on the page (canvas grids, charts) before a screenshot:
+    wait for the app to be idle, then for two animation frames."""
+    settle(page)
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def programme_today() -> date:
+    """The portal's today: the e2e servers inherit this environment, so PORTAL_TODAY applies to both."""
+    return clock.today()
+
+
+def previous_month(day: date) -> str:
+    """The last complete month before `day` (`YYYY-MM`): the demo data has weekday sessions in it."""
+    return (day.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
 def artifact_name(url: str, name: str) -> str:
@@ -210,7 +281,7 @@ def artifact_name(url: str, name: str) -> str:
     return name if backend == "sqlite" else f"{name}-{backend}"
 
 
-def screenshot(page: object, name: str) -> Path:
-    path = ARTIFACTS / f"{artifact_name(page.url, name)}.png"  # type: ignore[attr-defined]
-    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+def screenshot(page: Page, name: str) -> Path:
+    path = ARTIFACTS / f"{artifact_name(page.url, name)}.png"
+    page.screenshot(path=str(path), full_page=True)
     return path

@@ -2,44 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import click_until, screenshot, settle, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def _query(page) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _query(page: Page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.url).query)
 
 
-def test_leadership_filters_by_department_reloads_and_downloads(page, portal_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_leadership_filters_by_department_reloads_and_downloads(page: Page, portal_url: str) -> None:
     sign_in(page, portal_url, "leadership")
-    page.get_by_text("Active trainees").first.wait_for()
+    expect(page.get_by_text("Active trainees").first).to_be_visible()
     page.get_by_test_id("stSelectbox").filter(has_text="Department").click()
     page.get_by_role("option", name="Internal Medicine").click()
-    page.wait_for_function("() => window.location.search.includes('dept=')")
+    expect(page).to_have_url(re.compile(r"[?&]dept=\d+"))
     department = _query(page)["dept"]
-    page.get_by_text("Active trainees").first.wait_for()
-    page.wait_for_timeout(1000)
-    filtered = page.get_by_test_id("stMetricValue").first.inner_text()
-    assert filtered == "25"  # the demo has 25 trainees per department
+    active = page.get_by_test_id("stMetricValue").first
+    expect(active).to_have_text("25")  # the demo has 25 trainees per department
+    settle(page)
     screenshot(page, "dashboard-filtered-leadership")
 
     page.reload()
-    page.get_by_role("button", name="Sign out").wait_for()
-    page.get_by_text("Active trainees").first.wait_for()
-    page.wait_for_timeout(1000)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_text("Active trainees").first).to_be_visible()
+    expect(active).to_have_text("25")
+    settle(page)
     assert _query(page)["dept"] == department
     box = page.get_by_test_id("stSelectbox").filter(has_text="Department")
     shown = box.inner_text() + " ".join(i.input_value() for i in box.locator("input").all())
     assert "Internal Medicine" in shown
-    assert page.get_by_test_id("stMetricValue").first.inner_text() == filtered
 
-    page.get_by_role("tab", name="Compliance").click()
-    page.get_by_text("By supervisor").wait_for()
+    click_until(page, page.get_by_role("tab", name="Compliance"), page.get_by_text("By supervisor"))
+    settle(page)
     with page.expect_download() as info:
         page.get_by_role("button", name="⬇️ CSV").first.click()
     download = info.value

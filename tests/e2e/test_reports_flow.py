@@ -7,27 +7,27 @@ import io
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import click_until, painted, screenshot, settle, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_admin_runs_the_pack_now_sees_the_run_and_downloads_the_pdf(page, portal_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_admin_runs_the_pack_now_sees_the_run_and_downloads_the_pdf(page: Page, portal_url: str) -> None:
     sign_in(page, portal_url, "admin", path="system")
-    page.get_by_role("heading", name="Jobs").wait_for()
+    expect(page.get_by_role("heading", name="Jobs")).to_be_visible()
     screenshot(page, "system-before-run")
     row = page.locator('[data-testid="stHorizontalBlock"]').filter(has_text="weekly_leadership_pack")
     row.get_by_role("button", name="Run now").click()
-    page.get_by_text("weekly_leadership_pack: success").wait_for(timeout=60_000)
-    page.get_by_role("heading", name="Jobs").wait_for()
-    assert "✅ success" in row.inner_text()
+    expect(page.get_by_text("weekly_leadership_pack: success")).to_be_visible(timeout=120_000)
+    expect(page.get_by_role("heading", name="Jobs")).to_be_visible()
+    expect(row).to_contain_text("✅ success")
     screenshot(page, "system-after-run")
 
-    page.get_by_role("tab", name="Job history").click()
     history = page.locator('[data-testid="stDataFrame"]').first
-    history.wait_for()
-    page.wait_for_timeout(500)
+    click_until(page, page.get_by_role("tab", name="Job history"), history)
+    painted(page)
     screenshot(page, "system-job-history")
     with page.expect_download() as history_csv:  # the grid is a canvas: read the run from its CSV download
         page.locator('[class*="history_download"]').get_by_role("button", name="CSV").click()
@@ -41,10 +41,11 @@ def test_admin_runs_the_pack_now_sees_the_run_and_downloads_the_pdf(page, portal
     ), runs[:3]
 
     page.goto(f"{portal_url}/reports?reports.tab=Archive")
-    page.get_by_role("button", name="Sign out").wait_for()
-    download_button = page.get_by_role("button", name="Download leadership-pack-")
-    download_button.wait_for()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    download_button = page.get_by_role("button", name="Download leadership-pack-").first
+    expect(download_button).to_be_visible()
     screenshot(page, "reports-archive")
+    settle(page)
     with page.expect_download() as info:
         download_button.click()
     download = info.value
@@ -53,9 +54,9 @@ def test_admin_runs_the_pack_now_sees_the_run_and_downloads_the_pdf(page, portal
         assert handle.read(5) == b"%PDF-"
 
 
-def test_supervisor_generates_a_pack_with_progress(page, portal_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_supervisor_generates_a_pack_with_progress(page: Page, portal_url: str) -> None:
     sign_in(page, portal_url, "supervisor", path="reports")
     page.get_by_role("button", name="Generate").click()
-    page.get_by_text("Generated leadership-pack-").wait_for(timeout=60_000)
-    page.get_by_text("It is also in the archive").wait_for()
+    expect(page.get_by_text("Generated leadership-pack-")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("It is also in the archive")).to_be_visible()
     screenshot(page, "reports-generated-supervisor")

@@ -10,8 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, artifact_name, screenshot, settle, sign_in
+from tests.e2e.conftest import ARTIFACTS, UI_TIMEOUT_MS, artifact_name, click_until, screenshot, settle, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -19,61 +20,60 @@ DEMO_TRAINEE_REG = "PG2025-0001"  # the demo `trainee` login
 REASON = "E2E: question 3 was added up wrongly"
 
 
-def _choose(page, label: str, *texts: str) -> str:  # type: ignore[no-untyped-def]
+def _choose(page: Page, label: str, *texts: str) -> str:
     """Pick the first option of a selectbox whose label contains all `texts`; returns the option label."""
     box = page.get_by_label(label, exact=True)
-    for attempt in range(3):
+    first_option = page.get_by_role("option").first
+    settle(page)
+    for attempt in range(3):  # a click during a rerun can leave the list closed: open it again
         box.click()
         try:
-            page.get_by_role("option").first.wait_for(timeout=5_000)
+            expect(first_option).to_be_visible(timeout=10_000)
             break
-        except Exception:
+        except AssertionError:
             if attempt == 2:
                 screenshot(page, "results-e2e-choose-failed")
                 raise
             page.keyboard.press("Escape")
+            settle(page)
     box.press_sequentially(texts[-1], delay=20)  # the list is virtualised: filter it first
     option = page.get_by_role("option")
     for text in texts:
         option = option.filter(has_text=text)
     option = option.first
     try:
-        chosen = option.inner_text(timeout=10_000)
-    except Exception:
+        expect(option).to_be_visible()
+        chosen = option.inner_text()
+    except AssertionError:
         screenshot(page, "results-e2e-choose-failed")
         raise
     option.click()
-    _idle(page)
+    settle(page)
     return chosen
 
 
-def _flash(page, text: str) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_text(text).first.wait_for()
-    _idle(page)
-
-
-def _idle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the script run has finished (the "Running…" indicator is gone)."""
-    page.wait_for_timeout(300)
-    page.get_by_test_id("stStatusWidget").wait_for(state="hidden")
+def _flash(page: Page, text: str) -> None:
+    expect(page.get_by_text(text).first).to_be_visible()
+    settle(page)
 
 
 def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(
-    page, portal_url: str, browser, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    page: Page, portal_url: str, browser: Browser, tmp_path: Path
+) -> None:
     sign_in(page, portal_url, "admin", path="results")
-    page.get_by_role("heading", name="Results").wait_for()
+    expect(page.get_by_role("heading", name="Results")).to_be_visible()
     _choose(page, "Assessment", "Year 2 written: viva")
-    page.get_by_text("25 draft").first.wait_for()
+    expect(page.get_by_text("25 draft").first).to_be_visible()
     screenshot(page, "results-grid-admin-drafts")
     page.get_by_role("button", name="Publish all drafts").click()
     _flash(page, "Published 25 result(s).")
 
-    page.get_by_role("tab", name="Change requests").click()
+    raise_request = page.get_by_text("Raise a change request on a published result of Year 2 written: viva")
+    click_until(page, page.get_by_role("tab", name="Change requests"), raise_request)
     settle(page)  # the tab is kept in the URL: a click on the expander during that rerun can be undone by it
-    page.get_by_text("Raise a change request on a published result of Year 2 written: viva").click()
-    page.get_by_label("Published result", exact=True).wait_for()
-    settle(page)
+    published_result = page.get_by_label("Published result", exact=True)
+    raise_request.click()
+    expect(published_result).to_be_visible()
     chosen = _choose(page, "Published result", "Year 2 written: viva", DEMO_TRAINEE_REG)
     current = float(chosen.rsplit("·", 1)[1])
     new_value = current - 1 if current >= 1 else current + 1
@@ -81,16 +81,16 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(
     page.get_by_label("Reason (required)").fill(REASON)
     page.get_by_role("button", name="Raise change request").click()
     _flash(page, "another admin must approve it")
-    page.get_by_role("tab", name="Change requests").click()
     mine = page.get_by_test_id("stVerticalBlock").filter(has_text=REASON).last
-    mine.get_by_text("You raised this request: another admin must decide it.").wait_for()
-    assert mine.get_by_role("button", name="Approve").count() == 0
+    own_request = mine.get_by_text("You raised this request: another admin must decide it.")
+    click_until(page, page.get_by_role("tab", name="Change requests"), own_request)
+    expect(mine.get_by_role("button", name="Approve")).to_have_count(0)
 
     second = browser.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    second.set_default_timeout(UI_TIMEOUT_MS)
     other = second.new_page()
     try:
         sign_in(other, portal_url, "admin2", path="results?results.tab=Change+requests")
-        _idle(other)
         request = (
             other.get_by_test_id("stVerticalBlock")
             .filter(has_text=REASON)
@@ -105,28 +105,30 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(
         _flash(other, "Change request approved.")
         screenshot(other, "results-change-request-approved")
 
-        other.get_by_role("tab", name="Review grid").click()
+        click_until(other, other.get_by_role("tab", name="Review grid"), other.get_by_label("Assessment", exact=True))
         _choose(other, "Assessment", "Year 2 written: viva")
-        other.get_by_text("25 published").first.wait_for()
+        expect(other.get_by_text("25 published").first).to_be_visible()
         other.get_by_role("button", name="Freeze all published").click()
         _flash(other, "Froze 25 result(s).")
-        other.get_by_text("25 frozen").first.wait_for()
+        expect(other.get_by_text("25 frozen").first).to_be_visible()
         screenshot(other, "results-grid-frozen")
     finally:
         second.close()
 
     trainee_context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    trainee_context.set_default_timeout(UI_TIMEOUT_MS)
     trainee = trainee_context.new_page()
     try:
         sign_in(trainee, portal_url, "trainee", path="results")
-        trainee.get_by_test_id("stDataFrame").wait_for()
-        trainee.locator("td").filter(has_text="Year 2 written: viva").first.wait_for(state="attached")
+        expect(trainee.get_by_test_id("stDataFrame")).to_be_visible()
+        expect(trainee.locator("td").filter(has_text="Year 2 written: viva").first).to_be_attached()
         screenshot(trainee, "results-trainee-view")
         trainee.goto(f"{portal_url}/requests")
-        trainee.get_by_role("button", name="Generate transcript (PDF)").wait_for()
+        generate = trainee.get_by_role("button", name="Generate transcript (PDF)")
+        expect(generate).to_be_visible()
         settle(trainee)
-        trainee.get_by_role("button", name="Generate transcript (PDF)").click()
-        trainee.get_by_text("Transcript ready").wait_for(timeout=60_000)
+        generate.click()
+        expect(trainee.get_by_text("Transcript ready")).to_be_visible(timeout=120_000)
         with trainee.expect_download() as download:
             trainee.get_by_role("button", name="Download transcript").click()
         pdf = tmp_path / "transcript.pdf"
@@ -159,11 +161,11 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(
     anonymous = public.new_page()
     try:
         anonymous.goto(f"{portal_url}/verify?token={token}")
-        anonymous.get_by_text(re.compile(r"^valid: issued to .+ on \d{4}-\d{2}-\d{2}$")).wait_for()
-        assert anonymous.get_by_role("button", name="Sign in").count() == 0
+        expect(anonymous.get_by_text(re.compile(r"^valid: issued to .+ on \d{4}-\d{2}-\d{2}$"))).to_be_visible()
+        expect(anonymous.get_by_role("button", name="Sign in")).to_have_count(0)
         screenshot(anonymous, "verify-valid")
         anonymous.goto(f"{portal_url}/verify?token={token[:-3]}abc")
-        anonymous.get_by_text("invalid or expired").wait_for()
+        expect(anonymous.get_by_text("invalid or expired")).to_be_visible()
         screenshot(anonymous, "verify-invalid")
     finally:
         public.close()
