@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 
+import hypothesis
 import pytest
 
 # Cheap hashes keep the suite fast; production uses the default cost.
@@ -55,6 +56,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+PG_SKIP_REASON = "TEST_DATABASE_URL not set to PostgreSQL"
 
 DB_PARAMS = [
     pytest.param("sqlite", id="sqlite"),
@@ -63,10 +65,44 @@ DB_PARAMS = [
         id="postgresql",
         marks=[
             pytest.mark.postgres,
-            pytest.mark.skipif(not PG_URL.startswith("postgresql"), reason="TEST_DATABASE_URL not set to PostgreSQL"),
+            pytest.mark.skipif(not PG_URL.startswith("postgresql"), reason=PG_SKIP_REASON),
         ],
     ),
 ]
+
+
+# CI runs the same Hypothesis examples on every run (derived from each test), whatever the order
+# pytest-randomly picks; elsewhere each run tries new ones.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
+
+
+def _is_postgres_skip(report: pytest.TestReport) -> bool:
+    longrepr = report.longrepr
+    return isinstance(longrepr, tuple) and longrepr[2].endswith(PG_SKIP_REASON)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """One summary line for the PostgreSQL halves skipped without TEST_DATABASE_URL, instead of one
+    `SKIPPED` line per test function (about 275); every other skip is still listed on its own."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    postgres = (
+        [report for report in skipped if _is_postgres_skip(report)] if "s" in terminalreporter.reportchars else []
+    )
+    if postgres:
+        terminalreporter.stats["skipped"] = [report for report in skipped if not _is_postgres_skip(report)]
+    try:
+        yield
+    finally:
+        if postgres:
+            terminalreporter.stats["skipped"] = skipped  # the final counts still include them
+            if len(postgres) == len(skipped) and not any(
+                terminalreporter.stats.get(kind) for kind in ("failed", "error", "xfailed", "xpassed")
+            ):
+                terminalreporter.write_sep("=", "short test summary info")  # pytest printed none
+            terminalreporter.write_line(f"SKIPPED [{len(postgres)}] the PostgreSQL half of each test: {PG_SKIP_REASON}")
 
 
 def create_scratch_postgres() -> str:

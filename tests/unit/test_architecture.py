@@ -4,6 +4,7 @@ ruff, and the shape of the tests themselves (every test asserts; no test imports
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -41,6 +42,22 @@ def test_the_tree_is_ruff_formatted() -> None:
 def test_the_tree_passes_ruff_check() -> None:
     result = _run("ruff", "check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_skipped_postgresql_halves_are_summed_up_in_one_line() -> None:
+    """Without TEST_DATABASE_URL the PostgreSQL halves get one summary line; other skips keep theirs."""
+    env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
+    probe = "tests/integration/test_logbook_race.py"  # two PostgreSQL halves, two other skips on SQLite
+    command = [sys.executable, "-m", "pytest", probe, "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    skipped = [re.sub(r":\d+:", ":N:", line) for line in result.stdout.splitlines() if line.startswith("SKIPPED [")]
+    assert skipped == [
+        f"SKIPPED [1] {probe}:N: the race needs real concurrent writers (PostgreSQL)",
+        f"SKIPPED [1] {probe}:N: the race needs real concurrent writers (PostgreSQL)",
+        "SKIPPED [2] the PostgreSQL half of each test: TEST_DATABASE_URL not set to PostgreSQL",
+    ]
+    assert "4 skipped" in result.stdout.splitlines()[-1]
 
 
 # The tests themselves ------------------------------------------------------------------------------
