@@ -5,24 +5,24 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core.clock import utcnow
+from core.clock import today as programme_today
 from core.config import get_settings
-from core.dto import ReportRunItem, UserSummary
+from core.dto import ReportRequest, ReportRunItem, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
+from core.rules.values import ReportKind
 from core.services.dashboards import analytics
 from core.services.dashboards.rollups import add_months, month_start
-from core.services.reports import archive as report_service
-from core.services.reports import exports as export_service
+from core.services.reports import generation
 from core.services.reports import pack as pack_service
-from portal import auth, errors, loaders, state, widgets
-from portal.db import session_scope
+from portal import actions, auth, errors, loaders, state, widgets
 
 ROLES = (ADMIN, LEADERSHIP, SUPERVISOR)
 KINDS = {
-    "leadership_pack": "Leadership pack (PDF)",
-    "logbook_summary": "Logbook summary (PDF, CSV or Excel)",
-    "eligibility_list": "Eligibility list (Excel)",
+    ReportKind.LEADERSHIP_PACK: "Leadership pack (PDF)",
+    ReportKind.LOGBOOK_SUMMARY: "Logbook summary (PDF, CSV or Excel)",
+    ReportKind.ELIGIBILITY_LIST: "Eligibility list (Excel)",
 }
+FORMATS = ("pdf", "csv", "xlsx")
 MONTHS_OFFERED = 24
 
 
@@ -44,11 +44,13 @@ def render() -> None:
 
 
 def _section_generate(user: UserSummary) -> None:
-    today = utcnow().date()
-    kind = st.radio("Report", list(KINDS), format_func=KINDS.get, key="reports.kind", horizontal=True)
-    departments = {0: "All departments", **dict(loaders.users.departments())}
+    today = programme_today()
+    kind = st.radio("Report", list(KINDS), format_func=lambda k: KINDS[k], key="reports.kind", horizontal=True)
+    departments: dict[int, str] = {0: "All departments", **dict(loaders.users.departments())}
+    start = end = None
+    period = None
     with st.form("reports.generate"):
-        if kind == "leadership_pack":
+        if kind == ReportKind.LEADERSHIP_PACK:
             months = [
                 analytics.month_label(add_months(month_start(today), -i)) for i in range(MONTHS_OFFERED - 1, -1, -1)
             ]
@@ -63,58 +65,50 @@ def _section_generate(user: UserSummary) -> None:
                 "KPIs, compliance and ageing cover these months; the trends show the 12 months "
                 "up to the last one; the at-risk list is the current quarter."
             )
+            start, end = _month(chosen[0]), _month(chosen[1])
         else:
             period = st.text_input(
                 "Period",
-                value=today.strftime("%Y" if kind == "logbook_summary" else "%Y-%m"),
+                value=today.strftime("%Y" if kind == ReportKind.LOGBOOK_SUMMARY else "%Y-%m"),
                 key="reports.period",
                 help="YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD",
             )
         file_format = "pdf"
-        if kind == "logbook_summary":
-            file_format = st.selectbox("Format", ["pdf", "csv", "xlsx"], key="reports.format")
+        if kind == ReportKind.LOGBOOK_SUMMARY:
+            file_format = st.selectbox("Format", FORMATS, key="reports.format") or "pdf"
         department = st.selectbox(
-            "Department", list(departments), format_func=departments.get, key="reports.department"
+            "Department", list(departments), format_func=lambda i: departments[i], key="reports.department"
         )
         submitted = st.form_submit_button("Generate", type="primary")
-    if submitted:
-        options = {"department_id": department or None}
-        if kind == "leadership_pack":
-            options |= {"start": _month(chosen[0]), "end": _month(chosen[1])}
-        else:
-            options |= {"period": period, "file_format": file_format}
-        _generate(user, kind, options)
+    if submitted and kind is not None:
+        request = ReportRequest(
+            kind=kind, department_id=department or None, start=start, end=end, period=period, file_format=file_format
+        )
+        _generate(user, request)
     _last_generated(user)
 
 
-def _generate(user: UserSummary, kind: str, options: dict[str, object]) -> None:
+def _generate(user: UserSummary, request: ReportRequest) -> None:
     settings = get_settings()
-    with st.status(f"Generating the {KINDS[kind].split(' (')[0].lower()}…", expanded=True) as status:
-        bar = st.progress(0.0, text="Starting")
+    actions.run_with_progress(
+        lambda session, now, progress: generation.generate_report(
+            session,
+            user,
+            request,
+            now=now,
+            report_dir=settings.report_dir,
+            programme=settings.programme_name,
+            progress=progress,
+        ),
+        label=f"Generating the {KINDS[request.kind].split(' (')[0].lower()}…",
+        affects=actions.Write.REPORT,
+        finished=lambda item: f"Generated {item.file_name}",
+        after=_remember,
+    )
 
-        def progress(fraction: float, message: str) -> None:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
-        with errors.handled():
-            with session_scope() as session:
-                common = {"report_dir": settings.report_dir, "now": utcnow(), "progress": progress}
-                if kind == "leadership_pack":
-                    item = pack_service.generate_leadership_pack(
-                        session, user, programme=settings.programme_name, **common, **options
-                    )  # type: ignore[arg-type]
-                elif kind == "logbook_summary":
-                    item = export_service.generate_logbook_summary(
-                        session, user, programme=settings.programme_name, **common, **options
-                    )  # type: ignore[arg-type]
-                else:
-                    options.pop("file_format", None)
-                    item = export_service.generate_eligibility_list(session, user, **common, **options)  # type: ignore[arg-type]
-            bar.progress(1.0, text="Done")
-            status.update(label=f"Generated {item.file_name}", state="complete", expanded=False)
-            st.session_state[state.REPORTS_LAST_RUN] = item.id
-            loaders.reports.report_runs.clear()
-            return
-        status.update(label="The report was not generated", state="error", expanded=True)
+def _remember(item: ReportRunItem) -> None:
+    st.session_state[state.REPORTS_LAST_RUN] = item.id
 
 
 def _last_generated(user: UserSummary) -> None:
@@ -133,13 +127,13 @@ def _section_archive(user: UserSummary) -> None:
     if not runs:
         widgets.empty_state("No reports yet.", "Generate one, or wait for the weekly leadership pack.")
         return
-    kinds = ["", *KINDS]
+    kinds: list[str] = ["", *KINDS]
     current = widgets.url_param("kind", "")
     kind = st.selectbox(
         "Report type",
         kinds,
         index=kinds.index(current) if current in kinds else 0,
-        format_func=lambda k: KINDS.get(k, "All reports"),
+        format_func=lambda k: KINDS.get(ReportKind(k), "All reports") if k else "All reports",
         key="reports.archive_kind",
     )
     widgets.set_url_params(kind=kind)
@@ -186,8 +180,8 @@ def _archive_frame(runs: list[ReportRunItem]) -> pd.DataFrame:
 
 
 def _download(user: UserSummary, item: ReportRunItem, *, key: str) -> None:
-    with errors.handled(), session_scope() as session:
-        report = report_service.get_report_file(session, user, item.id, report_dir=get_settings().report_dir)
+    with errors.handled():
+        report = loaders.reports.report_file(user, item.id)
         st.download_button(
             f"⬇️ Download {report.file_name}",
             data=report.content,

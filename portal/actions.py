@@ -106,11 +106,17 @@ def run_with_progress(
     affects: Write | Iterable[Write],
     done: Message[T] = None,
     succeeded: Callable[[T], bool] = lambda _: True,
+    finished: Callable[[T], str] | None = None,
     kind: Kind[T] = "success",
     after: Callable[[T], None] | None = None,
     rerun: Rerun[T] = False,
 ) -> T | None:
-    """Like `run`, for long work: a status box with a progress bar that the action reports into."""
+    """Like `run`, for long work: a status box with a progress bar that the action reports into.
+
+    The box ends labelled `finished(result)` (default: the label with ": done") when the result
+    `succeeded`, and "…: problems found" otherwise; it stays open when the action raised, since the
+    error is shown inside it.
+    """
     with st.status(label, expanded=True) as status:
         bar = st.progress(0.0, text="Starting…")
 
@@ -119,10 +125,11 @@ def run_with_progress(
 
         ok, result = _transaction(lambda session, now: action(session, now, progress), affects)
         good = ok and succeeded(result)  # type: ignore[arg-type]
+        done_label = finished(result) if good and finished is not None else label.replace("…", ": done")  # type: ignore[arg-type]
         status.update(
-            label=label.replace("…", ": done") if good else label.replace("…", ": problems found"),
+            label=done_label if good else label.replace("…", ": problems found"),
             state="complete" if good else "error",
-            expanded=False,
+            expanded=not ok,
         )
     if not ok:
         return None

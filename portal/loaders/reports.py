@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.config import get_settings
 from core.dto import (
+    ReportFile,
     ReportRunItem,
     UserSummary,
 )
@@ -16,6 +18,15 @@ from portal.db import session_scope
 def report_runs(actor: UserSummary) -> list[ReportRunItem]:
     with session_scope() as session:
         return report_service.list_report_runs(session, actor)
+
+
+def report_file(actor: UserSummary, run_id: int) -> ReportFile:
+    """One archived file's bytes for its download button, if the actor may see it (NotFoundError otherwise).
+
+    Not cached: files can be large, and each is read only while its download is on screen.
+    """
+    with session_scope() as session:
+        return report_service.get_report_file(session, actor, run_id, report_dir=get_settings().report_dir)
 
 
 def clear() -> None:

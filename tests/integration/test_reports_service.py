@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
@@ -14,13 +15,15 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from core.dto import SYSTEM_ACTOR
+from core.dto import SYSTEM_ACTOR, ReportRequest
 from core.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from core.rules.values import ReportKind
 from core.services.dashboards import analytics, rollups
 from core.services.dashboards import overview as analytics_overview
 from core.services.dashboards import trainees as analytics_trainees
 from core.services.reports.archive import get_report_file, list_report_runs
 from core.services.reports.exports import generate_eligibility_list, generate_logbook_summary
+from core.services.reports.generation import generate_report
 from core.services.reports.pack import collect_pack_data, generate_leadership_pack, pack_filters
 from tests.factories import actor, make_attendance, make_department, make_entry, make_user
 
@@ -176,6 +179,65 @@ def test_logbook_summary_and_eligibility_list_exports_are_formula_safe(
     assert "Logbook summary" in _text(get_report_file(session, admin, pdf_item.id, report_dir=tmp_path).content)
     with pytest.raises(InvalidInputError):
         generate_logbook_summary(session, admin, report_dir=tmp_path, now=NOW, period="2026", file_format="docx")
+
+
+@pytest.mark.parametrize(
+    ("request_", "title", "file_format", "period"),
+    [
+        (
+            ReportRequest(ReportKind.LEADERSHIP_PACK, start=date(2026, 10, 1), end=date(2026, 11, 1)),
+            "Leadership pack",
+            "pdf",
+            "2026-10..2026-11",
+        ),
+        (
+            ReportRequest(ReportKind.LOGBOOK_SUMMARY, period="2026-Q4", file_format="csv"),
+            "Logbook summary",
+            "csv",
+            "2026-Q4",
+        ),
+        (ReportRequest(ReportKind.LOGBOOK_SUMMARY, period="2026"), "Logbook summary", "pdf", "2026"),
+        (ReportRequest(ReportKind.ELIGIBILITY_LIST, period="2026-11"), "Eligibility list", "xlsx", "2026-11"),
+    ],
+    ids=["pack", "summary-csv", "summary-pdf", "eligibility"],
+)
+def test_generate_report_dispatches_each_kind_into_the_archive(  # type: ignore[no-untyped-def]
+    session: Session, programme, tmp_path: Path, request_: ReportRequest, title: str, file_format: str, period: str
+) -> None:
+    supervisor = programme["supervisor"]
+    surgery = programme["trainees"][0].department_id
+    request = dataclasses.replace(request_, department_id=surgery)
+    item = generate_report(session, supervisor, request, now=NOW, report_dir=tmp_path, programme="P")
+    assert (item.kind, item.title, item.file_format) == (request.kind, title, file_format)
+    assert (item.params["period"], item.params["department_id"]) == (period, surgery)
+    assert item.params["scope"] == f"Trainees supervised by {supervisor.full_name}"
+    assert [r.id for r in list_report_runs(session, supervisor)] == [item.id]
+    content = get_report_file(session, supervisor, item.id, report_dir=tmp_path).content
+    assert content[:4] == {"pdf": b"%PDF", "csv": content[:4], "xlsx": b"PK\x03\x04"}[file_format]
+    if file_format == "csv":
+        assert content.decode("utf-8-sig").startswith("trainee,registration_number")
+
+
+def test_generate_report_refuses_what_each_kind_refuses(session: Session, programme, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    admin = programme["admin"]
+    for request, refusal in (
+        (ReportRequest(ReportKind.LEADERSHIP_PACK, start=date(2026, 11, 1), end=date(2026, 9, 1)), InvalidInputError),
+        (ReportRequest(ReportKind.LOGBOOK_SUMMARY, period="2026", file_format="docx"), InvalidInputError),
+        (ReportRequest(ReportKind.ELIGIBILITY_LIST, period="2026-13"), InvalidInputError),
+        (ReportRequest(ReportKind.ELIGIBILITY_LIST, period="2026-11", department_id=10**6), NotFoundError),
+    ):
+        with pytest.raises(refusal):
+            generate_report(session, admin, request, now=NOW, report_dir=tmp_path, programme="P")
+    with pytest.raises(PermissionDeniedError):
+        generate_report(
+            session,
+            programme["trainee"],
+            ReportRequest(ReportKind.ELIGIBILITY_LIST),
+            now=NOW,
+            report_dir=tmp_path,
+            programme="P",
+        )
+    assert list_report_runs(session, admin) == [] and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")

@@ -20,6 +20,7 @@ from core.dto import ReportFile, ReportRunItem, UserSummary
 from core.errors import NotFoundError
 from core.models import Department, ReportRun, User
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
+from core.rules.values import ReportKind
 from core.services.access import authorize
 
 Progress = Callable[[float, str], None]
@@ -30,11 +31,15 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 KIND_TITLES = {
-    "leadership_pack": "Leadership pack",
-    "logbook_summary": "Logbook summary",
-    "eligibility_list": "Eligibility list",
+    ReportKind.LEADERSHIP_PACK: "Leadership pack",
+    ReportKind.LOGBOOK_SUMMARY: "Logbook summary",
+    ReportKind.ELIGIBILITY_LIST: "Eligibility list",
 }
-KIND_FORMATS = {"leadership_pack": ("pdf",), "logbook_summary": ("pdf", "csv", "xlsx"), "eligibility_list": ("xlsx",)}
+KIND_FORMATS = {
+    ReportKind.LEADERSHIP_PACK: ("pdf",),
+    ReportKind.LOGBOOK_SUMMARY: ("pdf", "csv", "xlsx"),
+    ReportKind.ELIGIBILITY_LIST: ("xlsx",),
+}
 
 
 def scope_label(session: Session, actor: UserSummary) -> str:
@@ -63,7 +68,7 @@ def store_report(
     actor: UserSummary,
     *,
     report_dir: Path,
-    kind: str,
+    kind: ReportKind,
     file_format: str,
     content: bytes,
     params: dict[str, Any],

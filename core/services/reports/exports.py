@@ -19,6 +19,7 @@ from core.models import Department, LogbookEntry, User
 from core.pdf.reports import render_table_pdf
 from core.repositories.scope import trainee_scope_clause
 from core.rules.logbook import compute_compliance
+from core.rules.values import ReportKind
 from core.services.access import authorize
 from core.services.attendance.eligibility import list_eligibility
 from core.services.reports.archive import (
@@ -121,7 +122,7 @@ def generate_logbook_summary(
     """
     authorize(session, actor, *REPORT_ROLES)
     step = progress or (lambda _f, _m: None)
-    if file_format not in KIND_FORMATS["logbook_summary"]:
+    if file_format not in KIND_FORMATS[ReportKind.LOGBOOK_SUMMARY]:
         raise InvalidInputError("The logbook summary comes as pdf, csv or xlsx.")
     chosen = parse_period(period or _default_period(now))
     department = department_name(session, department_id)
@@ -144,7 +145,7 @@ def generate_logbook_summary(
         session,
         actor,
         report_dir=report_dir,
-        kind="logbook_summary",
+        kind=ReportKind.LOGBOOK_SUMMARY,
         file_format=file_format,
         content=content,
         params=params,
@@ -239,7 +240,7 @@ def generate_eligibility_list(
         session,
         actor,
         report_dir=report_dir,
-        kind="eligibility_list",
+        kind=ReportKind.ELIGIBILITY_LIST,
         file_format="xlsx",
         content=content,
         params=params,

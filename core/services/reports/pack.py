@@ -24,6 +24,7 @@ from core.models import User
 from core.pdf.charts import Trend
 from core.pdf.reports import PackData, render_pack_pdf
 from core.repositories import analytics as analytics_repo
+from core.rules.values import ReportKind
 from core.services.access import authorize
 from core.services.dashboards import analytics
 from core.services.dashboards import overview as analytics_overview
@@ -189,7 +190,7 @@ def generate_leadership_pack(
         session,
         actor,
         report_dir=report_dir,
-        kind="leadership_pack",
+        kind=ReportKind.LEADERSHIP_PACK,
         file_format="pdf",
         content=content,
         params=params,
