@@ -4,12 +4,12 @@ import streamlit as st
 
 from core.dto import ApprovalQueue, BulkOutcome, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
+from core.rules.values import EntryStatus
 from core.services.logbook import approvals as approval_service
 from portal import actions, auth, errors, loaders, state, widgets
-from portal.logbook_views import AGE_FILTERS, entry_card, entry_label, outcomes_frame, queue_frame
+from portal.logbook_views import AGE_FILTERS, bulk_outcomes, decision_form, entry_card, entry_label, queue_frame
 
 ROLES = (ADMIN, SUPERVISOR, LEADERSHIP)
-DECISIONS = {"approve": "✅ Approve", "return": "↩️ Return for changes", "reject": "⛔ Reject"}
 
 
 def render() -> None:
@@ -42,31 +42,26 @@ def _filters(user: UserSummary) -> tuple[int | None, int | None, int | None]:
     trainee = col1.selectbox(
         "Trainee",
         t_options,
-        index=_index(t_options, widgets.url_param("trainee")),
+        index=widgets.url_index(t_options, "trainee"),
         format_func=lambda i: trainees.get(i, "All trainees"),
         key="approvals.trainee",
     )
     department = col2.selectbox(
         "Department",
         d_options,
-        index=_index(d_options, widgets.url_param("department")),
+        index=widgets.url_index(d_options, "department"),
         format_func=lambda i: departments.get(i, "All departments"),
         key="approvals.department",
     )
-    wanted_age = widgets.url_param("age", "")
     age = col3.selectbox(
         "Age",
         ages,
-        index=ages.index(wanted_age) if wanted_age in ages else 0,
+        index=widgets.url_index(ages, "age"),
         format_func=lambda a: AGE_FILTERS[a],
         key="approvals.age",
     )
     widgets.set_url_params(trainee=trainee or None, department=department or None, age=age or None)
     return trainee or None, department or None, int(age) if age else None
-
-
-def _index(options: list[int], wanted: str | None) -> int:
-    return options.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in options else 0
 
 
 def _metrics(queue: ApprovalQueue) -> None:
@@ -117,17 +112,7 @@ def _queue_table(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None
 
 def _bulk_result() -> None:
     outcomes = st.session_state.get(state.APPROVALS_BULK_RESULT)
-    if not outcomes:
-        return
-    approved = sum(1 for o in outcomes if o.outcome == "approved")
-    message = f"Approved {approved} of {len(outcomes)} selected entries."
-    (st.success if approved == len(outcomes) else st.warning)(message + " Each entry's result is below.")
-    frame = outcomes_frame(outcomes)
-    st.dataframe(frame, hide_index=True, width="stretch")
-    left, right = st.columns([3, 1])
-    with left:
-        widgets.download_buttons(frame, name="bulk-approval", key="approvals.bulk_download", xlsx=False)
-    if right.button("Dismiss", key="approvals.bulk_dismiss", width="stretch"):
+    if outcomes and bulk_outcomes(outcomes, key="approvals.bulk"):
         st.session_state[state.APPROVALS_BULK_RESULT] = None
         st.rerun()
 
@@ -152,30 +137,20 @@ def _review(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None:
     with errors.handled():
         item, history = loaders.logbook.entry(user, chosen)
         entry_card(item, history)
-        if can_act and item.status == "pending":
+        if can_act and item.status == EntryStatus.PENDING:
             _decision_form(user, item.id)
 
 
 def _decision_form(user: UserSummary, entry_id: int) -> None:
-    with st.form(f"approvals.decide.{entry_id}"):
-        feedback = st.text_area(
-            "Feedback to the trainee",
-            key=f"approvals.feedback.{entry_id}",
-            help="Optional when approving; required to return or reject.",
-        )
-        cols = st.columns(3)
-        clicked = [
-            d
-            for d, col in zip(DECISIONS, cols, strict=True)
-            if col.form_submit_button(DECISIONS[d], type="primary" if d == "approve" else "secondary", width="stretch")
-        ]
-    if not clicked:
+    picked = decision_form(entry_id, key="approvals")
+    if picked is None:
         return
+    decision, feedback = picked
     # A refused decision (e.g. someone else verified it meanwhile) is shown by the seam, which
     # also clears the stale queue for a conflict.
     actions.run(
         lambda session, now: approval_service.verify_entry(
-            session, user, entry_id, decision=clicked[0], feedback=feedback, now=now
+            session, user, entry_id, decision=decision, feedback=feedback, now=now
         ),
         affects=actions.Write.LOGBOOK_DECISION,
         done=lambda done: f"Entry #{entry_id} {done.status}; {done.trainee_name} has been notified.",

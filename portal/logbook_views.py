@@ -1,23 +1,31 @@
-"""Logbook widgets shared by the logbook and approvals pages: tables and the entry card."""
+"""Logbook widgets shared by the logbook and approvals pages: tables, the entry card and the entry form."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import TypedDict
 
 import pandas as pd
 import streamlit as st
 
 from core.dto import BulkOutcome, LogbookEntryItem, LogbookHistoryItem
+from core.rules.values import EntryStatus
 from portal import widgets
 
-STATUS_LABELS = {
-    "draft": "📝 draft",
-    "pending": "⏳ pending",
-    "approved": "✅ approved",
-    "returned": "↩️ returned",
-    "rejected": "⛔ rejected",
+STATUS_LABELS: dict[str, str] = {
+    EntryStatus.DRAFT: "📝 draft",
+    EntryStatus.PENDING: "⏳ pending",
+    EntryStatus.APPROVED: "✅ approved",
+    EntryStatus.RETURNED: "↩️ returned",
+    EntryStatus.REJECTED: "⛔ rejected",
 }
+VERDICTS: dict[str, Callable[..., object]] = {
+    EntryStatus.APPROVED: st.success,
+    EntryStatus.RETURNED: st.warning,
+    EntryStatus.REJECTED: st.error,
+}
+DECISIONS = {"approve": "✅ Approve", "return": "↩️ Return for changes", "reject": "⛔ Reject"}
 AGE_FILTERS = {"": "Any age", "7": "Waiting > 7 days", "14": "Waiting > 14 days"}
 
 
@@ -89,7 +97,7 @@ def outcomes_frame(outcomes: Sequence[BulkOutcome]) -> pd.DataFrame:
 def entry_label(item: LogbookEntryItem, *, with_trainee: bool) -> str:
     """One line naming an entry in a picker."""
     who = f"{item.trainee_name} · " if with_trainee else ""
-    age = f" · {item.age_days} d waiting" if item.status == "pending" and with_trainee else ""
+    age = f" · {item.age_days} d waiting" if item.status == EntryStatus.PENDING and with_trainee else ""
     return f"#{item.id} · {who}{item.case_date.isoformat()} · {item.title} · {item.status}{age}"
 
 
@@ -110,8 +118,8 @@ def entry_card(item: LogbookEntryItem, history: Sequence[LogbookHistoryItem]) ->
         if item.decided_at is not None:
             verdict = f"{item.status.title()} by {item.verified_by_name or 'the system'} on {_when(item.decided_at)}"
             message = verdict + (f"\n\nFeedback: {widgets.plain(item.feedback)}" if item.feedback else "")
-            {"approved": st.success, "returned": st.warning, "rejected": st.error}.get(item.status, st.info)(message)
-        elif item.status == "pending":
+            VERDICTS.get(item.status, st.info)(message)
+        elif item.status == EntryStatus.PENDING:
             st.info(f"Waiting for verification since {_when(item.submitted_at)} ({item.age_days} days).")
         if history:
             st.caption("History")
@@ -131,3 +139,95 @@ def entry_card(item: LogbookEntryItem, history: Sequence[LogbookHistoryItem]) ->
                 hide_index=True,
                 width="stretch",
             )
+
+
+class EntryFields(TypedDict):
+    """What the trainee typed into the entry form, as the logbook services take it."""
+
+    title: str
+    case_date: date | None
+    category: str | None
+    description: str
+    reflection: str
+    submit: bool
+
+
+FORM_FIELDS = ("title", "case_date", "category", "description", "reflection")
+
+
+def entry_form(item: LogbookEntryItem | None, categories: list[str], *, key: str, today: date) -> EntryFields | None:
+    """A new entry's form (or a draft's or returned entry's); the fields once a button is pressed, else None."""
+    choices = [*categories, *([item.category] if item is not None and item.category not in categories else [])]
+    returned = item is not None and item.status == EntryStatus.RETURNED
+    heading = "Edit and resubmit" if returned else "Edit draft" if item else None
+    with st.form(key, clear_on_submit=False):
+        if heading:
+            st.markdown(f"**{heading}**")
+        title = st.text_input("Case title", value=item.title if item else "", max_chars=200, key=f"{key}.title")
+        case_date = st.date_input(  # no later than the programme's today: the service's "not in the future"
+            "Case date", value=item.case_date if item else today, max_value=today, key=f"{key}.case_date"
+        )
+        category = st.selectbox(
+            "Category", choices, key=f"{key}.category", index=choices.index(item.category) if item else 0
+        )
+        description = st.text_area(
+            "Description",
+            value=item.description if item else "",
+            key=f"{key}.description",
+            placeholder="Presentation, what you did, outcome.",
+        )
+        reflection = st.text_area(
+            "Reflection / learning points (optional)",
+            key=f"{key}.reflection",
+            value=(item.reflection or "") if item else "",
+        )
+        left, right = st.columns(2)
+        submit_label = "Resubmit to supervisor" if returned else "Submit to supervisor"
+        submitted = left.form_submit_button(submit_label, type="primary", width="stretch")
+        saved = right.form_submit_button("Save changes" if item else "Save draft", width="stretch")
+    if not (submitted or saved):
+        return None
+    return EntryFields(
+        title=title,
+        case_date=case_date,
+        category=category,
+        description=description,
+        reflection=reflection,
+        submit=submitted,
+    )
+
+
+def reset_entry_form(key: str) -> None:
+    """Forget what was typed into the form `key` (after its write committed: ready for the next case)."""
+    for name in FORM_FIELDS:
+        st.session_state.pop(f"{key}.{name}", None)
+
+
+def decision_form(entry_id: int, *, key: str) -> tuple[str, str] | None:
+    """Feedback and the approve / return / reject buttons; (decision, feedback) once one is pressed."""
+    with st.form(f"{key}.decide.{entry_id}"):
+        feedback = st.text_area(
+            "Feedback to the trainee",
+            key=f"{key}.feedback.{entry_id}",
+            help="Optional when approving; required to return or reject.",
+        )
+        cols = st.columns(3)
+        clicked = [
+            d
+            for d, col in zip(DECISIONS, cols, strict=True)
+            if col.form_submit_button(DECISIONS[d], type="primary" if d == "approve" else "secondary", width="stretch")
+        ]
+    return (clicked[0], feedback) if clicked else None
+
+
+def bulk_outcomes(outcomes: Sequence[BulkOutcome], *, key: str) -> bool:
+    """What a bulk approval did, entry by entry, with a download; True once the reader dismisses it."""
+    approved = sum(1 for o in outcomes if o.outcome == EntryStatus.APPROVED)
+    message = f"Approved {approved} of {len(outcomes)} selected entries."
+    (st.success if approved == len(outcomes) else st.warning)(message + " Each entry's result is below.")
+    frame = outcomes_frame(outcomes)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    left, right = st.columns([3, 1])
+    with left:
+        widgets.download_buttons(frame, name="bulk-approval", key=f"{key}_download", xlsx=False)
+    return right.button("Dismiss", key=f"{key}_dismiss", width="stretch")
