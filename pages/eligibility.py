@@ -1,20 +1,20 @@
 """Eligibility: exam eligibility from attendance by period, heat-map drill-down and snapshots (all roles, scoped)."""
 
-import re
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from core import clock
+from core import calendar, clock
+from core.calendar import Period, PeriodKind
 from core.dto import UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP, TRAINEE
-from core.rules.eligibility import DEFAULT_THRESHOLD, Period, compute_period, compute_quarter_of
+from core.rules.eligibility import DEFAULT_THRESHOLD
 from core.services.attendance import eligibility as eligibility_service
 from portal import actions, auth, charts, loaders, state, widgets
 
 ROLES = ALL_ROLES
-KINDS = ("Month", "Quarter", "Year", "Custom")
+KINDS = {PeriodKind.MONTH: "Month", PeriodKind.QUARTER: "Quarter", PeriodKind.YEAR: "Year", PeriodKind.RANGE: "Custom"}
 
 
 def render() -> None:
@@ -43,49 +43,33 @@ def render() -> None:
 def _period_picker() -> Period:
     today = clock.today()
     try:
-        current = compute_period(widgets.url_param("period") or "")
-    except ValueError:
-        current = compute_quarter_of(today)
-    kind = _kind_of(current.label)
-    chosen = st.segmented_control("Period", KINDS, default=kind, key="eligibility.kind") or kind
+        current = calendar.parse_period(widgets.url_param("period") or "")
+    except calendar.PeriodError:
+        current = calendar.quarter_of(today)
+    kind = KINDS[current.kind]
+    chosen = st.segmented_control("Period", list(KINDS.values()), default=kind, key="eligibility.kind") or kind
     column = st.columns([2, 3])[0]
     with column:
-        if chosen == "Custom":
+        if chosen == KINDS[PeriodKind.RANGE]:
             picked = st.date_input("From – to (inclusive)", value=(current.start, current.end), key="eligibility.range")
             start, end = (
                 (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (current.start, current.end)
             )
-            return compute_period(f"{start.isoformat()}..{end.isoformat()}")
+            return calendar.date_range(start, end)
         options = _options(chosen, today)
         if chosen == kind and current.label not in options:
             options.insert(0, current.label)
         index = options.index(current.label) if current.label in options else 0
-        return compute_period(st.selectbox(chosen, options, index=index, key=f"eligibility.{chosen.lower()}"))
-
-
-def _kind_of(label: str) -> str:
-    if re.fullmatch(r"\d{4}-\d{2}", label):
-        return "Month"
-    if re.fullmatch(r"\d{4}-Q[1-4]", label):
-        return "Quarter"
-    return "Year" if re.fullmatch(r"\d{4}", label) else "Custom"
+        return calendar.parse_period(st.selectbox(chosen, options, index=index, key=f"eligibility.{chosen.lower()}"))
 
 
 def _options(kind: str, today: date) -> list[str]:
-    if kind == "Month":
-        first = today.replace(day=1)
-        months = [first]
-        for _ in range(23):
-            months.append((months[-1] - timedelta(days=1)).replace(day=1))
-        return [m.strftime("%Y-%m") for m in months]
-    if kind == "Quarter":
-        labels, day = [], today
-        for _ in range(8):
-            quarter = compute_quarter_of(day)
-            labels.append(quarter.label)
-            day = quarter.start - timedelta(days=1)
-        return labels
-    return [str(today.year - i) for i in range(5)]
+    """The labels offered for a kind of period, newest first: 24 months, 8 quarters or 5 years."""
+    if kind == KINDS[PeriodKind.MONTH]:
+        return [calendar.month_label(calendar.add_months(today, -i)) for i in range(24)]
+    if kind == KINDS[PeriodKind.QUARTER]:
+        return [calendar.quarter_of(calendar.add_months(today, -3 * i)).label for i in range(8)]
+    return [calendar.year_period(today.year - i).label for i in range(5)]
 
 
 def _filters(user: UserSummary) -> tuple[int | None, int | None]:
@@ -95,30 +79,24 @@ def _filters(user: UserSummary) -> tuple[int | None, int | None]:
     supervisors = {sid: name for sid, _uname, name in loaders.users.supervisors()}
     left, right = st.columns(2)
     dept_ids = [0, *departments]
-    wanted = _int(widgets.url_param("dept"))
     department = left.selectbox(
         "Department",
         dept_ids,
         format_func=lambda i: departments.get(i, "All departments"),
-        index=dept_ids.index(wanted) if wanted in dept_ids else 0,
+        index=widgets.url_index(dept_ids, "dept"),
         key="eligibility.dept",
     )
     supervisor = 0
     if user.role in (ADMIN, LEADERSHIP):
         sup_ids = [0, *supervisors]
-        wanted = _int(widgets.url_param("sup"))
         supervisor = right.selectbox(
             "Supervisor",
             sup_ids,
             format_func=lambda i: supervisors.get(i, "All supervisors"),
-            index=sup_ids.index(wanted) if wanted in sup_ids else 0,
+            index=widgets.url_index(sup_ids, "sup"),
             key="eligibility.sup",
         )
     return department or None, supervisor or None
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _summary(frame: pd.DataFrame) -> None:

@@ -6,6 +6,7 @@ from core.config import get_settings
 from core.dto import DocumentRequestItem, UserSummary
 from core.rules.access import ADMIN, TRAINEE
 from core.rules.results import DOCUMENT_KINDS
+from core.rules.values import DocumentStatus
 from core.services.documents import requests as document_service
 from core.services.documents import transcripts as transcript_service
 from portal import actions, auth, errors, loaders, widgets
@@ -103,8 +104,8 @@ def _section_new_request(user: UserSummary) -> None:
 
 
 def _section_queue(user: UserSummary, items: list[DocumentRequestItem]) -> None:
-    pending = [i for i in items if i.status == "pending"]
-    approved = [i for i in items if i.status == "approved"]
+    pending = [i for i in items if i.status == DocumentStatus.PENDING]
+    approved = [i for i in items if i.status == DocumentStatus.APPROVED]
     if not pending and not approved:
         widgets.empty_state("Nothing to do.", "New requests from trainees appear here.")
     for item in pending:
@@ -166,7 +167,9 @@ def _section_list(user: UserSummary, items: list[DocumentRequestItem]) -> None:
 
 def _section_download(user: UserSummary, items: list[DocumentRequestItem]) -> None:
     ready = {
-        i.id: f"#{i.id} {i.kind_label} · {i.trainee_name} · {i.file_name}" for i in items if i.status == "completed"
+        i.id: f"#{i.id} {i.kind_label} · {i.trainee_name} · {i.file_name}"
+        for i in items
+        if i.status == DocumentStatus.COMPLETED
     }
     if not ready:
         return
