@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
-from core.clock import utcnow
+from core import clock
 from core.models import ReportRun
 from tests.factories import actor, make_attendance, make_department, make_entry, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
@@ -19,7 +17,7 @@ def _people(ui_db: UiDatabase):  # type: ignore[no-untyped-def]
         other = make_user(session, "supervisor", department=department)
         mine = make_user(session, "trainee", department=department, supervisor=supervisor)
         theirs = make_user(session, "trainee", department=department, supervisor=other)
-        today = utcnow().date()
+        today = clock.today()
         for trainee in (mine, theirs):
             make_attendance(session, trainee, today.replace(day=1), "present")
             make_entry(session, trainee, case_date=today.replace(day=1))
@@ -70,7 +68,7 @@ def test_archive_is_scoped_to_the_viewer(run_page: PageRunner, ui_db: UiDatabase
     people = _people(ui_db)
     at = run_page("pages.reports", people["supervisor"])
     at.radio(key="reports.kind").set_value("logbook_summary").run()
-    at.text_input(key="reports.period").input(str(date.today().year))
+    at.text_input(key="reports.period").input(str(clock.today().year))
     at.selectbox(key="reports.format").set_value("csv")
     at.button(key="FormSubmitter:reports.generate-Generate").click().run()
     assert not at.exception
