@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from core.rules.access import PROGRAMME_WIDE_ROLES
-from core.rules.values import JobRunStatus, JobTrigger, ReportKind, Role, SchedulerRole
+from core.rules.values import ReportKind, Role
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -142,8 +142,8 @@ class JobRunSummary:
 
     id: int | None
     job_id: str
-    trigger: JobTrigger
-    status: JobRunStatus
+    trigger: str
+    status: str
     started_at: datetime
     finished_at: datetime | None = None
     scheduled_for: datetime | None = None
@@ -158,7 +158,7 @@ class HeartbeatItem:
     """A scheduler sidecar's last sign of life."""
 
     instance: str
-    role: SchedulerRole
+    role: str
     beat_at: datetime
     started_at: datetime
     timezone: str
