@@ -51,7 +51,6 @@ NOT_YET_MOVED = {
     ("core/demo/seed.py", ("draft", "pending", "approved", "returned", "rejected")),
     ("core/demo/seed.py", ("approved", "returned", "rejected")),
     ("core/pdf/documents.py", ("bonafide", "noc", "other")),
-    ("core/services/reports/archive.py", ("leadership_pack", "logbook_summary", "eligibility_list")),
     ("core/services/reports/exports.py", ("pending", "approved", "returned", "rejected", "draft")),
     ("core/services/reports/exports.py", ("pending", "approved", "returned", "rejected")),
     ("core/services/reports/exports.py", ("approved", "returned", "rejected")),
@@ -61,7 +60,6 @@ NOT_YET_MOVED = {
     ("pages/logbook.py", ("draft", "pending", "approved", "returned", "rejected")),
     ("pages/logbook.py", ("draft", "returned")),
     ("pages/logbook.py", ("admin", "supervisor")),
-    ("pages/reports.py", ("leadership_pack", "logbook_summary", "eligibility_list")),
     ("pages/system.py", ("success", "failed", "running", "skipped")),
 }
 
