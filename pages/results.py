@@ -1,20 +1,20 @@
 """Results: assessments, the review grid, publish/freeze and change requests (admins edit; others read)."""
 
-from datetime import date
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from core.clock import utcnow
+from core.clock import today as programme_today
 from core.dto import AssessmentSummary, UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
 from core.services.results import assessments as results_service
 from core.services.results import changes as result_changes_service
 from core.services.results import scores as result_scores_service
 from core.services.results import transitions as result_transitions_service
-from portal import auth, errors, invalidation, loaders, state, widgets
-from portal.db import session_scope
-from portal.invalidation import Write
+from portal import actions, auth, loaders, widgets
+
+RESULTS = actions.Write.RESULTS
 
 ROLES = ALL_ROLES
 GRID_COLUMNS = ["trainee_id", "trainee", "supervisor", "state", "score", "percentage", "grade", "result", "flag"]
@@ -155,61 +155,78 @@ def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) ->
     if cols[0].button(
         f"💾 Save draft scores ({len(changed)})", key="results.save", disabled=not changed, type="primary"
     ):
-        _act(
-            key,
-            lambda s: result_scores_service.save_scores(s, user, assessment_id=a.id, scores=changed, now=utcnow()),
-            lambda r: f"Saved: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.",
-        )
+        with st.spinner("Saving…"):
+            actions.run(
+                lambda session, now: result_scores_service.save_scores(
+                    session, user, assessment_id=a.id, scores=changed, now=now
+                ),
+                affects=RESULTS,
+                done=lambda r: f"Saved: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.",
+                after=_forget(key),
+            )
     if cols[1].button(f"Publish selected ({len(selected)})", key="results.publish_selected", disabled=not selected):
-        _act(
-            key,
-            lambda s: result_transitions_service.publish_results(
-                s, user, assessment_id=a.id, result_ids=selected, now=utcnow()
-            ),
-            lambda n: f"Published {n} result(s).",
-        )
+        with st.spinner("Saving…"):
+            actions.run(
+                lambda session, now: result_transitions_service.publish_results(
+                    session, user, assessment_id=a.id, result_ids=selected, now=now
+                ),
+                affects=RESULTS,
+                done=lambda n: f"Published {n} result(s).",
+                after=_forget(key),
+            )
     if cols[2].button("Publish all drafts", key="results.publish_all", disabled=a.draft == 0):
-        _act(
-            key,
-            lambda s: result_transitions_service.publish_results(s, user, assessment_id=a.id, now=utcnow()),
-            lambda n: f"Published {n} result(s).",
-        )
+        with st.spinner("Saving…"):
+            actions.run(
+                lambda session, now: result_transitions_service.publish_results(
+                    session, user, assessment_id=a.id, now=now
+                ),
+                affects=RESULTS,
+                done=lambda n: f"Published {n} result(s).",
+                after=_forget(key),
+            )
     if cols[3].button(f"Freeze selected ({len(selected)})", key="results.freeze_selected", disabled=not selected):
-        _act(
-            key,
-            lambda s: result_transitions_service.freeze_results(
-                s, user, assessment_id=a.id, result_ids=selected, now=utcnow()
-            ),
-            lambda n: f"Froze {n} result(s). Frozen results are final.",
-        )
+        with st.spinner("Saving…"):
+            actions.run(
+                lambda session, now: result_transitions_service.freeze_results(
+                    session, user, assessment_id=a.id, result_ids=selected, now=now
+                ),
+                affects=RESULTS,
+                done=lambda n: f"Froze {n} result(s). Frozen results are final.",
+                after=_forget(key),
+            )
     if cols[4].button("Freeze all published", key="results.freeze_all", disabled=a.published == 0):
-        _act(
-            key,
-            lambda s: result_transitions_service.freeze_results(s, user, assessment_id=a.id, now=utcnow()),
-            lambda n: f"Froze {n} result(s). Frozen results are final.",
-        )
+        with st.spinner("Saving…"):
+            actions.run(
+                lambda session, now: result_transitions_service.freeze_results(
+                    session, user, assessment_id=a.id, now=now
+                ),
+                affects=RESULTS,
+                done=lambda n: f"Froze {n} result(s). Frozen results are final.",
+                after=_forget(key),
+            )
     with st.expander("Upload scores from a CSV file (trainee_id,score)"):
         st.caption("trainee_id is the registration number. All or nothing: any bad row and nothing is saved.")
         upload = st.file_uploader("Scores file", type=["csv"], key="results.upload")
         if upload is not None and st.button("Load scores", key="results.upload.go"):
-            content = upload.getvalue()
-            _act(
-                key,
-                lambda s: result_scores_service.import_scores_csv(
-                    s, user, assessment_id=a.id, content=content, now=utcnow(), file_name=upload.name
-                ),
-                lambda r: f"Loaded {upload.name}: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.",
-            )
+            content, name = upload.getvalue(), upload.name
+            with st.spinner("Saving…"):
+                actions.run(
+                    lambda session, now: result_scores_service.import_scores_csv(
+                        session, user, assessment_id=a.id, content=content, now=now, file_name=name
+                    ),
+                    affects=RESULTS,
+                    done=lambda r: f"Loaded {name}: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.",
+                    after=_forget(key),
+                )
 
 
-def _act(grid_key: str, action, message) -> None:  # type: ignore[no-untyped-def]
-    with errors.handled(), st.spinner("Saving…"):
-        with session_scope() as session:
-            outcome = action(session)
-        invalidation.invalidate(Write.RESULTS)
-        st.session_state.pop(grid_key, None)
-        state.flash(message(outcome))
-        st.rerun()
+def _forget(key: str) -> Callable[[object], None]:
+    """After a write: drop a widget's state (the grid's edits, a form's values) so it shows what was saved."""
+
+    def forget(_result: object) -> None:
+        st.session_state.pop(key, None)
+
+    return forget
 
 
 def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
@@ -217,9 +234,11 @@ def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
     if rows.empty:
         return
     with st.expander("Value history of one result (who, when, old, new, why)"):
-        options = {int(r.result_id): f"{r.trainee} ({r.trainee_id}) · {r.state}" for r in rows.itertuples()}
+        options = {
+            int(r["result_id"]): f"{r['trainee']} ({r['trainee_id']}) · {r['state']}" for r in rows.to_dict("records")
+        }
         chosen = st.selectbox(
-            "Show the history of", list(options), format_func=options.get, index=None, key="results.history"
+            "Show the history of", list(options), format_func=lambda i: options[i], index=None, key="results.history"
         )
         if chosen is not None:
             history = loaders.results.result_history(user, chosen)
@@ -252,13 +271,7 @@ def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | 
                 if column.button(
                     label, key=f"results.cr.{label.lower()}.{item.id}", type="primary" if approve else "secondary"
                 ):
-                    _act(
-                        "results.cr",
-                        lambda s, approve=approve, item=item, comment=comment: result_changes_service.decide_change(
-                            s, user, request_id=item.id, approve=approve, comment=comment, now=utcnow()
-                        ),
-                        lambda r: f"Change request {r.status}.",
-                    )
+                    _decide(user, item.id, approve=approve, comment=comment)
     everything = loaders.results.change_requests(user, None)
     frame = pd.DataFrame([vars(i) for i in everything]) if everything else pd.DataFrame()
     st.subheader("All change requests")
@@ -287,6 +300,18 @@ def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | 
     widgets.download_buttons(frame, name="change-requests", key="results.cr.download")
 
 
+def _decide(user: UserSummary, request_id: int, *, approve: bool, comment: str) -> None:
+    with st.spinner("Saving…"):
+        actions.run(
+            lambda session, now: result_changes_service.decide_change(
+                session, user, request_id=request_id, approve=approve, comment=comment, now=now
+            ),
+            affects=RESULTS,
+            done=lambda r: f"Change request {r.status}.",
+            after=_forget("results.cr"),
+        )
+
+
 def _raise_change(user: UserSummary, assessment: AssessmentSummary) -> None:
     grid = loaders.results.review_grid(user, assessment.id)
     published = grid[grid["state"] == "published"] if not grid.empty else grid
@@ -296,12 +321,12 @@ def _raise_change(user: UserSummary, assessment: AssessmentSummary) -> None:
             st.caption("There are no published results. Draft scores are edited in the grid; frozen ones are final.")
             return
         options = {
-            int(r.result_id): f"{r.assessment} · {r.trainee} ({r.trainee_id}) · {r.score:g}"
-            for r in published.itertuples()
+            int(r["result_id"]): f"{r['assessment']} · {r['trainee']} ({r['trainee_id']}) · {r['score']:g}"
+            for r in published.to_dict("records")
         }
         with st.form("results.cr.new", clear_on_submit=True):
             result_id = st.selectbox(
-                "Published result", list(options), format_func=options.get, index=None, key="results.cr.result"
+                "Published result", list(options), format_func=lambda i: options[i], index=None, key="results.cr.result"
             )
             new_score = st.number_input("New value", min_value=0.0, step=0.5, value=None, key="results.cr.value")
             reason = st.text_area("Reason (required)", key="results.cr.reason")
@@ -309,13 +334,15 @@ def _raise_change(user: UserSummary, assessment: AssessmentSummary) -> None:
                 if result_id is None:
                     st.error("Choose a result.")
                     return
-                _act(
-                    "results.cr",
-                    lambda s: result_changes_service.request_change(
-                        s, user, result_id=result_id, new_score=new_score, reason=reason, now=utcnow()
-                    ),
-                    lambda r: f"Change request #{r.id} raised; another admin must approve it.",
-                )
+                with st.spinner("Saving…"):
+                    actions.run(
+                        lambda session, now: result_changes_service.request_change(
+                            session, user, result_id=result_id, new_score=new_score, reason=reason, now=now
+                        ),
+                        affects=RESULTS,
+                        done=lambda r: f"Change request #{r.id} raised; another admin must approve it.",
+                        after=_forget("results.cr"),
+                    )
 
 
 def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> None:
@@ -346,9 +373,13 @@ def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> N
         st.subheader("New assessment")
         title = st.text_input("Title", key="results.new.title")
         department = st.selectbox(
-            "Department", list(departments), format_func=departments.get, index=None, key="results.new.department"
+            "Department",
+            list(departments),
+            format_func=lambda i: departments[i],
+            index=None,
+            key="results.new.department",
         )
-        held = st.date_input("Date", value=date.today(), key="results.new.date")
+        held = st.date_input("Date", value=programme_today(), key="results.new.date")
         c1, c2, c3 = st.columns(3)
         max_score = c1.number_input("Maximum score", min_value=0.0, value=100.0, key="results.new.max")
         pass_mark = c2.number_input("Pass mark", min_value=0.0, value=50.0, key="results.new.pass")
@@ -363,23 +394,25 @@ def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> N
             if department is None:
                 st.error("Choose a department.")
                 return
-            _act(
-                "results.new",
-                lambda s: results_service.create_assessment(
-                    s,
-                    user,
-                    title=title,
-                    department_id=department,
-                    assessment_date=held,
-                    max_score=max_score,
-                    pass_mark=pass_mark,
-                    weight=weight,
-                    group_name=group,
-                    eligibility_period=period or None,
-                    now=utcnow(),
-                ),
-                lambda r: f"Created '{r.title}' in group '{r.group_name}'.",
-            )
+            with st.spinner("Saving…"):
+                actions.run(
+                    lambda session, now: results_service.create_assessment(
+                        session,
+                        user,
+                        title=title,
+                        department_id=department,
+                        assessment_date=held,
+                        max_score=max_score,
+                        pass_mark=pass_mark,
+                        weight=weight,
+                        group_name=group,
+                        eligibility_period=period or None,
+                        now=now,
+                    ),
+                    affects=RESULTS,
+                    done=lambda r: f"Created '{r.title}' in group '{r.group_name}'.",
+                    after=_forget("results.new"),
+                )
 
 
 if __name__ == "__main__":

@@ -99,6 +99,27 @@ def test_valid_file_previews_counts_then_imports_and_appears_in_history(
     assert history[["inserted", "updated", "unchanged"]].iloc[0].tolist() == [2, 0, 0]
 
 
+def test_a_refused_import_shows_the_error_and_writes_nothing(run_page: PageRunner, ui_db: UiDatabase) -> None:
+    people = _people(ui_db)
+    reg = people["mine"].registration_number
+    content = f"trainee_id,session_date,session,status\n{reg},2026-11-02,AM,P\n".encode()
+    at = _upload(run_page(PAGE, people["admin"]), "good.csv", content)
+    assert at.button(key="attendance.import")
+    with ui_db.factory.begin() as session:  # the admin is deactivated while the preview is on screen
+        admin = session.get(User, people["admin"].id)
+        assert admin is not None
+        admin.is_active = False
+    at.button(key="attendance.import").click().run()
+    assert not at.exception
+    assert at.error, "the refusal is shown"
+    assert not [s for s in at.success if "Imported batch" in s.value]
+    assert any(s.label == "Importing: problems found" for s in at.status)
+    assert (_count(ui_db, AttendanceRecord), _count(ui_db, ImportBatch)) == (0, 0)
+    with ui_db.factory.begin() as session:
+        imported = session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance_imported")).all()
+    assert imported == []
+
+
 def test_same_file_again_warns_first_and_needs_confirmation(run_page: PageRunner, ui_db: UiDatabase) -> None:
     people = _people(ui_db)
     content = f"trainee_id,session_date,session,status\n{people['mine'].registration_number},2026-11-02,AM,P\n".encode()

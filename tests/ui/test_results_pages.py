@@ -12,7 +12,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from core.dto import UserSummary
-from core.models import ChangeRequest, Department, DocumentRequest, Result
+from core.models import Assessment, ChangeRequest, Department, DocumentRequest, Result
 from core.services.documents import requests as document_service
 from core.services.documents import transcripts as transcript_service
 from core.services.results import assessments as results_service
@@ -199,6 +199,8 @@ def test_admin_creates_an_assessment_and_an_overweight_group_is_refused(
     at.text_input(key="results.new.group").input("YEAR 2")
     at.button(key="FormSubmitter:results.new_assessment-Create assessment").click().run()
     assert any("group 'Year 2' would total 120% (over 100%)" in e.value for e in at.error), [e.value for e in at.error]
+    with ui_db.factory() as session:
+        assert session.scalars(select(Assessment.title)).all() == ["Year 2 written"], "the refused one is not written"
     at.number_input(key="results.new.weight").set_value(20.0)
     at.text_input(key="results.new.group").input("Year 3")
     at.button(key="FormSubmitter:results.new_assessment-Create assessment").click().run()
