@@ -8,6 +8,7 @@ import streamlit as st
 from core.dto import AttendanceImportReport, ImportBatchSummary, RowError, UndoReport, UserSummary
 from core.errors import InvalidInputError
 from core.rules.access import ADMIN, SUPERVISOR
+from core.rules.values import ImportBatchState
 from core.services.attendance import batches as batch_service
 from core.services.attendance import imports as attendance_service
 from portal import actions, auth, loaders, state, widgets
@@ -230,7 +231,7 @@ def _section_history(user: UserSummary) -> None:
     frame = _history_frame(batches)
     st.dataframe(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="attendance-import-history", key="attendance.history")
-    undoable = {b.id: b for b in batches if b.state == "imported"}
+    undoable = {b.id: b for b in batches if b.state == ImportBatchState.IMPORTED}
     st.subheader("Undo a batch")
     if not undoable:
         st.caption("Every batch listed has already been undone.")

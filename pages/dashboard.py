@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.clock import today as programme_today
 from core.dto import DashboardFilters, DashboardOptions, KpiCard, UserSummary
-from core.rules.access import ALL_ROLES, TRAINEE
+from core.rules.access import ALL_ROLES, SUPERVISOR, TRAINEE
 from core.services.dashboards import analytics
 from core.services.dashboards.analytics import (
     COL_ATTENDANCE,
@@ -97,7 +97,7 @@ def _month(label: str) -> date:
 
 
 def _scope_note(user: UserSummary) -> str:
-    if user.role == "supervisor":
+    if user.role == SUPERVISOR:
         return "You see the trainees you supervise. Department and supervisor are each trainee's current ones."
     if user.role == TRAINEE:
         return "You see your own logbook and attendance."

@@ -8,6 +8,7 @@ import streamlit as st
 from core.clock import today as programme_today
 from core.dto import AssessmentSummary, UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
+from core.rules.values import ChangeRequestStatus, ResultState
 from core.services.results import assessments as results_service
 from core.services.results import changes as result_changes_service
 from core.services.results import scores as result_scores_service
@@ -15,6 +16,7 @@ from core.services.results import transitions as result_transitions_service
 from portal import actions, auth, loaders, widgets
 
 RESULTS = actions.Write.RESULTS
+NOT_ENTERED = "not entered"  # the grid's state for a trainee with no result yet
 
 ROLES = ALL_ROLES
 GRID_COLUMNS = ["trainee_id", "trainee", "supervisor", "state", "score", "percentage", "grade", "result", "flag"]
@@ -129,7 +131,7 @@ def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) ->
     st.caption(
         "Type scores for draft or not-entered rows, then **Save draft scores**. Tick rows to publish or freeze them."
     )
-    editable = ("select", "score") if grid["state"].isin(["draft", "not entered"]).any() else ("select",)
+    editable = ("select", "score") if grid["state"].isin([ResultState.DRAFT, NOT_ENTERED]).any() else ("select",)
     edited = st.data_editor(
         grid,
         key=key,
@@ -251,7 +253,7 @@ def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
 def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | None) -> None:
     if user.role == ADMIN and assessment is not None:
         _raise_change(user, assessment)
-    pending = loaders.results.change_requests(user, "pending")
+    pending = loaders.results.change_requests(user, ChangeRequestStatus.PENDING)
     st.subheader(f"Pending ({len(pending)})")
     for item in pending:
         with st.container(border=True):

@@ -26,6 +26,7 @@ from core.rules.attendance import (
     validate_attendance,
 )
 from core.rules.attendance_files import FileRefusedError, RawSheet, list_xlsx_sheets, read_attendance_file
+from core.rules.values import ImportBatchState, Role
 from core.services.access import authorize
 from core.services.attendance.batches import summarize_batches
 from core.services.audit import record_event
@@ -134,7 +135,7 @@ def _open_batch(
         sha256=report.sha256,
         actor_id=actor.id,
         created_at=now,
-        state="imported",
+        state=ImportBatchState.IMPORTED,
         rows_total=report.rows_total,
     )
     session.add(batch)
@@ -178,7 +179,7 @@ def _check(
     progress: Progress,
 ) -> tuple[AttendanceImportReport, AttendanceValidation | None]:
     """Authorise, size-check, parse and validate; the validation is None when the file is refused."""
-    user = authorize(session, actor, "admin", "supervisor")
+    user = authorize(session, actor, Role.ADMIN, Role.SUPERVISOR)
     base = _fingerprint(session, content, file_name)
     limit_mb = int(get_setting(session, "upload_max_mb"))
     if len(content) > limit_mb * 1024 * 1024:
@@ -190,7 +191,7 @@ def _check(
     except FileRefusedError as exc:
         return _refused(base, str(exc)), None
     progress(0.25, f"Checking {len(raw.frame):,} rows…")
-    supervisor_id = user.id if user is not None and user.role == "supervisor" else None
+    supervisor_id = user.id if user is not None and user.role == Role.SUPERVISOR else None
     validation = _validate(session, raw, supervisor_id=supervisor_id, now=now)
     report = AttendanceImportReport(
         file_name=file_name,

@@ -34,6 +34,7 @@ from core.models import User
 from core.repositories import analytics as repo
 from core.rules.access import ALL_ROLES
 from core.rules.logbook import compute_compliance
+from core.rules.values import Role
 from core.services.access import authorize
 from core.services.settings import get_setting
 
@@ -79,7 +80,7 @@ def scoped_view(
 ) -> tuple[Scope, repo.Conditions]:
     """The viewer's scope (re-authorized) and the SQL conditions for what they may see, narrowed by `filters`."""
     user = authorize(session, actor, *ALL_ROLES)
-    scope = Scope(role="admin", user_id=None) if user is None else Scope(role=user.role, user_id=user.id)
+    scope = Scope(role=Role.ADMIN, user_id=None) if user is None else Scope(role=user.role, user_id=user.id)
     return scope, repo.view_conditions(scope, filters)
 
 

@@ -28,6 +28,7 @@ from core.models import AttendanceRecord, LogbookEntry
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
 from core.rules.eligibility import ATTENDED_STATUSES, COUNTED_STATUSES
 from core.rules.logbook import VERIFIED_STATUSES
+from core.rules.values import AttendanceStatus, EntryStatus
 
 # Advisory-lock classes (the two-int form, a key space separate from single-bigint locks).
 _LOGBOOK_LOCK = 0x524F4C01
@@ -84,11 +85,11 @@ def _logbook_select(month: Any, where: list[Any], *, per_month: bool = False) ->
         select(
             month,
             LogbookEntry.trainee_id,
-            _by_status(status, "draft"),
-            _by_status(status, "pending"),
-            _by_status(status, "approved"),
-            _by_status(status, "returned"),
-            _by_status(status, "rejected"),
+            _by_status(status, EntryStatus.DRAFT),
+            _by_status(status, EntryStatus.PENDING),
+            _by_status(status, EntryStatus.APPROVED),
+            _by_status(status, EntryStatus.RETURNED),
+            _by_status(status, EntryStatus.REJECTED),
         )
         .where(*where)
         .group_by(*_grouping(month, per_month, LogbookEntry.trainee_id))
@@ -117,10 +118,10 @@ def _attendance_select(month: Any, where: list[Any], *, per_month: bool = False)
             AttendanceRecord.trainee_id,
             _by_status(status, *COUNTED_STATUSES),
             _by_status(status, *ATTENDED_STATUSES),
-            _by_status(status, "present"),
-            _by_status(status, "late"),
-            _by_status(status, "absent"),
-            _by_status(status, "excused"),
+            _by_status(status, AttendanceStatus.PRESENT),
+            _by_status(status, AttendanceStatus.LATE),
+            _by_status(status, AttendanceStatus.ABSENT),
+            _by_status(status, AttendanceStatus.EXCUSED),
         )
         .where(*where)
         .group_by(*_grouping(month, per_month, AttendanceRecord.trainee_id))

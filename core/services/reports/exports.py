@@ -19,7 +19,7 @@ from core.models import Department, LogbookEntry, User
 from core.pdf.reports import render_table_pdf
 from core.repositories.scope import trainee_scope_clause
 from core.rules.logbook import compute_compliance
-from core.rules.values import ReportKind
+from core.rules.values import EntryStatus, ReportKind, Role
 from core.services.access import authorize
 from core.services.attendance.eligibility import list_eligibility
 from core.services.reports.archive import (
@@ -44,7 +44,13 @@ def logbook_summary_frame(
     supervisor = aliased(User)
     counts = [
         func.count(case((LogbookEntry.status == s, 1))).label(s)
-        for s in ("pending", "approved", "returned", "rejected", "draft")
+        for s in (
+            EntryStatus.PENDING,
+            EntryStatus.APPROVED,
+            EntryStatus.RETURNED,
+            EntryStatus.REJECTED,
+            EntryStatus.DRAFT,
+        )
     ]
     rows = session.execute(
         select(User.full_name, User.registration_number, Department.name, supervisor.full_name, *counts)
@@ -58,7 +64,7 @@ def logbook_summary_frame(
         )
         .outerjoin(Department, Department.id == User.department_id)
         .outerjoin(supervisor, supervisor.id == User.supervisor_id)
-        .where(User.role == "trainee", trainee_scope_clause(actor.scope, User.id), _department(department_id))
+        .where(User.role == Role.TRAINEE, trainee_scope_clause(actor.scope, User.id), _department(department_id))
         .group_by(User.id, User.full_name, User.registration_number, Department.name, supervisor.full_name)
         .order_by(Department.name, User.full_name)
     ).all()
