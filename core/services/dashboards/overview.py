@@ -9,18 +9,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from core.calendar import add_months, month_start, previous_quarter, quarter_of
+from core.calendar import add_months, month_label, month_start, period_label, previous_quarter, quarter_of, short_period
 from core.dto import DashboardFilters, DashboardOverview, KpiCard, UserSummary
 from core.repositories import analytics as repo
 from core.rules.logbook import compute_compliance
-from core.services.dashboards.analytics import (
-    attendance_threshold,
-    month_label,
-    period_label,
-    ratio,
-    scoped_view,
-    short_period,
-)
+from core.services.dashboards.analytics import attendance_threshold, ratio, scoped_view
 
 
 def get_overview(session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date) -> DashboardOverview:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from core.calendar import month_end, month_label, month_start, months_between
+from core.calendar import month_end, month_label, month_start, months_between, period_label
 from core.clock import programme_date
 from core.dto import SYSTEM_ACTOR, DashboardFilters, KpiCard, ReportRunItem, Scope, UserSummary
 from core.errors import InvalidInputError
@@ -72,7 +72,7 @@ def collect_pack_data(
     ageing = analytics.pending_ageing(session, actor, filters=filters, today=today)
     risk = analytics_trainees.at_risk(session, actor, filters=filters, today=today)
     attendance = attendance_and_eligibility(session, actor, filters=filters, monthly=attendance_trend)
-    period = analytics.period_label(filters.start, filters.end)
+    period = period_label(filters.start, filters.end)
     data = PackData(
         programme=programme,
         period_label=period,
