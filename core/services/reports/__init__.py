@@ -1,0 +1,1 @@
+"""Reports: the report archive, exports and the leadership pack."""
