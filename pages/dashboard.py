@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.calendar import add_months, month_label, month_start, period_label
 from core.clock import today as programme_today
 from core.dto import DashboardFilters, DashboardOptions, KpiCard, UserSummary
 from core.rules.access import ALL_ROLES, SUPERVISOR, TRAINEE
@@ -19,7 +20,6 @@ from core.services.dashboards.analytics import (
     COL_MONTH,
     COL_SESSIONS,
 )
-from core.services.dashboards.rollups import add_months, month_start
 from core.services.dashboards.trainees import COL_TRAINEE_ID
 from portal import auth, charts, errors, loaders, widgets
 
@@ -45,10 +45,10 @@ def render() -> None:
 
 
 def _filters(user: UserSummary, options: DashboardOptions, today: date) -> DashboardFilters:
-    months = [analytics.month_label(add_months(month_start(today), -i)) for i in range(MONTHS_OFFERED - 1, -1, -1)]
+    months = [month_label(add_months(month_start(today), -i)) for i in range(MONTHS_OFFERED - 1, -1, -1)]
     default = analytics.default_filters(today)
-    start = _url_choice("from", months, analytics.month_label(default.start))
-    end = _url_choice("to", months, analytics.month_label(default.end))
+    start = _url_choice("from", months, month_label(default.start))
+    end = _url_choice("to", months, month_label(default.end))
     columns = st.columns([3, 2, 2])
     period = columns[0].select_slider(
         "Months (case and session dates)",
@@ -173,7 +173,7 @@ def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None
 
 def _trends(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
     frame = loaders.dashboards.logbook_trend(user, filters)
-    last = analytics.month_label(month_start(filters.end))
+    last = month_label(month_start(filters.end))
     st.subheader("Logbook entries per department and month")
     st.caption(f"Case dates in the 12 calendar months ending {last}; drafts are not counted.")
     if frame.empty or frame[COL_ENTRIES].sum() == 0:
@@ -250,7 +250,7 @@ def _attendance(user: UserSummary, filters: DashboardFilters, today: date) -> No
     frame = loaders.dashboards.attendance(user, filters)
     st.subheader("Attendance % by department and month")
     st.caption(
-        f"The 12 months ending {analytics.month_label(filters.end)}: present or late / recorded sessions "
+        f"The 12 months ending {month_label(filters.end)}: present or late / recorded sessions "
         "(excused counts as a session, not as attended)."
     )
     if frame.empty or frame[COL_SESSIONS].sum() == 0:
@@ -347,7 +347,7 @@ def _trainee_detail(user: UserSummary, trainee_id: int, filters: DashboardFilter
     with errors.handled():
         name, entries, attendance = loaders.dashboards.trainee_detail(user, trainee_id, filters)
         st.subheader(name)
-        st.caption(f"Case and session dates in {analytics.period_label(filters.start, filters.end)}.")
+        st.caption(f"Case and session dates in {period_label(filters.start, filters.end)}.")
         left, right = st.columns(2)
         with left:
             st.markdown(f"**Logbook entries** · {len(entries):,}")

@@ -5,13 +5,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from core.calendar import add_months, month_label, month_start
 from core.clock import today as programme_today
 from core.config import get_settings
 from core.dto import ReportRequest, ReportRunItem, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
 from core.rules.values import ReportKind
 from core.services.dashboards import analytics
-from core.services.dashboards.rollups import add_months, month_start
 from core.services.reports import generation
 from core.services.reports import pack as pack_service
 from portal import actions, auth, errors, loaders, state, widgets
@@ -51,15 +51,13 @@ def _section_generate(user: UserSummary) -> None:
     period = None
     with st.form("reports.generate"):
         if kind == ReportKind.LEADERSHIP_PACK:
-            months = [
-                analytics.month_label(add_months(month_start(today), -i)) for i in range(MONTHS_OFFERED - 1, -1, -1)
-            ]
+            months = [month_label(add_months(month_start(today), -i)) for i in range(MONTHS_OFFERED - 1, -1, -1)]
             default = analytics.default_filters(today, pack_service.PACK_MONTHS)
             chosen = st.select_slider(
                 "Months",
                 options=months,
                 key="reports.months",
-                value=(analytics.month_label(default.start), analytics.month_label(default.end)),
+                value=(month_label(default.start), month_label(default.end)),
             )
             st.caption(
                 "KPIs, compliance and ageing cover these months; the trends show the 12 months "
