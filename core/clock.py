@@ -43,8 +43,6 @@ def local_date(now: datetime, timezone: str) -> date:
 @lru_cache(maxsize=8)
 def _offset(override: str, timezone: str) -> timedelta:
     """Whole days between the wall clock's programme date and the overriding date."""
-    if os.environ.get("PORTAL_ENV") == "production":
-        raise RuntimeError(f"{TODAY_OVERRIDE_ENV} is for tests and demos; unset it in production")
     wanted = date.fromisoformat(override)
     return _days_to(wanted, _wall_clock(), timezone)
 
@@ -62,6 +60,10 @@ def utcnow() -> datetime:
     now = _wall_clock()
     override = os.environ.get(TODAY_OVERRIDE_ENV)
     if override:
+        # Checked on every reading, before the settings are read (a production configuration may
+        # not even load) and outside the cache (an offset cached earlier must not get through).
+        if os.environ.get("PORTAL_ENV") == "production":
+            raise RuntimeError(f"{TODAY_OVERRIDE_ENV} is for tests and demos; unset it in production")
         now += _offset(override, _timezone())
     return now
 
