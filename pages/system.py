@@ -10,9 +10,7 @@ from core.dto import HeartbeatItem, JobRunSummary, SettingChange, SettingsUpdate
 from core.rules.access import ADMIN
 from core.rules.settings import SETTING_SPECS
 from core.services import settings as settings_service
-from core.services.operations.system import check_database
 from portal import actions, auth, loaders, operations, state, widgets
-from portal.db import get_engine
 
 ROLES = (ADMIN,)
 TABS = ("Scheduler & jobs", "Job history", "Backups & retention", "Settings")
@@ -21,7 +19,7 @@ TABS = ("Scheduler & jobs", "Job history", "Backups & retention", "Settings")
 def render() -> None:
     user = auth.require_role(*ROLES)
     st.title("⚙️ System")
-    status = check_database(get_engine())
+    status = loaders.operations.database_status()
     (st.success if status.database_ok and status.at_head else st.error)(status.message)
     st.caption(f"Database: `{status.database_url}`")
     tabs = st.tabs(TABS, key="system.tab", bind="query-params")

@@ -10,12 +10,14 @@ import streamlit as st
 from core.dto import (
     HeartbeatItem,
     JobRunSummary,
+    SystemStatus,
     UserSummary,
 )
 from core.services.operations import backups as backup_service
 from core.services.operations import jobs as job_service
 from core.services.operations.backups import BackupFile
-from portal.db import session_scope
+from core.services.operations.system import check_database
+from portal.db import get_engine, session_scope
 
 
 @st.cache_data(ttl=15, show_spinner=False)
@@ -39,6 +41,11 @@ def heartbeats() -> list[HeartbeatItem]:
 @st.cache_data(ttl=30, show_spinner=False)
 def backups(backup_dir: str) -> list[BackupFile]:
     return backup_service.list_backups(Path(backup_dir))
+
+
+def database_status() -> SystemStatus:
+    """Reachability and migration state of the app's database, checked now (not cached)."""
+    return check_database(get_engine())
 
 
 def clear() -> None:
