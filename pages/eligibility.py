@@ -34,7 +34,7 @@ def render() -> None:
         widgets.empty_state("No active trainees match these filters.")
         return
     _summary(frame)
-    _table(frame)
+    _table(frame, period)
     _drill_down(user, frame, period)
     if user.role == ADMIN:
         _snapshot(user, period)
@@ -123,7 +123,7 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _table(frame: pd.DataFrame) -> None:
+def _table(frame: pd.DataFrame, period: Period) -> None:
     shown = _display(frame)
     styled = shown.style.apply(
         lambda row: ["background-color: #fde2e1" if row["Eligible"] == "no" else ""] * len(row), axis=1
@@ -141,7 +141,9 @@ def _table(frame: pd.DataFrame) -> None:
     st.caption("Rows highlighted in red are at risk: below the threshold, or no sessions recorded.")
     export = frame.drop(columns=["trainee_pk"])
     export["eligible"] = export["eligible"].map({True: "yes", False: "no"})
-    widgets.download_buttons(export, name="eligibility", key="eligibility.download")
+    widgets.download_buttons(
+        export, name="eligibility", key="eligibility.download", period=period.label, title="Eligibility"
+    )
 
 
 def _drill_down(user: UserSummary, frame: pd.DataFrame, period: Period) -> None:

@@ -10,31 +10,63 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core.clock import utcnow
-from core.exports import to_csv_bytes, to_xlsx_bytes
+from core.clock import today, utcnow
+from core.exports import ExportAbout, export_file_name, export_scope, human_header, to_csv_bytes, to_xlsx_bytes
 
 
-def download_buttons(frame: pd.DataFrame, *, name: str, key: str, xlsx: bool = True) -> None:
-    """CSV (and XLSX) downloads of a table, formula-safe."""
+def download_buttons(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    key: str,
+    xlsx: bool = True,
+    period: str | None = None,
+    scope: str | None = None,
+    filters: dict[str, str] | None = None,
+    title: str | None = None,
+) -> None:
+    """CSV (and XLSX) downloads of a table, formula-safe, built only when the user clicks.
+
+    File names say what, which period, whose rows and when (`eligibility_2026-03_all-trainees_2026-04-02.csv`);
+    the workbook's About sheet says the same, plus the filters, who made it and a content checksum.
+    """
+    from portal.auth import signed_in_user  # here: auth imports the session machinery the widgets need not
+
+    user = signed_in_user()
+    scope = scope or (export_scope(user.role, user.full_name) if user is not None else None)
+    now = utcnow()
+    about = ExportAbout(
+        title=title or human_header(name.replace("-", "_")),
+        generated_by=user.username if user is not None else "portal",
+        generated_at=now,
+        period=period or "—",
+        scope=scope or "—",
+        filters=filters or {},
+    )
+    day = today()
     columns = st.columns(2 if xlsx else 1, gap="small")
+    # A callable is run only when the button is clicked (Streamlit 1.67 deferred downloads), so a
+    # 100k-row workbook is not rebuilt on every rerun of the page.
     columns[0].download_button(
         "⬇️ CSV",
-        data=to_csv_bytes(frame),
-        file_name=f"{name}.csv",
+        data=lambda: to_csv_bytes(frame),
+        file_name=export_file_name(name, "csv", day=day, period=period, scope=scope),
         mime="text/csv",
         key=f"{key}.csv",
         disabled=frame.empty,
         width="stretch",
+        on_click="ignore",
     )
     if xlsx:
         columns[1].download_button(
             "⬇️ Excel",
-            data=to_xlsx_bytes(frame, sheet_name=name),
-            file_name=f"{name}.xlsx",
+            data=lambda: to_xlsx_bytes(frame, sheet_name=name, about=about),
+            file_name=export_file_name(name, "xlsx", day=day, period=period, scope=scope),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}.xlsx",
             disabled=frame.empty,
             width="stretch",
+            on_click="ignore",
         )
 
 

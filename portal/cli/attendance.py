@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from pathlib import Path
@@ -13,10 +12,11 @@ import pandas as pd
 from core.clock import utcnow
 from core.config import Settings
 from core.dto import SYSTEM_ACTOR
+from core.exports import write_csv
 from core.services.attendance import batches as batch_service
 from core.services.attendance import eligibility as eligibility_service
 from core.services.attendance import imports as attendance_service
-from portal.cli.common import acting_user, session_factory_for
+from portal.cli.common import acting_user, session_factory_for, write_bytes
 
 ELIGIBILITY_FIELDS = (
     "trainee_id",
@@ -121,10 +121,9 @@ def cmd_eligibility(args: argparse.Namespace, settings: Settings) -> int:
         json.dump(rows, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(ELIGIBILITY_FIELDS)
-    for row in rows:
-        writer.writerow(
+    content = write_csv(
+        ELIGIBILITY_FIELDS,
+        (
             [
                 row["trainee_id"],
                 row["full_name"],
@@ -136,5 +135,8 @@ def cmd_eligibility(args: argparse.Namespace, settings: Settings) -> int:
                 f"{row['threshold']:.2f}",
                 "" if row["sessions_needed"] is None else row["sessions_needed"],
             ]
-        )
+            for row in rows
+        ),
+    )
+    write_bytes(content)
     return 0

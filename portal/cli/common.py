@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,3 +32,14 @@ def acting_user(session: Session, username: str) -> UserSummary:
     if user is None:
         raise NotFoundError(f"No active user '{username}' (given with --as).")
     return user
+
+
+def write_bytes(content: bytes) -> None:
+    """Write a file's exact bytes (a CSV with its BOM) to standard output."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (some test captures): the same characters
+        sys.stdout.write(content.decode("utf-8"))
+        return
+    buffer.write(content)
+    buffer.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from core.config import get_settings
 from core.db import make_session_factory
-from core.models import AttendanceRecord, AuditEvent, ImportBatch
+from core.models import AttendanceRecord, AuditEvent, ImportBatch, User
 from portal.cli import main
 from tests.factories import make_attendance, make_department, make_user
 
@@ -106,7 +108,9 @@ def test_unknown_acting_user_or_file_exits_1(cli: Cli, capsys: pytest.CaptureFix
 
 def test_eligibility_csv_has_the_exact_columns_order_and_formats(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eligibility", "--period", "2026-03"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().out
+    assert out.startswith("\ufeff") and "\r\n" in out  # UTF-8 BOM for Excel, RFC 4180 line ends
+    lines = out.removeprefix("\ufeff").splitlines()
     assert lines[0] == "trainee_id,full_name,department,sessions,attended,percentage,eligible,threshold,sessions_needed"
     rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
     assert [line.split(",")[0] for line in lines[1:]] == sorted(rows)
@@ -163,3 +167,14 @@ def test_eligibility_refuses_bad_input_with_exit_1(
 ) -> None:
     assert main(["eligibility", *args]) == 1
     assert message in capsys.readouterr().err
+
+
+def test_eligibility_csv_neutralises_formula_names(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    with make_session_factory(cli.engine).begin() as session:
+        trainee = session.scalar(select(User).where(User.registration_number == cli.regs[0]))
+        assert trainee is not None
+        trainee.full_name = '=HYPERLINK("http://evil.example","x")'
+    assert main(["eligibility", "--period", "2026-03"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out.removeprefix("\ufeff"))))
+    names = {row[0]: row[1] for row in rows[1:]}
+    assert names[cli.regs[0]] == '\'=HYPERLINK("http://evil.example","x")'

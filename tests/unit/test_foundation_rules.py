@@ -66,4 +66,4 @@ def test_csv_and_xlsx_exports_are_formula_safe_and_keep_missing_values_empty() -
     csv_text = to_csv_bytes(frame).decode("utf-8-sig")
     assert "'=HYPERLINK" in csv_text and "nan" not in csv_text.lower()
     book = pd.read_excel(io.BytesIO(to_xlsx_bytes(frame)))
-    assert book.loc[0, "name"].startswith("'=")
+    assert book.loc[0, "Name"].startswith("'=")  # human header

@@ -14,7 +14,7 @@ from core.calendar import Period, month_label, parse_period
 from core.clock import programme_date
 from core.dto import ReportRunItem, UserSummary
 from core.errors import InvalidInputError
-from core.exports import to_csv_bytes, to_xlsx_bytes
+from core.exports import ExportAbout, to_csv_bytes, to_xlsx_bytes
 from core.models import Department, LogbookEntry, User
 from core.pdf.reports import render_table_pdf
 from core.repositories.scope import trainee_scope_clause
@@ -180,7 +180,22 @@ def _summary_content(
         )
     if file_format == "csv":
         return to_csv_bytes(frame)
-    return to_xlsx_bytes(frame, sheet_name="logbook summary")
+    about = _about("Logbook summary", session, actor, period, department, now, programme)
+    return to_xlsx_bytes(frame, sheet_name="logbook summary", about=about)
+
+
+def _about(
+    title: str, session: Session, actor: UserSummary, period: Period, department: str, now: datetime, programme: str
+) -> ExportAbout:
+    return ExportAbout(
+        title=f"{title} - {programme}" if programme else title,
+        generated_by=actor.username,
+        generated_at=now,
+        period=f"{period.label} ({period.start} to {period.end})",
+        scope=scope_label(session, actor),
+        filters={"department": department},
+        data_as_of=now,
+    )
 
 
 def _params(
@@ -237,7 +252,8 @@ def generate_eligibility_list(
         }
     )
     step(0.6, "Writing the XLSX file")
-    content = to_xlsx_bytes(frame, sheet_name=f"eligibility {chosen.label}")
+    about = _about("Eligibility list", session, actor, chosen, department, now, "")
+    content = to_xlsx_bytes(frame, sheet_name=f"eligibility {chosen.label}", about=about)
     params = _params(
         session, actor, chosen, department_id, department, rows=len(frame), eligible=int(table["eligible"].sum())
     )
