@@ -413,6 +413,17 @@ class RowError:
 
 
 @dataclass(frozen=True)
+class AttendanceChangePreview:
+    """One row an import would write: a new row (old_status None) or a changed one (old -> new)."""
+
+    trainee: str
+    session_date: date
+    session: str
+    old_status: str | None
+    new_status: str
+
+
+@dataclass(frozen=True)
 class AttendanceImportReport:
     """What checking (and possibly importing) an attendance file found and did."""
 
@@ -429,6 +440,13 @@ class AttendanceImportReport:
     batch_id: int | None = None
     previous_batch: ImportBatchSummary | None = None  # the same file (sha256) imported before
     bad_rows_csv: bytes = b""  # the offending rows with a `reason` column
+    file_columns: tuple[str, ...] = ()  # the file's header cells, as written
+    mapping: tuple[tuple[str, str], ...] = ()  # (field, file column) as used
+    wide_sessions: tuple[str, ...] = ()  # the session columns of a wide file (one column per session)
+    date_order: str = ""
+    changes: tuple[AttendanceChangePreview, ...] = ()  # the first rows an import would insert or update
+    changes_total: int = 0
+    changes_csv: bytes = b""  # every row an import would insert or update
 
     @property
     def accepted(self) -> bool:

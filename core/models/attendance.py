@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, check_in
-from core.rules.values import AttendanceStatus, ImportBatchState
+from core.rules.values import AttendanceStatus, ImportBatchKind, ImportBatchState
 
 
 class ImportBatch(Base):
@@ -37,6 +37,9 @@ class ImportBatch(Base):
     unchanged: Mapped[int] = mapped_column(Integer, server_default="0")
     undone_at: Mapped[datetime | None]
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A correction of one record is a batch too, so a later undo of an older batch refuses naming it.
+    kind: Mapped[str] = mapped_column(String(12), server_default=ImportBatchKind.IMPORT)
+    reason: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:
         return f"ImportBatch(id={self.id!r}, file_name={self.file_name!r}, state={self.state!r})"

@@ -319,3 +319,54 @@ def undo_batch_rows(session: Session, batch_id: int) -> tuple[int, int]:
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
     return int(deleted or 0), int(restored or 0)
+
+
+CHANGE_COLUMNS = ("trainee", "session_date", "session", "old_status", "new_status")
+
+
+def list_staged_changes(session: Session, compared: Sequence[str]) -> pd.DataFrame:
+    """Every staged row an import would insert (old_status empty) or update, in key order."""
+    changed = _distinct(session, "r", "s", compared)
+    rows = session.execute(
+        text(
+            "SELECT u.registration_number, s.session_date, s.session, r.status, s.status "
+            f"FROM attendance_stage s LEFT JOIN attendance_records r ON {_KEY_JOIN} "
+            "JOIN users u ON u.id = s.trainee_id "
+            f"WHERE r.id IS NULL OR {changed} ORDER BY u.registration_number, s.session_date, s.session"
+        )
+    ).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(CHANGE_COLUMNS))
+    frame["session_date"] = pd.to_datetime(frame["session_date"]).dt.date
+    return frame
+
+
+def get_record(session: Session, record_id: int) -> AttendanceRecord | None:
+    return session.get(AttendanceRecord, record_id, with_for_update=is_postgres(session))
+
+
+def add_change(session: Session, batch_id: int, record: AttendanceRecord) -> None:
+    """Keep a record's current values as the previous ones of `batch_id` (for its undo)."""
+    session.add(
+        AttendanceChange(
+            batch_id=batch_id,
+            record_id=record.id,
+            prev_status=record.status,
+            prev_department_id=record.department_id,
+            prev_check_in_time=record.check_in_time,
+            prev_remarks=record.remarks,
+            prev_batch_id=record.batch_id,
+        )
+    )
+
+
+def find_record(session: Session, registration: str, session_date: date, label: str) -> AttendanceRecord | None:
+    """The record of (registration number, date, session), if any."""
+    return session.scalars(
+        select(AttendanceRecord)
+        .join(User, User.id == AttendanceRecord.trainee_id)
+        .where(
+            func.upper(User.registration_number) == registration.strip().upper(),
+            AttendanceRecord.session_date == session_date,
+            AttendanceRecord.session == label,
+        )
+    ).first()

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.rules.attendance_files import ROW, RawSheet
+from core.rules.attendance_layout import DATE_FORMS, DateOrder, parse_check_ins, parse_dates
 from core.rules.values import AttendanceStatus
 
 REQUIRED_COLUMNS = ("trainee_id", "session_date", "session", "status")
@@ -74,9 +75,22 @@ def compute_months(session_dates: pd.Series) -> list[date]:
     return [pd.Timestamp(m).date() for m in months]
 
 
-def normalise_status(values: pd.Series) -> pd.Series:
-    """Canonical status per cell (present/late/absent/excused), NaN where not recognised."""
-    return values.str.strip().str.lower().map(STATUS_ALIASES)
+def normalise_status(values: pd.Series, vocabulary: Mapping[str, str] | None = None) -> pd.Series:
+    """Canonical status per cell (present/late/absent/excused), NaN where not recognised.
+
+    `vocabulary` adds words (any case) for the four statuses, e.g. {"Tardy": "late"}.
+    """
+    aliases: dict[str, str] = dict(STATUS_ALIASES)
+    aliases.update({word.strip().casefold(): AttendanceStatus(status) for word, status in (vocabulary or {}).items()})
+    return values.str.strip().str.replace(r"\s+", " ", regex=True).str.casefold().map(aliases)
+
+
+def compute_status_help(vocabulary: Mapping[str, str] | None = None) -> str:
+    """The accepted status words, for a refusal."""
+    if not vocabulary:
+        return STATUS_HELP
+    extra = ", ".join(f"{word} = {status}" for word, status in vocabulary.items())
+    return f"{STATUS_HELP}; also {extra}"
 
 
 def normalise_session(values: pd.Series, known: Iterable[str] = ()) -> pd.Series:
@@ -176,12 +190,15 @@ def validate_attendance(
     today: date,
     supervisor_id: int | None = None,
     known_sessions: Iterable[str] = (),
+    date_order: DateOrder = DateOrder.DMY,
+    vocabulary: Mapping[str, str] | None = None,
 ) -> AttendanceValidation:
     """Check every row of the file; errors are `row N: message`, sorted by row.
 
     `departments` maps names to ids (matched case-insensitively); `supervisor_id` limits the
     trainees to that supervisor's own; `known_sessions` are stored session labels whose spelling
-    a differently-cased label in the file takes.
+    a differently-cased label in the file takes; `date_order` reads dates such as 03/04/2025;
+    `vocabulary` adds status words.
     """
     frame = raw.frame
     problems = _Problems(frame)
@@ -196,13 +213,13 @@ def validate_attendance(
     if "trainee_id" in columns:
         key_parts.append(_check_trainee(columns["trainee_id"], ok, directory, supervisor_id, out, problems))
     if "session_date" in columns:
-        key_parts.append(_check_date(columns["session_date"], ok, today, out, problems))
+        key_parts.append(_check_date(columns["session_date"], ok, today, out, problems, date_order))
     if "session" in columns:
         key_parts.append(_check_session(columns["session"], ok, out, problems, known_sessions))
     if "status" in columns:
-        _check_status(columns["status"], ok, out, problems)
+        _check_status(columns["status"], ok, out, problems, vocabulary)
     _check_department(columns.get("department"), ok, departments, out, problems)
-    _check_check_in(columns.get("check_in_time"), ok, out, problems)
+    _check_check_in(columns.get("check_in_time"), ok, out, problems, date_order)
     _check_remarks(frame, columns.get("remarks"), ok, out, problems)
     missing = compute_missing_columns(raw.columns)
     if not missing:
@@ -244,7 +261,20 @@ def _check_trainee(
             ok & ~empty & ~column.spread(found), 11, "trainee_id ", "trainee_id", " is not one of your trainees"
         )
     else:
-        problems.add(ok & ~empty & ~column.spread(found), 11, "unknown trainee_id ", "trainee_id")
+        unknown = ok & ~empty & ~column.spread(found)
+        hints = _leading_zero_hints(column.uniques, found, directory)
+        hinted = unknown & column.spread(hints.notna().to_numpy())
+        problems.add(unknown & ~hinted, 11, "unknown trainee_id ", "trainee_id")
+        if hinted.any():
+            messages = np.empty(len(hinted), dtype=object)
+            messages[hinted] = (
+                "unknown trainee_id "
+                + shown(problems.frame["trainee_id"][hinted])
+                + ": did a spreadsheet drop leading zeros? '"
+                + pd.Series(column.spread(hints.to_numpy(dtype=object))[hinted], dtype="str").to_numpy()
+                + "' exists"
+            ).to_numpy()
+            problems.add_messages(hinted, 11, messages)
     ids = np.full(len(column.uniques), -1, dtype="int64")
     homes = np.full(len(column.uniques), np.nan)
     if len(directory):
@@ -259,19 +289,51 @@ def _check_trainee(
     return column.spread(ids)
 
 
-def _check_date(column: _Column, ok: np.ndarray, today: date, out: pd.DataFrame, problems: _Problems) -> np.ndarray:
+def _leading_zero_hints(values: pd.Series, found: np.ndarray, directory: pd.DataFrame) -> pd.Series:
+    """For an unknown all-digit id: the one registration number that is it with leading zeros (else None)."""
+    hints = pd.Series([None] * len(values), dtype=object)
+    digits = values.str.fullmatch(r"\d+").to_numpy(dtype=bool) & ~found
+    if not digits.any() or not len(directory):
+        return hints
+    keys = pd.Series(directory["registration"].astype("str").str.strip().to_numpy(), dtype="str")
+    padded = keys[keys.str.fullmatch(r"0+\d*").to_numpy(dtype=bool)]
+    if padded.empty:
+        return hints
+    stripped = padded.str.lstrip("0")
+    counts = stripped.value_counts()
+    single = dict(zip(stripped[stripped.map(counts) == 1], padded[stripped.map(counts) == 1], strict=True))
+    for position in np.flatnonzero(digits):
+        hint = single.get(values.iat[position].lstrip("0"))
+        if hint is not None and hint != values.iat[position]:
+            hints.iat[position] = hint
+    return hints
+
+
+def _check_date(
+    column: _Column, ok: np.ndarray, today: date, out: pd.DataFrame, problems: _Problems, order: DateOrder
+) -> np.ndarray:
     values = column.uniques
     empty = (values == "").to_numpy()
-    shaped = values.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
-    parsed = pd.to_datetime(values.where(shaped), format="%Y-%m-%d", errors="coerce")
+    shaped, parsed = parse_dates(values, order)
     real = parsed.notna().to_numpy()
     future = real & (parsed > pd.Timestamp(today)).to_numpy()
     ancient = real & (parsed < EARLIEST_DATE).to_numpy()
+    form = DATE_FORMS[order]
     problems.add(ok & column.spread(empty), 20, "session_date is empty")
     problems.add(
-        ok & column.spread(~empty & ~shaped), 21, "session_date ", "session_date", " is not a date in YYYY-MM-DD form"
+        ok & column.spread(~empty & ~shaped),
+        21,
+        "session_date ",
+        "session_date",
+        f" is not a date: write it as {form} (the date order is {order.value}), YYYY-MM-DD or 4-Mar-2025",
     )
-    problems.add(ok & column.spread(shaped & ~real), 22, "session_date ", "session_date", " is not a real date")
+    problems.add(
+        ok & column.spread(shaped & ~real),
+        22,
+        "session_date ",
+        "session_date",
+        f" is not a real date in {form} form (the date order is {order.value})",
+    )
     problems.add(ok & column.spread(future), 23, "session_date ", "session_date", " is in the future", quote=False)
     problems.add(ok & column.spread(ancient), 24, "session_date ", "session_date", " is before 1900", quote=False)
     out["session_date"] = column.spread(parsed.astype("datetime64[s]").to_numpy())
@@ -293,12 +355,18 @@ def _check_session(
     return column.spread(np.where(~empty & ~long, canonical, -1))
 
 
-def _check_status(column: _Column, ok: np.ndarray, out: pd.DataFrame, problems: _Problems) -> None:
-    status = normalise_status(column.uniques)
+def _check_status(
+    column: _Column, ok: np.ndarray, out: pd.DataFrame, problems: _Problems, vocabulary: Mapping[str, str] | None
+) -> None:
+    status = normalise_status(column.uniques, vocabulary)
     empty = (column.uniques == "").to_numpy()
     problems.add(ok & column.spread(empty), 40, "status is empty")
     problems.add(
-        ok & column.spread(~empty & status.isna().to_numpy()), 41, "status ", "status", f" is not {STATUS_HELP}"
+        ok & column.spread(~empty & status.isna().to_numpy()),
+        41,
+        "status ",
+        "status",
+        f" is not {compute_status_help(vocabulary)}",
     )
     out["status"] = pd.Series(status.to_numpy(dtype=object), dtype="str").take(column.codes).reset_index(drop=True)
 
@@ -318,25 +386,27 @@ def _check_department(
     out["department_id"] = pd.array(chosen, dtype="Float64").astype("Int64")
 
 
-def _check_check_in(column: _Column | None, ok: np.ndarray, out: pd.DataFrame, problems: _Problems) -> None:
+def _check_check_in(
+    column: _Column | None, ok: np.ndarray, out: pd.DataFrame, problems: _Problems, order: DateOrder
+) -> None:
+    """A check-in time is judged on its own; a time of day takes the row's date when that is good."""
     if column is None:
         out["check_in_time"] = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[us]")
         return
     values = column.uniques
     given = (values != "").to_numpy()
-    parsed = pd.to_datetime(values.where(given), format="ISO8601", errors="coerce", utc=True)
-    stamps = parsed.dt.tz_localize(None).astype("datetime64[us]").to_numpy()
-    clock = values.str.fullmatch(r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?").to_numpy(dtype=bool)
+    stamps, offsets, clock = parse_check_ins(values, order)
+    bad = given & np.isnat(stamps) & ~clock
     per_row = column.spread(stamps)
     if clock.any() and "session_date" in out:
-        padded = values.where(values.str.count(":") == 2, values + ":00").where(clock)
-        offsets = pd.to_timedelta(padded, errors="coerce").to_numpy().astype("timedelta64[us]")
-        is_clock = column.spread(clock)
         day = out["session_date"].to_numpy().astype("datetime64[us]")
-        per_row = np.where(is_clock, day + column.spread(offsets), per_row)
-    bad = column.spread(given) & np.isnat(per_row)
+        per_row = np.where(column.spread(clock), day + column.spread(offsets), per_row)
     problems.add(
-        ok & bad, 60, "check_in_time ", "check_in_time", " is not an ISO 8601 time (e.g. 2026-11-03T08:05 or 08:05)"
+        ok & column.spread(bad),
+        60,
+        "check_in_time ",
+        "check_in_time",
+        " is not a time: write it as 08:05, 8:05 AM or 2026-11-03T08:05",
     )
     out["check_in_time"] = per_row
 

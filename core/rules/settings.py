@@ -73,6 +73,63 @@ SETTING_SPECS: dict[str, SettingSpec] = {
 }
 
 
+def _date_order(value: Any) -> str:
+    text = str(value or "").strip().upper()
+    if text not in ("DMY", "MDY", "YMD"):
+        raise ValueError("must be DMY, MDY or YMD")
+    return text
+
+
+def _status_vocabulary(value: Any) -> str:
+    from core.rules.values import AttendanceStatus
+
+    statuses = {status.value for status in AttendanceStatus}
+    words: dict[str, str] = {}
+    for part in (p for p in str(value or "").split(",") if p.strip()):
+        word, equals, status = part.rpartition("=")
+        word, status = " ".join(word.split()), status.strip().lower()
+        if not equals or not word:
+            raise ValueError(f"'{part.strip()}' is not WORD=STATUS")
+        if status not in statuses:
+            raise ValueError(f"'{status}' is not a status (present, late, absent, excused)")
+        if word.casefold() in (w.casefold() for w in words):
+            raise ValueError(f"'{word}' is given twice")
+        words[word] = status
+    return ", ".join(f"{word}={status}" for word, status in words.items())
+
+
+def _saved_mappings(value: Any) -> str:
+    from core.rules.attendance_layout import parse_mapping_text
+
+    named: dict[str, str] = {}
+    for part in (p for p in str(value or "").split(";") if p.strip()):
+        name, colon, mapping = part.partition(":")
+        name = " ".join(name.split())
+        if not colon or not name:
+            raise ValueError(f"'{part.strip()}' is not NAME: COLUMN=FIELD, ...")
+        try:
+            pairs = parse_mapping_text(mapping)
+        except ValueError as exc:
+            raise ValueError(f"mapping '{name}': {exc}") from None
+        named[name] = ", ".join(f"{column}={field}" for column, field in pairs.items())
+    return "; ".join(f"{name}: {mapping}" for name, mapping in named.items())
+
+
+SETTING_SPECS["date_order"] = SettingSpec(
+    "DMY", "Order of day and month in attendance dates such as 03/04/2025: DMY, MDY or YMD", _date_order
+)
+SETTING_SPECS["status_vocabulary"] = SettingSpec(
+    "",
+    "More attendance status words, e.g. 'Tardy=late, On leave=excused, Sick=excused, Unexcused=absent'",
+    _status_vocabulary,
+)
+SETTING_SPECS["attendance_mappings"] = SettingSpec(
+    "",
+    "Saved attendance column mappings, e.g. 'google: Student ID=trainee_id, Date=session_date; moodle: ...'",
+    _saved_mappings,
+)
+
+
 def compute_setting_value(key: str, value: Any) -> Any:
     """Validate and normalise a setting value. Raises KeyError or ValueError."""
     return SETTING_SPECS[key].validate(value)

@@ -91,6 +91,13 @@ class ImportBatchState(StrEnum):
     UNDONE = "undone"
 
 
+class ImportBatchKind(StrEnum):
+    """What wrote an import batch (import_batches.kind): a file, or an admin's correction of one record."""
+
+    IMPORT = "import"
+    CORRECTION = "correction"
+
+
 class JobRunStatus(StrEnum):
     """The outcome of one job execution (job_runs.status)."""
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.config import get_settings
 from core.dto import SettingChange, SettingsUpdate, UserSummary
 from core.errors import InvalidInputError, NotFoundError
 from core.models import Setting
@@ -17,8 +18,15 @@ from core.services.access import authorize
 from core.services.audit import record_event
 
 
+def _default(key: str) -> Any:
+    """A setting's default: the environment's value where there is one (UPLOAD_MAX_MB), else the built-in one."""
+    if key == "upload_max_mb":
+        return get_settings().upload_max_mb
+    return SETTING_SPECS[key].default
+
+
 def get_setting(session: Session, key: str) -> Any:
-    """Return the stored value of `key`, or its default.
+    """Return the stored value of `key`, or its default (for upload_max_mb: the UPLOAD_MAX_MB environment variable).
 
     Raises:
         NotFoundError: `key` is not a known setting.
@@ -26,13 +34,13 @@ def get_setting(session: Session, key: str) -> Any:
     if key not in SETTING_SPECS:
         raise NotFoundError(f"Unknown setting: {key}")
     row = session.get(Setting, key)
-    return SETTING_SPECS[key].default if row is None else row.value
+    return _default(key) if row is None else row.value
 
 
 def get_all_settings(session: Session) -> dict[str, Any]:
     """Every known setting with its current value."""
     stored = {row.key: row.value for row in session.scalars(select(Setting))}
-    return {key: stored.get(key, spec.default) for key, spec in SETTING_SPECS.items()}
+    return {key: stored.get(key, _default(key)) for key in SETTING_SPECS}
 
 
 def setting_text(value: object) -> str:

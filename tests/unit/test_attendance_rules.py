@@ -111,7 +111,7 @@ def test_every_error_names_its_row_counting_the_header_as_row_1() -> None:
         f"{HEADER}\n"
         "PG-001,2026-11-02,AM,P\n"  # row 2 ok
         "NOBODY,2026-11-02,AM,P\n"  # row 3
-        "PG-001,02/11/2026,AM,P\n"  # row 4
+        "PG-001,11/31/2026,AM,P\n"  # row 4 (no month 31 in the default day-month-year order)
         "PG-001,2026-02-30,AM,P\n"  # row 5
         "PG-001,2026-11-21,AM,P\n"  # row 6 (tomorrow)
         "PG-001,2026-11-03,,maybe\n"  # row 7
@@ -120,8 +120,8 @@ def test_every_error_names_its_row_counting_the_header_as_row_1() -> None:
     result = check(text)
     assert list(result.errors) == [
         "row 3: unknown trainee_id 'NOBODY'",
-        "row 4: session_date '02/11/2026' is not a date in YYYY-MM-DD form",
-        "row 5: session_date '2026-02-30' is not a real date",
+        "row 4: session_date '11/31/2026' is not a real date in DD/MM/YYYY form (the date order is DMY)",
+        "row 5: session_date '2026-02-30' is not a real date in DD/MM/YYYY form (the date order is DMY)",
         "row 6: session_date 2026-11-21 is in the future",
         "row 7: session is empty",
         "row 7: status 'maybe' is not present, late, absent or excused (also P, L, A, E; leave counts as excused)",
@@ -186,7 +186,7 @@ def test_check_in_time_accepts_iso_8601_and_clock_times() -> None:
     times = [None if pd.isna(t) else pd.Timestamp(t).to_pydatetime() for t in result.rows["check_in_time"]]
     assert times == [datetime(2026, 11, 2, 8, 5), datetime(2026, 11, 2, 13, 20), datetime(2026, 11, 3, 8, 0), None]
     bad = check(f"{HEADER},check_in_time\nPG-001,2026-11-02,AM,P,soon\n")
-    assert bad.errors == ("row 2: check_in_time 'soon' is not an ISO 8601 time (e.g. 2026-11-03T08:05 or 08:05)",)
+    assert bad.errors == ("row 2: check_in_time 'soon' is not a time: write it as 08:05, 8:05 AM or 2026-11-03T08:05",)
 
 
 def test_over_long_values_are_errors_and_messages_cut_them_short() -> None:
@@ -285,7 +285,7 @@ def test_xlsx_formula_cells_are_errors() -> None:
         [["trainee_id", "session_date", "session", "status"], ["PG-001", "2026-11-02", "AM", '=IF(TRUE,"P","A")']]
     )
     result = check(content, "a.xlsx")
-    assert result.errors and result.errors[0].startswith("row 2: status holds a formula")
+    assert result.errors and result.errors[0].startswith("row 2: status holds a formula with no saved value (cell D2)")
 
 
 def test_xlsx_sheet_can_be_chosen_and_an_unknown_one_is_refused() -> None:

@@ -7,13 +7,14 @@ Every attempt, accepted or refused, is audited with its counts; the batch histor
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from core.clock import programme_date
-from core.dto import AttendanceImportReport, RowError, UserSummary
+from core.dto import AttendanceChangePreview, AttendanceImportReport, RowError, UserSummary
 from core.errors import InvalidInputError
 from core.exports import to_csv_bytes
 from core.models import ImportBatch
@@ -25,7 +26,8 @@ from core.rules.attendance import (
     compute_session_labels_to_match,
     validate_attendance,
 )
-from core.rules.attendance_files import FileRefusedError, RawSheet, list_xlsx_sheets, read_attendance_file
+from core.rules.attendance_files import FileRefusedError, RawSheet, list_xlsx_sheets, read_attendance_table
+from core.rules.attendance_layout import DateOrder, compute_layout, compute_layout_sheet, parse_mapping_text
 from core.rules.values import ImportBatchState, Role
 from core.services.access import authorize
 from core.services.attendance.batches import summarize_batches
@@ -34,6 +36,7 @@ from core.services.dashboards import rollups
 from core.services.settings import get_setting
 
 Progress = Callable[[float, str], None]
+PREVIEW_ROWS = 500  # changed and new rows listed in the report (all of them are in its CSV)
 TEMPLATE_CSV = (
     "trainee_id,session_date,session,status,department,check_in_time,remarks\n"
     "PG2025-0001,2026-11-02,AM,present,Internal Medicine,2026-11-02T08:02,\n"
@@ -44,6 +47,38 @@ TEMPLATE_CSV = (
 
 def _no_progress(_fraction: float, _message: str) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read one upload: its sheet, column mapping (file column -> field), saved mapping and date order."""
+
+    sheet: str | None = None
+    mapping: Mapping[str, str] | None = None
+    mapping_name: str | None = None
+    date_order: str | None = None
+
+
+def list_saved_mappings(session: Session) -> dict[str, dict[str, str]]:
+    """The saved column mappings by name (runtime setting `attendance_mappings`)."""
+    text = str(get_setting(session, "attendance_mappings") or "")
+    named: dict[str, dict[str, str]] = {}
+    for part in (p for p in text.split(";") if p.strip()):
+        name, _, mapping = part.partition(":")
+        named[" ".join(name.split())] = parse_mapping_text(mapping)
+    return named
+
+
+def compute_mapping_text(mapping: Mapping[str, str]) -> str:
+    """{file column: field} -> 'Student ID=trainee_id, Date=session_date' (the CLI's --map form)."""
+    return ", ".join(f"{column}={name}" for column, name in mapping.items())
+
+
+def status_vocabulary(session: Session) -> dict[str, str]:
+    """The extra status words (runtime setting `status_vocabulary`), word -> status."""
+    text = str(get_setting(session, "status_vocabulary") or "")
+    pairs = (part.rpartition("=") for part in text.split(",") if "=" in part)
+    return {word.strip(): status.strip() for word, _, status in pairs if word.strip()}
 
 
 def list_sheet_names(content: bytes) -> list[str]:
@@ -67,6 +102,7 @@ def preview_attendance_import(
     now: datetime,
     sheet: str | None = None,
     progress: Progress | None = None,
+    options: ImportOptions | None = None,
 ) -> AttendanceImportReport:
     """Check the whole file and count what an import would insert, update and leave unchanged.
 
@@ -75,8 +111,9 @@ def preview_attendance_import(
     Raises:
         PermissionDeniedError: the actor may not upload attendance.
     """
+    chosen = replace(options or ImportOptions(), sheet=sheet) if sheet else (options or ImportOptions())
     report, validation = _check(
-        session, actor, content=content, file_name=file_name, sheet=sheet, now=now, progress=progress or _no_progress
+        session, actor, content=content, file_name=file_name, options=chosen, now=now, progress=progress or _no_progress
     )
     if validation is None:
         _audit_attempt(session, actor, report, now=now, action="attendance_import_refused")
@@ -85,9 +122,26 @@ def preview_attendance_import(
     step(0.6, "Comparing with stored attendance…")
     repo.stage_rows(session, validation.rows)
     inserted, updated = repo.count_staged_changes(session, validation.compared_columns)
+    changes = repo.list_staged_changes(session, validation.compared_columns)
     repo.drop_staging(session)
     step(1.0, "Checked.")
-    return _counted(report, inserted, updated)
+    preview = tuple(
+        AttendanceChangePreview(
+            trainee=str(r.trainee),
+            session_date=r.session_date,
+            session=str(r.session),
+            old_status=None if r.old_status is None or r.old_status != r.old_status else str(r.old_status),
+            new_status=str(r.new_status),
+        )
+        for r in changes.head(PREVIEW_ROWS).itertuples(index=False)
+    )
+    counted = _counted(report, inserted, updated)
+    return replace(
+        counted,
+        changes=preview,
+        changes_total=len(changes),
+        changes_csv=to_csv_bytes(changes.fillna({"old_status": ""})) if len(changes) else b"",
+    )
 
 
 def import_attendance(
@@ -99,6 +153,7 @@ def import_attendance(
     now: datetime,
     sheet: str | None = None,
     progress: Progress | None = None,
+    options: ImportOptions | None = None,
 ) -> AttendanceImportReport:
     """Check the whole file and, only if every row is valid, write it as one import batch.
 
@@ -109,8 +164,9 @@ def import_attendance(
         PermissionDeniedError: the actor may not upload attendance.
     """
     step = progress or _no_progress
+    chosen = replace(options or ImportOptions(), sheet=sheet) if sheet else (options or ImportOptions())
     report, validation = _check(
-        session, actor, content=content, file_name=file_name, sheet=sheet, now=now, progress=step
+        session, actor, content=content, file_name=file_name, options=chosen, now=now, progress=step
     )
     if validation is None:
         _audit_attempt(session, actor, report, now=now, action="attendance_import_refused")
@@ -174,7 +230,7 @@ def _check(
     *,
     content: bytes,
     file_name: str,
-    sheet: str | None,
+    options: ImportOptions,
     now: datetime,
     progress: Progress,
 ) -> tuple[AttendanceImportReport, AttendanceValidation | None]:
@@ -185,21 +241,39 @@ def _check(
     if len(content) > limit_mb * 1024 * 1024:
         size = len(content) / (1024 * 1024)
         return _refused(base, f"The file is {size:.1f} MB; the upload limit is {limit_mb} MB."), None
+    try:
+        order = DateOrder(str(options.date_order or get_setting(session, "date_order")).upper())
+    except ValueError:
+        return _refused(base, f"Unknown date order '{options.date_order}': use DMY, MDY or YMD."), None
+    mapping = dict(options.mapping or {})
+    if options.mapping_name:
+        saved = list_saved_mappings(session)
+        if options.mapping_name not in saved:
+            known = ", ".join(saved) or "none are saved"
+            return _refused(base, f"No saved column mapping '{options.mapping_name}' ({known})."), None
+        mapping = {**saved[options.mapping_name], **mapping}
     progress(0.05, "Reading the file…")
     try:
-        raw = read_attendance_file(content, file_name, sheet=sheet)
+        table = read_attendance_table(content, file_name, sheet=options.sheet)
+        layout = compute_layout(table.header, mapping=mapping, order=order)
+        raw = compute_layout_sheet(table, layout)
     except FileRefusedError as exc:
         return _refused(base, str(exc)), None
+    described = replace(
+        base,
+        file_columns=table.header,
+        mapping=layout.named(table.header),
+        wide_sessions=tuple(table.header[position] for position, _, _ in layout.wide),
+        date_order=order.value,
+    )
     progress(0.25, f"Checking {len(raw.frame):,} rows…")
     supervisor_id = user.id if user is not None and user.role == Role.SUPERVISOR else None
-    validation = _validate(session, raw, supervisor_id=supervisor_id, now=now)
-    report = AttendanceImportReport(
-        file_name=file_name,
-        sha256=base.sha256,
+    validation = _validate(session, raw, supervisor_id=supervisor_id, now=now, order=order)
+    report = replace(
+        described,
         rows_total=validation.rows_total,
         row_errors=tuple(RowError(row, message) for row, message in validation.row_errors),
         missing_columns=validation.missing_columns,
-        previous_batch=base.previous_batch,
         bad_rows_csv=to_csv_bytes(validation.bad_rows) if len(validation.bad_rows) else b"",
     )
     return report, (validation if validation.ok else None)
@@ -213,7 +287,9 @@ def _fingerprint(session: Session, content: bytes, file_name: str) -> Attendance
     return AttendanceImportReport(file_name=file_name, sha256=sha, previous_batch=previous_batch)
 
 
-def _validate(session: Session, raw: RawSheet, *, supervisor_id: int | None, now: datetime) -> AttendanceValidation:
+def _validate(
+    session: Session, raw: RawSheet, *, supervisor_id: int | None, now: datetime, order: DateOrder
+) -> AttendanceValidation:
     """Validate every row against the stored trainees, departments and sessions."""
     directory = build_trainee_directory(repo.list_trainee_keys(session))
     known_sessions = repo.list_session_labels(session, compute_session_labels_to_match(raw))
@@ -224,28 +300,25 @@ def _validate(session: Session, raw: RawSheet, *, supervisor_id: int | None, now
         today=programme_date(now),
         supervisor_id=supervisor_id,
         known_sessions=known_sessions,
+        date_order=order,
+        vocabulary=status_vocabulary(session),
     )
 
 
 def _refused(base: AttendanceImportReport, message: str) -> AttendanceImportReport:
-    return AttendanceImportReport(
-        file_name=base.file_name, sha256=base.sha256, refusal=message, previous_batch=base.previous_batch
-    )
+    return replace(base, refusal=message)
 
 
 def _counted(
     report: AttendanceImportReport, inserted: int, updated: int, *, imported: bool = False, batch_id: int | None = None
 ) -> AttendanceImportReport:
-    return AttendanceImportReport(
-        file_name=report.file_name,
-        sha256=report.sha256,
-        rows_total=report.rows_total,
+    return replace(
+        report,
         inserted=inserted,
         updated=updated,
         unchanged=report.rows_total - inserted - updated,
         imported=imported,
         batch_id=batch_id,
-        previous_batch=report.previous_batch,
     )
 
 
@@ -261,6 +334,10 @@ def _audit_attempt(
         "unchanged": report.unchanged,
         "errors": len(report.problem_lines),
     }
+    if report.refusal:
+        details["refusal"] = report.refusal[:300]
+    if report.mapping:
+        details["mapping"] = {name: column for name, column in report.mapping}
     if report.problem_lines:
         details["first_error"] = report.problem_lines[0][:300]
     record_event(
