@@ -413,6 +413,19 @@ class RowError:
 
 
 @dataclass(frozen=True)
+class AttendanceRecordView:
+    """One stored attendance record, for a single-record correction."""
+
+    id: int
+    trainee: str
+    session_date: date
+    session: str
+    status: str
+    remarks: str | None
+    batch_id: int | None
+
+
+@dataclass(frozen=True)
 class AttendanceChangePreview:
     """One row an import would write: a new row (old_status None) or a changed one (old -> new)."""
 

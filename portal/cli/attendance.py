@@ -12,7 +12,9 @@ import pandas as pd
 from core.clock import utcnow
 from core.config import Settings
 from core.dto import SYSTEM_ACTOR
+from core.errors import NotFoundError, PermissionDeniedError
 from core.exports import write_csv
+from core.rules.attendance_layout import parse_mapping_text
 from core.services.attendance import batches as batch_service
 from core.services.attendance import eligibility as eligibility_service
 from core.services.attendance import imports as attendance_service
@@ -47,7 +49,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("--dry-run", action="store_true", help="check and count only; write nothing")
     p.add_argument("--sheet", help="worksheet of an .xlsx file (default: the first)")
+    p.add_argument(
+        "--date-order",
+        choices=("DMY", "MDY", "YMD"),
+        type=str.upper,
+        help="how to read dates such as 03/04/2025 (default: the date_order setting, DMY)",
+    )
+    p.add_argument(
+        "--map",
+        dest="column_map",
+        metavar="'COLUMN=FIELD,...'",
+        help="which file column is which field, e.g. 'Student ID=trainee_id,Date=session_date'",
+    )
+    p.add_argument("--mapping", metavar="NAME", help="a saved column mapping (the attendance_mappings setting)")
+    p.add_argument("--errors-out", type=Path, metavar="FILE.csv", help="write the refused rows with their reasons here")
     p.set_defaults(handler=cmd_import_attendance)
+
+    p = subparsers.add_parser(
+        "undo-import",
+        help="undo an attendance import batch (same rules as the page)",
+        description="Removes the rows the batch inserted and restores the rows it updated. Refused (exit 1, "
+        "nothing changed) when the batch was already undone, a later batch or correction changed its rows, "
+        "or a supervisor names someone else's batch.",
+    )
+    p.add_argument("batch_id", type=int, metavar="BATCH_ID")
+    p.add_argument(
+        "--as", dest="as_user", required=True, metavar="USERNAME", help="the acting user (admin or supervisor)"
+    )
+    p.set_defaults(handler=cmd_undo_import)
 
     p = subparsers.add_parser(
         "eligibility",
@@ -65,16 +94,27 @@ def cmd_import_attendance(args: argparse.Namespace, settings: Settings) -> int:
     if not args.file.is_file():
         print(f"error: no such file: {args.file}", file=sys.stderr)
         return 1
+    try:
+        mapping = parse_mapping_text(args.column_map) if args.column_map else None
+    except ValueError as exc:
+        print(f"error: --map: {exc}", file=sys.stderr)
+        return 2
     content = args.file.read_bytes()
+    options = attendance_service.ImportOptions(
+        sheet=args.sheet, mapping=mapping, mapping_name=args.mapping, date_order=args.date_order
+    )
     factory = session_factory_for(settings)
     with factory() as session:
         actor = acting_user(session, args.as_user)
         run = attendance_service.preview_attendance_import if args.dry_run else attendance_service.import_attendance
-        report = run(session, actor, content=content, file_name=args.file.name, now=utcnow(), sheet=args.sheet)
+        report = run(session, actor, content=content, file_name=args.file.name, now=utcnow(), options=options)
         if args.dry_run:
             session.rollback()  # a dry run writes nothing, not even its audit event
         else:
             session.commit()
+    if args.errors_out is not None and not report.accepted:
+        args.errors_out.write_bytes(report.bad_rows_csv or attendance_service.problems_csv(report))
+        print(f"refused rows written to {args.errors_out}", file=sys.stderr)
     if not report.accepted:
         for line in report.problem_lines:
             print(line)
@@ -88,7 +128,34 @@ def cmd_import_attendance(args: argparse.Namespace, settings: Settings) -> int:
             f"warning: this file was already imported as {batch_service.describe_batch(report.previous_batch)}",
             file=sys.stderr,
         )
+    if report.mapping and any(name != column for name, column in report.mapping):
+        pairs = ", ".join(f"{column}={name}" for name, column in report.mapping)
+        print(f"columns: {pairs}" + (f"; {len(report.wide_sessions)} session columns" if report.wide_sessions else ""))
+    if args.dry_run:
+        for change in report.changes:
+            old = change.old_status or "(new)"
+            print(f"  {change.trainee} {change.session_date:%Y-%m-%d} {change.session}: {old} -> {change.new_status}")
+        if report.changes_total > len(report.changes):
+            print(f"  ... and {report.changes_total - len(report.changes):,} more")
     print(f"inserted={report.inserted} updated={report.updated} unchanged={report.unchanged}")
+    return 0
+
+
+def cmd_undo_import(args: argparse.Namespace, settings: Settings) -> int:
+    factory = session_factory_for(settings)
+    with factory() as session:
+        actor = acting_user(session, args.as_user)
+        try:
+            outcome = batch_service.undo_import_batch(session, actor, batch_id=args.batch_id, now=utcnow())
+        except (NotFoundError, PermissionDeniedError) as exc:
+            session.rollback()
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        session.commit()  # a refused undo is audited too
+    if not outcome.undone:
+        print(f"error: {outcome.message}", file=sys.stderr)
+        return 1
+    print(outcome.message)
     return 0
 
 

@@ -7,15 +7,16 @@ reported, not raised, so that its audit row commits with the caller's transactio
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from core.dto import ImportBatchSummary, UndoReport, UserSummary
-from core.errors import NotFoundError
+from core.dto import AttendanceRecordView, ImportBatchSummary, UndoReport, UserSummary
+from core.errors import InvalidInputError, NotFoundError
 from core.models import ImportBatch, User
 from core.repositories import attendance as repo
-from core.rules.values import ImportBatchState, Role
+from core.rules.attendance import MAX_REMARKS_LENGTH
+from core.rules.values import AttendanceStatus, ImportBatchKind, ImportBatchState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.dashboards import rollups
@@ -56,8 +57,111 @@ def _summary(batch: ImportBatch, imported_by: str | None, undone_by: str | None)
 
 
 def describe_batch(batch: ImportBatchSummary) -> str:
-    """'batch #7 (march.csv, imported 2026-11-20 10:00 by admin)'."""
+    """'batch #7 (march.csv, imported 2026-11-20 10:00 by admin)'; a correction says so."""
+    if batch.file_name.startswith(CORRECTION_PREFIX):
+        what = batch.file_name.removeprefix(CORRECTION_PREFIX)
+        return f"correction #{batch.id} ({what}, made {batch.imported_at:%Y-%m-%d %H:%M} by {batch.imported_by})"
     return f"batch #{batch.id} ({batch.file_name}, imported {batch.imported_at:%Y-%m-%d %H:%M} by {batch.imported_by})"
+
+
+CORRECTION_PREFIX = "correction: "
+
+
+def find_attendance_record(
+    session: Session, actor: UserSummary, *, trainee: str, session_date: date, session_label: str
+) -> AttendanceRecordView | None:
+    """The stored record of (registration number, date, session), or None (admins).
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+    """
+    authorize(session, actor, Role.ADMIN)
+    record = repo.find_record(session, trainee, session_date, session_label.strip())
+    if record is None:
+        return None
+    return AttendanceRecordView(
+        id=record.id,
+        trainee=trainee.strip().upper(),
+        session_date=record.session_date,
+        session=record.session,
+        status=record.status,
+        remarks=record.remarks,
+        batch_id=record.batch_id,
+    )
+
+
+def correct_attendance_record(
+    session: Session,
+    actor: UserSummary,
+    *,
+    record_id: int,
+    status: str,
+    remarks: str | None,
+    reason: str,
+    now: datetime,
+) -> ImportBatchSummary:
+    """Correct one record's status and remarks (admins), with a required reason.
+
+    The correction is written as a one-row batch (kind 'correction') keeping the old values, so it
+    is audited with old and new values, can be undone, and blocks the undo of an older batch that
+    wrote the same row (the refusal names it). Eligibility and roll-ups are refreshed for its month.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+        NotFoundError: no such record.
+        InvalidInputError: no reason, an unknown status, remarks too long, or nothing would change.
+    """
+    authorize(session, actor, Role.ADMIN)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise InvalidInputError("Say why the record is corrected: the reason is required.")
+    try:
+        new_status = AttendanceStatus(str(status).strip().lower())
+    except ValueError:
+        raise InvalidInputError(f"'{status}' is not a status (present, late, absent, excused).") from None
+    new_remarks = (remarks or "").strip() or None
+    if new_remarks is not None and len(new_remarks) > MAX_REMARKS_LENGTH:
+        raise InvalidInputError(f"Remarks are longer than {MAX_REMARKS_LENGTH} characters.")
+    repo.lock_imports(session)
+    record = repo.get_record(session, record_id)
+    if record is None:
+        raise NotFoundError(f"No attendance record #{record_id}.")
+    if record.status == new_status and record.remarks == new_remarks:
+        raise InvalidInputError("Nothing to correct: the status and remarks are already these.")
+    old = {"status": record.status, "remarks": record.remarks}
+    batch = ImportBatch(
+        file_name=(CORRECTION_PREFIX + f"record #{record.id} {record.session_date:%Y-%m-%d} {record.session}")[:255],
+        sha256="correction",
+        actor_id=actor.id,
+        created_at=now,
+        state=ImportBatchState.IMPORTED,
+        kind=ImportBatchKind.CORRECTION,
+        reason=reason,
+        rows_total=1,
+        updated=1,
+    )
+    session.add(batch)
+    session.flush()
+    repo.add_change(session, batch.id, record)
+    record.status, record.remarks, record.batch_id = new_status, new_remarks, batch.id
+    session.flush()
+    rollups.refresh_attendance_months(session, [record.session_date.replace(day=1)])
+    record_event(
+        session,
+        actor=actor,
+        action="attendance_record_corrected",
+        now=now,
+        entity_type="attendance_record",
+        entity_id=record.id,
+        details={
+            "batch": batch.id,
+            "reason": reason,
+            "old": old,
+            "new": {"status": new_status.value, "remarks": new_remarks},
+        },
+    )
+    session.flush()
+    return summarize_batches(session, [batch.id])[0]
 
 
 def undo_import_batch(session: Session, actor: UserSummary, *, batch_id: int, now: datetime) -> UndoReport:

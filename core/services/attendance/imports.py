@@ -351,6 +351,18 @@ def _audit_attempt(
     )
 
 
+def problems_csv(report: AttendanceImportReport) -> bytes:
+    """Every reason for refusal as a CSV (row, problem), for a file refused as a whole or at its header."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"row": [p.row for p in report.problems] or [None], "problem": [p.message for p in report.problems]}
+        if report.problems
+        else {"row": [""], "problem": list(report.problem_lines)}
+    )
+    return to_csv_bytes(frame)
+
+
 def attendance_template_csv() -> bytes:
     """A small example file with every column, for the upload screen."""
     return TEMPLATE_CSV.encode("utf-8")
