@@ -1,11 +1,14 @@
 """My account: profile and change password (every signed-in role)."""
 
+import pandas as pd
 import streamlit as st
 
+from core.dto import UserSummary
 from core.rules.access import ALL_ROLES
 from core.rules.passwords import MIN_LENGTH
 from core.services import auth as auth_service
-from portal import actions, auth
+from core.services import sessions as sessions_service
+from portal import actions, auth, widgets
 
 ROLES = ALL_ROLES
 
@@ -14,10 +17,10 @@ def render() -> None:
     user = auth.require_role(*ROLES)
     st.title("🔑 My account")
     st.markdown(
-        f"**{user.full_name}** (`{user.username}`) · {user.role}"
-        + (f" · {user.department_name}" if user.department_name else "")
-        + (f"  \nSupervisor: {user.supervisor_name}" if user.supervisor_name else "")
-        + (f"  \nRegistration number: {user.registration_number}" if user.registration_number else "")
+        f"**{widgets.plain(user.full_name)}** ({widgets.plain(user.username)}) · {user.role}"
+        + (f" · {widgets.plain(user.department_name)}" if user.department_name else "")
+        + (f"  \nSupervisor: {widgets.plain(user.supervisor_name)}" if user.supervisor_name else "")
+        + (f"  \nRegistration number: {widgets.plain(user.registration_number)}" if user.registration_number else "")
     )
     with st.form("account.password", clear_on_submit=True):
         st.subheader("Change password")
@@ -35,6 +38,29 @@ def render() -> None:
                     affects=actions.Write.ACCOUNT,
                     done="Password changed. Use the new one next time you sign in.",
                 )
+    _sessions(user)
+
+
+def _sessions(user: UserSummary) -> None:
+    st.subheader("Where you are signed in")
+    items = auth.active_sessions(user)
+    frame = pd.DataFrame(
+        {
+            "Signed in (UTC)": [i.started_at.strftime("%Y-%m-%d %H:%M") for i in items],
+            "Last seen (UTC)": [i.last_seen_at.strftime("%Y-%m-%d %H:%M") for i in items],
+            "Expires (UTC)": [i.expires_at.strftime("%Y-%m-%d %H:%M") for i in items],
+            "Browser": [i.client or "unknown" for i in items],
+            "This browser": ["yes" if i.current else "" for i in items],
+        }
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.caption("Signing out everywhere ends every session listed, this one too; copied cookies stop working.")
+    if st.button("Sign out everywhere", key="account.sign_out_everywhere", disabled=not items):
+        actions.run(
+            lambda session, now: sessions_service.sign_out_everywhere(session, user, now=now),
+            affects=actions.Write.ACCOUNT,
+            done=lambda count: f"Signed out of {count} session(s). Sign in again to continue.",
+        )
 
 
 if __name__ == "__main__":

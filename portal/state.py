@@ -11,6 +11,8 @@ AUTH_STATUS = "authentication_status"
 AUTH_USERNAME = "username"
 
 AUTHENTICATOR = "auth.authenticator"
+# The random id of this browser's server-side session (core.services.sessions); also inside the signed cookie.
+AUTH_SESSION_ID = "auth.session_id"
 CURRENT_USER = "auth.user"
 FLASH = "app.flash"
 USERS_SELECTED = "users.selected"

@@ -20,6 +20,7 @@ from core.models.results import (
     VerificationToken,
 )
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
+from core.models.sessions import UserSession
 from core.models.settings import Setting
 from core.models.users import Department, User
 
@@ -48,4 +49,5 @@ __all__ = [
     "Setting",
     "TurnaroundMonthRollup",
     "User",
+    "UserSession",
 ]

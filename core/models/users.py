@@ -42,9 +42,12 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Provenance for the two-person rule: who created the account, and who last reactivated it.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reactivated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     department: Mapped[Department | None] = relationship(back_populates="users")
-    supervisor: Mapped[User | None] = relationship(remote_side="User.id")
+    supervisor: Mapped[User | None] = relationship(remote_side="User.id", foreign_keys=[supervisor_id])
 
     def __repr__(self) -> str:
         return f"User(id={self.id!r}, username={self.username!r}, role={self.role!r})"

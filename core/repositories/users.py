@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from core.models import Department, User
@@ -41,6 +41,17 @@ def lock_user_if_due(session: Session, user_id: int, *, threshold: int, until: d
     locked = session.execute(
         update(User)
         .where(User.id == user_id, User.failed_login_count >= threshold)
+        .values(locked_until=until, failed_login_count=0)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(locked.rowcount)  # type: ignore[attr-defined]
+
+
+def lock_user_unless_locked(session: Session, user_id: int, *, now: datetime, until: datetime) -> bool:
+    """Lock the account until `until` unless it is locked already; True only for the attempt that locked it."""
+    locked = session.execute(
+        update(User)
+        .where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
         .values(locked_until=until, failed_login_count=0)
         .execution_options(synchronize_session=False)
     )

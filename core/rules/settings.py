@@ -51,9 +51,30 @@ def _non_empty_labels(value: Any) -> list[str]:
     return labels
 
 
+AUDIT_RETENTION_FLOOR_DAYS = 2557  # 7 years: audit events younger than this are never deleted (README "Security model")
+
+
+def _audit_retention(value: Any) -> int:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        raise ValueError(f"must be a whole number of days between {AUDIT_RETENTION_FLOOR_DAYS} and 36500") from None
+    if number > 36500:
+        raise ValueError(f"must be between {AUDIT_RETENTION_FLOOR_DAYS} and 36500")
+    if number < AUDIT_RETENTION_FLOOR_DAYS:
+        raise ValueError(
+            f"must be at least {AUDIT_RETENTION_FLOOR_DAYS} days (7 years): the audit trail is kept for 7 years"
+        )
+    return number
+
+
 SETTING_SPECS: dict[str, SettingSpec] = {
     "attendance_threshold": SettingSpec(
         75.0, "Attendance % needed for exam eligibility (0–100)", _number_between(0, 100)
+    ),
+    "dashboard_small_base": SettingSpec(
+        20, "Dashboard cards whose percentage rests on fewer items are shown muted (small base)",
+        _whole_number_between(0, 100000),
     ),
     "logbook_categories": SettingSpec(
         ["case", "procedure", "teaching", "other"],
@@ -66,7 +87,20 @@ SETTING_SPECS: dict[str, SettingSpec] = {
         365, "Days to keep generated report files", _whole_number_between(1, 3650)
     ),
     "retention_job_runs_days": SettingSpec(180, "Days to keep job-run history", _whole_number_between(1, 3650)),
-    "retention_audit_days": SettingSpec(2557, "Days to keep audit events (7 years)", _whole_number_between(365, 36500)),
+    "retention_audit_days": SettingSpec(
+        AUDIT_RETENTION_FLOOR_DAYS, "Days to keep audit events (at least 7 years)", _audit_retention
+    ),
+    "signin_max_failures": SettingSpec(
+        5, "Wrong passwords that lock an account, within the sign-in window", _whole_number_between(3, 50)
+    ),
+    "signin_window_minutes": SettingSpec(
+        15,
+        "Sign-in window in minutes (failures counted over it; also the lockout time)",
+        _whole_number_between(1, 1440),
+    ),
+    "verify_attempts_per_minute": SettingSpec(
+        30, "Document checks one client may make per minute on /verify", _whole_number_between(1, 10000)
+    ),
     "verify_token_hours": SettingSpec(
         48, "Hours a transcript verification link stays valid", _whole_number_between(1, 8760)
     ),

@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import bcrypt
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.config import get_settings
 from core.dto import UserSummary
 from core.errors import InvalidInputError, PermissionDeniedError
+from core.models import AuditEvent
 from core.repositories import users as users_repo
 from core.rules.passwords import compute_password_problems
+from core.services import sessions as sessions_service
 from core.services.audit import record_event
+from core.services.settings import get_setting
 
-MAX_FAILED_ATTEMPTS = 5
+MAX_FAILED_ATTEMPTS = 5  # defaults of the settings signin_max_failures and signin_window_minutes
 LOCKOUT = timedelta(minutes=15)
 GENERIC_FAILURE = "Sign-in failed: the username or password is incorrect, or the account is locked."
-# Hashing a dummy when the user does not exist keeps the response time the same, so timing
-# does not reveal which usernames exist.
-_DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=4))
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(rounds: int) -> bytes:
+    # Unknown, deactivated, locked and password-less attempts check the password against this hash at the
+    # configured cost, so they take as long as a wrong password and timing does not reveal which accounts exist.
+    return bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(rounds=rounds))
 
 
 def hash_password(password: str, rounds: int | None = None) -> str:
@@ -39,11 +48,12 @@ def check_password(password: str, password_hash: str | None) -> bool:
     """Constant-shape bcrypt check; False for a missing hash or an over-long password."""
     encoded = password.encode("utf-8")
     if password_hash is None or len(encoded) > 72:
-        bcrypt.checkpw(b"x", _DUMMY_HASH)
+        bcrypt.checkpw(encoded[:72] or b"x", _dummy_hash(get_settings().bcrypt_rounds))
         return False
     try:
         return bcrypt.checkpw(encoded, password_hash.encode("ascii"))
     except ValueError:
+        bcrypt.checkpw(b"x", _dummy_hash(get_settings().bcrypt_rounds))
         return False
 
 
@@ -78,23 +88,35 @@ def check_sign_in(session: Session, *, username: str, password: str, now: dateti
         )
         return False
     if not check_password(password, user.password_hash):
-        # Counted and locked by conditional UPDATEs, so attempts racing each other all count.
-        failed = users_repo.add_failed_login(session, user.id)
-        record_event(
-            session,
-            actor=actor,
-            action="sign_in_failed",
-            now=now,
-            details={"reason": "wrong password", "failed_count": failed},
+        # The UPDATE takes the user's row lock, so racing attempts queue here and each counts the others'.
+        users_repo.add_failed_login(session, user.id)
+        window = timedelta(minutes=int(get_setting(session, "signin_window_minutes")))
+        limit = int(get_setting(session, "signin_max_failures"))
+        record_event(session, actor=actor, action="sign_in_failed", now=now, details={"reason": "wrong password"})
+        session.flush()
+        # A sliding window: failures since the window opened, the last lock ended or the last sign-in succeeded.
+        since = max(t for t in (now - window, user.locked_until, user.last_login_at) if t is not None)
+        failed = int(
+            session.scalar(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(
+                    AuditEvent.actor_id == user.id,
+                    AuditEvent.action == "sign_in_failed",
+                    AuditEvent.occurred_at > since,
+                    AuditEvent.occurred_at <= now,
+                )
+            )
+            or 0
         )
-        until = now + LOCKOUT
-        if users_repo.lock_user_if_due(session, user.id, threshold=MAX_FAILED_ATTEMPTS, until=until):
+        until = now + window
+        if failed >= limit and users_repo.lock_user_unless_locked(session, user.id, now=now, until=until):
             record_event(
                 session,
                 actor=actor,
                 action="account_locked",
                 now=now,
-                details={"until": until.isoformat(timespec="seconds")},
+                details={"until": until.isoformat(timespec="seconds"), "failures": failed},
             )
         session.expire(user, ["failed_login_count", "locked_until"])
         session.flush()
@@ -105,6 +127,29 @@ def check_sign_in(session: Session, *, username: str, password: str, now: dateti
     record_event(session, actor=actor, action="sign_in", now=now)
     session.flush()
     return True
+
+
+def sign_in(session: Session, *, username: str, password: str, now: datetime, client: str | None = None) -> str | None:
+    """Check a sign-in attempt (`check_sign_in`) and, when it succeeds, start a server-side session.
+
+    Returns the new session's random id (for the signed cookie), or None when the attempt failed.
+    """
+    if not check_sign_in(session, username=username, password=password, now=now):
+        return None
+    user = users_repo.get_user_by_username(session, (username or "").strip().lower())
+    assert user is not None
+    days = get_settings().cookie_expiry_days
+    return sessions_service.start_session(
+        session, user.id, now=now, lifetime=timedelta(days=days) if days > 0 else timedelta(days=1), client=client
+    )
+
+
+def get_session_user(session: Session, session_id: str | None, username: str, *, now: datetime) -> UserSummary | None:
+    """The active user behind a live server-side session of `username`, or None (signed out, expired, revoked)."""
+    name = username.strip().lower()
+    if not session_id or sessions_service.resolve_session(session, session_id, name, now=now) is None:
+        return None
+    return get_signed_in_user(session, name)
 
 
 def get_signed_in_user(session: Session, username: str) -> UserSummary | None:
@@ -146,6 +191,9 @@ def list_sign_in_credentials(session: Session) -> dict[str, dict[str, str | None
     }
 
 
-def record_sign_out(session: Session, actor: UserSummary, *, now: datetime) -> None:
-    """Audit a sign-out."""
-    record_event(session, actor=actor, action="sign_out", now=now)
+def record_sign_out(session: Session, actor: UserSummary, *, now: datetime, session_id: str | None = None) -> None:
+    """Sign-out: end this browser's server-side session (a replayed cookie no longer works) and audit it."""
+    if session_id:
+        sessions_service.end_session(session, actor, session_id, now=now)
+    else:
+        record_event(session, actor=actor, action="sign_out", now=now)

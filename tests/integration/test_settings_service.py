@@ -52,7 +52,8 @@ def test_every_invalid_value_is_listed(session: Session, admin: UserSummary) -> 
     assert refused.value.errors == [
         "Attendance % needed for exam eligibility (0–100): must be between 0 and 100.",
         "Largest attendance upload, in MB: must be a whole number between 1 and 500.",
-        "Days to keep audit events (7 years): must be between 365 and 36500.",
+        "Days to keep audit events (at least 7 years): must be at least 2557 days (7 years): "
+        "the audit trail is kept for 7 years.",
     ]
     assert _stored(session) == {}
 

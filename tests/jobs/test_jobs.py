@@ -191,6 +191,7 @@ def test_cleanup_deletes_at_91_days_and_keeps_89_and_never_touches_programme_rec
         "job_runs": 1,
         "audit_events": 1,
         "scheduler_heartbeats": 0,
+        "user_sessions": 0,
         "report_files": 1,
     }
     with factory() as session:
@@ -214,6 +215,7 @@ def test_cleanup_dry_run_counts_the_same_and_deletes_nothing(factory, settings) 
         "job_runs": 1,
         "audit_events": 1,
         "scheduler_heartbeats": 0,
+        "user_sessions": 0,
         "report_files": 1,
     }
     after = {m.__name__: _count(factory, m) for m in (Notification, ReportRun, AuditEvent)}

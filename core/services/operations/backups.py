@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from core.files import private_dir, private_file
 from core.rules.values import JobRunStatus
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def backup_database(engine: Engine, *, backup_dir: Path, keep: int, now: datetim
     Raises:
         RuntimeError: pg_dump exists but failed (its error output is included).
     """
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(backup_dir)  # backups hold password hashes: 0700 directory, 0600 files
     stamp = now.strftime("%Y%m%dT%H%M%S")
     if engine.dialect.name == "sqlite":
         target = backup_dir / f"{PREFIX}{stamp}.sqlite3"
@@ -80,6 +81,8 @@ def list_backups(backup_dir: Path) -> list[BackupFile]:
 
 def _sqlite_backup(engine: Engine, target: Path) -> None:
     partial = target.with_suffix(".partial")
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    private_file(partial)
     destination = sqlite3.connect(partial)
     raw = engine.raw_connection()
     try:
@@ -90,6 +93,7 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
     finally:
         destination.close()
         raw.close()
+    private_file(partial)
     partial.replace(target)
 
 
@@ -110,10 +114,13 @@ def _pg_dump(engine: Engine, pg_dump: str, target: Path) -> None:
         url.username or "postgres",
         url.database or "postgres",
     ]
+    os.close(os.open(target.with_suffix(".partial"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    private_file(target.with_suffix(".partial"))
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600, check=False)
     if done.returncode != 0:
         target.with_suffix(".partial").unlink(missing_ok=True)
         raise RuntimeError(f"pg_dump failed ({done.returncode}): {done.stderr.strip()[:500]}")
+    private_file(target.with_suffix(".partial"))
     target.with_suffix(".partial").replace(target)
 
 

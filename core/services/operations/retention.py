@@ -1,7 +1,7 @@
 """Retention: delete what is past its retention window, per table, with a dry run.
 
-Only notifications, archived report files, job-run history, stale scheduler heartbeats and
-audit events older than the audit retention are ever deleted. Attendance, logbook entries,
+Only notifications, archived report files, job-run history, stale scheduler heartbeats, expired or
+ended sign-in sessions and audit events older than the audit retention (never under 7 years) are ever deleted. Attendance, logbook entries,
 results and eligibility snapshots are records of the programme and are never touched here.
 """
 
@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from core.models import AuditEvent, JobRun, Notification, ReportRun, SchedulerHeartbeat
+from core.models import AuditEvent, JobRun, Notification, ReportRun, SchedulerHeartbeat, UserSession
+from core.rules.settings import AUDIT_RETENTION_FLOOR_DAYS
 from core.rules.values import JobRunStatus
 from core.services.audit import record_event
+from core.services.sessions import purge_sessions_condition
 from core.services.settings import get_setting
 
 HEARTBEAT_RETENTION = timedelta(days=7)
@@ -41,7 +43,9 @@ def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> 
         "notifications": now - timedelta(days=int(get_setting(session, "retention_notifications_days"))),
         "report_runs": now - timedelta(days=int(get_setting(session, "retention_report_files_days"))),
         "job_runs": now - timedelta(days=int(get_setting(session, "retention_job_runs_days"))),
-        "audit_events": now - timedelta(days=int(get_setting(session, "retention_audit_days"))),
+        # Never younger than the 7-year floor, even if an old row stored a shorter value.
+        "audit_events": now
+        - timedelta(days=max(AUDIT_RETENTION_FLOOR_DAYS, int(get_setting(session, "retention_audit_days")))),
         "scheduler_heartbeats": now - HEARTBEAT_RETENTION,
     }
     targets: dict[str, tuple[Any, ColumnElement[bool]]] = {
@@ -51,6 +55,8 @@ def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> 
         "job_runs": (JobRun, (JobRun.started_at < cutoffs["job_runs"]) & (JobRun.status != JobRunStatus.RUNNING)),
         "audit_events": (AuditEvent, AuditEvent.occurred_at < cutoffs["audit_events"]),
         "scheduler_heartbeats": (SchedulerHeartbeat, SchedulerHeartbeat.beat_at < cutoffs["scheduler_heartbeats"]),
+        # Sign-in sessions past COOKIE_EXPIRY_DAYS, or ended (signed out, revoked): nothing signs in with them.
+        "user_sessions": (UserSession, purge_sessions_condition(now)),
     }
     files = tuple(
         path

@@ -8,6 +8,7 @@ admins everything; leadership the full-scope reports; a supervisor the reports b
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.dto import ReportFile, ReportRunItem, UserSummary
 from core.errors import NotFoundError
+from core.files import DIR_MODE, private_dir, write_private
 from core.models import Department, ReportRun, User
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
 from core.rules.values import ReportKind
@@ -101,9 +103,10 @@ def store_report(
     run.file_name = f"{kind.replace('_', '-')}-{label}-{run.id}.{file_format}"
     relative = Path(now.strftime("%Y")) / now.strftime("%m") / run.file_name
     target = report_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
+    os.chmod(report_dir, DIR_MODE)
     partial = target.with_suffix(target.suffix + ".partial")
-    partial.write_bytes(content)
+    write_private(partial, content)
     partial.replace(target)
     _remove_on_rollback(session, target)
     run.file_path = relative.as_posix()

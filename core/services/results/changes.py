@@ -19,6 +19,7 @@ from core.dto import ChangeRequestItem, Scope, UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from core.models import Assessment, ChangeRequest, Result, ResultHistory, User
 from core.repositories import results as repo
+from core.repositories import users as users_repo
 from core.rules import results as rules
 from core.rules.access import ALL_ROLES, can_see_trainee
 from core.rules.values import ChangeRequestStatus, NotificationKind, ResultAction, ResultState, Role
@@ -211,9 +212,29 @@ def _get_decidable_request(
         raise ConflictError(f"This change request was already decided; current state: {request.status}.")
     if rules.can_decide_change(status=request.status, requested_by_id=request.requested_by_id, decider_id=actor.id):
         raise PermissionDeniedError("You raised this change request, so another admin must decide it.")
+    if problem := _provenance_problem(session, actor, request.requested_by_id):
+        raise PermissionDeniedError(problem)
     if not approve and not (comment or "").strip():
         raise InvalidInputError("A rejection needs a comment saying why.")
     return request
+
+
+def _provenance_problem(session: Session, actor: UserSummary, requested_by_id: int | None) -> str | None:
+    """The two-person rule also refuses a decider whose account the requester created or last reactivated."""
+    decider = users_repo.get_user(session, actor.id) if actor.id is not None else None
+    if decider is None or requested_by_id is None:
+        return None
+    if decider.created_by_id == requested_by_id:
+        return (
+            "Your account was created by the admin who raised this change request, "
+            "so an admin independent of them must decide it."
+        )
+    if decider.reactivated_by_id == requested_by_id:
+        return (
+            "Your account was last reactivated by the admin who raised this change request, "
+            "so an admin independent of them must decide it."
+        )
+    return None
 
 
 def _claim_request(

@@ -16,6 +16,7 @@ from core.rules.values import Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.auth import hash_password
+from core.services.sessions import end_all_sessions
 
 Changes = dict[str, tuple[object, object]]
 
@@ -101,8 +102,10 @@ def validate_user_fields(session: Session, f: UserFields, *, known_departments: 
     return problems
 
 
-def insert_user(session: Session, f: UserFields, password_hash: str | None) -> User:
-    """Add an active user from already validated fields and flush it to get its id."""
+def insert_user(
+    session: Session, f: UserFields, password_hash: str | None, *, created_by_id: int | None = None
+) -> User:
+    """Add an active user from already validated fields and flush it to get its id (`created_by_id`: the admin)."""
     department = repo.get_department_by_name(session, f.department) if f.department else None
     supervisor = repo.get_user_by_username(session, f.supervisor) if f.supervisor else None
     user = User(
@@ -116,6 +119,7 @@ def insert_user(session: Session, f: UserFields, password_hash: str | None) -> U
         password_hash=password_hash,
         is_active=True,
         failed_login_count=0,
+        created_by_id=created_by_id,
     )
     session.add(user)
     session.flush()
@@ -150,7 +154,7 @@ def create_user(
     if problems:
         raise InvalidInputError("Cannot create the user: " + "; ".join(problems) + ".", problems)
     password_hash = hash_password(password) if password else None
-    user = insert_user(session, fields, password_hash)
+    user = insert_user(session, fields, password_hash, created_by_id=actor.id)
     record_event(
         session,
         actor=actor,
@@ -158,7 +162,13 @@ def create_user(
         now=now,
         entity_type="user",
         entity_id=user.id,
-        details={"username": user.username, "role": role, "department": department, "supervisor": supervisor},
+        details={
+            "username": user.username,
+            "role": role,
+            "department": department,
+            "supervisor": supervisor,
+            "created_by": actor.username,
+        },
     )
     session.refresh(user)
     return summarize(user)
@@ -206,6 +216,9 @@ def update_user(
             entity_id=user.id,
             details={k: {"old": o, "new": n} for k, (o, n) in changes.items()},
         )
+    if "role" in changes:
+        # What the old role could open is no longer allowed: the user signs in again.
+        end_all_sessions(session, user.id, reason="role_changed", now=now, actor=actor)
     session.flush()
     session.refresh(user)
     return summarize(user)
@@ -279,6 +292,7 @@ def set_user_active(session: Session, actor: UserSummary, user_id: int, *, activ
         if active:
             user.failed_login_count = 0
             user.locked_until = None
+            user.reactivated_by_id = actor.id  # the two-person rule remembers who brought the account back
         record_event(
             session,
             actor=actor,
@@ -286,8 +300,10 @@ def set_user_active(session: Session, actor: UserSummary, user_id: int, *, activ
             now=now,
             entity_type="user",
             entity_id=user.id,
-            details={"username": user.username},
+            details={"username": user.username, **({"reactivated_by": actor.username} if active else {})},
         )
+        if not active:
+            end_all_sessions(session, user.id, reason="deactivated", now=now, actor=actor)
     session.flush()
     return summarize(user)
 
@@ -313,6 +329,8 @@ def reset_password(session: Session, actor: UserSummary, user_id: int, *, new_pa
         entity_id=user.id,
         details={"username": user.username},
     )
+    # A copied cookie must not outlive the old password.
+    end_all_sessions(session, user.id, reason="password_reset", now=now, actor=actor)
     session.flush()
 
 

@@ -40,7 +40,7 @@ def import_users(session: Session, actor: UserSummary, *, content: bytes, now: d
     ordered = sorted(rows, key=lambda r: (r[1].role != Role.SUPERVISOR, r[0]))
     created: list[str] = []
     for _, f in ordered:
-        user = insert_user(session, f, None)
+        user = insert_user(session, f, None, created_by_id=actor.id)
         created.append(user.username)
     record_event(
         session,
