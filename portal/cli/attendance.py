@@ -130,13 +130,15 @@ def cmd_import_attendance(args: argparse.Namespace, settings: Settings) -> int:
         )
     if report.mapping and any(name != column for name, column in report.mapping):
         pairs = ", ".join(f"{column}={name}" for name, column in report.mapping)
-        print(f"columns: {pairs}" + (f"; {len(report.wide_sessions)} session columns" if report.wide_sessions else ""))
+        wide = f"; {len(report.wide_sessions)} session columns" if report.wide_sessions else ""
+        print(f"columns: {pairs}{wide}", file=sys.stderr)
     if args.dry_run:
         for change in report.changes:
             old = change.old_status or "(new)"
-            print(f"  {change.trainee} {change.session_date:%Y-%m-%d} {change.session}: {old} -> {change.new_status}")
+            line = f"  {change.trainee} {change.session_date:%Y-%m-%d} {change.session}: {old} -> {change.new_status}"
+            print(line, file=sys.stderr)
         if report.changes_total > len(report.changes):
-            print(f"  ... and {report.changes_total - len(report.changes):,} more")
+            print(f"  ... and {report.changes_total - len(report.changes):,} more", file=sys.stderr)
     print(f"inserted={report.inserted} updated={report.updated} unchanged={report.unchanged}")
     return 0
 

@@ -62,7 +62,7 @@ def cli(committed_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_date_order_and_map_flags(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
     path = cli.file(f"Student,Day,Slot,Mark\n{cli.regs[0]},03/04/2026,AM,P\n")
     assert main(["import-attendance", path, "--as", cli.admin, "--dry-run", "--map", "Student=trainee_id"]) == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     assert "columns: Student=trainee_id, Day=session_date, Slot=session, Mark=status" in out
     assert f"{cli.regs[0]} 2026-04-03 AM: (new) -> present" in out  # DMY by default
     assert (
