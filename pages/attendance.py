@@ -1,6 +1,7 @@
 """Attendance: upload attendance files, preview, import all or nothing, history and undo (programme office, supervisors)."""
 
 import hashlib
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -17,15 +18,25 @@ ROLES = (ADMIN, SUPERVISOR)
 SHORT_LIST = 50  # problems shown as a plain table; longer lists get a scrollable, searchable grid
 FORMAT_HELP = """
 **Required columns** (header row first; names are case-insensitive, any order, unknown columns are ignored):
-`trainee_id` (registration number), `session_date` (YYYY-MM-DD, not in the future), `session` (e.g. AM, PM,
-Grand round), `status` (present, late, absent, excused; also P, L, A, E, and leave = excused).
+`trainee_id` (registration number), `session_date` (not in the future), `session` (e.g. AM, PM,
+Grand round), `status` (present, late, absent, excused; also P, L, A, E, and leave = excused; more words
+in the System setting *status vocabulary*).
 
-**Optional:** `department` (must exist; defaults to the trainee's), `check_in_time` (ISO 8601, e.g.
-2026-11-03T08:05 or 08:05), `remarks`.
+**Optional:** `department` (must exist; defaults to the trainee's), `check_in_time` (08:05, 8:05 AM or
+2026-11-03T08:05), `remarks`.
+
+**Dates:** YYYY-MM-DD, 4-Mar-2025, and DD/MM/YYYY, MM/DD/YYYY or YY/MM/DD as the *date order* below says
+(two-digit years and dots work too). Other headers (`Student ID`, `Date`, `Reg No`…) are matched, or you map
+them. A file with one column per session (`03/03/2025 AM`, `3 Mar 2025 Ward round`) and status codes in the
+cells is read one row per mark.
 
 The same trainee, date and session uploaded again **updates** that row; the same key twice in one file
 is an error. If any row has an error, **nothing** is imported. CSV must be UTF-8.
 """
+FIELDS = ("trainee_id", "session_date", "session", "status", "department", "check_in_time", "remarks")
+REQUIRED = FIELDS[:4]
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+NOT_IN_FILE = "(not in the file)"
 
 
 def render() -> None:
@@ -37,15 +48,20 @@ def render() -> None:
     if result:
         st.success(result, icon="✅")
         st.session_state[state.ATTENDANCE_RESULT] = None  # shown once
-    tab_upload, tab_history = st.tabs(["Upload", "Import history"], key="attendance.tab")
-    with tab_upload:
+    labels = ["Upload", "Import history"] + (["Correct a record"] if user.role == ADMIN else [])
+    tabs = st.tabs(labels, key="attendance.tab")
+    with tabs[0]:
         _section_upload(user)
-    with tab_history:
+    with tabs[1]:
         _section_history(user)
+    if user.role == ADMIN:
+        with tabs[2]:
+            _section_correct(user)
 
 
 def _section_upload(user: UserSummary) -> None:
-    limit = int(str(loaders.settings.runtime_settings().get("upload_max_mb", 50)))
+    runtime = loaders.settings.runtime_settings()
+    limit = int(str(runtime.get("upload_max_mb", 50)))
     with st.expander("File format and template"):
         st.markdown(FORMAT_HELP)
         st.download_button(
@@ -68,14 +84,15 @@ def _section_upload(user: UserSummary) -> None:
     st.session_state[state.ATTENDANCE_RESULT] = None
     content = uploaded.getvalue()
     sheet = _choose_sheet(uploaded.name, content)
-    key = (hashlib.sha256(content).hexdigest(), uploaded.name, sheet)
+    options = _choose_options(runtime, sheet, version)
+    key = (hashlib.sha256(content).hexdigest(), uploaded.name, repr(options))
     preview = st.session_state.get(state.ATTENDANCE_PREVIEW)
     if not preview or preview["key"] != key:
         name = uploaded.name
         # A refused check is audited, so the check goes through the seam like the import.
         report = actions.run_with_progress(
             lambda session, now, progress: attendance_service.preview_attendance_import(
-                session, user, content=content, file_name=name, sheet=sheet, now=now, progress=progress
+                session, user, content=content, file_name=name, now=now, progress=progress, options=options
             ),
             label="Checking the file…",
             affects=actions.Write.ATTENDANCE_IMPORT,
@@ -86,7 +103,86 @@ def _section_upload(user: UserSummary) -> None:
         preview = {"key": key, "report": report}
         st.session_state[state.ATTENDANCE_PREVIEW] = preview
     _show_preview(preview["report"])
-    _import_button(user, preview["report"], content, uploaded.name, sheet)
+    _mapping_step(user, preview["report"], version)
+    _import_button(user, preview["report"], content, uploaded.name, options)
+
+
+def _choose_options(runtime: dict[str, object], sheet: str | None, version: int) -> attendance_service.ImportOptions:
+    """The upload's date order, saved mapping and the mapping chosen in the mapping step."""
+    default_order = str(runtime.get("date_order") or "DMY")
+    saved_text = str(runtime.get("attendance_mappings") or "")
+    saved = [p.partition(":")[0].strip() for p in saved_text.split(";") if p.strip()]
+    columns = st.columns(2)
+    order = columns[0].selectbox(
+        "Date order in this file",
+        DATE_ORDERS,
+        index=DATE_ORDERS.index(default_order) if default_order in DATE_ORDERS else 0,
+        help="How to read a date such as 03/04/2025: DMY is 3 April, MDY is 4 March. The default is the "
+        "System setting date_order.",
+        key=f"attendance.date_order.{version}",
+    )
+    name = columns[1].selectbox(
+        "Saved column mapping",
+        ["(none)", *saved],
+        index=0,
+        key=f"attendance.saved_mapping.{version}",
+        disabled=not saved,
+    )
+    mapping = st.session_state.get(f"attendance.mapping.{version}")
+    return attendance_service.ImportOptions(
+        sheet=sheet,
+        mapping=dict(mapping) if mapping else None,
+        mapping_name=None if name == "(none)" else name,
+        date_order=order,
+    )
+
+
+def _mapping_step(user: UserSummary, report: AttendanceImportReport, version: int) -> None:
+    """When fields are missing (or the file was mapped), let the user say which column is which."""
+    if report.refusal or not report.file_columns:
+        return
+    mapped = dict(report.mapping)
+    if not report.missing_columns and all(mapped.get(f) == f for f in REQUIRED):
+        return
+    with st.expander("Column mapping", expanded=bool(report.missing_columns)):
+        if report.wide_sessions:
+            st.caption(
+                f"One column per session: {len(report.wide_sessions)} session columns "
+                f"({', '.join(report.wide_sessions[:5])}{'…' if len(report.wide_sessions) > 5 else ''}); "
+                "each mark becomes one row."
+            )
+        st.caption("Each field takes one of the file's columns (pre-filled from the column names).")
+        choices = [NOT_IN_FILE, *report.file_columns]
+        chosen: dict[str, str] = {}
+        fields = ("trainee_id", "department") if report.wide_sessions else FIELDS
+        columns = st.columns(2)
+        for position, name in enumerate(fields):
+            current = mapped.get(name)
+            picked = columns[position % 2].selectbox(
+                name + (" (required)" if name in REQUIRED else ""),
+                choices,
+                index=choices.index(current) if current in choices else 0,
+                key=f"attendance.map.{version}.{name}",
+            )
+            if picked != NOT_IN_FILE:
+                chosen[picked] = name
+        if st.button("Check again with this mapping", key=f"attendance.map.apply.{version}"):
+            st.session_state[f"attendance.mapping.{version}"] = chosen
+            st.rerun()
+        if user.role == ADMIN:
+            _save_mapping(user, chosen, version)
+
+
+def _save_mapping(user: UserSummary, chosen: dict[str, str], version: int) -> None:
+    cols = st.columns([3, 1])
+    name = cols[0].text_input("Save this mapping as", key=f"attendance.map.name.{version}", max_chars=40)
+    if not cols[1].button("Save mapping", key=f"attendance.map.save.{version}", disabled=not name.strip()):
+        return
+    actions.run(
+        lambda session, now: attendance_service.save_column_mapping(session, user, name, chosen, now=now),
+        affects=actions.Write.SETTINGS,
+        done=f"Saved the column mapping '{name.strip()}'.",
+    )
 
 
 def _choose_sheet(file_name: str, content: bytes) -> str | None:
@@ -141,6 +237,31 @@ def _show_preview(report: AttendanceImportReport) -> None:
     cols[1].metric("To insert", f"{report.inserted:,}")
     cols[2].metric("To update", f"{report.updated:,}")
     cols[3].metric("Unchanged", f"{report.unchanged:,}")
+    if report.changes:
+        st.caption(
+            f"Rows that would change ({report.changes_total:,}; the first {len(report.changes):,} are listed, "
+            "the download has them all):"
+        )
+        st.dataframe(_changes_frame(report), hide_index=True, width="stretch", height=300)
+        st.download_button(
+            "⬇️ Rows that would change (CSV)",
+            report.changes_csv,
+            file_name=f"{report.file_name}-changes.csv",
+            mime="text/csv",
+            key="attendance.changes",
+        )
+
+
+def _changes_frame(report: AttendanceImportReport) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "trainee": [c.trainee for c in report.changes],
+            "session_date": [f"{c.session_date:%Y-%m-%d}" for c in report.changes],
+            "session": [c.session for c in report.changes],
+            "old_status": [c.old_status or "(new row)" for c in report.changes],
+            "new_status": [c.new_status for c in report.changes],
+        }
+    )
 
 
 def _problem_frame(problems: tuple[RowError, ...]) -> pd.DataFrame:
@@ -153,7 +274,11 @@ def _problem_frame(problems: tuple[RowError, ...]) -> pd.DataFrame:
 
 
 def _import_button(
-    user: UserSummary, report: AttendanceImportReport, content: bytes, name: str, sheet: str | None
+    user: UserSummary,
+    report: AttendanceImportReport,
+    content: bytes,
+    name: str,
+    options: attendance_service.ImportOptions,
 ) -> None:
     if not report.accepted:
         return
@@ -164,7 +289,7 @@ def _import_button(
         return
     done = actions.run_with_progress(
         lambda session, now, progress: attendance_service.import_attendance(
-            session, user, content=content, file_name=name, sheet=sheet, now=now, progress=progress
+            session, user, content=content, file_name=name, now=now, progress=progress, options=options
         ),
         label="Importing…",
         affects=actions.Write.ATTENDANCE_IMPORT,
@@ -268,6 +393,40 @@ def _undone(outcome: UndoReport) -> None:
     if outcome.undone:
         st.session_state[state.ATTENDANCE_RESULT] = outcome.message
         st.session_state[state.ATTENDANCE_UNDO_VERSION] += 1  # a fresh, empty batch picker
+
+
+def _section_correct(user: UserSummary) -> None:
+    """An admin corrects one record's status and remarks, with a reason (audited; undoable like a batch)."""
+    st.caption(
+        "Correct one stored record without a new file. The correction is audited with the old and new values "
+        "and listed under Import history, where it can be undone; an older batch that wrote the same row "
+        "can then no longer be undone before it."
+    )
+    cols = st.columns(3)
+    trainee = cols[0].text_input("Trainee (registration number)", key="attendance.fix.trainee").strip()
+    day = cols[1].date_input("Date", value=None, key="attendance.fix.date", format="YYYY-MM-DD")
+    slot = cols[2].text_input("Session", value="AM", key="attendance.fix.session").strip()
+    if not trainee or not isinstance(day, date) or not slot:
+        return
+    record = loaders.attendance.attendance_record(user, trainee, day, slot)
+    if record is None:
+        st.info(f"No record for {trainee} on {day:%Y-%m-%d} ({slot}).", icon="ℹ️")
+        return
+    st.text(f"Now: {record.status}" + (f" — {record.remarks}" if record.remarks else ""))
+    statuses = ["present", "late", "absent", "excused"]
+    with st.form(f"attendance.fix.form.{record.id}"):
+        status = st.selectbox("New status", statuses, index=statuses.index(record.status))
+        remarks = st.text_area("Remarks", value=record.remarks or "", max_chars=2000)
+        reason = st.text_input("Reason for the correction (required)", max_chars=300)
+        submitted = st.form_submit_button("Save correction", type="primary")
+    if submitted:
+        actions.run(
+            lambda session, now: batch_service.correct_attendance_record(
+                session, user, record_id=record.id, status=status, remarks=remarks, reason=reason, now=now
+            ),
+            affects=actions.Write.ATTENDANCE_IMPORT,
+            done=lambda b: f"Saved {batch_service.describe_batch(b)}.",
+        )
 
 
 if __name__ == "__main__":

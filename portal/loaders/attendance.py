@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from core.dto import (
+    AttendanceRecordView,
     ImportBatchSummary,
     UserSummary,
 )
@@ -18,6 +21,17 @@ from portal.db import session_scope
 def import_batches(actor: UserSummary) -> list[ImportBatchSummary]:
     with session_scope() as session:
         return batch_service.list_import_batches(session, actor)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def attendance_record(
+    actor: UserSummary, trainee: str, session_date: date, slot: str
+) -> AttendanceRecordView | None:
+    """One stored record, for the admin's single-record correction."""
+    with session_scope() as session:
+        return batch_service.find_attendance_record(
+            session, actor, trainee=trainee, session_date=session_date, session_label=slot
+        )
 
 
 @st.cache_data(ttl=120, show_spinner="Working out eligibility…")
@@ -50,6 +64,7 @@ def eligibility_snapshot(actor: UserSummary, period: str) -> dict[str, object] |
 def clear() -> None:
     """Forget every cached attendance read (the invalidation table decides when)."""
     import_batches.clear()
+    attendance_record.clear()
     eligibility_table.clear()
     trainee_sessions.clear()
     eligibility_snapshot.clear()

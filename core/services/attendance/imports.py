@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.clock import programme_date
-from core.dto import AttendanceChangePreview, AttendanceImportReport, RowError, UserSummary
+from core.dto import AttendanceChangePreview, AttendanceImportReport, RowError, SettingsUpdate, UserSummary
 from core.errors import InvalidInputError
 from core.exports import to_csv_bytes
 from core.models import ImportBatch
@@ -33,7 +33,7 @@ from core.services.access import authorize
 from core.services.attendance.batches import summarize_batches
 from core.services.audit import record_event
 from core.services.dashboards import rollups
-from core.services.settings import get_setting
+from core.services.settings import get_setting, update_settings
 
 Progress = Callable[[float, str], None]
 PREVIEW_ROWS = 500  # changed and new rows listed in the report (all of them are in its CSV)
@@ -72,6 +72,24 @@ def list_saved_mappings(session: Session) -> dict[str, dict[str, str]]:
 def compute_mapping_text(mapping: Mapping[str, str]) -> str:
     """{file column: field} -> 'Student ID=trainee_id, Date=session_date' (the CLI's --map form)."""
     return ", ".join(f"{column}={name}" for column, name in mapping.items())
+
+
+def save_column_mapping(
+    session: Session, actor: UserSummary, name: str, mapping: Mapping[str, str], *, now: datetime
+) -> dict[str, dict[str, str]]:
+    """Save (or replace) a named column mapping in the `attendance_mappings` setting (admins).
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin.
+        InvalidInputError: an empty name or mapping, or an unknown field.
+    """
+    saved = list_saved_mappings(session)
+    if not name.strip() or not mapping:
+        raise InvalidInputError("A saved mapping needs a name and at least one column.")
+    saved[" ".join(name.split())] = dict(mapping)
+    value = "; ".join(f"{n}: {compute_mapping_text(m)}" for n, m in saved.items())
+    update_settings(session, actor, SettingsUpdate({"attendance_mappings": value}), now=now)
+    return list_saved_mappings(session)
 
 
 def status_vocabulary(session: Session) -> dict[str, str]:
