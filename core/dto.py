@@ -104,6 +104,7 @@ class LogbookEntryItem:
     verified_by_name: str | None
     feedback: str | None
     age_days: int = 0
+    decided_by_name: str | None = None  # who approved, returned or rejected it (verified_by_name: approvals only)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,49 @@ class ApprovalQueue:
     over_7_days: int
     over_14_days: int
     oldest_days: int
+    listed: int = 0  # how many pending entries the age filter leaves (the list shows at most `items`)
+
+
+@dataclass(frozen=True)
+class PendingAgeing:
+    """Entries waiting for a decision now, by whole days since submission (core.rules.logbook.AGE_BOUNDS)."""
+
+    buckets: tuple[int, ...]  # one count per AGE_BUCKET_LABELS entry
+    over_7_days: int
+    over_14_days: int
+    oldest_submitted_at: datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.buckets)
+
+
+@dataclass(frozen=True)
+class LogbookFigures:
+    """Submitted entries by status (drafts never count) and the figures defined on them (DESIGN.md §4.3)."""
+
+    pending: int = 0
+    approved: int = 0
+    returned: int = 0
+    rejected: int = 0
+
+    @property
+    def submitted(self) -> int:
+        return self.pending + self.approved + self.returned + self.rejected
+
+    @property
+    def decided(self) -> int:
+        return self.approved + self.returned + self.rejected
+
+    @property
+    def verified(self) -> int:
+        """Verified means approved."""
+        return self.approved
+
+    @property
+    def unverified(self) -> int:
+        """Submitted with no verifier: pending + returned + rejected."""
+        return self.pending + self.returned + self.rejected
 
 
 @dataclass(frozen=True)
@@ -314,6 +358,14 @@ class KpiCard:
     unit: str  # "count" or "percent"
     help: str
     comparison: str  # what `previous` is, e.g. "vs 2026-06 – 2026-08", or the change in words
+    base: int | None = None  # what a percentage divides by (e.g. 1,052 submitted); None for counts
+    base_label: str = ""  # what the base counts, e.g. "submitted", "sessions", "active trainees"
+    small_base: bool = False  # the base is below the small-base setting: show the card muted
+
+    @property
+    def base_text(self) -> str:
+        """ "of 1,052 submitted" for a percentage, "" for a count."""
+        return "" if self.base is None else f"of {self.base:,} {self.base_label}"
 
     @property
     def change(self) -> float | None:
@@ -339,11 +391,13 @@ class DashboardOptions:
 
 @dataclass(frozen=True)
 class PooledCompliance:
-    """Compliance pooled over every group in view: Σverified / Σsubmitted, never a mean of the groups' percentages."""
+    """Compliance pooled over every group in view: Σapproved / Σsubmitted, never a mean of the groups' percentages."""
 
     submitted: int
-    verified: int
+    verified: int  # approved
     compliance_pct: float | None  # None when nothing was submitted
+    decided: int = 0
+    reviewed_pct: float | None = None  # decided / submitted
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,6 +18,8 @@ from core.services.dashboards.analytics import (
     COL_DEPARTMENT,
     COL_ENTRIES,
     COL_MONTH,
+    COL_OPEN,
+    COL_REVIEWED,
     COL_SESSIONS,
 )
 from core.services.dashboards.trainees import COL_TRAINEE_ID
@@ -116,24 +118,34 @@ def _card(column: st.delta_generator.DeltaGenerator, card: KpiCard) -> None:
     delta: str | int | None = None
     if change is not None:
         delta = 0 if change == 0 else (f"{change:+.2f} pp" if percent else f"{int(change):+,}")
+    label = card.label + (" · small base" if card.small_base else "")
+    if card.base is not None:
+        value = f"{value} {card.base_text}"
     column.metric(
-        card.label,
+        f":gray[{label}]" if card.small_base else label,
         value,
         delta,
-        help=card.help,
+        help=card.help + (f" The base ({card.base_text}) is below the small-base setting." if card.small_base else ""),
         border=True,
-        delta_color="inverse" if card.key in INVERSE else "normal",
-        delta_description=card.comparison if delta is not None else "nothing to compare with",
+        delta_color="off" if card.small_base else ("inverse" if card.key in INVERSE else "normal"),
+        delta_description=card.comparison,
     )
 
 
 def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None:
-    overview = loaders.dashboards.overview(user, filters, today)
+    running = st.toggle(
+        "Show the running period (to date, not compared)",
+        value=widgets.url_param("cmp") == "running",
+        key="dashboard.running",
+        help="By default the cards show complete months only, compared with the same number of months before.",
+    )
+    widgets.set_url_params(cmp="running" if running else None)
+    overview = loaders.dashboards.overview(user, filters, today, running)
     trend = loaders.dashboards.logbook_trend(user, filters)
     compliance = loaders.dashboards.compliance_trend(user, filters)
     attendance = loaders.dashboards.attendance_trend(user, filters)
     st.caption(
-        f"Period **{overview.period_label}**, compared with {overview.previous_label}. "
+        f"Cards: **{overview.period_label}**, compared with {overview.previous_label}. "
         "Hover the ? on a card for its definition."
     )
     for row in (overview.cards[:4], overview.cards[4:]):
@@ -186,14 +198,28 @@ def _trends(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
 
 def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> None:
     by_department = loaders.dashboards.compliance(user, filters, "department")
-    trend = loaders.dashboards.compliance_trend(user, filters)
+    trend = loaders.dashboards.compliance_trend(user, filters, today)
     if by_department.total.submitted == 0:
         widgets.empty_state(
             "Nothing was submitted for verification in this period.",
-            "Compliance is verified / submitted; pick a longer period or clear a filter.",
+            "Compliance is approved / submitted; pick a longer period or clear a filter.",
         )
     else:
-        overall = by_department.total.compliance_pct
+        total = by_department.total
+        overall = total.compliance_pct
+        cols = st.columns(2)
+        cols[0].metric(
+            "Compliance (pooled)",
+            f"{analytics.percent_text(overall)}% of {total.submitted:,} submitted",
+            help="Approved / submitted (pending + approved + returned + rejected; drafts never count).",
+            border=True,
+        )
+        cols[1].metric(
+            "Reviewed % (pooled)",
+            f"{analytics.percent_text(total.reviewed_pct)}% of {total.submitted:,} submitted",
+            help="Approved, returned or rejected / submitted: how much supervisors have decided, whatever the verdict.",
+            border=True,
+        )
         left, right = st.columns(2)
         with left:
             st.markdown(f"**By department** · overall (pooled) **{analytics.percent_text(overall)}%**")
@@ -204,9 +230,10 @@ def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> No
                 "dashboard.compliance.dept",
             )
         with right:
-            st.markdown("**Per case month (pooled)**")
+            st.markdown("**Per case month (pooled): compliance and reviewed %**")
+            st.caption("Shaded months have case dates in the last 30 days: still open to decisions.")
             _figure_or_table(
-                charts.monthly_line(trend, COL_COMPLIANCE),
+                _compliance_figure(trend),
                 _text_percent(trend),
                 "compliance-per-month",
                 "dashboard.compliance.trend",
@@ -229,6 +256,29 @@ def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> No
             st.success("Nothing is waiting for verification.", icon="✅")
         else:
             _figure_or_table(charts.ageing(ageing), ageing, "pending-ageing", "dashboard.compliance.ageing")
+
+
+def _compliance_figure(trend: pd.DataFrame) -> go.Figure:
+    """Compliance and reviewed % per month, the months still open to decisions shaded."""
+    both = pd.concat(
+        [
+            trend.assign(Measure=COL_COMPLIANCE).rename(columns={COL_COMPLIANCE: "Percent"}),
+            trend.assign(Measure=COL_REVIEWED).rename(columns={COL_REVIEWED: "Percent"}),
+        ]
+    )[[COL_MONTH, "Measure", "Percent"]]
+    figure = charts.monthly_line(both, "Percent", colour="Measure")
+    open_months = [str(m) for m in trend.loc[trend[COL_OPEN], COL_MONTH]]
+    if open_months:
+        figure.add_vrect(
+            x0=open_months[0],
+            x1=open_months[-1],
+            fillcolor="#999999",
+            opacity=0.15,
+            line_width=0,
+            annotation_text="open to decisions",
+            annotation_position="top left",
+        )
+    return figure
 
 
 def _turnaround(user: UserSummary, filters: DashboardFilters) -> None:

@@ -34,7 +34,7 @@ def _when(value: datetime | None) -> str:
 
 
 def entries_frame(items: Sequence[LogbookEntryItem], *, with_trainee: bool) -> pd.DataFrame:
-    """Entries as a table (newest case first), with who verified each and when."""
+    """Entries as a table (newest case first), with who decided each and when."""
     rows = []
     for i in items:
         row: dict[str, object] = {"id": i.id}
@@ -46,8 +46,8 @@ def entries_frame(items: Sequence[LogbookEntryItem], *, with_trainee: bool) -> p
             "category": i.category,
             "status": STATUS_LABELS.get(i.status, i.status),
             "submitted": _when(i.submitted_at),
-            "verified by": i.verified_by_name or "",
-            "verified on": _when(i.decided_at),
+            "decided by": i.decided_by_name or "",
+            "decided on": _when(i.decided_at),
             "feedback": i.feedback or "",
         }
         rows.append(row)
@@ -59,8 +59,8 @@ def entries_frame(items: Sequence[LogbookEntryItem], *, with_trainee: bool) -> p
         "category",
         "status",
         "submitted",
-        "verified by",
-        "verified on",
+        "decided by",
+        "decided on",
         "feedback",
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -116,7 +116,8 @@ def entry_card(item: LogbookEntryItem, history: Sequence[LogbookHistoryItem]) ->
             st.markdown("**Reflection / learning points**")
             st.text(item.reflection)
         if item.decided_at is not None:
-            verdict = f"{item.status.title()} by {item.verified_by_name or 'the system'} on {_when(item.decided_at)}"
+            decider = item.decided_by_name or "the system"
+            verdict = f"{item.status.title()} by {decider} on {_when(item.decided_at)}"
             message = verdict + (f"\n\nFeedback: {widgets.plain(item.feedback)}" if item.feedback else "")
             VERDICTS.get(item.status, st.info)(message)
         elif item.status == EntryStatus.PENDING:

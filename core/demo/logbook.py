@@ -205,3 +205,22 @@ def _seed_notifications(session: Session, supervisors: list[tuple[int, str]], no
     ]
     if notes:
         session.execute(insert(Notification), notes)
+
+
+def record_deciders(session: Session) -> None:
+    """Verified means approved: every decided entry names its decider in decided_by_id; only approved
+    entries keep a verifier (verified_by_id / verified_at), as the approval service records them."""
+    decided = LogbookEntry.decided_at.is_not(None)
+    session.execute(
+        update(LogbookEntry)
+        .where(decided, LogbookEntry.decided_by_id.is_(None))
+        .values(decided_by_id=LogbookEntry.verified_by_id)
+    )
+    session.execute(
+        update(LogbookEntry)
+        .where(decided, LogbookEntry.status == "approved")
+        .values(verified_at=LogbookEntry.decided_at)
+    )
+    session.execute(
+        update(LogbookEntry).where(LogbookEntry.status != "approved").values(verified_by_id=None, verified_at=None)
+    )

@@ -14,7 +14,7 @@ from core.calendar import add_months, month_start
 from core.clock import programme_date
 from core.demo.attendance import seed_attendance_demo
 from core.demo.dashboards import seed_dashboards_demo
-from core.demo.logbook import seed_logbook_demo
+from core.demo.logbook import record_deciders, seed_logbook_demo
 from core.demo.results import seed_results_demo
 from core.models import AttendanceRecord, Department, LogbookEntry, Setting, User
 from core.services.audit import record_event
@@ -154,6 +154,7 @@ def seed_demo(session: Session, *, password: str, now: datetime) -> DemoReport:
         now=now,
         details={"trainees": len(trainees), "entries": entries, "attendance": records},
     )
+    record_deciders(session)
     rollups.rebuild_all(session)
     session.flush()
     users = int(session.scalar(select(func.count(User.id))) or 0)

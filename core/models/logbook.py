@@ -30,8 +30,12 @@ class LogbookEntry(Base):
     reflection: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), server_default=EntryStatus.DRAFT)
     submitted_at: Mapped[datetime | None]
+    # Every decision (approve, return, reject) records its decider and time here ...
     decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # ... and only an approval sets the verifier: verified means approved (DESIGN.md §4.3).
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None]
     feedback: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

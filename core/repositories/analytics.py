@@ -4,15 +4,16 @@ at read time so department, supervisor and scope always follow the trainee's cur
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Subquery, case, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Subquery, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.dto import DashboardFilters, Scope
 from core.models import AttendanceRecord, Department, LogbookEntry, User
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
+from core.repositories.scope import trainee_row_clause
 from core.rules.values import EntryStatus, Role
 
 Conditions = list[ColumnElement[bool]]
@@ -20,22 +21,16 @@ R = LogbookMonthRollup
 A = AttendanceMonthRollup
 T = TurnaroundMonthRollup
 
-# core.rules.logbook: SUBMITTED_STATUSES (drafts excluded) and VERIFIED_STATUSES (any decision).
+# core.rules.logbook: SUBMITTED_STATUSES (drafts never count), VERIFIED_STATUSES (approved only) and
+# DECIDED_STATUSES (approved, returned or rejected: reviewed).
 SUBMITTED = R.pending + R.approved + R.returned + R.rejected
-VERIFIED = R.approved + R.returned + R.rejected
+VERIFIED = R.approved
+DECIDED = R.approved + R.returned + R.rejected
 
 
 def view_conditions(scope: Scope, filters: DashboardFilters | None = None) -> Conditions:
     """Conditions on `User` (the trainee) for what the viewer may see, narrowed by the filters."""
-    conditions: Conditions = [User.role == Role.TRAINEE]
-    if scope.sees_everything:
-        conditions.append(true())
-    elif scope.role == Role.SUPERVISOR and scope.user_id is not None:
-        conditions.append(User.supervisor_id == scope.user_id)
-    elif scope.role == Role.TRAINEE and scope.user_id is not None:
-        conditions.append(User.id == scope.user_id)
-    else:
-        conditions.append(false())
+    conditions: Conditions = [User.role == Role.TRAINEE, trainee_row_clause(scope)]
     if filters is not None and filters.department_id is not None:
         conditions.append(User.department_id == filters.department_id)
     if filters is not None and filters.supervisor_id is not None:
@@ -75,8 +70,8 @@ def count_recent_entries(
 
 def sum_logbook_periods(
     session: Session, view: Conditions, *, start: date, end: date, previous_start: date
-) -> Row[int, int, int, int, int, int]:
-    """Status sums over months [start, end] and [previous_start, start): pending, submitted, verified each."""
+) -> Row[int, int, int, int, int, int, int, int]:
+    """Status sums over months [start, end] and [previous_start, start): pending, submitted, approved, decided each."""
     current = R.month >= start
 
     def split(expr: Any) -> tuple[Any, Any]:
@@ -86,18 +81,50 @@ def sum_logbook_periods(
         )
 
     return session.execute(
-        select(*split(R.pending), *split(SUBMITTED), *split(VERIFIED))
+        select(*split(R.pending), *split(SUBMITTED), *split(VERIFIED), *split(DECIDED))
         .join(User, User.id == R.trainee_id)
         .where(*view, R.month >= previous_start, R.month <= end)
     ).one()
 
 
+def sum_logbook_statuses(session: Session, view: Conditions, *, start: date, end: date) -> tuple[int, int, int, int]:
+    """(pending, approved, returned, rejected) for case months [start, end] (drafts never count)."""
+    row = session.execute(
+        select(
+            func.coalesce(func.sum(R.pending), 0),
+            func.coalesce(func.sum(R.approved), 0),
+            func.coalesce(func.sum(R.returned), 0),
+            func.coalesce(func.sum(R.rejected), 0),
+        )
+        .join(User, User.id == R.trainee_id)
+        .where(*view, R.month >= start, R.month <= end)
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+
+def sum_attendance(session: Session, view: Conditions, *, start: date, end: date) -> tuple[int, int]:
+    """(attended, sessions) for session months [start, end]."""
+    row = session.execute(
+        select(func.coalesce(func.sum(A.attended), 0), func.coalesce(func.sum(A.sessions), 0))
+        .join(User, User.id == A.trainee_id)
+        .where(*view, A.month >= start, A.month <= end)
+    ).one()
+    return int(row[0]), int(row[1])
+
+
 def logbook_by_month_and_department(
     session: Session, view: Conditions, *, start: date, end: date
-) -> Sequence[Row[date, int | None, int, int, int]]:
-    """(month, department_id, submitted, verified, pending) per month and trainee department."""
+) -> Sequence[Row[date, int | None, int, int, int, int]]:
+    """(month, department_id, submitted, approved, pending, decided) per month and trainee department."""
     return session.execute(
-        select(R.month, User.department_id, func.sum(SUBMITTED), func.sum(VERIFIED), func.sum(R.pending))
+        select(
+            R.month,
+            User.department_id,
+            func.sum(SUBMITTED),
+            func.sum(VERIFIED),
+            func.sum(R.pending),
+            func.sum(DECIDED),
+        )
         .join(User, User.id == R.trainee_id)
         .where(*view, R.month >= start, R.month <= end)
         .group_by(R.month, User.department_id)
@@ -106,10 +133,10 @@ def logbook_by_month_and_department(
 
 def logbook_by(
     session: Session, view: Conditions, key: Any, *, start: date, end: date
-) -> Sequence[Row[int | None, int, int]]:
-    """(key, submitted, verified) over months [start, end], grouped by a `User` column."""
+) -> Sequence[Row[int | None, int, int, int]]:
+    """(key, submitted, approved, decided) over months [start, end], grouped by a `User` column."""
     return session.execute(
-        select(key, func.sum(SUBMITTED), func.sum(VERIFIED))
+        select(key, func.sum(SUBMITTED), func.sum(VERIFIED), func.sum(DECIDED))
         .join(User, User.id == R.trainee_id)
         .where(*view, R.month >= start, R.month <= end)
         .group_by(key)
@@ -125,25 +152,6 @@ def turnaround_histogram(session: Session, view: Conditions, *, start: date, end
         .group_by(T.days)
         .order_by(T.days)
     ).all()
-
-
-def pending_ageing(session: Session, view: Conditions, *, today: date) -> Row[int, int, int, int]:
-    """Pending entries by whole days waited: 0–7, 8–14, 15–30, over 30 (submission date vs today)."""
-
-    def day(offset: int) -> datetime:
-        return datetime.combine(today - timedelta(days=offset), time.min)
-
-    submitted = LogbookEntry.submitted_at
-    return session.execute(
-        select(
-            func.count(case((submitted >= day(7), 1))),
-            func.count(case(((submitted < day(7)) & (submitted >= day(14)), 1))),
-            func.count(case(((submitted < day(14)) & (submitted >= day(30)), 1))),
-            func.count(case((submitted < day(30), 1))),
-        )
-        .join(User, User.id == LogbookEntry.trainee_id)
-        .where(*view, LogbookEntry.status == EntryStatus.PENDING, submitted.is_not(None))
-    ).one()
 
 
 def count_pending_at(session: Session, view: Conditions, *, moment: datetime) -> int:
@@ -337,8 +345,8 @@ def list_trainee_entries(
     start: date,
     end: date,
 ) -> Sequence[Row[date, str, str, str, datetime | None, datetime | None, str | None]]:
-    """A trainee's submitted entries with case date in [start, end] (drafts stay private)."""
-    verifier = aliased(User)
+    """A trainee's submitted entries with case date in [start, end] (drafts stay private), with the decider."""
+    decider = aliased(User)
     return session.execute(
         select(
             LogbookEntry.case_date,
@@ -347,9 +355,9 @@ def list_trainee_entries(
             LogbookEntry.status,
             LogbookEntry.submitted_at,
             LogbookEntry.decided_at,
-            verifier.full_name,
+            decider.full_name,
         )
-        .outerjoin(verifier, verifier.id == LogbookEntry.verified_by_id)
+        .outerjoin(decider, decider.id == LogbookEntry.decided_by_id)
         .where(
             LogbookEntry.trainee_id == trainee_id,
             LogbookEntry.status != EntryStatus.DRAFT,

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, func, insert, select, true, update
+from sqlalchemy import ColumnElement, Row, Select, case, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from core.models import Department, LogbookEntry, LogbookStatusChange, User
@@ -14,6 +14,7 @@ from core.rules.values import EntryStatus, Role
 
 Trainee = aliased(User, name="trainee")
 Verifier = aliased(User, name="verifier")
+Decider = aliased(User, name="decider")
 Actor = aliased(User, name="actor")
 
 ENTRY_COLUMNS = (
@@ -31,6 +32,7 @@ ENTRY_COLUMNS = (
     LogbookEntry.decided_at,
     Verifier.full_name.label("verified_by_name"),
     LogbookEntry.feedback,
+    Decider.full_name.label("decided_by_name"),
 )
 
 
@@ -40,6 +42,7 @@ def _entry_select() -> Select[*tuple[Any, ...]]:
         .join(Trainee, Trainee.id == LogbookEntry.trainee_id)
         .outerjoin(Department, Department.id == LogbookEntry.department_id)
         .outerjoin(Verifier, Verifier.id == LogbookEntry.verified_by_id)
+        .outerjoin(Decider, Decider.id == LogbookEntry.decided_by_id)
     )
 
 
@@ -74,7 +77,7 @@ def list_entry_rows(
     return session.execute(stmt).all()
 
 
-def _pending_filters(
+def pending_filters(
     scope_clause: ColumnElement[bool], trainee_id: int | None, department_id: int | None
 ) -> list[ColumnElement[bool]]:
     filters = [LogbookEntry.status == EntryStatus.PENDING, scope_clause]
@@ -95,33 +98,34 @@ def list_pending_rows(
     limit: int,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
     """Pending entries in scope, oldest submission first."""
-    stmt = _entry_select().where(*_pending_filters(scope_clause, trainee_id, department_id))
+    stmt = _entry_select().where(*pending_filters(scope_clause, trainee_id, department_id))
     if submitted_on_or_before is not None:
         stmt = stmt.where(LogbookEntry.submitted_at <= submitted_on_or_before)
     stmt = stmt.order_by(LogbookEntry.submitted_at.asc(), LogbookEntry.id.asc()).limit(limit)
     return session.execute(stmt).all()
 
 
-def count_pending(
-    session: Session,
-    *,
-    scope_clause: ColumnElement[bool],
-    trainee_id: int | None,
-    department_id: int | None,
-    cutoffs: dict[int, datetime],
-) -> tuple[int, dict[int, int], datetime | None]:
-    """(total, {days: count older than the cutoff}, oldest submission) of pending entries in scope."""
-    buckets = [
-        func.coalesce(func.sum(case((LogbookEntry.submitted_at <= cutoff, 1), else_=0)), 0)
-        for cutoff in cutoffs.values()
-    ]
+def count_pending_by_age(
+    session: Session, conditions: Sequence[ColumnElement[bool]], *, cutoffs: Sequence[datetime]
+) -> tuple[list[int], datetime | None]:
+    """Pending entries matching `conditions` (on LogbookEntry and its trainee, `User`), counted per age bucket.
+
+    `cutoffs` are the latest submission times of each boundary, youngest first (core.rules.logbook
+    .compute_age_cutoff of each AGE_BOUNDS value): bucket 0 is newer than cutoffs[0], the last bucket
+    is at or before cutoffs[-1]. Returns (counts per bucket, oldest submission).
+    """
+    submitted = LogbookEntry.submitted_at
+    buckets = [func.count(case((or_(submitted.is_(None), submitted > cutoffs[0]), 1)))]
+    for newer, older in zip(cutoffs, cutoffs[1:], strict=False):
+        buckets.append(func.count(case(((submitted <= newer) & (submitted > older), 1))))
+    buckets.append(func.count(case((submitted <= cutoffs[-1], 1))))
     row = session.execute(
-        select(func.count(LogbookEntry.id), func.min(LogbookEntry.submitted_at), *buckets).where(
-            *_pending_filters(scope_clause, trainee_id, department_id)
-        )
+        select(func.min(submitted), *buckets)
+        .select_from(LogbookEntry)
+        .join(User, User.id == LogbookEntry.trainee_id)
+        .where(LogbookEntry.status == EntryStatus.PENDING, *conditions)
     ).one()
-    counts = {days: int(row[2 + i]) for i, days in enumerate(cutoffs)}
-    return int(row[0]), counts, row[1]
+    return [int(v) for v in row[1:]], row[0]
 
 
 def list_bulk_rows(session: Session, entry_ids: Iterable[int]) -> Sequence[Row[*tuple[Any, ...]]]:
@@ -153,6 +157,9 @@ def update_pending_entries(
 ) -> list[int]:
     """Decide entries that are still pending (a conditional UPDATE); returns the ids it changed.
 
+    The decider and time go to decided_by_id / decided_at for every decision; only an approval
+    also sets verified_by_id / verified_at (verified means approved).
+
     Two racing verifications both reach this statement; the database lets exactly one match
     `status = 'pending'`, so the other gets nothing back and writes nothing.
     """
@@ -165,7 +172,15 @@ def update_pending_entries(
             LogbookEntry.status == EntryStatus.PENDING,
             scope_clause if scope_clause is not None else true(),
         )
-        .values(status=to_status, verified_by_id=verifier_id, feedback=feedback, decided_at=now, updated_at=now)
+        .values(
+            status=to_status,
+            decided_by_id=verifier_id,
+            decided_at=now,
+            verified_by_id=verifier_id if to_status == EntryStatus.APPROVED else None,
+            verified_at=now if to_status == EntryStatus.APPROVED else None,
+            feedback=feedback,
+            updated_at=now,
+        )
         .returning(LogbookEntry.id)
         .execution_options(synchronize_session="fetch")
     )

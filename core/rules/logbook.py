@@ -8,10 +8,14 @@ from datetime import date, datetime, timedelta
 
 from core.rules.values import EntryStatus, Role
 
-# Statuses a supervisor's decision produces; an entry in one of them has been verified.
-VERIFIED_STATUSES = (EntryStatus.APPROVED, EntryStatus.RETURNED, EntryStatus.REJECTED)
-# Everything the trainee has sent to a supervisor at least once (drafts excluded).
-SUBMITTED_STATUSES = (EntryStatus.PENDING, *VERIFIED_STATUSES)
+# Verified means approved (DESIGN.md §4.3): only an approval sets the verifier.
+VERIFIED_STATUSES = (EntryStatus.APPROVED,)
+# Statuses a decision produces (approve, return, reject): the entry has been reviewed.
+DECIDED_STATUSES = (EntryStatus.APPROVED, EntryStatus.RETURNED, EntryStatus.REJECTED)
+# Everything the trainee has sent to a supervisor at least once (drafts never count).
+SUBMITTED_STATUSES = (EntryStatus.PENDING, *DECIDED_STATUSES)
+# Submitted with no verifier: waiting, sent back, or refused.
+UNVERIFIED_STATUSES = (EntryStatus.PENDING, EntryStatus.RETURNED, EntryStatus.REJECTED)
 
 # Trainee actions and verifier decisions, keyed by action name: allowed from-states -> to-state.
 TRANSITIONS: dict[str, tuple[tuple[EntryStatus, ...], EntryStatus]] = {
@@ -26,11 +30,16 @@ DELETABLE_STATUSES = (EntryStatus.DRAFT,)
 
 TITLE_MAX = 200
 TEXT_MAX = 10_000
+# The one set of ageing boundaries (whole days since submission): 0–7, 8–14, 15–30, over 30.
+AGE_BOUNDS = (7, 14, 30)
+AGE_BUCKET_LABELS = ("0–7 days", "8–14 days", "15–30 days", "over 30 days")
+# The "waiting over N days" figures the queue and the cards show.
 AGE_BUCKETS = (7, 14)
 
 # Per-entry outcomes of a bulk approval, in the words the result table shows.
 OUTCOME_APPROVED = "approved"
 OUTCOME_ALREADY_VERIFIED = "already verified"
+OUTCOME_ALREADY_DECIDED = "already decided"
 OUTCOME_NOT_YOURS = "not yours"
 OUTCOME_NOT_PENDING = "not pending"
 OUTCOME_NOT_FOUND = "not found"
@@ -60,7 +69,9 @@ def compute_next_status(action: str, current: str) -> EntryStatus:
         return target
     if action in DECISIONS:
         if current in VERIFIED_STATUSES:
-            raise TransitionError(f"This entry is already verified ({current}); nothing was changed.")
+            raise TransitionError("This entry is already verified (approved); nothing was changed.")
+        if current in DECIDED_STATUSES:
+            raise TransitionError(f"This entry is already decided ({current}); nothing was changed.")
         raise TransitionError(f"Only pending entries can be verified; this one is {current}.")
     raise TransitionError(f"A {current} entry cannot be submitted; only drafts and returned entries can.")
 
@@ -148,6 +159,8 @@ def compute_bulk_outcome(
         return OUTCOME_NOT_YOURS
     if status in VERIFIED_STATUSES:
         return OUTCOME_ALREADY_VERIFIED
+    if status in DECIDED_STATUSES:
+        return OUTCOME_ALREADY_DECIDED
     if status != EntryStatus.PENDING:
         return OUTCOME_NOT_PENDING
     return None
@@ -165,22 +178,41 @@ def compute_ageing_counts(ages: Sequence[int]) -> dict[int, int]:
     return {limit: sum(1 for age in ages if age > limit) for limit in AGE_BUCKETS}
 
 
-def compute_compliance(verified: int, submitted: int) -> float | None:
-    """Verified / submitted as a percentage rounded to 2 decimals (None when nothing was submitted)."""
+def compute_over_from_buckets(buckets: Sequence[int]) -> dict[int, int]:
+    """Waiting over each AGE_BUCKETS threshold, from counts per AGE_BOUNDS bucket (one set of boundaries)."""
+    return {limit: sum(buckets[AGE_BOUNDS.index(limit) + 1 :]) for limit in AGE_BUCKETS}
+
+
+def compute_compliance(approved: int, submitted: int) -> float | None:
+    """Compliance: approved / submitted as a percentage to 2 decimals (None when nothing was submitted)."""
     if submitted <= 0:
         return None
-    return round(100 * verified / submitted, 2)
+    return round(100 * approved / submitted, 2)
+
+
+def compute_reviewed(decided: int, submitted: int) -> float | None:
+    """Reviewed %: decided (approved + returned + rejected) / submitted, to 2 decimals (None when nothing)."""
+    if submitted <= 0:
+        return None
+    return round(100 * decided / submitted, 2)
 
 
 def compute_compliance_from_counts(counts: Mapping[str, int]) -> float | None:
     """Compliance from per-status counts; pool groups by summing their counts first."""
     submitted = sum(counts.get(status, 0) for status in SUBMITTED_STATUSES)
-    verified = sum(counts.get(status, 0) for status in VERIFIED_STATUSES)
-    return compute_compliance(verified, submitted)
+    approved = sum(counts.get(status, 0) for status in VERIFIED_STATUSES)
+    return compute_compliance(approved, submitted)
+
+
+def compute_reviewed_from_counts(counts: Mapping[str, int]) -> float | None:
+    """Reviewed % from per-status counts."""
+    submitted = sum(counts.get(status, 0) for status in SUBMITTED_STATUSES)
+    decided = sum(counts.get(status, 0) for status in DECIDED_STATUSES)
+    return compute_reviewed(decided, submitted)
 
 
 def compute_pooled_compliance(groups: Sequence[Mapping[str, int]]) -> float | None:
-    """Overall compliance across groups: Σverified / Σsubmitted, never the mean of group figures."""
+    """Overall compliance across groups: Σapproved / Σsubmitted, never the mean of group figures."""
     totals: dict[str, int] = {}
     for counts in groups:
         for status, count in counts.items():

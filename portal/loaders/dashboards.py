@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from core.clock import utcnow
 from core.dto import (
     AtRiskList,
     ComplianceBreakdown,
@@ -29,9 +30,12 @@ def options(viewer: UserSummary) -> DashboardOptions:
 
 
 @st.cache_data(ttl=120, show_spinner="Loading the overview…")
-def overview(viewer: UserSummary, filters: DashboardFilters, today: date) -> DashboardOverview:
+def overview(viewer: UserSummary, filters: DashboardFilters, today: date, running: bool = False) -> DashboardOverview:
+    """The overview cards: complete months by default, the running period with `running`."""
     with session_scope() as session:
-        return overview_service.get_overview(session, viewer, filters=filters, today=today)
+        return overview_service.get_overview(
+            session, viewer, filters=filters, today=today, now=utcnow(), running=running
+        )
 
 
 @st.cache_data(ttl=120, show_spinner=False)
@@ -50,9 +54,9 @@ def compliance(viewer: UserSummary, filters: DashboardFilters, by: str) -> Compl
 
 
 @st.cache_data(ttl=120, show_spinner=False)
-def compliance_trend(viewer: UserSummary, filters: DashboardFilters) -> pd.DataFrame:
+def compliance_trend(viewer: UserSummary, filters: DashboardFilters, today: date | None = None) -> pd.DataFrame:
     with session_scope() as session:
-        return analytics_service.compliance_trend(session, viewer, filters=filters)
+        return analytics_service.compliance_trend(session, viewer, filters=filters, today=today)
 
 
 @st.cache_data(ttl=120, show_spinner=False)
@@ -63,8 +67,9 @@ def turnaround(viewer: UserSummary, filters: DashboardFilters) -> TurnaroundSumm
 
 @st.cache_data(ttl=120, show_spinner=False)
 def pending_ageing(viewer: UserSummary, filters: DashboardFilters, today: date) -> pd.DataFrame:
+    """Aged at the moment of reading (whole days since submission, as the Approvals queue)."""
     with session_scope() as session:
-        return analytics_service.pending_ageing(session, viewer, filters=filters, today=today)
+        return analytics_service.pending_ageing(session, viewer, filters=filters, now=utcnow())
 
 
 @st.cache_data(ttl=120, show_spinner=False)

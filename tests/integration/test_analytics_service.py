@@ -37,7 +37,7 @@ def world(session: Session) -> World:
 
 
 def _cards(session: Session, viewer: UserSummary, filters: DashboardFilters = NOV) -> dict[str, tuple[object, object]]:
-    overview = analytics_overview.get_overview(session, viewer, filters=filters, today=TODAY)
+    overview = analytics_overview.get_overview(session, viewer, filters=filters, today=TODAY, running=True)
     return {card.key: (card.value, card.previous) for card in overview.cards}
 
 
@@ -58,18 +58,19 @@ def _compliance(breakdown: ComplianceBreakdown) -> dict[str, tuple[int, int, flo
 def test_overview_cards_match_the_hand_computed_figures(session: Session, world: World) -> None:
     cards = _cards(session, world.admin)
     assert cards["active_trainees"] == (3, 2)  # C1 is inactive; B1 joined on 11-10
-    assert cards["entries_30d"] == (11, 0)  # 10-22..11-20 vs 09-21..10-21; the draft is not counted
+    assert cards["entries_30d"] == (11, None)  # 10-22..11-20; nothing in 09-21..10-21: no earlier data
     assert cards["pending"] == (4, 1)  # the whole queue; 30 days ago (10-21) only the September entry waited
-    assert cards["unverified"] == (3, 0)
-    assert cards["verified"] == (8, 0)
-    assert cards["compliance"] == (72.73, None)  # nothing submitted in October
-    assert cards["attendance_month"] == (70.0, 50.0)
-    assert cards["eligible"] == (66.67, 0.0)
-    overview = analytics_overview.get_overview(session, world.admin, filters=NOV, today=TODAY)
-    assert (overview.period_label, overview.previous_label) == ("2026-11", "2026-10")
+    # The running month is shown uncompared: 3 pending + 1 returned + 1 rejected are not verified.
+    assert cards["unverified"] == (5, None)
+    assert cards["verified"] == (6, None)  # verified means approved
+    assert cards["compliance"] == (54.55, None)  # 6 approved / 11 submitted
+    assert cards["attendance_month"] == (70.0, None)
+    assert cards["eligible"] == (66.67, None)
+    overview = analytics_overview.get_overview(session, world.admin, filters=NOV, today=TODAY, running=True)
+    assert overview.period_label == "2026-11 (to 20 Nov)"
     pending = next(c for c in overview.cards if c.key == "pending")
     assert pending.comparison == "vs 30 days ago"
-    assert "2 have waited over 14 days" in pending.help
+    assert "3 have waited over 7 days and 2 over 14" in pending.help
 
 
 def test_pending_30_days_ago_counts_entries_decided_only_after_that_day(session: Session, world: World) -> None:
@@ -89,8 +90,8 @@ def test_compliance_overall_is_pooled_not_the_mean_of_departments(session: Sessi
     breakdown = analytics.compliance_by_department(session, world.admin, filters=NOV)
     by_name = _compliance(breakdown)
     alpha, beta, gamma = (n for n in by_name if n.startswith(("Alpha", "Beta", "Gamma")))
-    assert by_name[alpha] == (8, 5, 62.5)
-    assert by_name[beta] == (3, 3, 100.0)
+    assert by_name[alpha] == (8, 4, 50.0)
+    assert by_name[beta] == (3, 2, 66.67)
     assert by_name[gamma] == (0, 0, None)
     rows = breakdown.rows
     assert (
@@ -99,30 +100,37 @@ def test_compliance_overall_is_pooled_not_the_mean_of_departments(session: Sessi
     )
     assert analytics.OVERALL not in set(rows[analytics.COL_DEPARTMENT])  # the total is carried, not a row
     assert breakdown.by == analytics.COL_DEPARTMENT and breakdown.period_label == "2026-11"
-    # The pooled total is Σverified / Σsubmitted over the departments...
+    # The pooled total is Σapproved / Σsubmitted over the departments...
     submitted, verified = int(rows[analytics.COL_SUBMITTED].sum()), int(rows[analytics.COL_VERIFIED].sum())
-    assert breakdown.total == PooledCompliance(submitted=11, verified=8, compliance_pct=72.73)
-    assert (submitted, verified) == (11, 8) and round(100 * verified / submitted, 2) == 72.73
+    assert breakdown.total == PooledCompliance(
+        submitted=11, verified=6, compliance_pct=54.55, decided=8, reviewed_pct=72.73
+    )
+    assert (submitted, verified) == (11, 6) and round(100 * verified / submitted, 2) == 54.55
     # ...not the mean of their percentages.
-    assert round(float(rows[analytics.COL_COMPLIANCE].mean()), 2) == 81.25
+    assert round(float(rows[analytics.COL_COMPLIANCE].mean()), 2) in (58.33, 58.34)
+    assert rows[analytics.COL_REVIEWED].tolist()[:2] == [62.5, 100.0]
     table = analytics.compliance_table(breakdown)
     assert table[analytics.COL_DEPARTMENT].tolist()[-1] == analytics.OVERALL
     assert table[[analytics.COL_SUBMITTED, analytics.COL_VERIFIED, analytics.COL_COMPLIANCE]].values.tolist()[-1] == [
         11,
-        8,
-        72.73,
+        6,
+        54.55,
     ]
 
 
 def test_compliance_by_supervisor_and_monthly_trend(session: Session, world: World) -> None:
     by_supervisor = _compliance(analytics.compliance_by_supervisor(session, world.admin, filters=NOV))
-    assert by_supervisor[world.s1.full_name] == (8, 5, 62.5)
-    assert by_supervisor[world.s2.full_name] == (3, 3, 100.0)
-    assert by_supervisor[analytics.OVERALL] == (11, 8, 72.73)
+    assert by_supervisor[world.s1.full_name] == (8, 4, 50.0)
+    assert by_supervisor[world.s2.full_name] == (3, 2, 66.67)
+    assert by_supervisor[analytics.OVERALL] == (11, 6, 54.55)
     trend = analytics.compliance_trend(session, world.admin, filters=NOV).set_index("Month")
     assert len(trend) == 12 and trend.index[0] == "2025-12" and trend.index[-1] == "2026-11"
-    assert trend.loc["2026-11", ["Submitted", "Verified"]].tolist() == [11, 8]
-    assert trend.loc["2026-11", "Compliance %"] == 72.73
+    assert trend.loc["2026-11", ["Submitted", "Approved"]].tolist() == [11, 6]
+    assert trend.loc["2026-11", "Compliance %"] == 54.55
+    assert trend.loc["2026-11", "Reviewed %"] == 72.73
+    assert not trend["Open to decisions"].any()  # without today nothing is marked
+    marked = analytics.compliance_trend(session, world.admin, filters=NOV, today=TODAY).set_index("Month")
+    assert marked["Open to decisions"].tolist() == [False] * 10 + [True, True]  # case dates since 10-21
     assert trend.loc["2026-09", "Compliance %"] == 0.0  # one pending entry, nothing verified
     assert trend.loc["2025-12", "Compliance %"] == 100.0
     assert trend["Compliance %"].isna().sum() == 9  # months with nothing submitted: no figure, not 0
@@ -149,9 +157,9 @@ def test_turnaround_median_and_pending_ageing(session: Session, world: World) ->
     assert summary.histogram == ((0, 1), (1, 1), (2, 1), (3, 1), (4, 1), (6, 1), (8, 1), (10, 1))
     assert (summary.median_days, summary.decided) == (3.5, 8)
     assert analytics.verification_turnaround(session, world.s1, filters=NOV).median_days == 3.0  # 1,2,3,4,10
-    ageing = analytics.pending_ageing(session, world.admin, filters=NOV, today=TODAY)
+    ageing = analytics.pending_ageing(session, world.admin, filters=NOV, now=datetime(2026, 11, 20, 12))
     assert ageing["Waiting"].tolist() == list(analytics.AGE_BUCKETS)
-    assert ageing["Entries"].tolist() == [1, 1, 1, 1]  # 7 days, 8 days, 18 days, 79 days
+    assert ageing["Entries"].tolist() == [1, 1, 1, 1]  # 6, 8, 18 and 80 whole days since submission
 
 
 def test_attendance_by_department_and_at_risk_list(session: Session, world: World) -> None:
@@ -222,19 +230,19 @@ def test_admin_and_leadership_see_everything(session: Session, world: World, rol
     viewer = world.admin if role == "admin" else world.leadership
     assert _compliance(analytics.compliance_by_department(session, viewer, filters=NOV))[analytics.OVERALL] == (
         11,
-        8,
-        72.73,
+        6,
+        54.55,
     )
     assert len(analytics.dashboard_options(session, viewer).departments) >= 3
 
 
 def test_supervisor_sees_only_their_trainees_and_cannot_widen_by_filters(session: Session, world: World) -> None:
     cards = _cards(session, world.s1)
-    assert cards["active_trainees"][0] == 2 and cards["pending"][0] == 4 and cards["verified"][0] == 5
+    assert cards["active_trainees"][0] == 2 and cards["pending"][0] == 4 and cards["verified"][0] == 4
     assert cards["attendance_month"][0] == 62.5 and cards["eligible"][0] == 50.0
     by_department = _compliance(analytics.compliance_by_department(session, world.s1, filters=NOV))
     assert [k.split()[0] for k in by_department] == ["Alpha", analytics.OVERALL.split()[0]]
-    assert by_department[analytics.OVERALL] == (8, 5, 62.5)
+    assert by_department[analytics.OVERALL] == (8, 4, 50.0)
     options = analytics.dashboard_options(session, world.s1)
     assert [d for d, _ in options.departments] == [world.alpha] and options.supervisors == ()
     tampered = DashboardFilters(start=NOV.start, end=NOV.end, department_id=world.beta, supervisor_id=world.s2_id)
@@ -267,7 +275,7 @@ def test_drill_down_department_trainees_and_trainee_records(session: Session, wo
         4,
         2,
     ]
-    assert frame.loc[world.a2.full_name, "Compliance %"] == 50.0
+    assert frame.loc[world.a2.full_name, "Compliance %"] == 25.0  # 1 approved of 4 submitted
     attendance = analytics_trainees.trainee_attendance(
         session, world.admin, trainee_id=world.a1.id or 0, filters=filters
     )
@@ -373,7 +381,7 @@ def test_rollups_equal_a_recomputation_from_raw_rows_after_writes(session: Sessi
     rollups.refresh_logbook_months(session, [pending.case_date, date(2025, 12, 1), date(2026, 10, 15)])
     rollups.refresh_attendance_months(session, [date(2026, 10, 6), date(2026, 10, 7), None])  # type: ignore[list-item]
     assert _rollup_rows(session) == _from_raw(session)
-    assert _cards(session, world.admin)["verified"][0] == 9  # current within the same transaction
+    assert _cards(session, world.admin)["verified"][0] == 7  # current within the same transaction
 
 
 def test_refreshing_one_month_leaves_the_others_alone(session: Session, world: World) -> None:
@@ -438,8 +446,8 @@ def test_reassigning_a_trainee_moves_their_figures_at_once_without_a_refresh(ses
         update(User).where(User.id == world.a2.id).values(supervisor_id=world.s2_id, department_id=world.beta)
     )
     assert _cards(session, world.s1)["verified"][0] == 3  # only A1 left
-    assert _cards(session, world.s2)["verified"][0] == 5  # B1 and A2
+    assert _cards(session, world.s2)["verified"][0] == 3  # B1 and A2
     by_department = _compliance(analytics.compliance_by_department(session, world.admin, filters=NOV))
     beta = next(n for n in by_department if n.startswith("Beta"))
-    assert by_department[beta] == (7, 5, 71.43)
-    assert by_department[analytics.OVERALL] == (11, 8, 72.73)
+    assert by_department[beta] == (7, 3, 42.86)
+    assert by_department[analytics.OVERALL] == (11, 6, 54.55)

@@ -267,17 +267,23 @@ def test_supervisor_queue_never_shows_another_supervisors_trainees(session: Sess
 @pytest.mark.parametrize(
     ("decision", "status"), [("approve", "approved"), ("return", "returned"), ("reject", "rejected")]
 )
-def test_each_decision_records_verifier_history_audit_and_notifies_the_trainee(
+def test_each_decision_records_its_decider_history_audit_and_notifies_the_trainee(
     session: Session, world: World, decision: str, status: str
 ) -> None:
     entry = make_entry(session, world.trainee_row)
     item = approvals.verify_entry(session, world.supervisor, entry.id, decision=decision, feedback=" Noted. ", now=NOW)
-    assert (item.status, item.feedback, item.verified_by_name, item.decided_at) == (
+    assert (item.status, item.feedback, item.decided_by_name, item.decided_at) == (
         status,
         "Noted.",
         world.supervisor.full_name,
         NOW,
     )
+    # Verified means approved: only an approval sets the verifier.
+    session.refresh(entry)
+    approved = status == "approved"
+    assert (entry.decided_by_id, entry.decided_at) == (world.supervisor.id, NOW)
+    assert (entry.verified_by_id, entry.verified_at) == ((world.supervisor.id, NOW) if approved else (None, None))
+    assert item.verified_by_name == (world.supervisor.full_name if approved else None)
     [change] = session.scalars(select(LogbookStatusChange).where(LogbookStatusChange.entry_id == entry.id))
     assert (change.from_status, change.to_status, change.actor_id, change.comment) == (
         "pending",
@@ -317,6 +323,29 @@ def test_second_verification_is_refused_as_already_verified_and_changes_nothing(
     session.refresh(entry)
     assert (entry.status, entry.feedback, entry.verified_by_id) == ("approved", "first", world.supervisor.id)
     assert len(_events(session, "logbook_approved")) == 1 and _events(session, "logbook_rejected") == []
+
+
+@pytest.mark.parametrize(("first", "status"), [("return", "returned"), ("reject", "rejected")])
+@pytest.mark.parametrize("second", ["approve", "return", "reject"])
+def test_a_second_decision_on_a_returned_or_rejected_entry_is_refused_as_already_decided(
+    session: Session, world: World, first: str, status: str, second: str
+) -> None:
+    entry = make_entry(session, world.trainee_row)
+    approvals.verify_entry(session, world.supervisor, entry.id, decision=first, feedback="first", now=NOW)
+    with pytest.raises(ConflictError, match="already decided"):
+        approvals.verify_entry(
+            session, world.admin, entry.id, decision=second, feedback="second", now=NOW + timedelta(hours=1)
+        )
+    session.refresh(entry)
+    assert (entry.status, entry.feedback, entry.decided_by_id, entry.decided_at) == (
+        status,
+        "first",
+        world.supervisor.id,
+        NOW,
+    )
+    assert entry.verified_by_id is None and len(_events(session, f"logbook_{status}")) == 1
+    [outcome] = approvals.bulk_approve(session, world.admin, [entry.id], now=NOW)
+    assert outcome.outcome == "already decided"
 
 
 def test_drafts_cannot_be_verified(session: Session, world: World) -> None:

@@ -44,9 +44,14 @@ def test_allowed_transitions_lead_to_the_documented_state(action: str, current: 
 
 
 @pytest.mark.parametrize("decision", ["approve", "return", "reject"])
-@pytest.mark.parametrize("current", ["approved", "returned", "rejected"])
-def test_deciding_a_decided_entry_is_refused_as_already_verified(decision: str, current: str) -> None:
-    with pytest.raises(rules.TransitionError, match="already verified"):
+@pytest.mark.parametrize(
+    ("current", "message"),
+    [("approved", "already verified"), ("returned", "already decided"), ("rejected", "already decided")],
+)
+def test_deciding_a_decided_entry_is_refused_as_already_verified_or_decided(
+    decision: str, current: str, message: str
+) -> None:
+    with pytest.raises(rules.TransitionError, match=message):
         rules.compute_next_status(decision, current)
 
 
@@ -148,8 +153,8 @@ def test_only_admins_and_the_assigned_supervisor_may_verify(
     [
         ("pending", 5, None),
         ("approved", 5, "already verified"),
-        ("rejected", 5, "already verified"),
-        ("returned", 5, "already verified"),
+        ("rejected", 5, "already decided"),
+        ("returned", 5, "already decided"),
         ("draft", 5, "not pending"),
         ("pending", 6, "not yours"),
         (None, 5, "not found"),
@@ -183,14 +188,28 @@ def test_age_cutoff_agrees_with_age_in_whole_days() -> None:
     assert rules.compute_age_days(cutoff + timedelta(seconds=1), NOW) == 7
 
 
-def test_compliance_is_verified_over_submitted_rounded_to_two_decimals() -> None:
+def test_compliance_is_approved_over_submitted_rounded_to_two_decimals() -> None:
     assert rules.compute_compliance(2, 3) == 66.67
     assert rules.compute_compliance(0, 0) is None
 
 
-def test_compliance_from_counts_excludes_drafts_and_counts_every_decision_as_verified() -> None:
+def test_compliance_counts_only_approvals_as_verified_and_reviewed_counts_every_decision() -> None:
     counts = {"draft": 50, "pending": 1, "approved": 5, "returned": 1, "rejected": 1}
-    assert rules.compute_compliance_from_counts(counts) == 87.5
+    assert rules.compute_compliance_from_counts(counts) == 62.5  # 5 approved / 8 submitted
+    assert rules.compute_reviewed_from_counts(counts) == 87.5  # 7 decided / 8 submitted
+
+
+def test_a_department_that_rejects_everything_has_zero_compliance_and_full_reviewed() -> None:
+    counts = {"rejected": 10, "returned": 2}
+    assert rules.compute_compliance_from_counts(counts) == 0.0
+    assert rules.compute_reviewed_from_counts(counts) == 100.0
+
+
+def test_one_set_of_age_buckets_gives_the_over_7_and_over_14_figures() -> None:
+    ages = [0, 7, 8, 14, 15, 30, 31, 40]
+    buckets = [sum(1 for a in ages if a <= 7), sum(1 for a in ages if 7 < a <= 14)]
+    buckets += [sum(1 for a in ages if 14 < a <= 30), sum(1 for a in ages if a > 30)]
+    assert rules.compute_over_from_buckets(buckets) == rules.compute_ageing_counts(ages) == {7: 6, 14: 4}
 
 
 def test_overall_compliance_is_pooled_not_the_mean_of_departments() -> None:

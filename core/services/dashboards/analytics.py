@@ -10,7 +10,7 @@ drill-down in core.services.dashboards.trainees; both reuse this module's public
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -33,13 +33,14 @@ from core.dto import (
 from core.models import User
 from core.repositories import analytics as repo
 from core.rules.access import ALL_ROLES
-from core.rules.logbook import compute_compliance
+from core.rules.logbook import AGE_BUCKET_LABELS, compute_compliance, compute_reviewed
 from core.rules.values import Role
 from core.services.access import authorize
+from core.services.dashboards import figures
 from core.services.settings import get_setting
 
 TREND_MONTHS = 12
-AGE_BUCKETS = ("0–7 days", "8–14 days", "15–30 days", "over 30 days")
+AGE_BUCKETS = AGE_BUCKET_LABELS  # whole days since submission (core.rules.logbook.AGE_BOUNDS)
 NO_DEPARTMENT = "(no department)"
 NO_SUPERVISOR = "(no supervisor)"
 OVERALL = "Overall (pooled)"
@@ -51,8 +52,11 @@ COL_DEPARTMENT = "Department"
 COL_SUPERVISOR = "Supervisor"
 COL_ENTRIES = "Entries"
 COL_SUBMITTED = "Submitted"
-COL_VERIFIED = "Verified"
+COL_VERIFIED = "Approved"  # verified means approved
+COL_DECIDED = "Decided"
 COL_COMPLIANCE = "Compliance %"
+COL_REVIEWED = "Reviewed %"
+COL_OPEN = "Open to decisions"
 COL_SESSIONS = "Sessions"
 COL_ATTENDED = "Attended"
 COL_ATTENDANCE = "Attendance %"
@@ -132,21 +136,36 @@ def logbook_trend(session: Session, actor: UserSummary, *, filters: DashboardFil
     return pd.DataFrame(records, columns=[COL_MONTH, COL_DEPARTMENT, COL_ENTRIES])
 
 
-def _breakdown(rows: list[tuple[str, int, int]], by: str, filters: DashboardFilters) -> ComplianceBreakdown:
+def _breakdown(rows: list[tuple[str, int, int, int]], by: str, filters: DashboardFilters) -> ComplianceBreakdown:
     records = [
-        {by: name, COL_SUBMITTED: s, COL_VERIFIED: v, COL_COMPLIANCE: compute_compliance(v, s)}
-        for name, s, v in sorted(rows)
+        {
+            by: name,
+            COL_SUBMITTED: s,
+            COL_VERIFIED: v,
+            COL_COMPLIANCE: compute_compliance(v, s),
+            COL_DECIDED: d,
+            COL_REVIEWED: compute_reviewed(d, s),
+        }
+        for name, s, v, d in sorted(rows)
     ]
-    frame = pd.DataFrame(records, columns=[by, COL_SUBMITTED, COL_VERIFIED, COL_COMPLIANCE])
-    frame[COL_COMPLIANCE] = frame[COL_COMPLIANCE].astype("float64")
+    columns = [by, COL_SUBMITTED, COL_VERIFIED, COL_COMPLIANCE, COL_DECIDED, COL_REVIEWED]
+    frame = pd.DataFrame(records, columns=columns)
+    for column in (COL_COMPLIANCE, COL_REVIEWED):
+        frame[column] = frame[column].astype("float64")
     # Pooled: sum the counts first, then divide once (a mean of the groups' percentages would weigh a
     # department of 3 entries like one of 300).
-    submitted, verified = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    submitted = sum(r[1] for r in rows)
+    verified = sum(r[2] for r in rows)
+    decided = sum(r[3] for r in rows)
     return ComplianceBreakdown(
         by=by,
         rows=frame,
         total=PooledCompliance(
-            submitted=submitted, verified=verified, compliance_pct=compute_compliance(verified, submitted)
+            submitted=submitted,
+            verified=verified,
+            compliance_pct=compute_compliance(verified, submitted),
+            decided=decided,
+            reviewed_pct=compute_reviewed(decided, submitted),
         ),
         period_label=period_label(month_start(filters.start), month_start(filters.end)),
     )
@@ -162,59 +181,79 @@ def compliance_table(breakdown: ComplianceBreakdown) -> pd.DataFrame:
         COL_SUBMITTED: breakdown.total.submitted,
         COL_VERIFIED: breakdown.total.verified,
         COL_COMPLIANCE: breakdown.total.compliance_pct,
+        COL_DECIDED: breakdown.total.decided,
+        COL_REVIEWED: breakdown.total.reviewed_pct,
     }
     frame = pd.concat([breakdown.rows, pd.DataFrame([total], columns=breakdown.rows.columns)], ignore_index=True)
-    frame[COL_COMPLIANCE] = frame[COL_COMPLIANCE].astype("float64")
+    for column in (COL_COMPLIANCE, COL_REVIEWED):
+        frame[column] = frame[column].astype("float64")
     return frame
 
 
 def compliance_by_department(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> ComplianceBreakdown:
-    """Verified / submitted per department over the period, every department listed, and the pooled total."""
+    """Approved / submitted (and reviewed %) per department over the period, every department listed, pooled total."""
     scope, view = scoped_view(session, actor, filters)
     names = _department_names(session, scope, view, filters)
     sums = {
-        r[0]: (int(r[1] or 0), int(r[2] or 0))
+        r[0]: (int(r[1] or 0), int(r[2] or 0), int(r[3] or 0))
         for r in repo.logbook_by(session, view, User.department_id, start=filters.start, end=filters.end)
     }
     names.update({k: NO_DEPARTMENT for k in sums if k not in names})
-    rows = [(name, *sums.get(dept_id, (0, 0))) for dept_id, name in names.items()]
+    rows = [(name, *sums.get(dept_id, (0, 0, 0))) for dept_id, name in names.items()]
     return _breakdown(rows, COL_DEPARTMENT, filters)
 
 
 def compliance_by_supervisor(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> ComplianceBreakdown:
-    """Verified / submitted per (current) supervisor of the trainees, and the pooled total."""
+    """Approved / submitted (and reviewed %) per (current) supervisor of the trainees, and the pooled total."""
     _, view = scoped_view(session, actor, filters)
     names = dict(repo.list_supervisors_in_view(session, view))
     sums = repo.logbook_by(session, view, User.supervisor_id, start=filters.start, end=filters.end)
     rows = [
-        (names.get(r[0], NO_SUPERVISOR) if r[0] is not None else NO_SUPERVISOR, int(r[1] or 0), int(r[2] or 0))
+        (
+            names.get(r[0], NO_SUPERVISOR) if r[0] is not None else NO_SUPERVISOR,
+            int(r[1] or 0),
+            int(r[2] or 0),
+            int(r[3] or 0),
+        )
         for r in sums
     ]
     return _breakdown(rows, COL_SUPERVISOR, filters)
 
 
-def compliance_trend(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
-    """Pooled compliance per case month over the 12-month window (None where nothing was submitted)."""
+def compliance_trend(
+    session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date | None = None
+) -> pd.DataFrame:
+    """Pooled compliance and reviewed % per case month over the 12-month window (None where nothing was
+    submitted). With `today`, months with case dates in the last 30 days are marked open to decisions:
+    their pending entries still pull compliance down."""
     _, view = scoped_view(session, actor, filters)
     start, end = _trend_window(filters)
     sums: dict[date, list[int]] = {}
-    for month, _dept, submitted, verified, _pending in repo.logbook_by_month_and_department(
+    for month, _dept, submitted, verified, _pending, decided in repo.logbook_by_month_and_department(
         session, view, start=start, end=end
     ):
-        total = sums.setdefault(month, [0, 0])
+        total = sums.setdefault(month, [0, 0, 0])
         total[0] += int(submitted or 0)
         total[1] += int(verified or 0)
-    records = [
-        {
-            COL_MONTH: month_label(m),
-            COL_SUBMITTED: sums.get(m, [0, 0])[0],
-            COL_VERIFIED: sums.get(m, [0, 0])[1],
-            COL_COMPLIANCE: compute_compliance(sums.get(m, [0, 0])[1], sums.get(m, [0, 0])[0]),
-        }
-        for m in months_between(start, end)
-    ]
-    frame = pd.DataFrame(records, columns=[COL_MONTH, COL_SUBMITTED, COL_VERIFIED, COL_COMPLIANCE])
-    frame[COL_COMPLIANCE] = frame[COL_COMPLIANCE].astype("float64")
+        total[2] += int(decided or 0)
+    open_from = month_start(today - timedelta(days=30)) if today is not None else None
+    records = []
+    for m in months_between(start, end):
+        submitted, verified, decided = sums.get(m, [0, 0, 0])
+        records.append(
+            {
+                COL_MONTH: month_label(m),
+                COL_SUBMITTED: submitted,
+                COL_VERIFIED: verified,
+                COL_COMPLIANCE: compute_compliance(verified, submitted),
+                COL_REVIEWED: compute_reviewed(decided, submitted),
+                COL_OPEN: open_from is not None and m >= open_from,
+            }
+        )
+    columns = [COL_MONTH, COL_SUBMITTED, COL_VERIFIED, COL_COMPLIANCE, COL_REVIEWED, COL_OPEN]
+    frame = pd.DataFrame(records, columns=columns)
+    for column in (COL_COMPLIANCE, COL_REVIEWED):
+        frame[column] = frame[column].astype("float64")
     return frame
 
 
@@ -244,11 +283,12 @@ def _median(histogram: tuple[tuple[int, int], ...], total: int) -> float | None:
     return (low_value + high_value) / 2
 
 
-def pending_ageing(session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date) -> pd.DataFrame:
-    """Everything waiting for a decision now (any case date), by whole days since submission."""
+def pending_ageing(session: Session, actor: UserSummary, *, filters: DashboardFilters, now: datetime) -> pd.DataFrame:
+    """Everything waiting for a decision now (any case date), by whole days since submission
+    (core.services.dashboards.figures.pending_ageing, the same function the Approvals queue counts with)."""
     _, view = scoped_view(session, actor, filters)
-    counts = repo.pending_ageing(session, view, today=today)
-    return pd.DataFrame({COL_WAITING: list(AGE_BUCKETS), COL_ENTRIES: [int(c) for c in counts]})
+    ageing = figures.pending_ageing(session, view, now=now)
+    return pd.DataFrame({COL_WAITING: list(AGE_BUCKETS), COL_ENTRIES: list(ageing.buckets)})
 
 
 def attendance_by_department(session: Session, actor: UserSummary, *, filters: DashboardFilters) -> pd.DataFrame:
@@ -269,7 +309,7 @@ def attendance_by_department(session: Session, actor: UserSummary, *, filters: D
                     COL_DEPARTMENT: name,
                     COL_SESSIONS: sessions,
                     COL_ATTENDED: attended,
-                    COL_ATTENDANCE: ratio(attended, sessions),
+                    COL_ATTENDANCE: figures.attendance_pct(attended, sessions),
                 }
             )
     frame = pd.DataFrame(records, columns=[COL_MONTH, COL_DEPARTMENT, COL_SESSIONS, COL_ATTENDED, COL_ATTENDANCE])
@@ -293,7 +333,7 @@ def attendance_trend(session: Session, actor: UserSummary, *, filters: Dashboard
             COL_MONTH: month_label(m),
             COL_SESSIONS: sums.get(m, [0, 0])[1],
             COL_ATTENDED: sums.get(m, [0, 0])[0],
-            COL_ATTENDANCE: ratio(sums.get(m, [0, 0])[0], sums.get(m, [0, 0])[1]),
+            COL_ATTENDANCE: figures.attendance_pct(sums.get(m, [0, 0])[0], sums.get(m, [0, 0])[1]),
         }
         for m in months_between(start, end)
     ]

@@ -1,6 +1,13 @@
-"""Dashboard read services: the overview's eight headline cards, each with the previous period's figure.
+"""Dashboard read services: the overview's headline cards, each compared like with like.
 
-Scoped exactly like core.services.dashboards.analytics (whose view, threshold and label helpers these reuse).
+Scoped exactly like core.services.dashboards.analytics (whose view, threshold and label helpers these reuse);
+every figure comes from core.services.dashboards.figures (one function per figure).
+
+Comparisons: a period that is still running is not compared with a complete one. By default the
+cards show the last complete months of the chosen length (a chosen span that ends in the running
+month is moved back one month) against the span before; `running=True` shows the running period to
+date, uncompared. A card whose previous period has no data shows no delta ("no earlier data").
+Every percentage names its base, and one below the small-base setting is flagged `small_base`.
 """
 
 from __future__ import annotations
@@ -12,34 +19,65 @@ from sqlalchemy.orm import Session
 from core.calendar import add_months, month_label, month_start, period_label, previous_quarter, quarter_of, short_period
 from core.dto import DashboardFilters, DashboardOverview, KpiCard, UserSummary
 from core.repositories import analytics as repo
-from core.rules.logbook import compute_compliance
+from core.services.dashboards import figures
 from core.services.dashboards.analytics import attendance_threshold, ratio, scoped_view
 
+NO_EARLIER_DATA = "no earlier data"
+RUNNING = "running period: not compared"
 
-def get_overview(session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date) -> DashboardOverview:
-    """The eight overview cards, each with the same figure for the previous period."""
+
+def get_overview(
+    session: Session,
+    actor: UserSummary,
+    *,
+    filters: DashboardFilters,
+    today: date,
+    now: datetime | None = None,
+    running: bool = False,
+) -> DashboardOverview:
+    """The overview cards for the viewer's scope. `now` (default: the end of `today`) ages the queue."""
     _, view = scoped_view(session, actor, filters)
+    at = now or datetime.combine(today, time.max)
+    minimum = figures.small_base(session)
     start, end = month_start(filters.start), month_start(filters.end)
+    current = month_start(today)
+    complete = not running
+    if complete and end >= current:  # the chosen span ends in the running month: use complete months
+        shift = -((end.year - current.year) * 12 + end.month - current.month) - 1
+        start, end = add_months(start, shift), add_months(end, shift)
     previous_start, previous_end = add_months(start, -filters.months), add_months(start, -1)
-    period, previous = period_label(start, end), period_label(previous_start, previous_end)
-    vs_previous = f"vs {short_period(previous_start, previous_end)}"
+    if complete:
+        period = period_label(start, end)
+        comparison = f"{short_period(start, end)} vs {short_period(previous_start, previous_end)}"
+        previous = period_label(previous_start, previous_end)
+    else:
+        period = f"{period_label(start, end)} (to {today:%d %b})"
+        comparison, previous = RUNNING, "nothing (the period is still running)"
     cards = (
-        *_activity_cards(session, view, start=start, today=today),
+        *_activity_cards(session, view, start=start, today=today, now=at),
         *_logbook_cards(
-            session, view, start=start, end=end, previous_start=previous_start, period=period, vs_previous=vs_previous
+            session,
+            view,
+            start=start,
+            end=end,
+            previous=(previous_start, previous_end) if complete else None,
+            period=period,
+            comparison=comparison,
+            minimum=minimum,
         ),
-        *_attendance_cards(session, view, today=today),
+        *_attendance_cards(session, view, today=today, complete=complete, minimum=minimum),
     )
     return DashboardOverview(period_label=period, previous_label=previous, cards=cards)
 
 
-def _activity_cards(session: Session, view: repo.Conditions, *, start: date, today: date) -> tuple[KpiCard, ...]:
+def _activity_cards(
+    session: Session, view: repo.Conditions, *, start: date, today: date, now: datetime
+) -> tuple[KpiCard, ...]:
     active, existing = repo.count_active_trainees(session, view, created_before=datetime.combine(start, time.min))
     recent, before = repo.count_recent_entries(
         session, view, since=today - timedelta(days=29), previous_since=today - timedelta(days=59), until=today
     )
-    queue = repo.pending_ageing(session, view, today=today)
-    waiting, overdue = sum(int(v) for v in queue), int(queue[2]) + int(queue[3])
+    ageing = figures.pending_ageing(session, view, now=now)
     month_ago = today - timedelta(days=30)
     waiting_before = repo.count_pending_at(session, view, moment=datetime.combine(month_ago, time.max))
     return (
@@ -47,29 +85,29 @@ def _activity_cards(session: Session, view: repo.Conditions, *, start: date, tod
             "active_trainees",
             "Active trainees",
             active,
-            existing,
+            existing or None,
             "count",
             "Trainee accounts that are active now, compared with those that existed when the period began.",
-            f"since {start:%d %b}",
+            f"since {start:%d %b}" if existing else NO_EARLIER_DATA,
         ),
         KpiCard(
             "entries_30d",
             "Entries, last 30 days",
             recent,
-            before,
+            before or None,
             "count",
-            "Submitted logbook entries (drafts excluded) whose case date is in the last 30 days.",
-            "vs the 30 days before",
+            "Submitted logbook entries (drafts never count) whose case date is in the last 30 days.",
+            "vs the 30 days before" if before else NO_EARLIER_DATA,
         ),
         KpiCard(
             "pending",
             "Pending verification",
-            waiting,
+            ageing.total,
             waiting_before,
             "count",
             "Entries waiting for a supervisor's decision right now, whatever their case date, compared "
-            f"with the queue 30 days ago (submitted by then and not yet decided then). {overdue:,} have "
-            "waited over 14 days.",
+            f"with the queue 30 days ago. {ageing.over_7_days:,} have waited over 7 days and "
+            f"{ageing.over_14_days:,} over 14 (whole days since submission, as on Approvals).",
             "vs 30 days ago",
         ),
     )
@@ -81,83 +119,112 @@ def _logbook_cards(
     *,
     start: date,
     end: date,
-    previous_start: date,
+    previous: tuple[date, date] | None,
     period: str,
-    vs_previous: str,
+    comparison: str,
+    minimum: int,
 ) -> tuple[KpiCard, ...]:
-    sums = [
-        int(v) for v in repo.sum_logbook_periods(session, view, start=start, end=end, previous_start=previous_start)
-    ]
-    _pending, _pending_before, submitted, submitted_before, verified, verified_before = sums
+    now_figures = figures.logbook_figures(session, view, start=start, end=end)
+    before = figures.logbook_figures(session, view, start=previous[0], end=previous[1]) if previous else None
+    has_before = before is not None and before.submitted > 0
+    note = comparison if has_before else (NO_EARLIER_DATA if previous else comparison)
+
+    def earlier(value: float | None) -> float | None:
+        return value if has_before else None
+
+    compliance = figures.compliance_pct(now_figures)
+    reviewed = figures.reviewed_pct(now_figures)
+    small = now_figures.submitted < minimum
     return (
         KpiCard(
             "unverified",
             "Unverified",
-            submitted - verified,
-            submitted_before - verified_before,
+            now_figures.unverified,
+            earlier(before.unverified if before else None),
             "count",
-            f"Entries with a case date in {period} submitted but not yet verified.",
-            vs_previous,
+            f"Entries with a case date in {period} submitted and not approved: pending "
+            f"{now_figures.pending:,}, returned {now_figures.returned:,}, rejected {now_figures.rejected:,}.",
+            note,
         ),
         KpiCard(
             "verified",
-            "Verified",
-            verified,
-            verified_before,
+            "Verified (approved)",
+            now_figures.approved,
+            earlier(before.approved if before else None),
             "count",
-            f"Entries with a case date in {period} that a supervisor approved, returned or rejected.",
-            vs_previous,
+            f"Entries with a case date in {period} that a supervisor approved. Verified means approved.",
+            note,
         ),
         KpiCard(
             "compliance",
             "Compliance",
-            compute_compliance(verified, submitted),
-            compute_compliance(verified_before, submitted_before),
+            compliance,
+            earlier(figures.compliance_pct(before) if before else None),
             "percent",
-            f"Verified / submitted for case dates in {period}, pooled over every trainee in view.",
-            vs_previous,
+            f"Approved / submitted for case dates in {period}, pooled over every trainee in view. "
+            f"Reviewed % (approved, returned or rejected / submitted): {_pct(reviewed)}.",
+            note,
+            base=now_figures.submitted,
+            base_label="submitted",
+            small_base=small,
         ),
     )
 
 
-def _attendance_cards(session: Session, view: repo.Conditions, *, today: date) -> tuple[KpiCard, ...]:
-    this_month, last_month = month_start(today), add_months(month_start(today), -1)
-    att, ses, att_before, ses_before = (
-        int(v) for v in repo.attendance_periods(session, view, month=this_month, previous_month=last_month)
+def _attendance_cards(
+    session: Session, view: repo.Conditions, *, today: date, complete: bool, minimum: int
+) -> tuple[KpiCard, ...]:
+    month = add_months(month_start(today), -1) if complete else month_start(today)
+    att, ses = figures.attendance_figures(session, view, start=month, end=month)
+    att_before, ses_before = figures.attendance_figures(
+        session, view, start=add_months(month, -1), end=add_months(month, -1)
     )
-    eligible = _eligible_shares(session, view, today)
+    compare = complete and ses_before > 0
+    threshold, _ = attendance_threshold(session)
+    quarter = previous_quarter(today) if complete else quarter_of(today)
+    before_quarter = previous_quarter(quarter.start)
+    active, eligible = figures.eligible_counts(
+        session, view, start=month_start(quarter.start), end=month_start(quarter.end), threshold=threshold
+    )
+    active_before, eligible_before = figures.eligible_counts(
+        session,
+        view,
+        start=month_start(before_quarter.start),
+        end=month_start(before_quarter.end),
+        threshold=threshold,
+    )
+    month_name = f"{month:%b %Y}" + ("" if complete else " so far")
     return (
         KpiCard(
             "attendance_month",
-            "Attendance this month",
-            ratio(att, ses),
-            ratio(att_before, ses_before),
+            f"Attendance, {month_name}",
+            figures.attendance_pct(att, ses),
+            figures.attendance_pct(att_before, ses_before) if compare else None,
             "percent",
-            f"Present or late / recorded sessions in {month_label(this_month)}.",
-            f"vs {last_month:%b}",
+            f"Present or late / recorded sessions in {month_label(month)} (excused counts as a session only).",
+            f"vs {add_months(month, -1):%b}" if compare else (RUNNING if not complete else NO_EARLIER_DATA),
+            base=ses,
+            base_label="sessions",
+            small_base=ses < minimum,
         ),
         KpiCard(
             "eligible",
-            "Currently eligible",
-            eligible[0],
-            eligible[1],
+            f"Eligible in {quarter.label}" + ("" if complete else " so far"),
+            ratio(eligible, active),
+            ratio(eligible_before, active_before) if complete and active_before else None,
             "percent",
-            f"Active trainees at or above the attendance threshold in {eligible[2]} so far.",
-            f"vs {eligible[3]}",
+            f"Active trainees at or above the {threshold:g}% attendance threshold in {quarter.label}"
+            + ("" if complete else " so far")
+            + ".",
+            f"vs {before_quarter.label}"
+            if complete and active_before
+            else (RUNNING if not complete else NO_EARLIER_DATA),
+            base=active,
+            base_label="active trainees",
+            small_base=active < minimum,
         ),
     )
 
 
-def _eligible_shares(
-    session: Session, view: repo.Conditions, today: date
-) -> tuple[float | None, float | None, str, str]:
-    """% of active trainees eligible in the current and the previous quarter, with their labels."""
-    _, hundredths = attendance_threshold(session)
-    quarter, previous = quarter_of(today), previous_quarter(today)
-    shares: list[float | None] = []
-    for period in (quarter, previous):
-        total, eligible = repo.count_eligible(
-            session, view, start=month_start(period.start), end=month_start(period.end), threshold_hundredths=hundredths
-        )
-        shares.append(ratio(eligible, total))
-    return shares[0], shares[1], quarter.label, previous.label
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}%"

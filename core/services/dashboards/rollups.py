@@ -27,7 +27,7 @@ from core.calendar import month_start as month_start
 from core.models import AttendanceRecord, LogbookEntry
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
 from core.rules.eligibility import ATTENDED_STATUSES, COUNTED_STATUSES
-from core.rules.logbook import VERIFIED_STATUSES
+from core.rules.logbook import DECIDED_STATUSES
 from core.rules.values import AttendanceStatus, EntryStatus
 
 # Advisory-lock classes (the two-int form, a key space separate from single-bigint locks).
@@ -102,7 +102,7 @@ def _turnaround_select(session: Session, month: Any, where: list[Any], *, per_mo
         select(month, LogbookEntry.trainee_id, days, func.count())
         .where(
             *where,
-            LogbookEntry.status.in_(VERIFIED_STATUSES),
+            LogbookEntry.status.in_(DECIDED_STATUSES),
             LogbookEntry.submitted_at.is_not(None),
             LogbookEntry.decided_at.is_not(None),
         )

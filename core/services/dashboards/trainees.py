@@ -132,8 +132,8 @@ def trainee_entries(
     """
     trainee_name(session, actor, trainee_id=trainee_id)
     rows = repo.list_trainee_entries(session, trainee_id, start=filters.start, end=_last_day(filters))
-    columns = ["Case date", "Title", "Category", "Status", "Submitted", "Decided", "Verified by"]
-    return _drill_frame(rows, columns, blank="Verified by")
+    columns = ["Case date", "Title", "Category", "Status", "Submitted", "Decided", "Decided by"]
+    return _drill_frame(rows, columns, blank="Decided by")
 
 
 def trainee_attendance(

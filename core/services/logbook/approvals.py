@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import true
 from sqlalchemy.orm import Session
 
-from core.dto import ApprovalQueue, BulkOutcome, LogbookEntryItem, UserSummary
+from core.dto import ApprovalQueue, BulkOutcome, LogbookEntryItem, PendingAgeing, UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from core.models import LogbookEntry, User
 from core.repositories import logbook as repo
@@ -23,13 +23,14 @@ from core.rules import logbook as rules
 from core.rules.values import EntryStatus, NotificationKind, Role
 from core.services.access import authorize
 from core.services.audit import record_event
-from core.services.dashboards import rollups
+from core.services.dashboards import figures, rollups
 from core.services.logbook.entries import to_item
 from core.services.notifications import notify
 
 QUEUE_LIMIT = 500
 BULK_LIMIT = 1000
-ALREADY_VERIFIED = "This entry was already verified; nothing was changed."
+ALREADY_VERIFIED = "This entry was already verified (approved); nothing was changed."
+ALREADY_DECIDED = "This entry was already decided (returned or rejected); nothing was changed."
 # The status each decision leads to, which also names it in the audit trail and the notification.
 PAST_TENSE = {decision: rules.TRANSITIONS[decision][1] for decision in rules.DECISIONS}
 
@@ -55,10 +56,7 @@ def get_approval_queue(
     if older_than_days is not None and older_than_days < 0:
         raise InvalidInputError("The age filter must be zero or more days.")
     scope = trainee_scope_clause(actor.scope, LogbookEntry.trainee_id)
-    cutoffs = {days: rules.compute_age_cutoff(now, days) for days in rules.AGE_BUCKETS}
-    total, over, oldest = repo.count_pending(
-        session, scope_clause=scope, trainee_id=trainee_id, department_id=department_id, cutoffs=cutoffs
-    )
+    ageing = figures.pending_ageing(session, repo.pending_filters(scope, trainee_id, department_id), now=now)
     rows = repo.list_pending_rows(
         session,
         scope_clause=scope,
@@ -69,11 +67,21 @@ def get_approval_queue(
     )
     return ApprovalQueue(
         items=tuple(to_item(row, now) for row in rows),
-        total=total,
-        over_7_days=over[7],
-        over_14_days=over[14],
-        oldest_days=rules.compute_age_days(oldest, now),
+        total=ageing.total,
+        over_7_days=ageing.over_7_days,
+        over_14_days=ageing.over_14_days,
+        oldest_days=rules.compute_age_days(ageing.oldest_submitted_at, now),
+        listed=_listed(ageing, older_than_days),
     )
+
+
+def _listed(ageing: PendingAgeing, older_than_days: int | None) -> int:
+    # How many the age filter leaves, from the same buckets (the filters offered are bucket boundaries).
+    if older_than_days is None or older_than_days == 0:
+        return ageing.total
+    if older_than_days in rules.AGE_BOUNDS:
+        return sum(ageing.buckets[rules.AGE_BOUNDS.index(older_than_days) + 1 :])
+    return -1  # not a boundary: unknown without another count
 
 
 def list_queue_trainees(session: Session, actor: UserSummary) -> list[tuple[int, str]]:
@@ -89,7 +97,8 @@ def list_queue_trainees(session: Session, actor: UserSummary) -> list[tuple[int,
 def verify_entry(
     session: Session, actor: UserSummary, entry_id: int, *, decision: str, feedback: str | None, now: datetime
 ) -> LogbookEntryItem:
-    """Approve, return or reject one pending entry; the actor is recorded as the verifier.
+    """Approve, return or reject one pending entry; the actor is recorded as the decider (and, for an
+    approval only, as the verifier).
 
     Raises:
         PermissionDeniedError: not an admin, or not the trainee's assigned supervisor.
@@ -121,7 +130,7 @@ def verify_entry(
         scope_clause=_verify_scope(actor),
     )
     if not changed:
-        raise ConflictError(ALREADY_VERIFIED)
+        raise ConflictError(_already(session, entry_id))
     _record_decisions(session, actor, [row], decision=decision, feedback=clean, now=now)
     item = repo.get_entry_row(session, entry_id)
     return to_item(item, now)
@@ -194,12 +203,28 @@ def bulk_approve(
         )
     )
     for entry_id in candidates:
-        if entry_id not in changed:
-            refused[entry_id] = rules.OUTCOME_ALREADY_VERIFIED  # another verifier won the race
+        if entry_id not in changed:  # another verifier won the race
+            refused[entry_id] = (
+                rules.OUTCOME_ALREADY_VERIFIED
+                if _already(session, entry_id) == ALREADY_VERIFIED
+                else rules.OUTCOME_ALREADY_DECIDED
+            )
     _record_decisions(
         session, actor, [rows[i] for i in ids if i in changed], decision="approve", feedback=clean, now=now, bulk=True
     )
     return [_outcome(i, rows.get(i), refused.get(i, rules.OUTCOME_APPROVED)) for i in ids]
+
+
+def _already(session: Session, entry_id: int) -> str:
+    # Another verifier won the race: say what they decided.
+    now_row = repo.get_entry_row(session, entry_id)
+    if (
+        now_row is not None
+        and now_row.status in rules.DECIDED_STATUSES
+        and now_row.status not in rules.VERIFIED_STATUSES
+    ):
+        return ALREADY_DECIDED
+    return ALREADY_VERIFIED
 
 
 def _outcome(entry_id: int, row: Any, outcome: str) -> BulkOutcome:

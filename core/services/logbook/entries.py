@@ -51,6 +51,7 @@ def to_item(row: Any, now: datetime) -> LogbookEntryItem:
         verified_by_name=row.verified_by_name,
         feedback=row.feedback,
         age_days=age,
+        decided_by_name=row.decided_by_name,
     )
 
 
@@ -293,7 +294,8 @@ def _submit(session: Session, actor: UserSummary, trainee: User, entry: LogbookE
     old = entry.status
     entry.status = rules.compute_next_status("submit", old)
     entry.submitted_at, entry.updated_at = now, now
-    entry.decided_at, entry.verified_by_id = None, None
+    entry.decided_at, entry.decided_by_id = None, None
+    entry.verified_by_id, entry.verified_at = None, None
     action = "logbook_resubmitted" if old == EntryStatus.RETURNED else "logbook_submitted"
     _record(session, actor, entry, old=old, new=entry.status, action=action, now=now)
     _notify_supervisor(session, trainee, entry, resubmitted=old == EntryStatus.RETURNED, now=now)

@@ -18,7 +18,7 @@ from core.exports import ExportAbout, to_csv_bytes, to_xlsx_bytes
 from core.models import Department, LogbookEntry, User
 from core.pdf.reports import render_table_pdf
 from core.repositories.scope import trainee_scope_clause
-from core.rules.logbook import compute_compliance
+from core.rules.logbook import compute_compliance, compute_reviewed
 from core.rules.values import EntryStatus, ReportKind, Role
 from core.services.access import authorize
 from core.services.attendance.eligibility import list_eligibility
@@ -86,10 +86,12 @@ def logbook_summary_frame(
         ["trainee", "registration_number", "department", "supervisor"]
     ].fillna("")
     frame["submitted"] = frame[["pending", "approved", "returned", "rejected"]].sum(axis=1).astype(int)
-    verified = frame[["approved", "returned", "rejected"]].sum(axis=1).astype(int)
+    decided = frame[["approved", "returned", "rejected"]].sum(axis=1).astype(int)
+    # Compliance = approved / submitted; reviewed % = decided / submitted (core.rules.logbook, DESIGN.md §4.3).
     frame["compliance_pct"] = [
-        compute_compliance(int(v), int(s)) for v, s in zip(verified, frame["submitted"], strict=True)
+        compute_compliance(int(a), int(s)) for a, s in zip(frame["approved"], frame["submitted"], strict=True)
     ]
+    frame["reviewed_pct"] = [compute_reviewed(int(d), int(s)) for d, s in zip(decided, frame["submitted"], strict=True)]
     return frame[
         [
             "trainee",
@@ -103,6 +105,7 @@ def logbook_summary_frame(
             "pending",
             "draft",
             "compliance_pct",
+            "reviewed_pct",
         ]
     ]
 

@@ -26,7 +26,7 @@ from core.pdf.reports import PackData, render_pack_pdf
 from core.repositories import analytics as analytics_repo
 from core.rules.values import ReportKind
 from core.services.access import authorize
-from core.services.dashboards import analytics
+from core.services.dashboards import analytics, figures
 from core.services.dashboards import overview as analytics_overview
 from core.services.dashboards import trainees as analytics_trainees
 from core.services.reports.archive import REPORT_ROLES, Progress, department_name, scope_label, store_report
@@ -65,11 +65,11 @@ def collect_pack_data(
     authorize(session, actor, *REPORT_ROLES)
     today = programme_date(now)
     department = department_name(session, filters.department_id)
-    overview = analytics_overview.get_overview(session, actor, filters=filters, today=today)
+    overview = analytics_overview.get_overview(session, actor, filters=filters, today=today, now=now)
     attendance_trend = analytics.attendance_by_department(session, actor, filters=filters)
     entries_trend = analytics.logbook_trend(session, actor, filters=filters)
     compliance = analytics.compliance_by_department(session, actor, filters=filters)
-    ageing = analytics.pending_ageing(session, actor, filters=filters, today=today)
+    ageing = analytics.pending_ageing(session, actor, filters=filters, now=now)
     risk = analytics_trainees.at_risk(session, actor, filters=filters, today=today)
     attendance = attendance_and_eligibility(session, actor, filters=filters, monthly=attendance_trend)
     period = period_label(filters.start, filters.end)
@@ -121,7 +121,7 @@ def attendance_and_eligibility(
                 "Department": name,
                 "Sessions": sessions,
                 "Attended": attended,
-                "Attendance %": round(100 * attended / sessions, 2) if sessions else None,
+                "Attendance %": figures.attendance_pct(attended, sessions),
                 "Active trainees": trainees,
                 "Eligible": eligible,
                 "Eligible %": round(100 * eligible / trainees, 2) if trainees else None,
@@ -145,9 +145,7 @@ def _eligible_in(
     view = analytics_repo.view_conditions(scope, narrowed)
     if department_id is None:
         view.append(User.department_id.is_(None))
-    return analytics_repo.count_eligible(
-        session, view, start=filters.start, end=filters.end, threshold_hundredths=round(threshold * 100)
-    )
+    return figures.eligible_counts(session, view, start=filters.start, end=filters.end, threshold=threshold)
 
 
 def generate_leadership_pack(
@@ -205,13 +203,14 @@ def _kpi(card: KpiCard) -> tuple[str, str, str]:
         value = f"{analytics.percent_text(card.value)}%"
     else:
         value = f"{int(card.value):,}"
+    base = f"{card.base_text}{' (small base)' if card.small_base else ''}; " if card.base is not None else ""
     if card.previous is None:
-        note = f"{analytics.DASH} {card.comparison}" if card.comparison.startswith("vs") else card.comparison
+        note = card.comparison
     elif card.unit == "percent":
         note = f"{analytics.percent_text(card.previous)}% {card.comparison}"
     else:
         note = f"{int(card.previous):,} {card.comparison}"
-    return card.label, value, note
+    return card.label, value, base + note
 
 
 def _trend(frame: pd.DataFrame, column: str) -> pd.DataFrame:
