@@ -3,12 +3,14 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.clock import TODAY_OVERRIDE_ENV
 from core.config import get_settings
 from tests.ui.conftest import ROOT
 
 
 def test_production_with_the_default_secret_refuses_to_start(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv(TODAY_OVERRIDE_ENV, raising=False)  # refused in production (core.clock)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
     get_settings.cache_clear()
@@ -46,6 +48,7 @@ def test_production_shows_no_demo_logins(monkeypatch: pytest.MonkeyPatch, tmp_pa
     import streamlit as st
 
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.delenv(TODAY_OVERRIDE_ENV, raising=False)  # refused in production (core.clock)
     monkeypatch.setenv("SECRET_KEY", "p" * 48)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
     get_settings.cache_clear()
