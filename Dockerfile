@@ -8,8 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORTAL_ENV=production
 
 # pg_dump (matching PostgreSQL 15) lets the nightly backup job dump the production database.
+# fonts-dejavu-core and fonts-droid-fallback are the Unicode fonts every PDF embeds (core/pdf/fonts.py).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client \
+    && apt-get install -y --no-install-recommends postgresql-client fonts-dejavu-core fonts-droid-fallback \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
+from typing import Any
 
 import pandas as pd
 import qrcode
@@ -16,6 +16,9 @@ from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleShee
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.pdf import fonts
+from core.pdf.fonts import markup
+from core.pdf.reports import CELL_PADDING, column_widths
 from core.rules.eligibility import EligibilityResult
 
 
@@ -63,58 +66,61 @@ def render_transcript_pdf(
     if frame.empty:
         story.append(Paragraph("No published results yet.", styles["BodyText"]))
     else:
-        rows: list[list[str | Paragraph]] = [["Assessment", "Group", "Date", "Score", "%", "Grade", "Result", "Status"]]
+        heads = ["Assessment", "Group", "Date", "Score", "%", "Grade", "Result", "Status"]
+        rows: list[list[str | Paragraph]] = [[Paragraph(h, styles["Head"]) for h in heads]]
         for r in frame.itertuples():
             held_on = r.date
             assert isinstance(held_on, date), f"assessment date is {type(held_on).__name__}, not a date"
             rows.append(
                 [
-                    Paragraph(escape(str(r.assessment)), styles["Cell"]),
-                    Paragraph(escape(str(r.group)), styles["Cell"]),
+                    Paragraph(markup(r.assessment), styles["Cell"]),
+                    Paragraph(markup(r.group), styles["Cell"]),
                     held_on.isoformat(),
                     f"{r.score:g} / {r.max_score:g}",
                     f"{r.percentage:g}",
-                    str(r.grade),
+                    Paragraph(markup(r.grade), styles["Cell"]),
                     str(r.result).upper(),
                     str(r.state),
                 ]
             )
-        table = Table(
-            rows,
-            colWidths=[46 * mm, 30 * mm, 20 * mm, 22 * mm, 12 * mm, 12 * mm, 14 * mm, 18 * mm],
-            repeatRows=1,
-            hAlign="LEFT",
-        )
+        texts = [[p.getPlainText() if isinstance(p, Paragraph) else str(p) for p in row] for row in rows[1:]]
+        widths = column_widths(heads, texts, numeric=[2, 3, 4], width=A4[0] - 36 * mm)
+        table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(TABLE_STYLE)
         story.append(table)
     story.append(Spacer(1, 5 * mm))
     story.append(Paragraph("Attendance eligibility", styles["Heading3"]))
     period = eligibility.period.replace("..", " to ")
-    story.append(Paragraph(f"Period: {period} (the 12 months up to the date of issue).", styles["BodyText"]))
+    story.append(Paragraph(f"Period: {markup(period)} (the 12 months up to the date of issue).", styles["BodyText"]))
     story.append(Paragraph(eligibility.text, styles["BodyText"]))
     story.extend(verification_block(generated_at, verify_link, expires_at, styles))
-    return build_pdf(story, title=f"Transcript {person.name}")
+    return build_pdf(story, title=f"Transcript {person.name}", footer=f"Academic transcript - {person.name}")
 
 
 def header(programme: str, title: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     """The programme header every issued document starts with."""
-    return [Paragraph(programme, styles["Programme"]), Paragraph(title, styles["Title"]), Spacer(1, 3 * mm)]
+    return [
+        Paragraph(markup(programme), styles["Programme"]),
+        Paragraph(markup(title), styles["Title"]),
+        Spacer(1, 3 * mm),
+    ]
 
 
 def person_table(person: Person) -> Table:
     """Name, registration number, department and supervisor."""
-    rows = [
-        ["Name", person.name],
-        ["Registration number", person.registration_number or "—"],
-        ["Department", person.department or "—"],
-        ["Supervisor", person.supervisor or "—"],
+    styles = pdf_styles()
+    values = [
+        ("Name", person.name),
+        ("Registration number", person.registration_number or "—"),
+        ("Department", person.department or "—"),
+        ("Supervisor", person.supervisor or "—"),
     ]
+    rows = [[Paragraph(label, styles["Label"]), Paragraph(markup(value), styles["Value"])] for label, value in values]
     table = Table(rows, colWidths=[45 * mm, 120 * mm], hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
-                ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
-                ("FONTSIZE", (0, 0), (-1, -1), 10),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ]
         )
@@ -134,7 +140,7 @@ def verification_block(
             f"The link is valid until {expires_at:%Y-%m-%d %H:%M} UTC.",
             styles["BodyText"],
         ),
-        Paragraph(f"<font size=7>{link}</font>", styles["BodyText"]),
+        Paragraph(f"<font size=7>{markup(link)}</font>", styles["BodyText"]),
     ]
     table = Table([[Image(buffer, width=32 * mm, height=32 * mm), text]], colWidths=[38 * mm, 130 * mm], hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BOX", (0, 0), (-1, -1), 0.5, colors.grey)]))
@@ -154,19 +160,23 @@ def make_qr_png(link: str) -> bytes:
 
 
 def pdf_styles() -> dict[str, ParagraphStyle]:
+    fonts.register_fonts()
     base = getSampleStyleSheet()
+    sans, bold = fonts.SANS, fonts.SANS_BOLD
+    body = ParagraphStyle("Body", parent=_sample_style(base, "BodyText"), fontName=sans)
     return {
         "Programme": ParagraphStyle(
-            "Programme",
-            parent=base["Normal"],
-            fontSize=11,
-            textColor=colors.HexColor("#1f4e79"),
-            fontName="Helvetica-Bold",
+            "Programme", parent=base["Normal"], fontSize=11, textColor=colors.HexColor("#1f4e79"), fontName=bold
         ),
-        "Title": ParagraphStyle("DocTitle", parent=base["Title"], fontSize=18, alignment=0, spaceAfter=4),
-        "Heading3": _sample_style(base, "Heading3"),
-        "BodyText": _sample_style(base, "BodyText"),
-        "Cell": ParagraphStyle("Cell", parent=base["BodyText"], fontSize=8, leading=10),
+        "Title": ParagraphStyle(
+            "DocTitle", parent=base["Title"], fontName=bold, fontSize=18, leading=22, alignment=0, spaceAfter=4
+        ),
+        "Heading3": ParagraphStyle("Heading3", parent=_sample_style(base, "Heading3"), fontName=bold),
+        "BodyText": body,
+        "Cell": ParagraphStyle("Cell", parent=body, fontSize=8, leading=10),
+        "Head": ParagraphStyle("Head", parent=body, fontName=bold, fontSize=8, leading=10, textColor=colors.white),
+        "Label": ParagraphStyle("Label", parent=body, fontName=bold, fontSize=10, leading=12),
+        "Value": ParagraphStyle("Value", parent=body, fontSize=10, leading=12),
     }
 
 
@@ -177,8 +187,18 @@ def _sample_style(sheet: StyleSheet1, name: str) -> ParagraphStyle:
     return style
 
 
-def build_pdf(story: list[Flowable], *, title: str) -> bytes:
+def build_pdf(story: list[Flowable], *, title: str, footer: str = "") -> bytes:
+    """Lay out `story` on numbered A4 pages with the Unicode fonts embedded."""
+    fonts.register_fonts()
     buffer = io.BytesIO()
+
+    def number(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFillColor(colors.grey)
+        fonts.draw_string(canvas, 18 * mm, 9 * mm, footer, size=7.5)
+        fonts.draw_string(canvas, A4[0] - 18 * mm, 9 * mm, f"Page {doc.page}", size=7.5, right=True)
+        canvas.restoreState()
+
     SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -188,7 +208,7 @@ def build_pdf(story: list[Flowable], *, title: str) -> bytes:
         bottomMargin=16 * mm,
         title=title,
         author="Training Operations Portal",
-    ).build(story)
+    ).build(story, onFirstPage=number, onLaterPages=number, canvasmaker=fonts.canvas_maker)
     return buffer.getvalue()
 
 
@@ -196,11 +216,13 @@ TABLE_STYLE = TableStyle(
     [
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f4e79")),
         ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-        ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+        ("FONTNAME", (0, 0), (-1, -1), fonts.SANS),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f6fa")]),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING / 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING / 2),
     ]
 )
 
@@ -226,9 +248,9 @@ def render_certificate_pdf(
     """A certificate (bona fide, no objection, other) as PDF bytes; every typed value is escaped."""
     styles = pdf_styles()
     body = CERTIFICATE_BODIES[kind].format(
-        name=escape(person.name),
-        programme=escape(programme),
-        department=escape(person.department or "the programme"),
+        name=markup(person.name),
+        programme=markup(programme),
+        department=markup(person.department or "the programme"),
         day=f"{generated_at:%d %B %Y}",
     )
     story: list[Flowable] = header(programme, label, styles)
@@ -236,6 +258,6 @@ def render_certificate_pdf(
     story.append(Spacer(1, 8 * mm))
     story.append(Paragraph(body, styles["BodyText"]))
     if details:
-        story.append(Paragraph(f"Purpose / details: {escape(details)}", styles["BodyText"]))
+        story.append(Paragraph(f"Purpose / details: {markup(details)}", styles["BodyText"]))
     story.extend(verification_block(generated_at, verify_link, expires_at, styles))
-    return build_pdf(story, title=f"{label} {person.name}")
+    return build_pdf(story, title=f"{label} {person.name}", footer=f"{label} - {person.name}")

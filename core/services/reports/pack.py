@@ -73,6 +73,7 @@ def collect_pack_data(
     risk = analytics_trainees.at_risk(session, actor, filters=filters, today=today)
     attendance = attendance_and_eligibility(session, actor, filters=filters, monthly=attendance_trend)
     period = period_label(filters.start, filters.end)
+    partial = month_label(today) if filters.end >= month_start(today) else None  # this month: figures to date
     data = PackData(
         programme=programme,
         period_label=period,
@@ -83,8 +84,10 @@ def collect_pack_data(
         data_as_of=f"{now:%Y-%m-%d %H:%M} UTC (live database)",
         kpis=[_kpi(card) for card in overview.cards],
         trends=[
-            Trend("Attendance % by department, 12 months", _trend(attendance_trend, "Attendance %"), "%"),
-            Trend("Logbook entries submitted by department, 12 months", _trend(entries_trend, "Entries"), "count"),
+            Trend("Attendance % by department, 12 months", _trend(attendance_trend, "Attendance %"), "%", partial),
+            Trend(
+                "Logbook entries submitted by department, 12 months", _trend(entries_trend, "Entries"), "count", partial
+            ),
         ],
         compliance=analytics.compliance_table(compliance),
         ageing=ageing,
