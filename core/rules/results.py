@@ -155,13 +155,21 @@ def compute_group_weights(weights: Iterable[tuple[str, Decimal]]) -> dict[str, G
 
 
 def can_edit_score(state: str) -> str | None:
-    """Scores change only in draft."""
-    return None if state == ResultState.DRAFT else f"scores can be changed only in draft; current state: {state}"
+    """Scores change only in draft; a published result only through a change request, a frozen one never."""
+    if state == ResultState.DRAFT:
+        return None
+    if state == ResultState.PUBLISHED:
+        return f"published results change only through a change request; current state: {state}"
+    return f"scores can be changed only in draft; current state: {state}"
 
 
 def can_publish(state: str) -> str | None:
-    """Publish only from draft."""
-    return None if state == ResultState.DRAFT else f"only draft results can be published; current state: {state}"
+    """Publish only from draft; publishing a published (or frozen) result says it is already published."""
+    if state == ResultState.DRAFT:
+        return None
+    if state in (ResultState.PUBLISHED, ResultState.FROZEN):
+        return f"already published; current state: {state}"
+    return f"only draft results can be published; current state: {state}"
 
 
 def can_freeze(state: str) -> str | None:

@@ -434,11 +434,11 @@ def test_publishing_a_published_or_frozen_result_is_refused_naming_the_state(ses
     publish(session, world)
     freeze(session, world, [second])
     for result_id, state in ((first, "published"), (second, "frozen")):
-        with pytest.raises(ConflictError, match=f"Only draft results can be published; current state: {state}"):
+        with pytest.raises(ConflictError, match=f"Already published; current state: {state}"):
             transitions_svc.publish_results(
                 session, world.admin, assessment_id=world.assessment_id, result_ids=[result_id], now=NOW
             )
-    with pytest.raises(ConflictError, match="no draft results to publish"):
+    with pytest.raises(ConflictError, match="no draft results to publish: the results are already published"):
         publish(session, world)
 
 
@@ -503,7 +503,11 @@ def test_scores_cannot_be_edited_outside_draft_by_grid_or_csv(session: Session, 
         )
     assert refused.value.errors == [
         f"{world.trainee.registration_number}: trainee '{world.trainee.registration_number}': "
-        f"scores can be changed only in draft; current state: {state}"
+        + (
+            "published results change only through a change request; current state: published"
+            if state == "published"
+            else "scores can be changed only in draft; current state: frozen"
+        )
     ]
     with pytest.raises(InvalidInputError) as refused_csv:
         scores_svc.import_scores_csv(
@@ -761,8 +765,31 @@ def test_trainees_ineligible_for_the_gate_period_are_flagged_in_grid_and_export(
     grid = svc.get_review_grid(session, w.admin, assessment_id=w.assessment_id).set_index("trainee_id")
     assert bool(grid.loc[w.trainee.registration_number, "eligible"]) is True
     assert bool(grid.loc[w.trainee2.registration_number, "eligible"]) is False
-    assert grid.loc[w.trainee2.registration_number, "flag"] == "⚠ ineligible (25% attended in 2026-07)"
+    assert grid.loc[w.trainee2.registration_number, "flag"] == "⚠ ineligible: 25.00 % attended in 2026-07"
     assert grid.loc[w.trainee.registration_number, "flag"] == ""
+
+
+def test_drafts_are_labelled_pass_or_fail_for_admins_only(session: Session) -> None:
+    w = build_world(session)
+    enter(session, w)
+    labels = {
+        role: set(svc.results_frame(session, viewer, assessment_id=w.assessment_id)["result"])
+        for role, viewer in (("admin", w.admin), ("leadership", w.leadership), ("supervisor", w.supervisor))
+    }
+    assert labels["admin"] == {"pass", "fail"}
+    assert labels["leadership"] == labels["supervisor"] == {"not published"}
+    publish(session, w)
+    assert set(svc.results_frame(session, w.leadership, assessment_id=w.assessment_id)["result"]) == {"pass", "fail"}
+
+
+def test_the_attendance_gate_is_shown_with_a_published_result_to_the_trainee(session: Session) -> None:
+    w = build_world(session, period="2026-07")
+    for day in range(1, 5):
+        make_attendance(session, w.trainee, date(2026, 7, day), "absent" if day < 4 else "present")
+    enter(session, w, {w.trainee: "72.5"})
+    publish(session, w)
+    mine = svc.results_frame(session, w.as_trainee(session), trainee_id=w.trainee.id)
+    assert mine["result"].tolist() == ["pass (ineligible: 25.00 % attended in 2026-07)"]
 
 
 def test_a_stored_snapshot_decides_eligibility_at_that_time(session: Session) -> None:
@@ -786,7 +813,7 @@ def test_a_stored_snapshot_decides_eligibility_at_that_time(session: Session) ->
     enter(session, w)
     frame = svc.results_frame(session, w.admin, assessment_id=w.assessment_id).set_index("trainee_id")
     assert frame.loc[w.trainee.registration_number, "flag"] == ""
-    assert frame.loc[w.trainee2.registration_number, "flag"].startswith("⚠ ineligible (0% attended")
+    assert frame.loc[w.trainee2.registration_number, "flag"].startswith("⚠ ineligible: 0.00 % attended")
 
 
 def test_the_admin_grid_lists_trainees_without_a_score_as_not_entered(session: Session, world: World) -> None:

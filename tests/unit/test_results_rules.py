@@ -107,8 +107,9 @@ def test_assessment_fields_are_validated_together() -> None:
 @pytest.mark.parametrize(
     ("check", "legal", "illegal", "phrase"),
     [
-        (rules.can_edit_score, "draft", ("published", "frozen"), "scores can be changed only in draft"),
-        (rules.can_publish, "draft", ("published", "frozen"), "only draft results can be published"),
+        (rules.can_edit_score, "draft", ("frozen",), "scores can be changed only in draft"),
+        (rules.can_edit_score, "draft", ("published",), "published results change only through a change request"),
+        (rules.can_publish, "draft", ("published", "frozen"), "already published"),
         (rules.can_freeze, "published", ("draft", "frozen"), "only published results can be frozen"),
         (rules.can_request_change, "published", ("draft", "frozen"), "change requests are only for published results"),
     ],

@@ -23,7 +23,7 @@ from core.repositories import results as repo
 from core.rules import results as rules
 from core.rules.access import ALL_ROLES
 from core.rules.eligibility import compute_eligibility
-from core.rules.values import Role
+from core.rules.values import ResultState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.settings import get_setting
@@ -209,6 +209,24 @@ def results_frame(
         frame.loc[part.index, "eligible"] = flagged["eligible"]
         frame.loc[part.index, "flag"] = flagged["flag"]
     frame["supervisor"] = frame["supervisor"].fillna("")
+    return _labels_for(actor, frame)
+
+
+def _labels_for(actor: UserSummary, frame: pd.DataFrame) -> pd.DataFrame:
+    """A draft is labelled pass/fail for admins only; a published result carries its attendance gate.
+
+    The gate travels in `result` itself, so every place that shows a published result (the trainee's
+    Results page, grids, exports, the transcript PDF) shows "pass (ineligible: 64.04 % attended in 2026-Q4)".
+    """
+    draft = frame["state"] == ResultState.DRAFT
+    if actor.role != Role.ADMIN:
+        frame.loc[draft, "result"] = "not published"
+        frame.loc[draft, "grade"] = ""
+    gated = ~draft & (frame["flag"] != "")
+    frame.loc[gated, "result"] = [
+        f"{result} ({flag.removeprefix('⚠ ')})"
+        for result, flag in zip(frame.loc[gated, "result"], frame.loc[gated, "flag"], strict=True)
+    ]
     return frame
 
 
@@ -295,7 +313,7 @@ def _flag_eligibility(session: Session, frame: pd.DataFrame, period: str | None)
     outcome = compute_trainee_eligibility(session, [int(t) for t in frame["trainee_pk"]], period)
     frame["eligible"] = [outcome[int(t)].eligible for t in frame["trainee_pk"]]
     frame["flag"] = [
-        "" if outcome[int(t)].eligible else f"⚠ ineligible ({outcome[int(t)].percentage:g}% attended in {period})"
+        "" if outcome[int(t)].eligible else f"⚠ ineligible: {outcome[int(t)].percentage:.2f} % attended in {period}"
         for t in frame["trainee_pk"]
     ]
     return frame

@@ -152,9 +152,9 @@ def _choose_results(
         return chosen
     chosen = list(repo.list_results_in_state(session, assessment_id, source))
     if not chosen:
-        raise ConflictError(
-            f"There are no {source} results to {'publish' if target == ResultState.PUBLISHED else 'freeze'}."
-        )
+        if target == ResultState.PUBLISHED:
+            raise ConflictError("There are no draft results to publish: the results are already published.")
+        raise ConflictError(f"There are no {source} results to freeze.")
     return chosen
 
 
