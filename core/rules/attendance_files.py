@@ -48,7 +48,19 @@ _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?(?::([
 _UNSAVED_FORMULA = re.compile(
     rb"<c\b[^>]*?\br=\"([A-Z]{1,3})(\d+)\"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
 )
-_WORKBOOK_ERRORS = (zipfile.BadZipFile, zlib.error, ParseError, KeyError, ValueError, OSError, EOFError, TypeError)
+# What openpyxl and zipfile raise on a damaged workbook (a missing part, bad XML, a bad CRC...).
+_WORKBOOK_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    ParseError,
+    KeyError,
+    ValueError,
+    OSError,
+    EOFError,
+    TypeError,
+    IndexError,
+    AttributeError,
+)
 
 
 class FileRefusedError(ValueError):
@@ -450,6 +462,8 @@ def _read_xlsx(content: bytes, sheet: str | None) -> RawTable:
 
 def _read_worksheet(content: bytes, workbook, sheet: str | None) -> RawTable:  # type: ignore[no-untyped-def]
     names = list(workbook.sheetnames)
+    if not names:
+        raise FileRefusedError("The workbook has no sheets: save it again as .xlsx.")
     if sheet is not None and sheet not in names:
         raise FileRefusedError(f"The workbook has no sheet '{sheet}' (it has: {', '.join(names)}).")
     worksheet = workbook[sheet or names[0]]

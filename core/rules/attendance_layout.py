@@ -297,7 +297,9 @@ def compute_layout_sheet(table: RawTable, layout: Layout) -> RawSheet:
         filled = usable & ((cells != "").to_numpy() | np.isin(table.rows, list(structural)))
         if not filled.any():
             continue
-        part = pd.DataFrame({name: values[filled].to_numpy() for name, values in fixed.items()})
+        part = pd.DataFrame(
+            {name: values[filled].to_numpy() for name, values in fixed.items()}, index=pd.RangeIndex(int(filled.sum()))
+        )
         part["session_date"] = day.isoformat()
         part["session"] = slot
         part["status"] = cells[filled].to_numpy()
