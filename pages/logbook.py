@@ -39,7 +39,9 @@ def _trainee_view(user: UserSummary) -> None:
             icon="⚠️",
         )
     else:
-        st.caption(f"Submitted entries go to your supervisor, **{user.supervisor_name}**, for verification.")
+        st.caption(
+            f"Submitted entries go to your supervisor, **{widgets.plain(user.supervisor_name)}**, for verification."
+        )
     entries = loaders.logbook.entries(user, None, None)
     cols = st.columns(5)
     for col, (status, label) in zip(cols, METRICS.items(), strict=True):

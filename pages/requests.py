@@ -126,9 +126,9 @@ def _section_queue(user: UserSummary, items: list[DocumentRequestItem]) -> None:
 
 def _describe(item: DocumentRequestItem) -> None:
     st.markdown(
-        f"**#{item.id} {item.kind_label}** for {item.trainee_name} ({item.registration_number}) · "
+        f"**#{item.id} {item.kind_label}** for {widgets.plain(item.trainee_name)} ({widgets.plain(item.registration_number)}) · "
         f"{item.status} · requested {item.requested_at:%Y-%m-%d %H:%M}"
-        + (f"  \nDetails: {item.details}" if item.details else "")
+        + (f"  \nDetails: {widgets.plain(item.details)}" if item.details else "")
     )
 
 
@@ -150,7 +150,10 @@ def _complete(user: UserSummary, item: DocumentRequestItem) -> None:
                 session, user, request_id=item.id, now=now, settings=get_settings()
             ),
             affects=actions.Write.DOCUMENTS,
-            done=lambda done: f"Request #{done.id} completed: {done.file_name} is ready for {done.trainee_name}.",
+            done=lambda done: (
+                f"Request #{done.id} completed: {widgets.plain(done.file_name)} is ready for "
+                f"{widgets.plain(done.trainee_name)}."
+            ),
         )
 
 

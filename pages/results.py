@@ -94,12 +94,12 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> Assessme
         return None
     a = assessment
     st.caption(
-        f"Group **{a.group_name}** · weight {a.weight:g}% · max {a.max_score:g} · pass mark {a.pass_mark:g} · "
+        f"Group **{widgets.plain(a.group_name)}** · weight {a.weight:g}% · max {a.max_score:g} · pass mark {a.pass_mark:g} · "
         f"{a.draft} draft · {a.published} published · {a.frozen} frozen"
-        + (f" · eligibility gate: {a.eligibility_period}" if a.eligibility_period else "")
+        + (f" · eligibility gate: {widgets.plain(a.eligibility_period)}" if a.eligibility_period else "")
     )
     if not a.group_complete:
-        st.warning(f"Group '{a.group_name}' weights total {a.group_total:g}%, not 100%.", icon="⚠️")
+        st.warning(f"Group '{widgets.plain(a.group_name)}' weights total {a.group_total:g}%, not 100%.", icon="⚠️")
     frame = loaders.results.review_grid(user, a.id)
     if frame.empty:
         widgets.empty_state("No results in your view for this assessment.")
@@ -217,7 +217,9 @@ def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) ->
                         session, user, assessment_id=a.id, content=content, now=now, file_name=name
                     ),
                     affects=RESULTS,
-                    done=lambda r: f"Loaded {name}: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.",
+                    done=lambda r: (
+                        f"Loaded {widgets.plain(name)}: {r.created} new, {r.updated} changed, {r.unchanged} unchanged."
+                    ),
                     after=_forget(key),
                 )
 
@@ -258,9 +260,10 @@ def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | 
     for item in pending:
         with st.container(border=True):
             st.markdown(
-                f"**{item.assessment_title}** · {item.trainee_name} ({item.registration_number}): "
-                f"{item.old_score:g} → **{item.new_score:g}**  \nReason: {item.reason}  \n"
-                f"Raised by {item.requested_by} on {item.requested_at:%Y-%m-%d %H:%M}"
+                f"**{widgets.plain(item.assessment_title)}** · {widgets.plain(item.trainee_name)} "
+                f"({widgets.plain(item.registration_number)}): "
+                f"{item.old_score:g} → **{item.new_score:g}**  \nReason: {widgets.plain(item.reason)}  \n"
+                f"Raised by {widgets.plain(item.requested_by)} on {item.requested_at:%Y-%m-%d %H:%M}"
             )
             if user.role != ADMIN:
                 continue
@@ -317,7 +320,9 @@ def _decide(user: UserSummary, request_id: int, *, approve: bool, comment: str) 
 def _raise_change(user: UserSummary, assessment: AssessmentSummary) -> None:
     grid = loaders.results.review_grid(user, assessment.id)
     published = grid[grid["state"] == "published"] if not grid.empty else grid
-    with st.expander(f"Raise a change request on a published result of {assessment.title}", expanded=False):
+    with st.expander(
+        f"Raise a change request on a published result of {widgets.plain(assessment.title)}", expanded=False
+    ):
         st.caption("The assessment is the one chosen in the Review grid tab.")
         if published.empty:
             st.caption("There are no published results. Draft scores are edited in the grid; frozen ones are final.")
@@ -412,7 +417,7 @@ def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> N
                         now=now,
                     ),
                     affects=RESULTS,
-                    done=lambda r: f"Created '{r.title}' in group '{r.group_name}'.",
+                    done=lambda r: f"Created '{widgets.plain(r.title)}' in group '{widgets.plain(r.group_name)}'.",
                     after=_forget("results.new"),
                 )
 

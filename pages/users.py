@@ -173,7 +173,7 @@ def _section_departments(actor: UserSummary) -> None:
             actions.run(
                 lambda session, now: department_service.create_department(session, actor, name=name, now=now),
                 affects=actions.Write.USERS,
-                done=f"Added {name}.",
+                done=f"Added {widgets.plain(name)}.",
             )
 
 

@@ -25,8 +25,8 @@ def render() -> None:
     if outcome is None or not outcome.valid or outcome.issued_at is None:
         st.error(INVALID, icon="❌")
         return
-    st.success(f"valid: issued to {outcome.issued_to} on {outcome.issued_at:%Y-%m-%d}", icon="✅")
-    st.write(outcome.summary)
+    st.success(f"valid: issued to {widgets.plain(outcome.issued_to)} on {outcome.issued_at:%Y-%m-%d}", icon="✅")
+    st.markdown(widgets.plain(outcome.summary))
 
 
 if __name__ == "__main__":

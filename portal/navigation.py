@@ -31,6 +31,7 @@ from pages import (
     verify,
 )
 from portal import loaders
+from portal.widgets import plain
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,8 @@ def _sidebar(user: UserSummary, registered: dict[str, StreamlitPage]) -> None:
 
     with st.sidebar:
         st.markdown(
-            f"### 🎓 Training Portal\n**{user.full_name}**  \n{user.role.title()}"
-            + (f" · {user.department_name}" if user.department_name else "")
+            f"### 🎓 Training Portal\n**{plain(user.full_name)}**  \n{user.role.title()}"
+            + (f" · {plain(user.department_name)}" if user.department_name else "")
         )
         section = None
         unread = loaders.notifications.unread_count(user.id) if user.id is not None else 0

@@ -70,12 +70,24 @@ def download_buttons(
         )
 
 
-_MARKDOWN_SPECIALS = frozenset("\\`*_[]<>#|~:$")  # enough to stop links, images, emphasis, HTML, colours and LaTeX
+# Every ASCII punctuation mark Markdown could act on: links, images, emphasis, HTML, colours, LaTeX, lists,
+# headings, and the auto-links GFM makes of bare URLs ("www.", "https:") and e-mail addresses ("@", ".").
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~:$@&=%")
+_LINK_BREAKS = frozenset(":.@")
+_NO_LINK = "\u2060"  # WORD JOINER: zero width, not shown
 
 
 def plain(text: str | None) -> str:
-    """Free text typed by a person, escaped so Markdown shows it as typed (no links, images, colours, LaTeX)."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in (text or ""))
+    """User-typed or imported text as plain text: THE one way such text reaches Markdown (st.markdown, st.write,
+    captions, alerts, toasts, labels, the flash message). Each special character is backslash-escaped, so it shows
+    as typed, and line breaks stay line breaks; nothing becomes a link, an image, HTML or a formatted span."""
+    # GFM auto-links bare URLs and e-mail addresses after escapes are resolved, so escaping alone cannot stop
+    # them: an invisible word joiner before ":", "." and "@" breaks "https://", "www." and "a@b" for the linker.
+    escaped = "".join(
+        _NO_LINK + "\\" + ch if ch in _LINK_BREAKS else "\\" + ch if ch in _MARKDOWN_SPECIALS else ch
+        for ch in (text or "")
+    )
+    return escaped.replace("\r\n", "\n").replace("\n", "  \n")
 
 
 def link_to(link: str | None, label: str, *, container: DeltaGenerator | None = None) -> bool:
