@@ -302,9 +302,10 @@ def _leading_zero_hints(values: pd.Series, found: np.ndarray, directory: pd.Data
     stripped = padded.str.lstrip("0")
     counts = stripped.value_counts()
     single = dict(zip(stripped[stripped.map(counts) == 1], padded[stripped.map(counts) == 1], strict=True))
-    for position in np.flatnonzero(digits):
-        hint = single.get(values.iat[position].lstrip("0"))
-        if hint is not None and hint != values.iat[position]:
+    texts: list[str] = [str(v) for v in values.tolist()]
+    for position in np.flatnonzero(digits).tolist():
+        hint = single.get(texts[position].lstrip("0"))
+        if hint is not None and hint != texts[position]:
             hints.iat[position] = hint
     return hints
 

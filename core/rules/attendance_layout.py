@@ -151,8 +151,9 @@ def parse_dates(values: pd.Series, order: DateOrder) -> tuple[np.ndarray, pd.Ser
     rest = np.flatnonzero(~shaped & (values != "").to_numpy())
     if len(rest):
         stamps = parsed.to_numpy().copy()
-        for position in rest:
-            ok, day = parse_date_text(values.iat[position], order)
+        texts: list[str] = [str(v) for v in values.tolist()]
+        for position in rest.tolist():
+            ok, day = parse_date_text(texts[position], order)
             shaped[position] = ok
             stamps[position] = np.datetime64(day, "ns") if day else np.datetime64("NaT", "ns")
         parsed = pd.Series(pd.to_datetime(stamps), index=values.index)
@@ -169,8 +170,9 @@ def parse_check_ins(values: pd.Series, order: DateOrder) -> tuple[np.ndarray, np
     stamps = parsed.dt.tz_localize(None).astype("datetime64[us]").to_numpy().copy()
     offsets = np.full(len(values), np.timedelta64("NaT"), dtype="timedelta64[us]")
     clock = np.zeros(len(values), dtype=bool)
-    for position in np.flatnonzero(given & np.isnat(stamps)):
-        text = values.iat[position].strip()
+    texts: list[str] = [str(v) for v in values.tolist()]
+    for position in np.flatnonzero(given & np.isnat(stamps)).tolist():
+        text = texts[position].strip()
         offset = parse_clock_text(text)
         if offset is not None:
             clock[position] = True

@@ -24,9 +24,7 @@ def import_batches(actor: UserSummary) -> list[ImportBatchSummary]:
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def attendance_record(
-    actor: UserSummary, trainee: str, session_date: date, slot: str
-) -> AttendanceRecordView | None:
+def attendance_record(actor: UserSummary, trainee: str, session_date: date, slot: str) -> AttendanceRecordView | None:
     """One stored record, for the admin's single-record correction."""
     with session_scope() as session:
         return batch_service.find_attendance_record(

@@ -265,11 +265,11 @@ def test_impossible_clock_times_are_none(text: str) -> None:
 
 def test_a_libreoffice_saved_template_is_accepted() -> None:
     content = (
-        "trainee_id,session_date,session,status,department,check_in_time,remarks\n"
-        "PG-001,11/02/26,AM,present,Surgery,08:05:00 AM,\n"
-        "PG-001,11/02/26,PM,late,,01:20:00 PM,Traffic\n"
-        "PG-001,11/03/26,AM,present,,11/03/26 08:02 AM,\n"
-    ).encode()
+        b"trainee_id,session_date,session,status,department,check_in_time,remarks\n"
+        b"PG-001,11/02/26,AM,present,Surgery,08:05:00 AM,\n"
+        b"PG-001,11/02/26,PM,late,,01:20:00 PM,Traffic\n"
+        b"PG-001,11/03/26,AM,present,,11/03/26 08:02 AM,\n"
+    )
     result = check(content, order=DateOrder.MDY)
     assert result.ok, result.errors
     stamps = [pd.Timestamp(t).to_pydatetime() for t in result.rows["check_in_time"]]
@@ -334,8 +334,8 @@ def test_an_explicit_mapping_wins_and_names_unknown_columns() -> None:
 
 def test_a_wide_file_is_unpivoted_to_one_row_per_marked_session() -> None:
     content = (
-        "Student ID,First name,03/03/2025 AM,3 Mar 2025 Ward round,04/03/2025\nPG-001,Ann,P,L,\nPG-003,Bob,A,,Tardy\n"
-    ).encode()
+        b"Student ID,First name,03/03/2025 AM,3 Mar 2025 Ward round,04/03/2025\nPG-001,Ann,P,L,\nPG-003,Bob,A,,Tardy\n"
+    )
     result = check(content, vocabulary={"Tardy": "late"})
     assert result.ok, result.errors
     rows = result.rows

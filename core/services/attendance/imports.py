@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.clock import programme_date
@@ -145,13 +146,13 @@ def preview_attendance_import(
     step(1.0, "Checked.")
     preview = tuple(
         AttendanceChangePreview(
-            trainee=str(r.trainee),
-            session_date=r.session_date,
-            session=str(r.session),
-            old_status=None if r.old_status is None or r.old_status != r.old_status else str(r.old_status),
-            new_status=str(r.new_status),
+            trainee=str(r["trainee"]),
+            session_date=r["session_date"],
+            session=str(r["session"]),
+            old_status=None if pd.isna(r["old_status"]) else str(r["old_status"]),
+            new_status=str(r["new_status"]),
         )
-        for r in changes.head(PREVIEW_ROWS).itertuples(index=False)
+        for r in changes.head(PREVIEW_ROWS).to_dict("records")
     )
     counted = _counted(report, inserted, updated)
     return replace(
@@ -370,15 +371,13 @@ def _audit_attempt(
 
 
 def problems_csv(report: AttendanceImportReport) -> bytes:
-    """Every reason for refusal as a CSV (row, problem), for a file refused as a whole or at its header."""
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        {"row": [p.row for p in report.problems] or [None], "problem": [p.message for p in report.problems]}
-        if report.problems
-        else {"row": [""], "problem": list(report.problem_lines)}
-    )
-    return to_csv_bytes(frame)
+    """Every reason for refusal as a CSV (row, problem): also for a file refused as a whole (row empty)."""
+    if report.problems:
+        rows: list[object] = [p.row for p in report.problems]
+        messages = [p.message for p in report.problems]
+    else:
+        rows, messages = [""], list(report.problem_lines)
+    return to_csv_bytes(pd.DataFrame({"row": rows, "problem": messages}))
 
 
 def attendance_template_csv() -> bytes:
