@@ -36,7 +36,7 @@ def render() -> None:
 
 def _filters(user: UserSummary) -> tuple[int | None, int | None, int | None]:
     trainees = dict(loaders.logbook.queue_trainees(user))
-    departments = dict(loaders.users.departments())
+    departments = dict(loaders.dashboards.options(user).departments)  # only departments in the viewer's scope
     col1, col2, col3 = st.columns(3)
     t_options, d_options, ages = [0, *trainees], [0, *departments], list(AGE_FILTERS)
     trainee = col1.selectbox(
@@ -74,7 +74,10 @@ def _metrics(queue: ApprovalQueue) -> None:
 
 def _queue_table(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None:
     frame = queue_frame(queue.items)
-    shown = f"{len(queue.items):,} shown" + (f" of {queue.total:,}" if queue.total > len(queue.items) else "")
+    listed = queue.listed if queue.listed >= 0 else queue.total
+    shown = f"{len(queue.items):,} shown" + (
+        f" (the oldest {len(queue.items):,} of {listed:,})" if listed > len(queue.items) else ""
+    )
     if not can_act:
         st.caption(shown)
         st.dataframe(frame, hide_index=True, width="stretch")

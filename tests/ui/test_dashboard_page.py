@@ -66,11 +66,13 @@ def test_every_tab_renders_for_every_role(run_page: PageRunner, world: World, ro
 
 
 def test_overview_cards_show_the_viewers_figures(run_page: PageRunner, world: World) -> None:
-    at = run_page(PAGE, world.s1, query={"from": "2026-11", "to": "2026-11"})
+    at = run_page(PAGE, world.s1, query={"from": "2026-11", "to": "2026-11", "cmp": "running"})
     cards = {m.label: m.value for m in at.metric}
     assert cards["Active trainees"] == "2"
-    assert cards["Verified"] == "5"
-    assert cards["Compliance"] == "62.50%"
+    assert cards["Verified (approved)"] == "4"  # verified means approved
+    # The card names its base; 8 is below the small-base setting (20), so it is muted and says so.
+    assert cards[":gray[Compliance · small base]"] == "50.00% of 8 submitted"
+    assert "(to " in _texts(at)  # the running period is labelled as such
 
 
 def test_compliance_table_shows_a_dash_for_a_department_with_nothing_submitted(
@@ -81,25 +83,31 @@ def test_compliance_table_shows_a_dash_for_a_department_with_nothing_submitted(
     table = at.dataframe[0].value
     gamma = table[table["Department"].str.startswith("Gamma")]
     assert gamma["Compliance %"].tolist() == ["–"]
-    assert table["Compliance %"].tolist()[-1] == "72.73"
+    assert table["Compliance %"].tolist()[-1] == "54.55"
+    assert table["Reviewed %"].tolist()[-1] == "72.73"
+    assert [m.value for m in at.metric] == ["54.55% of 11 submitted", "72.73% of 11 submitted"]
 
 
 def test_filters_are_written_to_the_url_and_read_back(run_page: PageRunner, world: World) -> None:
-    at = run_page(PAGE, world.admin, query={"from": "2026-10", "to": "2026-11", "dept": str(world.beta)})
+    at = run_page(
+        PAGE, world.admin, query={"from": "2026-10", "to": "2026-11", "dept": str(world.beta), "cmp": "running"}
+    )
     assert at.query_params["from"] == "2026-10" and at.query_params["dept"] == str(world.beta)
     assert at.selectbox(key="dashboard.department").value == world.beta
     cards = {m.label: m.value for m in at.metric}
-    assert cards["Verified"] == "3"  # Beta only
+    assert cards["Verified (approved)"] == "2"  # Beta only
 
 
 def test_a_supervisor_cannot_widen_their_scope_through_the_url(run_page: PageRunner, world: World) -> None:
     at = run_page(
-        PAGE, world.s1, query={"dept": str(world.beta), "sup": str(world.s2_id), "from": "2026-11", "to": "2026-11"}
+        PAGE,
+        world.s1,
+        query={"dept": str(world.beta), "sup": str(world.s2_id), "from": "2026-11", "to": "2026-11", "cmp": "running"},
     )
     assert not at.exception
     assert at.selectbox(key="dashboard.department").value == 0  # Beta is not offered: all of theirs
     assert "sup" not in at.query_params
-    assert {m.label: m.value for m in at.metric}["Verified"] == "5"
+    assert {m.label: m.value for m in at.metric}["Verified (approved)"] == "4"
     at = run_page(PAGE, world.s1, query={TAB: "Trainees", "dept": str(world.alpha), "trainee": str(world.b1.id)})
     assert "No such trainee" in _texts(at)
 
