@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import IO
 from xml.etree.ElementTree import ParseError
 
 import numpy as np
@@ -49,6 +50,8 @@ _UNSAVED_FORMULA = re.compile(
     rb"<c\b[^>]*?\br=\"([A-Z]{1,3})(\d+)\"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
 )
 # What openpyxl and zipfile raise on a damaged workbook (a missing part, bad XML, a bad CRC...).
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_FIRST_ROW_BYTES = 16 * 1024 * 1024
 _WORKBOOK_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
@@ -401,9 +404,16 @@ def _inspect_xlsx(content: bytes) -> dict[str, bytes]:
         try:
             with archive.open(info) as stream:
                 head = stream.read(4096)
+                first_row = _first_row(stream, head)
         except _WORKBOOK_ERRORS as exc:
             raise _corrupt(exc) from None
         heads[info.filename] = head
+        cells = len(_CELL.findall(first_row))
+        if cells > MAX_COLUMNS:
+            raise FileRefusedError(
+                f"row 1: the header has {cells:,} columns; at most {MAX_COLUMNS:,} are read. "
+                "Delete the unused columns, or save the sheet as CSV."
+            )
         found = _DIMENSION.search(head)
         if found is None:
             continue
@@ -415,6 +425,18 @@ def _inspect_xlsx(content: bytes) -> dict[str, bytes]:
                 f"columns and {MAX_ROWS:,} rows are read. Delete the unused columns and rows, or save it as CSV."
             )
     return heads
+
+
+def _first_row(stream: IO[bytes], head: bytes) -> bytes:
+    """The sheet XML up to the end of its first row (at most `_FIRST_ROW_BYTES`), read without parsing."""
+    data = head
+    while b"</row>" not in data and len(data) < _FIRST_ROW_BYTES:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            break
+        data += chunk
+    end = data.find(b"</row>")
+    return data if end < 0 else data[:end]
 
 
 def _open_workbook(content: bytes):  # type: ignore[no-untyped-def]
