@@ -249,7 +249,7 @@ def _services(
         "compliance_by_supervisor": lambda s, a: analytics.compliance_by_supervisor(s, a, filters=filters),
         "compliance_trend": lambda s, a: analytics.compliance_trend(s, a, filters=filters),
         "turnaround": lambda s, a: analytics.verification_turnaround(s, a, filters=filters),
-        "pending_ageing": lambda s, a: analytics.pending_ageing(s, a, filters=filters, today=today),
+        "pending_ageing": lambda s, a: analytics.pending_ageing(s, a, filters=filters, now=utcnow()),
         "attendance_by_department": lambda s, a: analytics.attendance_by_department(s, a, filters=filters),
         "attendance_trend": lambda s, a: analytics.attendance_trend(s, a, filters=filters),
         "at_risk": lambda s, a: analytics_trainees.at_risk(s, a, filters=filters, today=today),
@@ -311,17 +311,23 @@ def _refresh_timings(
             entry = session.scalars(
                 select(LogbookEntry).where(LogbookEntry.status == "pending").order_by(LogbookEntry.case_date).limit(1)
             ).one()
-            before = analytics_overview.get_overview(session, admin, filters=filters, today=today)
+            before = analytics_overview.get_overview(session, admin, filters=filters, today=today, running=True)
             started = time.perf_counter()
             session.execute(
                 update(LogbookEntry)
                 .where(LogbookEntry.id == entry.id)
-                .values(status="approved", decided_at=utcnow(), verified_by_id=admin.id)
+                .values(
+                    status="approved",
+                    decided_at=utcnow(),
+                    decided_by_id=admin.id,
+                    verified_by_id=admin.id,
+                    verified_at=utcnow(),
+                )
             )
             rollups.refresh_logbook_months(session, [entry.case_date])
             approvals.append(time.perf_counter() - started)
             row = session.get(LogbookMonthRollup, (month_start(entry.case_date), entry.trainee_id))
-            after = analytics_overview.get_overview(session, admin, filters=filters, today=today)
+            after = analytics_overview.get_overview(session, admin, filters=filters, today=today, running=True)
             verified = {c.key: c for c in after.cards}["verified"]
             old = {c.key: c for c in before.cards}["verified"]
             in_period = filters.start <= month_start(entry.case_date) <= filters.end
