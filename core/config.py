@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: str | None = None
     smtp_from: str = "portal@example.org"
+    # starttls: upgrade a plain connection (port 587, the default); ssl: TLS from the first byte (port 465);
+    # none: a plain local relay (e.g. 127.0.0.1:25 or :2525). Never chosen from the port number.
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    # Verify the server's certificate against the system trust store. false is an escape hatch for a
+    # relay with a self-signed certificate on a trusted network; it is logged as a warning on every run.
+    smtp_verify: bool = True
+    # Seconds any one SMTP operation may wait: a server that accepts but never answers costs at most this.
+    smtp_timeout: float = Field(default=10.0, gt=0, le=10)
     log_level: str = "INFO"
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
 

@@ -29,6 +29,7 @@ def run_monthly_eligibility(
     period = previous_month_label(now, settings.timezone)
     with session_factory.begin() as session:
         result = eligibility_service.snapshot_period(session, SYSTEM_ACTOR, period=period, now=now)
-    counts = {"period": period, **dict(result)}
+        warned = eligibility_service.warn_at_risk_trainees(session, period=period, now=now)
+    counts = {"period": period, **dict(result), "at_risk_warned": warned}
     log.info("monthly_eligibility: %s", counts)
     return counts

@@ -1,62 +1,118 @@
-"""Outgoing e-mail behind a Protocol: SMTP when configured, nothing otherwise (tests use a fake)."""
+"""SMTP: build each outbox message (Date, Message-ID, text and HTML, absolute links) and send a run's worth.
+
+One connection per run, every operation bounded by SMTP_TIMEOUT (at most 10 s), TLS chosen by
+SMTP_TLS (starttls | ssl | none, never guessed from the port) and the server's certificate
+verified against the system trust store unless SMTP_VERIFY=false.
+"""
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from html import escape
 from typing import Protocol
+from urllib.parse import urljoin
 
 from core.config import Settings
-from core.services.logbook.reminders import OutgoingMail
+from core.services.outbox import OutgoingMessage
 
 log = logging.getLogger(__name__)
 
 
+class Connection(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
 class Mailer(Protocol):
-    def send(self, mail: OutgoingMail) -> None: ...
+    """Opens one connection for a run (tests of other things pass a fake)."""
+
+    def connect(self) -> AbstractContextManager[Connection]: ...
+
+
+def absolute_link(settings: Settings, link: str | None) -> str | None:
+    """`/approvals?entry=12` -> `https://portal.example.org/approvals?entry=12` (PUBLIC_BASE_URL)."""
+    if not link:
+        return None
+    return urljoin(settings.public_base_url.rstrip("/") + "/", link.lstrip("/"))
+
+
+def build_message(settings: Settings, mail: OutgoingMessage) -> EmailMessage:
+    """The e-mail for one outbox row: headers, plain text and HTML alternatives, attachments."""
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(usegmt=True)
+    domain = settings.smtp_from.rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(idstring=f"outbox-{mail.id}", domain=domain)
+    url = absolute_link(settings, mail.link)
+    footer = f"\n\n{settings.programme_name} - Training Operations Portal"
+    text = mail.body + (f"\n\nOpen it in the portal: {url}" if url else "") + footer
+    message.set_content(text)
+    link_html = f'<p><a href="{escape(url)}">Open it in the portal</a><br>{escape(url)}</p>' if url else ""
+    html = (
+        "<!doctype html><html><body>"
+        f"<p>{escape(mail.body).replace(chr(10), '<br>')}</p>{link_html}"
+        f'<p style="color:#5c6b78;font-size:12px">{escape(settings.programme_name)} - Training Operations Portal</p>'
+        "</body></html>"
+    )
+    message.add_alternative(html, subtype="html")
+    for name, content, mime in mail.attachments:
+        maintype, _, subtype = mime.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
+    return message
+
+
+class _SmtpConnection:
+    def __init__(self, smtp: smtplib.SMTP) -> None:
+        self._smtp = smtp
+
+    def send(self, message: EmailMessage) -> None:
+        self._smtp.send_message(message)
 
 
 class SmtpMailer:
-    """Sends through the SMTP server in the settings (STARTTLS on port 587)."""
+    """Connects to SMTP_HOST:SMTP_PORT as SMTP_TLS says, logs in when SMTP_USER is set."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    def send(self, mail: OutgoingMail) -> None:
+    def _context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()  # the system trust store (SSL_CERT_FILE is honoured)
+        if not self._settings.smtp_verify:
+            log.warning("SMTP_VERIFY=false: the mail server's certificate is not checked")
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
         s = self._settings
-        message = EmailMessage()
-        message["From"] = s.smtp_from
-        message["To"] = mail.to
-        message["Subject"] = mail.subject
-        message.set_content(mail.body)
-        for name, content, mime in mail.attachments:
-            maintype, _, subtype = mime.partition("/")
-            message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
         assert s.smtp_host is not None
-        with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30) as smtp:
-            if s.smtp_port != 25:
-                smtp.starttls()
+        timeout = s.smtp_timeout
+        smtp: smtplib.SMTP
+        if s.smtp_tls == "ssl":
+            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=timeout, context=self._context())
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=timeout)
+        try:
+            if s.smtp_tls == "starttls":
+                smtp.starttls(context=self._context())  # raises SMTPNotSupportedError: never a silent downgrade
             if s.smtp_user:
                 smtp.login(s.smtp_user, s.smtp_password or "")
-            smtp.send_message(message)
+            yield _SmtpConnection(smtp)
+        finally:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
 
-def mailer_from_settings(settings: Settings) -> Mailer | None:
-    """An SMTP mailer when SMTP_HOST is set, else None (in-app notifications only)."""
+def mailer_from_settings(settings: Settings) -> SmtpMailer | None:
+    """An SMTP mailer when SMTP_HOST is set, else None (the outbox keeps the messages)."""
     return SmtpMailer(settings) if settings.smtp_host else None
-
-
-def send_all(mailer: Mailer | None, mails: tuple[OutgoingMail, ...] | list[OutgoingMail]) -> tuple[int, int]:
-    """Send each mail; a failure is logged and counted, never raised. Returns (sent, failed)."""
-    if mailer is None:
-        return 0, 0
-    sent = failed = 0
-    for mail in mails:
-        try:
-            mailer.send(mail)
-            sent += 1
-        except Exception:  # noqa: BLE001 - one bad address must not stop the other reminders
-            log.exception("could not send e-mail to %s", mail.to)
-            failed += 1
-    return sent, failed

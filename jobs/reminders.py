@@ -10,27 +10,27 @@ from core.clock import programme_date
 from core.config import Settings, get_settings
 from core.services.logbook.reminders import send_pending_reminders
 from jobs.common import SessionFactory
-from jobs.mail import Mailer, mailer_from_settings, send_all
 
 log = logging.getLogger(__name__)
 
 
 def run_daily_reminders(
-    session_factory: SessionFactory, *, now: datetime, settings: Settings | None = None, mailer: Mailer | None = None
+    session_factory: SessionFactory, *, now: datetime, settings: Settings | None = None
 ) -> dict[str, Any]:
-    """Send today's reminders once (a second run the same day sends nothing); e-mail when SMTP is set."""
+    """Send today's reminders once (a second run the same day sends nothing).
+
+    Their e-mails are queued in the outbox in the same transaction and sent by send_outbox, which
+    retries until the server accepts them: a failed SMTP day is no longer a lost reminder.
+    """
     settings = settings or get_settings()
     with session_factory.begin() as session:
         result = send_pending_reminders(session, now=now, day=programme_date(now, settings.timezone))
-    sent, failed = send_all(mailer if mailer is not None else mailer_from_settings(settings), result.mails)
     counts = {
         "digests": result.digests,
         "escalations": result.escalations,
         "already_sent_today": result.already_sent,
         "pending_over_7_days": result.pending_over_7_days,
         "pending_over_14_days": result.pending_over_14_days,
-        "emails_sent": sent,
-        "emails_failed": failed,
     }
     log.info("daily_reminders: %s", counts)
     return counts

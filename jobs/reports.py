@@ -1,4 +1,4 @@
-"""weekly_leadership_pack: the leadership pack into the archive, e-mailed to leadership when SMTP is set."""
+"""weekly_leadership_pack: the leadership pack into the archive, queued by e-mail to leadership (outbox)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings, get_settings
 from core.dto import SYSTEM_ACTOR, UserSummary
+from core.rules.values import EmailEvent, Role
 from core.services.auth import get_signed_in_user
-from core.services.logbook.reminders import OutgoingMail
-from core.services.reports.archive import get_report_file, list_pack_recipients
+from core.services.outbox import queue_for_role
+from core.services.reports.archive import get_report_file
 from core.services.reports.pack import generate_leadership_pack
 from jobs.common import SessionFactory
-from jobs.mail import Mailer, mailer_from_settings, send_all
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,6 @@ def run_weekly_leadership_pack(
     *,
     now: datetime,
     settings: Settings | None = None,
-    mailer: Mailer | None = None,
     triggered_by: str = SYSTEM_ACTOR.username,
 ) -> dict[str, Any]:
     """Generate the full-scope pack for the 12 months to date and keep it in the archive.
@@ -39,23 +38,26 @@ def run_weekly_leadership_pack(
         item = generate_leadership_pack(
             session, author, report_dir=settings.report_dir, now=now, programme=settings.programme_name
         )
-        recipients = list_pack_recipients(session)
         pdf = get_report_file(session, author, item.id, report_dir=settings.report_dir)
-    mailer = mailer if mailer is not None else mailer_from_settings(settings)
-    subject = f"Leadership pack {item.params.get('period', '')}"
-    body = (
-        f"The weekly leadership pack for {settings.programme_name} is attached "
-        f"(period {item.params.get('period', '')}; SHA-256 {item.checksum})."
-    )
-    mails = [OutgoingMail(to, subject, body, ((pdf.file_name, pdf.content, pdf.mime),)) for to in recipients]
-    sent, failed = send_all(mailer, mails)
+        # Queued in the same transaction as the archive row: sent by send_outbox, retried until accepted.
+        queued = queue_for_role(
+            session,
+            Role.LEADERSHIP,
+            EmailEvent.REPORTS,
+            subject=f"Leadership pack {item.params.get('period', '')}",
+            body=(
+                f"The weekly leadership pack for {settings.programme_name} is attached "
+                f"(period {item.params.get('period', '')}; SHA-256 {item.checksum})."
+            ),
+            link="/reports",
+            attachments=((pdf.file_name, pdf.content, pdf.mime),),
+            now=now,
+        )
     counts = {
         "report_run_id": item.id,
         "file": item.file_name,
         "bytes": item.size_bytes,
-        "emails_sent": sent,
-        "emails_failed": failed,
-        "smtp": mailer is not None,
+        "emails_queued": queued,
     }
     log.info("weekly_leadership_pack: %s", counts)
     return counts

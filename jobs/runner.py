@@ -27,6 +27,7 @@ from jobs.common import SessionFactory
 from jobs.eligibility import run_monthly_eligibility
 from jobs.heartbeat import run_heartbeat
 from jobs.mail import Mailer
+from jobs.outbox import run_send_outbox
 from jobs.reminders import run_daily_reminders
 from jobs.reports import run_weekly_leadership_pack
 
@@ -66,9 +67,11 @@ JOBS: dict[str, JobSpec] = {
         JobSpec("weekly_cleanup", run_weekly_cleanup, "Retention cleanup"),
         JobSpec("nightly_backup", run_nightly_backup, "Database backup"),
         JobSpec("heartbeat", run_heartbeat, "Scheduler heartbeat", records_runs=False),
+        JobSpec("send_outbox", run_send_outbox, "Send queued e-mails (outbox)"),
     )
 }
 assert tuple(JOBS) == JOB_NAMES
+_REPORTED = frozenset({JobRunStatus.SKIPPED, JobRunStatus.PARTIAL, JobRunStatus.FAILED})
 
 
 def get_job(name: str) -> JobSpec:
@@ -160,11 +163,14 @@ def execute_job(
             instance=instance,
             clock=clock,
         )
-    status = JobRunStatus.SKIPPED if counts.get("status") == JobRunStatus.SKIPPED else JobRunStatus.SUCCESS
+    # A job may report its own outcome: skipped, or partial / failed with counts (send_outbox's refused e-mails).
+    reported = counts.get("status")
+    status = JobRunStatus(reported) if reported in _REPORTED else JobRunStatus.SUCCESS
+    error = str(counts.get("error")) if status in (JobRunStatus.PARTIAL, JobRunStatus.FAILED) else None
     if run_id is None:
         return JobRunSummary(None, name, trigger, status, started, clock(), counts=counts, triggered_by=triggered_by)
     with session_factory.begin() as session:
-        summary = finish_job_run(session, run_id, status=status, now=clock(), counts=counts)
+        summary = finish_job_run(session, run_id, status=status, now=clock(), counts=counts, error=error)
     log.info("job %s %s: %s", name, status, counts)
     return summary
 

@@ -51,6 +51,7 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("weekly_cleanup", "0 3 * * sun", "Sunday 03:00: delete what is past retention", None),
     ScheduledJob("nightly_backup", "0 2 * * *", "Nightly 02:00: database backup, keep the last BACKUP_KEEP", 12 * 3600),
     ScheduledJob("heartbeat", "every 1m", "Every minute: scheduler heartbeat", 30),
+    ScheduledJob("send_outbox", "every 1m", "Every minute: send queued e-mails, retry failures with backoff", 60),
 )
 JOB_OPTIONS: dict[str, Any] = {"max_instances": 1, "coalesce": True}
 

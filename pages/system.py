@@ -9,6 +9,7 @@ from core.config import get_settings
 from core.dto import HeartbeatItem, JobRunSummary, SettingChange, SettingsUpdate, UserSummary
 from core.rules.access import ADMIN
 from core.rules.settings import SETTING_SPECS
+from core.rules.values import JobRunStatus
 from core.services import settings as settings_service
 from portal import actions, auth, loaders, operations, state, widgets
 
@@ -84,6 +85,15 @@ def _section_scheduler(user: UserSummary) -> None:
         cols[3].markdown(f"Next: {_when(next_run)}")
         if cols[4].button("Run now", key=f"system.run.{job}", width="stretch"):
             _run_now(user, job)
+    _outbox_status()
+
+
+def _outbox_status() -> None:
+    mail = loaders.operations.outbox_counts()
+    text = f"E-mail outbox: {mail.queued} queued, {mail.sent} sent, {mail.failed} failed (given up after retries)."
+    if mail.oldest_queued is not None:
+        text += f" Oldest queued since {mail.oldest_queued:%Y-%m-%d %H:%M} UTC."
+    (st.error if mail.failed else st.caption)(text)
 
 
 def _heartbeat_status(leader: HeartbeatItem | None, beats: list[HeartbeatItem]) -> None:
@@ -112,7 +122,7 @@ def _heartbeat_status(leader: HeartbeatItem | None, beats: list[HeartbeatItem]) 
 def _last_run_text(run: JobRunSummary | None) -> str:
     if run is None:
         return "Last: never"
-    icon = {"success": "✅", "failed": "❌", "running": "⏳", "skipped": "⏭️"}.get(run.status, "")
+    icon = {"success": "✅", "failed": "❌", "partial": "⚠️", "running": "⏳", "skipped": "⏭️"}.get(run.status, "")
     return f"Last: {icon} {run.status} {run.started_at:%Y-%m-%d %H:%M}"
 
 
@@ -170,7 +180,7 @@ def _section_history(user: UserSummary) -> None:
     shown = frame.assign(error=frame["error"].map(lambda e: e.splitlines()[0] if e else ""))
     st.dataframe(shown.drop(columns=["instance"]), hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="job-runs", key="system.history_download")
-    failures = frame[frame["status"] == "failed"].head(20)
+    failures = frame[frame["status"].isin([JobRunStatus.FAILED, JobRunStatus.PARTIAL])].head(20)
     for _, run in failures.iterrows():
         with st.expander(f"❌ {run['job']} run #{run['id']} at {run['started_at']:%Y-%m-%d %H:%M}"):
             st.code(run["error"] or "(no error text)", language=None)

@@ -10,6 +10,7 @@ from core.models.audit import AuditEvent
 from core.models.base import Base
 from core.models.logbook import LogbookEntry, LogbookStatusChange
 from core.models.notifications import Notification
+from core.models.outbox import EmailPreference, OutboxAttachment, OutboxMessage
 from core.models.reports import JobRun, ReportRun, SchedulerHeartbeat
 from core.models.results import (
     Assessment,
@@ -32,12 +33,15 @@ __all__ = [
     "Base",
     "Department",
     "EligibilitySnapshot",
+    "EmailPreference",
     "ImportBatch",
     "LogbookEntry",
     "LogbookMonthRollup",
     "LogbookStatusChange",
     "JobRun",
     "Notification",
+    "OutboxAttachment",
+    "OutboxMessage",
     "Assessment",
     "ChangeRequest",
     "DocumentRequest",

@@ -15,6 +15,7 @@ JOB_NAMES = (
     "weekly_cleanup",
     "nightly_backup",
     "heartbeat",
+    "send_outbox",
 )
 
 _INTERVAL = re.compile(r"^every\s+(\d+)\s*([smhd])$", re.IGNORECASE)

@@ -105,6 +105,7 @@ class JobRunStatus(StrEnum):
     SUCCESS = "success"
     FAILED = "failed"
     SKIPPED = "skipped"
+    PARTIAL = "partial"  # some of its work failed (send_outbox: some e-mails not accepted); counts say how many
 
 
 class JobTrigger(StrEnum):
@@ -153,3 +154,24 @@ class NotificationKind(StrEnum):
     DOCUMENT_REJECTED = "document_rejected"
     DOCUMENT_COMPLETED = "document_completed"
     TRANSCRIPT_GENERATED = "transcript_generated"
+    AT_RISK_WARNING = "at_risk_warning"
+    JOB_FAILED = "job_failed"
+
+
+class OutboxStatus(StrEnum):
+    """Where a queued e-mail is (outbox_messages.status)."""
+
+    QUEUED = "queued"  # waiting for its first or next attempt
+    SENT = "sent"  # the SMTP server accepted it
+    FAILED = "failed"  # gave up after the attempt limit
+
+
+class EmailEvent(StrEnum):
+    """The events a user may also receive by e-mail (email_preferences.event), in the order My account lists them."""
+
+    DECISIONS = "decisions"  # decisions on my entries and change requests
+    WAITING = "waiting"  # entries waiting for me: the daily digest and escalations
+    RESULTS = "results"  # results published, frozen or changed
+    DOCUMENTS = "documents"  # a document ready (or decided)
+    AT_RISK = "at_risk"  # at-risk warnings (attendance below the threshold)
+    REPORTS = "reports"  # the weekly leadership pack (attached)

@@ -8,10 +8,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.dto import NotificationItem, UserSummary
-from core.models import Notification
+from core.models import Notification, User
 from core.rules.access import ALL_ROLES
-from core.rules.values import NotificationKind
+from core.rules.values import NotificationKind, Role
 from core.services.access import authorize
+from core.services.outbox import queue_event_mails
 
 
 def notify(
@@ -42,7 +43,37 @@ def notify(
         )
     )
     session.flush()
+    # Its e-mail twin, when the user wants this kind by e-mail: queued in the same transaction.
+    queue_event_mails(session, [(user_id, kind, title, body, link)], now=now)
     return True
+
+
+def notify_role(
+    session: Session,
+    role: Role,
+    *,
+    kind: NotificationKind,
+    title: str,
+    now: datetime,
+    body: str | None = None,
+    link: str | None = None,
+    dedupe_prefix: str | None = None,
+) -> int:
+    """Notify every active user with `role` (at most once per `dedupe_prefix` each); returns how many were added."""
+    ids = session.scalars(select(User.id).where(User.role == role, User.is_active.is_(True)).order_by(User.id))
+    return sum(
+        notify(
+            session,
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=link,
+            now=now,
+            dedupe_key=f"{dedupe_prefix}:{user_id}" if dedupe_prefix else None,
+        )
+        for user_id in list(ids)
+    )
 
 
 def count_unread(session: Session, actor: UserSummary) -> int:

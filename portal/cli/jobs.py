@@ -51,7 +51,7 @@ def cmd_run_job(args: argparse.Namespace, settings: Settings) -> int:
     counts = json.dumps(summary.counts or {}, default=str, sort_keys=False)
     day = programme_date(now, settings.timezone)
     label = f"{args.name}{' (dry run)' if args.dry_run else ''} as of {day.isoformat()} ({now:%Y-%m-%d %H:%M} UTC)"
-    if summary.status == JobRunStatus.FAILED:
+    if summary.status in (JobRunStatus.FAILED, JobRunStatus.PARTIAL):
         first_line = (summary.error or "").splitlines()[0] if summary.error else "unknown error"
         print(f"error: {label} failed: {first_line}", file=sys.stderr)
         return 1

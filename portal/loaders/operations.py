@@ -13,10 +13,12 @@ from core.dto import (
     SystemStatus,
     UserSummary,
 )
+from core.services import outbox as outbox_service
 from core.services.operations import backups as backup_service
 from core.services.operations import jobs as job_service
 from core.services.operations.backups import BackupFile
 from core.services.operations.system import check_database
+from core.services.outbox import OutboxCounts
 from portal.db import get_engine, session_scope
 
 
@@ -43,6 +45,12 @@ def backups(backup_dir: str) -> list[BackupFile]:
     return backup_service.list_backups(Path(backup_dir))
 
 
+@st.cache_data(ttl=15, show_spinner=False)
+def outbox_counts() -> OutboxCounts:
+    with session_scope() as session:
+        return outbox_service.count_outbox(session)
+
+
 def database_status() -> SystemStatus:
     """Reachability and migration state of the app's database, checked now (not cached)."""
     return check_database(get_engine())
@@ -54,3 +62,4 @@ def clear() -> None:
     last_job_runs.clear()
     heartbeats.clear()
     backups.clear()
+    outbox_counts.clear()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -22,11 +21,11 @@ from core.models import (
     JobRun,
     LogbookEntry,
     Notification,
+    OutboxMessage,
     ReportRun,
     SchedulerHeartbeat,
 )
 from core.services.attendance.imports import import_attendance
-from core.services.logbook.reminders import OutgoingMail
 from core.services.operations.jobs import check_heartbeat
 from core.services.reports.archive import store_report
 from jobs.backup import run_nightly_backup
@@ -40,14 +39,6 @@ from portal.cli import main as cli_main
 from tests.factories import actor, make_attendance, make_department, make_entry, make_user
 
 NOW = datetime(2026, 11, 20, 10, 0, 0)
-
-
-@dataclass
-class FakeMailer:
-    sent: list[OutgoingMail]
-
-    def send(self, mail: OutgoingMail) -> None:
-        self.sent.append(mail)
 
 
 @pytest.fixture
@@ -248,9 +239,8 @@ def test_reminders_send_one_digest_and_one_escalation_per_day(factory, settings)
         make_entry(session, fresh, submitted_at=NOW - timedelta(days=6))
         make_entry(session, trainee, status="approved", submitted_at=NOW - timedelta(days=30))
         ids = {"supervisor": supervisor.id, "quiet": quiet_supervisor.id, "admins": [a.id for a in admins]}
-    mailer = FakeMailer([])
-    first = run_daily_reminders(factory, now=NOW, settings=settings, mailer=mailer)
-    second = run_daily_reminders(factory, now=NOW + timedelta(hours=6), settings=settings, mailer=mailer)
+    first = run_daily_reminders(factory, now=NOW, settings=settings)
+    second = run_daily_reminders(factory, now=NOW + timedelta(hours=6), settings=settings)
     assert (first["digests"], first["escalations"], first["pending_over_7_days"]) == (1, 2, 2)
     assert (second["digests"], second["escalations"], second["already_sent_today"]) == (0, 0, 3)
     with factory() as session:
@@ -261,8 +251,12 @@ def test_reminders_send_one_digest_and_one_escalation_per_day(factory, settings)
     assert [n.user_id for n in digest] == [ids["supervisor"]]
     assert "2 logbook entries" in digest[0].title and digest[0].link == "/approvals"
     assert sorted(escalations) == sorted(ids["admins"])  # type: ignore[type-var]
-    assert len(mailer.sent) == 3  # e-mailed once, with the in-app notification
-    next_day = run_daily_reminders(factory, now=NOW + timedelta(days=1), settings=settings, mailer=mailer)
+    with factory() as session:
+        queued = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    # Queued once, with the in-app notification, for send_outbox to send (and retry).
+    assert sorted(m.user_id for m in queued) == sorted([ids["supervisor"], *ids["admins"]])  # type: ignore[type-var]
+    assert all(m.status == "queued" and m.link == "/approvals" for m in queued)
+    next_day = run_daily_reminders(factory, now=NOW + timedelta(days=1), settings=settings)
     assert (next_day["digests"], next_day["escalations"]) == (1, 2)
 
 
@@ -277,16 +271,19 @@ def test_leadership_pack_job_archives_the_pdf_and_emails_leadership(factory, set
         dean = make_user(session, "leadership")
         make_user(session, "leadership", active=False)
         dean_email = dean.email
-    mailer = FakeMailer([])
-    counts = run_weekly_leadership_pack(factory, now=NOW, settings=settings, mailer=mailer)
+    counts = run_weekly_leadership_pack(factory, now=NOW, settings=settings)
     with factory() as session:
         run = session.get(ReportRun, counts["report_run_id"])
         assert run is not None and run.kind == "leadership_pack" and run.created_by_username == "system"
         path = settings.report_dir / run.file_path
     assert path.read_bytes().startswith(b"%PDF")
-    assert [m.to for m in mailer.sent] == [dean_email]
-    name, content, mime = mailer.sent[0].attachments[0]
-    assert name == run.file_name and content == path.read_bytes() and mime == "application/pdf"
+    assert counts["emails_queued"] == 1
+    with factory() as session:
+        queued = session.scalars(select(OutboxMessage)).all()
+        assert [m.to_address for m in queued] == [dean_email] and queued[0].link == "/reports"
+        attachment = queued[0].attachments[0]
+        assert attachment.file_name == run.file_name and attachment.mime == "application/pdf"
+        assert attachment.content == path.read_bytes()
 
 
 def test_a_pack_an_admin_runs_now_names_them_on_the_cover_and_in_the_archive(factory, settings) -> None:  # type: ignore[no-untyped-def]

@@ -53,7 +53,9 @@ def test_run_now_records_a_manual_run_and_shows_it_in_the_history(
     run_page: PageRunner, ui_db: UiDatabase, admin
 ) -> None:  # type: ignore[no-untyped-def]
     at = run_page("pages.system", admin)
-    assert [b.label for b in at.button if b.key and b.key.startswith("system.run.")] == ["Run now"] * 6
+    assert [b.label for b in at.button if b.key and b.key.startswith("system.run.")] == [
+        "Run now"
+    ] * 7  # six jobs and send_outbox
     at.button(key="system.run.daily_reminders").click().run()
     assert not at.exception
     with ui_db.factory() as session:
@@ -148,3 +150,21 @@ def test_settings_save_writes_the_changed_ones_and_says_how_many(
     assert any(s.value == "Saved 1 setting(s)." for s in at.success)
     with ui_db.factory() as session:
         assert {row.key: row.value for row in session.scalars(select(Setting))} == {"attendance_threshold": 80.0}
+
+
+def test_the_scheduler_tab_shows_the_outbox_and_a_given_up_message_as_an_error(
+    run_page: PageRunner, ui_db: UiDatabase, admin
+) -> None:  # type: ignore[no-untyped-def]
+    from core.services import outbox
+
+    with ui_db.factory.begin() as session:
+        outbox.queue_mail(session, to="waiting@example.org", subject="Waiting", body="b", now=utcnow())
+    at = run_page("pages.system", admin)
+    assert any("E-mail outbox: 1 queued, 0 sent, 0 failed" in c.value for c in at.caption)
+    with ui_db.factory.begin() as session:
+        failed = outbox.queue_mail(session, to="gone@example.org", subject="Gone", body="b", now=utcnow())
+        for _ in range(outbox.MAX_ATTEMPTS):
+            outbox.mark_attempt_failed(session, failed, now=utcnow(), error="ConnectionRefusedError")
+    st.cache_data.clear()
+    at = run_page("pages.system", admin)
+    assert "E-mail outbox: 1 queued, 0 sent, 1 failed" in _texts(at)

@@ -20,7 +20,9 @@ from core.rules.values import (
     ChangeRequestStatus,
     DocumentKind,
     DocumentStatus,
+    EmailEvent,
     EntryStatus,
+    OutboxStatus,
     ResultState,
     Role,
 )
@@ -41,6 +43,8 @@ CONSTRAINTS = [
     ("change_requests", "ck_change_requests_status_valid", "status", ChangeRequestStatus),
     ("document_requests", "ck_document_requests_kind_valid", "kind", DocumentKind),
     ("document_requests", "ck_document_requests_status_valid", "status", DocumentStatus),
+    ("outbox_messages", "ck_outbox_messages_status_valid", "status", OutboxStatus),
+    ("email_preferences", "ck_email_preferences_event_valid", "event", EmailEvent),
 ]
 
 # Spellings of values in modules other owners are still moving to the enums, by (path, values).

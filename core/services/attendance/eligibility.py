@@ -10,16 +10,17 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.calendar import Period, PeriodError, parse_period
-from core.dto import UserSummary
+from core.dto import SYSTEM_ACTOR, UserSummary
 from core.errors import InvalidInputError, NotFoundError
 from core.repositories import eligibility as repo
 from core.repositories import users as users_repo
 from core.rules.access import ALL_ROLES
 from core.rules.eligibility import compute_eligibility
 from core.rules.settings import SETTING_SPECS
-from core.rules.values import Role
+from core.rules.values import NotificationKind, Role
 from core.services.access import authorize
 from core.services.audit import record_event
+from core.services.notifications import notify
 from core.services.settings import get_setting
 
 TABLE_COLUMNS = (
@@ -220,3 +221,33 @@ def get_snapshot_summary(session: Session, actor: UserSummary, *, period: str | 
         "threshold_min": float(low),
         "threshold_max": float(high),
     }
+
+
+def warn_at_risk_trainees(session: Session, *, period: str | Period, now: datetime) -> int:
+    """Tell each active trainee with sessions below the threshold in `period`, once per period; returns how many.
+
+    The inbox always gets it; e-mail too when the trainee keeps at-risk warnings on (My account).
+    """
+    chosen = resolve_period(period)
+    table = list_eligibility(session, SYSTEM_ACTOR, period=chosen)
+    below = table[(table["sessions"] > 0) & ~table["eligible"]]
+    warned = 0
+    for row in below.to_dict("records"):
+        missing = pd.isna(row["sessions_needed"])
+        needed = "cannot be reached any more" if missing else f"{int(row['sessions_needed'])} more"
+        threshold, trainee_id = float(row["threshold"]), int(row["trainee_pk"])
+        warned += notify(
+            session,
+            user_id=trainee_id,
+            kind=NotificationKind.AT_RISK_WARNING,
+            title=f"Attendance below {threshold:g}% in {chosen.label}",
+            body=(
+                f"You attended {int(row['attended'])} of {int(row['sessions'])} sessions "
+                f"({float(row['percentage']):g}%) in {chosen.label}, below the {threshold:g}% needed for "
+                f"eligibility; sessions needed: {needed}."
+            ),
+            link=f"/eligibility?period={chosen.label}",
+            now=now,
+            dedupe_key=f"at_risk:{chosen.label}:{trainee_id}",
+        )
+    return warned

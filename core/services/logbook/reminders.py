@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -19,23 +19,12 @@ ESCALATE_AFTER = timedelta(days=14)
 
 
 @dataclass(frozen=True)
-class OutgoingMail:
-    """An e-mail the caller sends after its transaction commits."""
-
-    to: str
-    subject: str
-    body: str
-    attachments: tuple[tuple[str, bytes, str], ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True)
 class ReminderResult:
     digests: int
     escalations: int
     already_sent: int
     pending_over_7_days: int
     pending_over_14_days: int
-    mails: tuple[OutgoingMail, ...] = field(default_factory=tuple)
 
 
 def send_pending_reminders(session: Session, *, now: datetime, day: date | None = None) -> ReminderResult:
@@ -59,7 +48,6 @@ def send_pending_reminders(session: Session, *, now: datetime, day: date | None 
             by_supervisor[supervisor_id].append(submitted_at)
         if submitted_at < now - ESCALATE_AFTER or supervisor_id is None:
             escalated.append((submitted_at, trainee_name))
-    mails: list[OutgoingMail] = []
     digests = already = 0
     supervisors = {u.id: u for u in session.scalars(select(User).where(User.id.in_(by_supervisor)))}
     for supervisor_id, submitted in sorted(by_supervisor.items()):
@@ -79,9 +67,7 @@ def send_pending_reminders(session: Session, *, now: datetime, day: date | None 
             now=now,
             dedupe_key=f"reminder:digest:{supervisor_id}:{day.isoformat()}",
         ):
-            digests += 1
-            if supervisor.email:
-                mails.append(OutgoingMail(supervisor.email, title, body + "\n\nOpen /approvals to review them."))
+            digests += 1  # notify() also queued the e-mail (outbox) when the supervisor wants it
         else:
             already += 1
     escalations = 0
@@ -107,9 +93,7 @@ def send_pending_reminders(session: Session, *, now: datetime, day: date | None 
                 dedupe_key=f"reminder:escalation:{admin.id}:{day.isoformat()}",
             ):
                 escalations += 1
-                if admin.email:
-                    mails.append(OutgoingMail(admin.email, title, body))
             else:
                 already += 1
     over_14 = sum(1 for s, _sup, _n in rows if s is not None and s < now - ESCALATE_AFTER)
-    return ReminderResult(digests, escalations, already, len(rows), over_14, tuple(mails))
+    return ReminderResult(digests, escalations, already, len(rows), over_14)

@@ -120,7 +120,7 @@ def list_job_runs(
     if job_id:
         stmt = stmt.where(JobRun.job_id == job_id)
     if failed_only:
-        stmt = stmt.where(JobRun.status == JobRunStatus.FAILED)
+        stmt = stmt.where(JobRun.status.in_((JobRunStatus.FAILED, JobRunStatus.PARTIAL)))
     rows = session.execute(stmt).all()
     frame = pd.DataFrame(
         rows,

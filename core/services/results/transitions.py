@@ -22,6 +22,7 @@ from core.rules import results as rules
 from core.rules.values import NotificationKind, ResultAction, ResultState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
+from core.services.outbox import queue_event_mails
 from core.services.results.assessments import RESULTS_LINK, get_assessment_or_raise
 
 
@@ -178,19 +179,23 @@ def _notify_trainees(
     now: datetime,
 ) -> None:
     verb = "published" if target == ResultState.PUBLISHED else "finalised (frozen)"
+    rows = [
+        {
+            "user_id": r.trainee_id,
+            "kind": NotificationKind(f"result_{action}"),
+            "created_at": now,
+            "link": RESULTS_LINK,
+            "title": f"Your result is {verb}: {assessment.title}",
+            "body": f"{assessment.title} ({assessment.assessment_date.isoformat()}): score {float(r.score):g} "
+            f"of {float(assessment.max_score):g}.",
+        }
+        for r in chosen
+    ]
     # One multi-row INSERT rather than notify() per trainee (which flushes each time): a cohort is thousands.
-    session.execute(
-        insert(Notification),
-        [
-            {
-                "user_id": r.trainee_id,
-                "kind": NotificationKind(f"result_{action}"),
-                "created_at": now,
-                "link": RESULTS_LINK,
-                "title": f"Your result is {verb}: {assessment.title}",
-                "body": f"{assessment.title} ({assessment.assessment_date.isoformat()}): score {float(r.score):g} "
-                f"of {float(assessment.max_score):g}.",
-            }
-            for r in chosen
-        ],
-    )
+    session.execute(insert(Notification), rows)
+    kind = NotificationKind(f"result_{action}")
+    mails = [
+        (r.trainee_id, kind, str(row["title"]), str(row["body"]), RESULTS_LINK)
+        for r, row in zip(chosen, rows, strict=True)
+    ]
+    queue_event_mails(session, mails, now=now)
