@@ -262,7 +262,11 @@ def crafted_child() -> None:
         result[f"crafted_{label}_kb"] = round(len(content) / 1024)
         result[f"crafted_{label}_s"] = round(time.perf_counter() - started, 3)
         result[f"crafted_{label}_refusal"] = outcome[:120]
-    result["crafted_peak_rss_mb"] = round(peak_rss_mb())
+    # VmHWM is this process's own peak (ru_maxrss of an exec'd child can report the parent's).
+    status = Path("/proc/self/status")
+    lines = status.read_text().splitlines() if status.exists() else []
+    hwm = [int(line.split()[1]) / 1024 for line in lines if line.startswith("VmHWM:")]
+    result["crafted_peak_rss_mb"] = round(hwm[0] if hwm else peak_rss_mb())
     print(json.dumps(result))
 
 
