@@ -1,4 +1,4 @@
-"""My account: profile and change password (every signed-in role)."""
+"""My account: profile, password, sign-in sessions and e-mail choices (every signed-in role)."""
 
 import pandas as pd
 import streamlit as st
@@ -7,8 +7,10 @@ from core.dto import UserSummary
 from core.rules.access import ALL_ROLES
 from core.rules.passwords import MIN_LENGTH
 from core.services import auth as auth_service
+from core.services import outbox as outbox_service
 from core.services import sessions as sessions_service
-from portal import actions, auth, widgets
+from core.services.outbox import EVENT_LABELS
+from portal import actions, auth, loaders, widgets
 
 ROLES = ALL_ROLES
 
@@ -39,6 +41,28 @@ def render() -> None:
                     done="Password changed. Use the new one next time you sign in.",
                 )
     _sessions(user)
+    _email_preferences(user)
+
+
+def _email_preferences(user: UserSummary) -> None:
+    st.subheader("E-mail me about")
+    choices = loaders.notifications.email_preferences(user)
+    if not user.email:
+        st.info(
+            "You have no e-mail address on file: everything reaches you in the inbox only. Ask an administrator to add one."
+        )
+    with st.form("account.email"):
+        picked = {
+            event: st.checkbox(EVENT_LABELS[event], value=on, key=f"account.email.{event}")
+            for event, on in choices.items()
+        }
+        st.caption("Everything also stays in your inbox. Each e-mail links to its page in the portal.")
+        if st.form_submit_button("Save e-mail choices"):
+            actions.run(
+                lambda session, now: outbox_service.set_email_preferences(session, user, picked, now=now),
+                affects=actions.Write.ACCOUNT,
+                done=lambda saved: f"E-mail choices saved: {sum(saved.values())} of {len(saved)} on.",
+            )
 
 
 def _sessions(user: UserSummary) -> None:

@@ -8,8 +8,9 @@ from core.dto import (
     NotificationItem,
     UserSummary,
 )
-from core.rules.values import Role
+from core.rules.values import EmailEvent, Role
 from core.services import notifications as notification_service
+from core.services import outbox as outbox_service
 from portal.db import session_scope
 
 
@@ -25,6 +26,12 @@ def unread_count(user_id: int) -> int:
 def notifications(actor: UserSummary) -> list[NotificationItem]:
     with session_scope() as session:
         return notification_service.list_notifications(session, actor)
+
+
+def email_preferences(actor: UserSummary) -> dict[EmailEvent, bool]:
+    """The actor's e-mail choices, read now (not cached: one small query, fresh right after saving)."""
+    with session_scope() as session:
+        return outbox_service.get_email_preferences(session, actor)
 
 
 def clear() -> None:
