@@ -22,6 +22,7 @@ from core.models import User, VerificationToken
 from core.pdf import documents as documents_pdf
 from core.pdf.documents import EligibilityLine, Person
 from core.repositories import results as repo
+from core.repositories import users as users_repo
 from core.rules.results import compute_token_hash, is_token_valid
 from core.rules.values import DocumentKind, NotificationKind, ResultState, Role
 from core.services.access import authorize
@@ -165,3 +166,33 @@ def _get_trainee(session: Session, trainee_id: int) -> User:
     if trainee is None or trainee.role != Role.TRAINEE:
         raise NotFoundError("No such trainee.")
     return trainee
+
+
+def issue_transcripts(
+    session: Session,
+    actor: UserSummary,
+    *,
+    registration_numbers: list[str] | None,
+    now: datetime,
+    settings: Settings | None = None,
+) -> list[IssuedDocument]:
+    """One transcript per trainee (the named ones, or every active trainee), each through generate_transcript.
+
+    Raises:
+        PermissionDeniedError: the actor is not an admin (a trainee may name only themself).
+        NotFoundError: a registration number that names no trainee (nothing is issued).
+    """
+    authorize(session, actor, Role.ADMIN, Role.TRAINEE)
+    if registration_numbers:
+        trainees = [users_repo.get_user_by_registration(session, number) for number in registration_numbers]
+        unknown = [
+            n for n, t in zip(registration_numbers, trainees, strict=True) if t is None or t.role != Role.TRAINEE
+        ]
+        if unknown:
+            raise NotFoundError(f"No trainee with registration number {', '.join(unknown)}.")
+        chosen = [t for t in trainees if t is not None]
+    else:
+        if actor.role != Role.ADMIN:
+            raise PermissionDeniedError("Only an administrator can issue every trainee's transcript.")
+        chosen = list(users_repo.list_users(session, role=Role.TRAINEE, active_only=True))
+    return [generate_transcript(session, actor, trainee_id=t.id, now=now, settings=settings) for t in chosen]
