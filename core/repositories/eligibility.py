@@ -105,12 +105,12 @@ def upsert_snapshots(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(stmt)
 
 
-def get_snapshot_summary(session: Session, period: str) -> Row[*tuple[Any, ...]] | None:
-    """(trainees, last computed_at, lowest threshold, highest threshold) stored for a period."""
+def get_snapshot_summary(session: Session, period: str, *, scope: Scope) -> Row[*tuple[Any, ...]] | None:
+    """(trainees, last computed_at, lowest threshold, highest threshold) stored for a period, within `scope`."""
     snap = EligibilitySnapshot
     row = session.execute(
         select(
             func.count(snap.id), func.max(snap.computed_at), func.min(snap.threshold), func.max(snap.threshold)
-        ).where(snap.period == period)
+        ).where(snap.period == period, trainee_scope_clause(scope, snap.trainee_id))
     ).first()
     return row if row is not None and row[0] else None

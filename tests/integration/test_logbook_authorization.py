@@ -169,3 +169,65 @@ def test_a_summary_claiming_another_role_than_the_stored_one_is_refused(session:
     with pytest.raises(PermissionDeniedError, match="role has changed"):
         approvals.approve_entry(session, forged, entry.id, feedback=None, now=NOW)
     assert session.get(LogbookEntry, entry.id).status == "pending"  # type: ignore[union-attr]
+
+
+# Summaries × role (issue 14, scope): a stored eligibility snapshot's count and the logbook summary
+# export are scoped to the viewer, and drafts stay private to their trainee, in counts too.
+SNAPSHOT_COUNT = {"admin": 2, "leadership": 2, "supervisor": 1, "trainee": 1}
+EXPORT_ROWS = {"admin": {"own"}, "leadership": {"own"}, "supervisor": {"own"}, "trainee": DENIED}
+
+
+@pytest.mark.parametrize("role", ["admin", "supervisor", "leadership", "trainee"])
+def test_summaries_are_scoped_to_the_viewer_and_never_count_drafts(session: Session, role: str) -> None:
+    from decimal import Decimal
+
+    from core.calendar import parse_period
+    from core.models import EligibilitySnapshot
+    from core.services.attendance.eligibility import get_snapshot_summary
+    from core.services.reports.exports import logbook_summary_frame
+
+    dept = make_department(session)
+    supervisor = make_user(session, "supervisor", department=dept)
+    other_supervisor = make_user(session, "supervisor", department=dept)
+    trainee = make_user(session, "trainee", department=dept, supervisor=supervisor)
+    other_trainee = make_user(session, "trainee", department=dept, supervisor=other_supervisor)
+    for t in (trainee, other_trainee):
+        session.add(
+            EligibilitySnapshot(
+                trainee_id=t.id,
+                period="2025-07",
+                period_start=date(2025, 7, 1),
+                period_end=date(2025, 7, 31),
+                sessions=4,
+                attended=3,
+                percentage=Decimal("75.00"),
+                threshold=Decimal("75.00"),
+                eligible=True,
+                computed_at=NOW,
+            )
+        )
+    make_entry(session, trainee, status="pending")
+    make_entry(session, trainee, status="draft")
+    make_entry(session, trainee, status="draft")
+    make_entry(session, other_trainee, status="draft")  # a trainee with drafts only is not in the export at all
+    acting = {
+        "admin": make_user(session, "admin"),
+        "leadership": make_user(session, "leadership"),
+        "supervisor": supervisor,
+        "trainee": trainee,
+    }[role]
+    viewer = actor(session, acting)
+
+    summary = get_snapshot_summary(session, viewer, period="2025-07")
+    assert summary is not None and summary["trainees"] == SNAPSHOT_COUNT[role]
+
+    names = {trainee.full_name: "own", other_trainee.full_name: "other"}
+    outcome = _outcome(lambda: logbook_summary_frame(session, viewer, period=parse_period("2026-11")))
+    if EXPORT_ROWS[role] == DENIED:
+        assert outcome == DENIED
+        return
+    frame = logbook_summary_frame(session, viewer, period=parse_period("2026-11"))
+    assert "draft" not in frame.columns
+    assert {names[n] for n in frame["trainee"] if n in names} == EXPORT_ROWS[role]
+    row = frame[frame["trainee"] == trainee.full_name].iloc[0]
+    assert (int(row["submitted"]), int(row["pending"])) == (1, 1)

@@ -209,9 +209,10 @@ save_eligibility_snapshot = snapshot_period
 
 
 def get_snapshot_summary(session: Session, actor: UserSummary, *, period: str | Period) -> dict[str, Any] | None:
-    """How many trainees a stored snapshot of the period holds, when it was taken and its threshold."""
+    """How many trainees in the viewer's scope a stored snapshot of the period holds, when it was taken and its
+    threshold (a supervisor counts their trainees, a trainee themselves; admins and leadership the programme)."""
     authorize(session, actor, *ALL_ROLES)
-    row = repo.get_snapshot_summary(session, resolve_period(period).label)
+    row = repo.get_snapshot_summary(session, resolve_period(period).label, scope=actor.scope)
     if row is None:
         return None
     count, computed_at, low, high = row

@@ -35,7 +35,9 @@ from core.services.reports.archive import (
 def logbook_summary_frame(
     session: Session, actor: UserSummary, *, period: Period, department_id: int | None = None
 ) -> pd.DataFrame:
-    """Per trainee in scope: entries by status with case date in the period, and compliance.
+    """Per trainee in scope: submitted entries by status with case date in the period, and compliance.
+
+    Drafts are private to their trainee (issue 14): they are neither counted nor make a trainee appear.
 
     Raises:
         PermissionDeniedError: the actor's role has no reports.
@@ -49,7 +51,6 @@ def logbook_summary_frame(
             EntryStatus.APPROVED,
             EntryStatus.RETURNED,
             EntryStatus.REJECTED,
-            EntryStatus.DRAFT,
         )
     ]
     rows = session.execute(
@@ -60,6 +61,7 @@ def logbook_summary_frame(
                 LogbookEntry.trainee_id == User.id,
                 LogbookEntry.case_date >= period.start,
                 LogbookEntry.case_date <= period.end,
+                LogbookEntry.status != EntryStatus.DRAFT,
             ),
         )
         .outerjoin(Department, Department.id == User.department_id)
@@ -79,7 +81,6 @@ def logbook_summary_frame(
             "approved",
             "returned",
             "rejected",
-            "draft",
         ],
     )
     frame[["trainee", "registration_number", "department", "supervisor"]] = frame[
@@ -103,7 +104,6 @@ def logbook_summary_frame(
             "returned",
             "rejected",
             "pending",
-            "draft",
             "compliance_pct",
             "reviewed_pct",
         ]
