@@ -73,8 +73,19 @@ def download_buttons(
 # Every ASCII punctuation mark Markdown could act on: links, images, emphasis, HTML, colours, LaTeX, lists,
 # headings, and the auto-links GFM makes of bare URLs ("www.", "https:") and e-mail addresses ("@", ".").
 _MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~:$@&=%")
-_LINK_BREAKS = frozenset(":.@")
 _NO_LINK = "\u2060"  # WORD JOINER: zero width, not shown
+
+
+def _starts_auto_link(text: str, i: int) -> bool:
+    """True where GFM's auto-linker would start a link: "a@b" (e-mail), "x://" (a scheme), "www." (a host)."""
+    ch = text[i]
+    if ch == "@":
+        return i > 0 and not text[i - 1].isspace()
+    if ch == ":":
+        return text.startswith("//", i + 1)
+    if ch == ".":
+        return text[max(0, i - 3) : i].lower() == "www"
+    return False
 
 
 def plain(text: str | None) -> str:
@@ -82,10 +93,12 @@ def plain(text: str | None) -> str:
     captions, alerts, toasts, labels, the flash message). Each special character is backslash-escaped, so it shows
     as typed, and line breaks stay line breaks; nothing becomes a link, an image, HTML or a formatted span."""
     # GFM auto-links bare URLs and e-mail addresses after escapes are resolved, so escaping alone cannot stop
-    # them: an invisible word joiner before ":", "." and "@" breaks "https://", "www." and "a@b" for the linker.
+    # them: an invisible word joiner breaks "https://", "www." and "a@b" for the linker, and only there, so
+    # ordinary sentences copy and search as typed.
+    source = text or ""
     escaped = "".join(
-        _NO_LINK + "\\" + ch if ch in _LINK_BREAKS else "\\" + ch if ch in _MARKDOWN_SPECIALS else ch
-        for ch in (text or "")
+        (_NO_LINK if _starts_auto_link(source, i) else "") + ("\\" + ch if ch in _MARKDOWN_SPECIALS else ch)
+        for i, ch in enumerate(source)
     )
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")
 

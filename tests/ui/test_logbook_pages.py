@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.clock import utcnow
 from core.dto import UserSummary
 from core.models import AuditEvent, LogbookEntry, Notification
+from portal.widgets import plain
 from tests.factories import actor, make_department, make_entry, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
 
@@ -148,7 +149,7 @@ def test_trainee_sees_feedback_and_resubmits_a_returned_entry(
     entry_id = _entry(ui_db, people.trainee, status="returned")
     at = run_page(LOGBOOK, people.trainee, query={"entry": str(entry_id)})
     assert not at.exception
-    assert "Please add the management plan." in _texts(at)
+    assert plain("Please add the management plan.") in _texts(at)
     prefix = f"logbook.edit.{entry_id}"
     at.text_area(key=f"{prefix}.description").input("Plan: laparoscopic appendicectomy.")
     _button(at, "Resubmit to supervisor").click().run()
