@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import click_until, screenshot, settle, sign_in
+from tests.e2e.conftest import click_until, programme_today, screenshot, settle, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -44,9 +44,10 @@ def test_leadership_filters_by_department_reloads_and_downloads(page: Page, port
     with page.expect_download() as info:
         page.get_by_role("button", name="⬇️ CSV").first.click()
     download = info.value
-    assert download.suggested_filename == "compliance-by-department.csv"
+    # What, whose rows and when (the programme's today, which the portal shares with this process).
+    assert download.suggested_filename == f"compliance-by-department_all-trainees_{programme_today():%Y-%m-%d}.csv"
     content = open(download.path(), encoding="utf-8-sig").read().splitlines()  # noqa: SIM115
-    assert content[0] == "Department,Submitted,Verified,Compliance %"
+    assert content[0] == "Department,Submitted,Approved,Compliance %,Decided,Reviewed %"
     assert content[1].startswith("Internal Medicine,") and content[-1].startswith("Overall (pooled),")
     assert "tab=Compliance" in page.url or "dashboard.tab=Compliance" in page.url
     screenshot(page, "dashboard-compliance-leadership")
