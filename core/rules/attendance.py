@@ -449,6 +449,8 @@ def _check_duplicates(out: pd.DataFrame, parts: list[np.ndarray], ok: np.ndarray
 
 def _result(raw: RawSheet, out: pd.DataFrame, found: pd.DataFrame, missing: tuple[str, ...]) -> AttendanceValidation:
     pairs = [(1, message) for message in raw.header_errors]
+    # A wide file has several records per file row: the same problem of one row is listed once.
+    found = found.drop_duplicates(["row", "message"])
     if len(found):
         pairs += zip(found["row"].astype("int64").tolist(), found["message"].astype("str").tolist(), strict=True)
     errors = tuple(f"row {row}: {message}" for row, message in pairs)

@@ -7,6 +7,7 @@ import io
 import time
 import zipfile
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -349,8 +350,52 @@ def test_a_wide_file_is_unpivoted_to_one_row_per_marked_session() -> None:
     assert rows["session"].tolist() == ["AM", "Ward round", "AM", "Day"]
     assert rows["status"].tolist() == ["present", "late", "absent", "late"]
     assert parse_wide_header("First name", DateOrder.DMY) is None
+    unknown = check(content.replace(b"PG-003", b"NOBODY"), vocabulary={"Tardy": "late"})
+    assert unknown.errors == ("row 3: unknown trainee_id 'NOBODY'",)  # once, not once per session column
 
 
 def test_the_old_reader_keeps_exact_names_only() -> None:
     raw = read_attendance_file(b"Student ID,session_date\nPG-001,2026-11-02\n", "a.csv")
     assert raw.columns == ("session_date",)
+
+
+# Files saved by LibreOffice (tests/fixtures/attendance/README.md says how they were made)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "attendance"
+TEMPLATE_DIRECTORY = build_trainee_directory([(1, "PG2025-0001", 10, None), (2, "PG2026-0002", 11, None)])
+
+
+def check_fixture(name: str, order: DateOrder = DateOrder.DMY) -> AttendanceValidation:
+    table = read_attendance_table((FIXTURES / name).read_bytes(), name)
+    raw = compute_layout_sheet(table, compute_layout(table.header, order=order))
+    return validate_attendance(
+        raw,
+        directory=TEMPLATE_DIRECTORY,
+        departments={"Internal Medicine": 11},
+        today=TODAY,
+        date_order=order,
+    )
+
+
+def test_the_template_saved_as_csv_by_libreoffice_in_us_format() -> None:
+    read_in_dmy = check_fixture("libreoffice-us-dates-times.csv")
+    assert read_in_dmy.ok  # 11/02/2026 is a real day in either order: it is read as 11 February in DMY
+    assert {pd.Timestamp(d).date() for d in read_in_dmy.rows["session_date"]} == {date(2026, 2, 11)}
+    result = check_fixture("libreoffice-us-dates-times.csv", DateOrder.MDY)
+    assert result.ok, result.errors
+    assert {pd.Timestamp(d).date() for d in result.rows["session_date"]} == {date(2026, 11, 2)}
+    stamps = [None if pd.isna(t) else pd.Timestamp(t).to_pydatetime() for t in result.rows["check_in_time"]]
+    assert stamps == [datetime(2026, 11, 2, 8, 2), datetime(2026, 11, 2, 13, 20), None]
+
+
+def test_a_libreoffice_workbook_with_formulas_uses_the_saved_values() -> None:
+    result = check_fixture("libreoffice-formulas.xlsx")
+    assert result.ok, result.errors
+    assert result.rows["status"].tolist() == ["present", "late", "present"]
+
+
+def test_the_template_saved_as_xlsx_by_libreoffice() -> None:
+    result = check_fixture("libreoffice-template.xlsx")
+    assert result.ok, result.errors
+    assert result.rows["status"].tolist() == ["present", "late", "excused"]
+    assert pd.Timestamp(result.rows["check_in_time"].iloc[1]).to_pydatetime() == datetime(2026, 11, 2, 13, 20)
