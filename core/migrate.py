@@ -28,12 +28,32 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Apply every pending migration to the database behind `engine`."""
+def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
+    """Apply every pending migration (up to `revision`) to the database behind `engine`.
+
+    On SQLite, batch migrations rebuild a table by copy-and-rename, which a referenced table (users)
+    cannot survive with foreign keys enforced; so enforcement is off while migrating (it only takes
+    effect outside a transaction) and the result is checked with `PRAGMA foreign_key_check` before
+    the migration commits.
+    """
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left {len(broken)} rows with broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def head_revision() -> str | None:

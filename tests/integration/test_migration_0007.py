@@ -1,6 +1,6 @@
 """Migration 0007 (issue 11): the decider of existing decided entries moves to decided_by_id / decided_at;
 verified_by stays only on approved entries (verified means approved); the roll-ups are rebuilt.
-Run on an empty database upgraded to 0006, filled with rows, then upgraded to 0007; on each backend."""
+Run on an empty database upgraded to 0006, filled with rows, then upgraded to head; on each backend."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
 
 from core.db import make_engine
-from core.migrate import alembic_config
+from core.migrate import upgrade_to_head
 from tests.conftest import DB_PARAMS, create_scratch_postgres, drop_scratch_postgres
 
 
@@ -24,10 +23,7 @@ def engine_at_0006(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         else create_scratch_postgres()
     )
     engine = make_engine(url)
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0006")
+    upgrade_to_head(engine, "0006")
     yield engine
     engine.dispose()
     if request.param != "sqlite":
@@ -62,10 +58,8 @@ def test_0007_moves_deciders_out_of_verified_by_and_rebuilds_the_rollups(engine_
                     "verifier": 1 if decided else None,
                 },
             )
-    config = alembic_config(engine_at_0006)
-    with engine_at_0006.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0007")
+    # Up to head, not only 0007: later revisions rebuild tables these rows are in (users on SQLite).
+    upgrade_to_head(engine_at_0006)
     with engine_at_0006.connect() as conn:
         rows = conn.execute(
             text(
