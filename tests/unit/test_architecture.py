@@ -1,5 +1,6 @@
-"""The suite checks itself: the layering rules (import-linter contracts), strict typing (mypy),
-ruff, and the shape of the tests themselves (every test asserts; no test imports another)."""
+"""The suite checks itself: the layering rules (import-linter contracts), strict typing of core,
+jobs, portal and pages (mypy), ruff, and the shape of the tests themselves (every test asserts; no
+test imports another)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 BIN = Path(sys.executable).parent
+TYPED = ("core", "jobs", "portal", "pages", "streamlit_app.py")
 
 
 def _run(tool: str, *args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
@@ -28,10 +30,11 @@ def test_import_contracts_are_kept() -> None:
     assert "0 broken" in result.stdout
 
 
-def test_core_and_jobs_type_check_strictly() -> None:
-    """STYLE.md: `mypy --strict` on core/ and jobs/ (configured in pyproject.toml)."""
-    result = _run("mypy", timeout=600)
+def test_core_jobs_portal_and_pages_type_check_strictly() -> None:
+    """`mypy --strict` (strict = true in pyproject.toml) on the domain, the jobs and the UI."""
+    result = _run("mypy", *TYPED, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues found in" in result.stdout
 
 
 def test_the_tree_is_ruff_formatted() -> None:
