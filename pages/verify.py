@@ -22,7 +22,9 @@ def render() -> None:
     outcome = None
     with errors.handled():
         outcome = loaders.documents.verification(token)
-    if outcome is None or not outcome.valid or outcome.issued_at is None:
+    if outcome is None:  # refused (too many checks) or failed: the message is already shown
+        return
+    if not outcome.valid or outcome.issued_at is None:
         st.error(INVALID, icon="❌")
         return
     st.success(f"valid: issued to {widgets.plain(outcome.issued_to)} on {outcome.issued_at:%Y-%m-%d}", icon="✅")

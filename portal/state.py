@@ -16,6 +16,7 @@ AUTH_SESSION_ID = "auth.session_id"
 CURRENT_USER = "auth.user"
 FLASH = "app.flash"
 USERS_SELECTED = "users.selected"
+VERIFY_CLIENT = "verify.client"  # this browser session's id for the /verify limit (no address known)
 
 _DEFAULTS: dict[str, Any] = {FLASH: None, USERS_SELECTED: None, CURRENT_USER: None}
 

@@ -21,7 +21,7 @@ from core.models.results import (
     VerificationToken,
 )
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
-from core.models.sessions import UserSession
+from core.models.sessions import UserSession, VerifyAttempt
 from core.models.settings import Setting
 from core.models.users import Department, User
 
@@ -54,4 +54,5 @@ __all__ = [
     "TurnaroundMonthRollup",
     "User",
     "UserSession",
+    "VerifyAttempt",
 ]

@@ -26,3 +26,19 @@ class UserSession(Base):
 
     def __repr__(self) -> str:
         return f"UserSession(id={self.id!r}, user_id={self.user_id!r}, ended_at={self.ended_at!r})"
+
+
+class VerifyAttempt(Base):
+    """One document check on the public /verify page, by a client (sha256 of its address or browser session).
+
+    Rows older than a minute are deleted on the next check; the table is shared by every replica.
+    """
+
+    __tablename__ = "verify_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_hash: Mapped[str] = mapped_column(String(64), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(index=True)
+
+    def __repr__(self) -> str:
+        return f"VerifyAttempt(id={self.id!r}, attempted_at={self.attempted_at!r})"

@@ -2,6 +2,8 @@
 
 - user_sessions: the signed sign-in cookie names one row (by the sha256 of a random id); sign-out,
   a password reset, deactivation or a role change end the rows, and only a live row signs anyone in.
+- verify_attempts: one row per document check on /verify (a hashed client key and when), so the
+  per-client limit (setting verify_attempts_per_minute) holds across replicas.
 - users.created_by_id / users.reactivated_by_id: who created or last reactivated an account (the
   two-person rule on change requests).
 - PostgreSQL only: a trigger refuses UPDATE on audit_events and DELETE of rows younger than the
@@ -60,6 +62,15 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_user_sessions_user_id"), "user_sessions", ["user_id"], unique=False)
     op.create_index(op.f("ix_user_sessions_expires_at"), "user_sessions", ["expires_at"], unique=False)
+    op.create_table(
+        "verify_attempts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("client_hash", sa.String(length=64), nullable=False),
+        sa.Column("attempted_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_verify_attempts")),
+    )
+    op.create_index(op.f("ix_verify_attempts_client_hash"), "verify_attempts", ["client_hash"], unique=False)
+    op.create_index(op.f("ix_verify_attempts_attempted_at"), "verify_attempts", ["attempted_at"], unique=False)
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("created_by_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("reactivated_by_id", sa.Integer(), nullable=True))
@@ -79,6 +90,9 @@ def downgrade() -> None:
         batch.drop_constraint(op.f("fk_users_created_by_id_users"), type_="foreignkey")
         batch.drop_column("reactivated_by_id")
         batch.drop_column("created_by_id")
+    op.drop_index(op.f("ix_verify_attempts_attempted_at"), table_name="verify_attempts")
+    op.drop_index(op.f("ix_verify_attempts_client_hash"), table_name="verify_attempts")
+    op.drop_table("verify_attempts")
     op.drop_index(op.f("ix_user_sessions_expires_at"), table_name="user_sessions")
     op.drop_index(op.f("ix_user_sessions_user_id"), table_name="user_sessions")
     op.drop_table("user_sessions")
