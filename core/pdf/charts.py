@@ -106,11 +106,17 @@ def trend_chart(trend: Trend, width: float) -> Drawing:
     """
     register_fonts()
     frame = trend.frame
-    if frame.empty or not frame["value"].notna().any():
+    if frame.empty or not frame["value"].notna().any() or not (frame["value"].fillna(0) != 0).any():
         drawing = Drawing(width, 60)
         drawing.add(String(10, 30, "No data in this window.", fontName=SANS, fontSize=10))
         return drawing
     months, departments, values = trend_series(frame)
+    if trend.partial_month in months:
+        # A month still in progress reports what has happened so far: a zero there is "no data yet".
+        at = months.index(trend.partial_month)
+        for series in values:
+            if series[at] == 0:
+                series[at] = None
     legend_rows = -(-len(departments) // LEGEND_COLUMNS)
     legend_height = legend_rows * LEGEND_ROW
     note = trend.partial_month in months
@@ -122,8 +128,12 @@ def trend_chart(trend: Trend, width: float) -> Drawing:
     chart.x, chart.y, chart.width, chart.height = 40, bottom, width - 60, PLOT_HEIGHT  # type: ignore[assignment]
     rows: list[tuple[float | None, ...]] = []
     colours = []
+    partial_at = months.index(trend.partial_month) if trend.partial_month in months else None
     for index, series in enumerate(values):
-        for run in segments(series):
+        # The month in progress is a lone dot, not joined to the line: "so far" never reads as a fall.
+        joined = [None if i == partial_at else v for i, v in enumerate(series)]
+        lone = [v if i == partial_at else None for i, v in enumerate(series)]
+        for run in segments(joined) + segments(lone):
             rows.append(tuple(run))
             colours.append(PALETTE[index % len(PALETTE)])
     chart.data = rows

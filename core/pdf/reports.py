@@ -89,15 +89,15 @@ def render_pack_pdf(data: PackData, *, progress: Progress | None = None) -> byte
     doc = SimpleDocTemplate(
         buffer,
         pagesize=A4,
-        leftMargin=1.8 * cm,
-        rightMargin=1.8 * cm,
+        leftMargin=1.5 * cm,
+        rightMargin=1.5 * cm,
         topMargin=1.6 * cm,
         bottomMargin=1.6 * cm,
         title=f"Leadership pack {data.period_label}",
         author=data.generated_by,
         subject=data.programme,
     )
-    width = A4[0] - 3.6 * cm
+    width = A4[0] - 3 * cm  # 1.5 cm margins: the at-risk table keeps a full name on one line
     story: list[Flowable] = []
     step(0.55, "Drawing the cover")
     story += _cover(data, styles, width)
@@ -265,7 +265,8 @@ def _table(frame: pd.DataFrame, width: float, styles: dict[str, ParagraphStyle],
     return table
 
 
-CELL_PADDING = 8.0
+CELL_PADDING = 6.0  # 3 pt each side: eight columns fit A4 with a full name
+WHOLE_COLUMNS = frozenset({"trainee", "name", "full name", "supervisor", "registration number", "department"})
 
 
 def column_widths(
@@ -287,10 +288,16 @@ def column_widths(
         for i, h in enumerate(header)
     ]
     needs = [
-        max([words[i]] + [fonts.string_width(r[i], fonts.SANS, 8) + CELL_PADDING for r in sample])
+        max([words[i]] + [fonts.string_width(r[i], fonts.SANS, 8) + CELL_PADDING + 1 for r in sample])
         for i in range(len(header))
     ]
     floors = [needs[i] if i in numeric else words[i] for i in range(len(header))]
+    # A person's name is kept on one line when the page allows it (so it reads, and extracts, whole).
+    # Left to right (the trainee's name first), as far as the page allows.
+    for i, name in enumerate(header):
+        if name.lower() in WHOLE_COLUMNS:
+            kept = min(needs[i] + 1, width / 3, width - (sum(floors) - floors[i]))
+            floors[i] = max(floors[i], kept)
     if sum(needs) <= width:
         return [n * width / sum(needs) for n in needs]
     room = width - sum(floors)
@@ -334,12 +341,12 @@ def _footer(data: PackData) -> Callable[[Any, Any], None]:
         canvas.setFillColor(MUTED)
         fonts.draw_string(
             canvas,
-            1.8 * cm,
+            1.5 * cm,
             1.0 * cm,
             f"Leadership pack {data.period_label} - {data.programme} - checksum {data.content_checksum[:16]}",
             size=7.5,
         )
-        fonts.draw_string(canvas, A4[0] - 1.8 * cm, 1.0 * cm, f"Page {doc.page}", size=7.5, right=True)
+        fonts.draw_string(canvas, A4[0] - 1.5 * cm, 1.0 * cm, f"Page {doc.page}", size=7.5, right=True)
         canvas.restoreState()
 
     return draw

@@ -203,3 +203,20 @@ def test_long_cells_wrap_inside_their_column_instead_of_overlapping(tmp_path: Pa
     assert "PG2024-0117Anaesthesiology" not in text  # cells wrap inside their column instead of running together
     assert "PG2024-0117 " in text and "Registration" in text and "Registrati" + "\n" not in text
     assert "Anaesthesiology," in text and "Württemberg-Hohenzollern" in text  # words kept whole
+
+
+def test_names_stay_on_one_line_in_a_crowded_table(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "Trainee": [NAMES[0]],
+            "Registration number": ["PG2025-0001"],
+            "Department": ["Internal Medicine"],
+            "Supervisor": ["Dr Elena Virtanen"],
+            "Sessions": [87],
+            "Attended": [55],
+            "Attendance %": [63.22],
+            "Sessions needed": [41],
+        }
+    )
+    text = _poppler("pdftotext", render_table_pdf("At risk", "2026-11", frame, footer="x"), tmp_path, "-layout")
+    assert f"{NAMES[0]}   PG2025-0001" in text  # the name whole on its row, not wrapped into the next line

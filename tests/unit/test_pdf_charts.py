@@ -64,3 +64,16 @@ def test_the_legend_lies_below_the_plot_however_many_departments() -> None:
     names_drawn = [s for s in legend if s.text.startswith("Department")]
     assert len(names_drawn) == 10
     assert all(0 <= s.y < chart.y - 10 for s in names_drawn)  # under the axis labels, inside the drawing
+
+
+def test_a_zero_count_in_the_month_in_progress_is_no_data_yet_not_a_fall_to_zero() -> None:
+    frame = _frame({"Surgery": [96.0, 90.0, 88.0, 0.0], "Medicine": [80.0, 85.0, 82.0, 3.0]})
+    chart = _chart(trend_chart(Trend("Entries", frame, "count", partial_month="2026-11"), 480))
+    plotted = [v for row in chart.data for v in row if v is not None]
+    assert 0.0 not in plotted and 3.0 in plotted  # Medicine's 3 entries so far are shown; Surgery's 0 is a gap
+
+
+def test_the_month_in_progress_is_a_lone_point_never_joined_to_the_line() -> None:
+    frame = _frame({"Surgery": [96.0, 90.0, 88.0, 4.0]})
+    chart = _chart(trend_chart(Trend("Entries", frame, "count", partial_month="2026-11"), 480))
+    assert [list(row) for row in chart.data] == [[96.0, 90.0, 88.0, None], [None, None, None, 4.0]]
