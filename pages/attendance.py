@@ -9,7 +9,7 @@ import streamlit as st
 from core.dto import AttendanceImportReport, ImportBatchSummary, RowError, UndoReport, UserSummary
 from core.errors import InvalidInputError
 from core.rules.access import ADMIN, SUPERVISOR
-from core.rules.values import ImportBatchState
+from core.rules.values import AttendanceStatus, ImportBatchState
 from core.services.attendance import batches as batch_service
 from core.services.attendance import imports as attendance_service
 from portal import actions, auth, loaders, state, widgets
@@ -413,7 +413,7 @@ def _section_correct(user: UserSummary) -> None:
         st.info(f"No record for {trainee} on {day:%Y-%m-%d} ({slot}).", icon="ℹ️")
         return
     st.text(f"Now: {record.status}" + (f" — {record.remarks}" if record.remarks else ""))
-    statuses = ["present", "late", "absent", "excused"]
+    statuses = [status.value for status in AttendanceStatus]
     with st.form(f"attendance.fix.form.{record.id}"):
         status = st.selectbox("New status", statuses, index=statuses.index(record.status))
         remarks = st.text_area("Remarks", value=record.remarks or "", max_chars=2000)
