@@ -118,7 +118,7 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
             "Attended": frame["attended"],
             "%": frame["percentage"],
             "Eligible": frame["eligible"].map({True: "yes", False: "no"}),
-            "Sessions needed": frame["sessions_needed"],
+            "Sessions needed": frame["forecast"],
         }
     )
 
@@ -133,8 +133,12 @@ def _table(frame: pd.DataFrame, period: Period) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "Sessions needed": st.column_config.NumberColumn(
-                help="Further sessions, all attended, needed to reach the threshold (empty: cannot be reached)"
+            "Sessions needed": st.column_config.TextColumn(
+                help=(
+                    "Further sessions, all attended, needed to reach the threshold. 'Out of reach this period' when "
+                    "they exceed the sessions still to come, estimated from the programme's sessions per day so far "
+                    "times the days left; 'period closed' once the period has ended."
+                )
             ),
         },
     )

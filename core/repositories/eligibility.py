@@ -74,6 +74,18 @@ def list_trainee_counts(
     return session.execute(stmt.order_by(User.registration_number, User.id)).all()
 
 
+def count_programme_sessions(session: Session, *, start: date, end: date) -> int:
+    """Distinct sessions (date, slot) the programme held in [start, end], whoever attended: its session rate."""
+    record = AttendanceRecord
+    held = (
+        select(record.session_date, record.session)
+        .where(record.session_date >= start, record.session_date <= end)
+        .distinct()
+        .subquery()
+    )
+    return int(session.execute(select(func.count()).select_from(held)).scalar_one())
+
+
 def get_visible_trainee(session: Session, *, scope: Scope, trainee_id: int) -> Row[*tuple[Any, ...]] | None:
     """(id, registration, full name) of a trainee the viewer may see, else None."""
     return session.execute(

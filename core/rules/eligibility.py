@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
 
 from core.calendar import Period as Period
-from core.calendar import parse_period, quarter_of
+from core.calendar import elapsed_days, parse_period, quarter_of
 from core.rules.values import AttendanceStatus
 
 compute_period = parse_period
@@ -76,3 +78,59 @@ def compute_eligibility_from_statuses(statuses: list[str], threshold: float) -> 
     counted = [s for s in statuses if s in COUNTED_STATUSES]
     attended = sum(1 for s in counted if s in ATTENDED_STATUSES)
     return compute_eligibility(sessions=len(counted), attended=attended, threshold=threshold)
+
+
+class ForecastState(StrEnum):
+    """What the sessions-needed column says about a trainee in a period."""
+
+    CLOSED = "closed"  # the period has ended: no number, ever
+    MET = "met"  # at or above the threshold now
+    NEEDED = "needed"  # this many more sessions, all attended, would reach it
+    OUT_OF_REACH = "out_of_reach"  # more than the sessions left in the period (estimated), or never
+
+
+@dataclass(frozen=True)
+class SessionsForecast:
+    state: ForecastState
+    needed: int | None  # None when closed, or when the threshold can never be reached
+    sessions_left: int | None  # the estimate of sessions still to come; None when there is no rate yet
+    text: str
+
+
+def compute_sessions_left(*, programme_sessions: int, elapsed: int, remaining: int) -> int | None:
+    """Sessions still to come, from the programme's rate so far: round(sessions per elapsed day × remaining days).
+
+    None before any day has elapsed (no rate yet).
+    """
+    if elapsed <= 0:
+        return None
+    return int(math.floor(programme_sessions * remaining / elapsed + 0.5))
+
+
+def compute_sessions_forecast(
+    result: EligibilityResult, *, period: Period, today: date, programme_sessions: int
+) -> SessionsForecast:
+    """The sessions-needed forecast for one trainee in a period (issue 11 §4).
+
+    `programme_sessions` is the number of distinct sessions (date, slot) the programme held in the
+    period up to `today`; it sets the rate from which the sessions still to come are estimated.
+    An ended period says "period closed"; an open one the sessions still needed, or "out of reach
+    this period" when they exceed the estimate (or the threshold can never be reached).
+    """
+    if today > period.end:
+        return SessionsForecast(ForecastState.CLOSED, None, None, "period closed")
+    elapsed = elapsed_days(period, today)
+    left = compute_sessions_left(
+        programme_sessions=programme_sessions, elapsed=elapsed, remaining=period.days - elapsed
+    )
+    estimate = "" if left is None else f" (about {left} sessions left)"
+    needed = result.sessions_needed
+    if result.eligible:
+        return SessionsForecast(ForecastState.MET, 0, left, "0: threshold met")
+    if needed is None:
+        return SessionsForecast(ForecastState.OUT_OF_REACH, None, left, f"out of reach this period{estimate}")
+    if left is not None and needed > left:
+        return SessionsForecast(
+            ForecastState.OUT_OF_REACH, needed, left, f"out of reach this period: {needed} needed{estimate}"
+        )
+    return SessionsForecast(ForecastState.NEEDED, needed, left, f"{needed} more{estimate}")

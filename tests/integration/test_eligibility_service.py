@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -196,3 +197,33 @@ def test_only_admins_and_the_scheduler_save_snapshots(session: Session, world: W
         service.snapshot_period(session, world.supervisor, period="2026-03", now=NOW)
     assert service.snapshot_period(session, SYSTEM_ACTOR, period="2026-03", now=NOW)["trainees"] == 3
     assert session.scalars(select(EligibilitySnapshot.computed_by_id)).first() is None
+
+
+def test_forecast_says_period_closed_once_the_period_has_ended(session: Session, world: World) -> None:
+    rows = by_registration(service.list_eligibility(session, world.admin, period="2026-03", today=date(2026, 4, 1)))
+    ben = rows[world.ben.registration_number]
+    assert ben["forecast"] == "period closed"
+    assert ben["sessions_left"] is pd.NA or pd.isna(ben["sessions_left"])
+
+
+def test_forecast_in_an_open_period_uses_the_programme_session_rate(session: Session, world: World) -> None:
+    # By 16 March the programme held 4 distinct sessions (2–5 March) in 16 days; 15 days remain: about 4 left.
+    rows = by_registration(service.list_eligibility(session, world.admin, period="2026-03", today=date(2026, 3, 16)))
+    ben, cai = rows[world.ben.registration_number], rows[world.cai.registration_number]
+    assert int(ben["sessions_left"]) == 4
+    assert ben["forecast"] == "2 more (about 4 sessions left)"
+    assert cai["forecast"] == "1 more (about 4 sessions left)"
+    strict = by_registration(
+        service.list_eligibility(session, world.admin, period="2026-03", threshold=90, today=date(2026, 3, 16))
+    )
+    assert strict[world.ben.registration_number]["forecast"] == (
+        "out of reach this period: 8 needed (about 4 sessions left)"
+    )
+
+
+def test_forecast_for_one_trainee_matches_the_table(session: Session, world: World) -> None:
+    period = service.resolve_period("2026-03")
+    one = service.forecast_sessions(
+        session, sessions=2, attended=1, threshold=75.0, period=period, today=date(2026, 3, 16)
+    )
+    assert (one.needed, one.sessions_left, one.text) == (2, 4, "2 more (about 4 sessions left)")

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core import clock
 from core.calendar import Period, PeriodError, parse_period
 from core.dto import SYSTEM_ACTOR, UserSummary
 from core.errors import InvalidInputError, NotFoundError
 from core.repositories import eligibility as repo
 from core.repositories import users as users_repo
 from core.rules.access import ALL_ROLES
-from core.rules.eligibility import compute_eligibility
+from core.rules.eligibility import SessionsForecast, compute_eligibility, compute_sessions_forecast
 from core.rules.settings import SETTING_SPECS
 from core.rules.values import NotificationKind, Role
 from core.services.access import authorize
@@ -35,6 +36,8 @@ TABLE_COLUMNS = (
     "eligible",
     "threshold",
     "sessions_needed",
+    "sessions_left",
+    "forecast",
 )
 
 
@@ -88,11 +91,15 @@ def list_eligibility(
     threshold: float | str | None = None,
     department_id: int | None = None,
     supervisor_id: int | None = None,
+    today: date | None = None,
 ) -> pd.DataFrame:
     """One row per active trainee in the viewer's scope, ordered by registration number.
 
     Columns: trainee_pk, trainee_id (registration number), full_name, department, supervisor,
-    sessions, attended, percentage, eligible, threshold, sessions_needed (NA: cannot be reached).
+    sessions, attended, percentage, eligible, threshold, sessions_needed (NA: cannot be reached),
+    sessions_left (the estimate of sessions still to come; NA: period closed or no rate yet) and
+    forecast (core.rules.eligibility.compute_sessions_forecast: "period closed", "6 more (about 20
+    sessions left)", "out of reach this period ...").
 
     Raises:
         PermissionDeniedError: the actor is not active.
@@ -109,9 +116,12 @@ def list_eligibility(
         department_id=department_id,
         supervisor_id=supervisor_id,
     )
+    day = today or clock.today()
+    held = programme_sessions_so_far(session, period=span, today=day)
     records = []
     for pk, registration, name, department, supervisor, sessions, attended in rows:
         result = compute_eligibility(sessions=int(sessions or 0), attended=int(attended or 0), threshold=limit)
+        forecast = compute_sessions_forecast(result, period=span, today=day, programme_sessions=held)
         records.append(
             (
                 pk,
@@ -125,6 +135,8 @@ def list_eligibility(
                 result.eligible,
                 result.threshold,
                 result.sessions_needed,
+                forecast.sessions_left,
+                forecast.text,
             )
         )
     frame = pd.DataFrame.from_records(records, columns=list(TABLE_COLUMNS))
@@ -137,8 +149,26 @@ def list_eligibility(
             "eligible": "bool",
             "threshold": "float64",
             "sessions_needed": "Int64",
+            "sessions_left": "Int64",
+            "forecast": "object",
         }
     )
+
+
+def programme_sessions_so_far(session: Session, *, period: Period, today: date) -> int:
+    """Distinct sessions (date, slot) the programme has held in the period up to `today`: the forecast's rate."""
+    if today < period.start:
+        return 0
+    return repo.count_programme_sessions(session, start=period.start, end=min(today, period.end))
+
+
+def forecast_sessions(
+    session: Session, *, sessions: int, attended: int, threshold: float, period: Period, today: date
+) -> SessionsForecast:
+    """One trainee's sessions-needed forecast in a period (the rule with the programme's session rate)."""
+    result = compute_eligibility(sessions=sessions, attended=attended, threshold=threshold)
+    held = programme_sessions_so_far(session, period=period, today=today)
+    return compute_sessions_forecast(result, period=period, today=today, programme_sessions=held)
 
 
 def list_trainee_sessions(

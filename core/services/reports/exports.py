@@ -237,7 +237,7 @@ def generate_eligibility_list(
     chosen = parse_period(period or month_label(programme_date(now)))
     department = department_name(session, department_id)
     step(0.2, "Computing eligibility")
-    table = list_eligibility(session, actor, period=chosen, department_id=department_id)
+    table = list_eligibility(session, actor, period=chosen, department_id=department_id, today=programme_date(now))
     frame = pd.DataFrame(
         {
             "registration_number": table["trainee_id"],
@@ -249,9 +249,7 @@ def generate_eligibility_list(
             "attendance_pct": table["percentage"],
             "eligible": table["eligible"].map({True: "yes", False: "no"}),
             "threshold_pct": table["threshold"],
-            "sessions_needed": table["sessions_needed"]
-            .astype("object")
-            .where(table["sessions_needed"].notna(), "cannot reach"),
+            "sessions_needed": table["forecast"],
         }
     )
     step(0.6, "Writing the XLSX file")
