@@ -46,7 +46,9 @@ def make_engine(settings: Settings | str) -> Engine:
             # SQLite creates the file (and its -wal/-shm) with the umask's mode; tighten them once connected.
             event.listen(engine, "connect", lambda *_: _private_sqlite(Path(path)))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # libpq TCP keepalives: a client notices a vanished server (or a dead network path) within ~10 s.
+    keepalives = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=keepalives)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -53,9 +53,27 @@ def list_session_labels(session: Session, lowered: Sequence[str]) -> list[str]:
     return sorted(session.scalars(stmt))
 
 
+# A client that dies or hangs while importing must not keep the lock (issue 14): for this transaction the
+# server drops the connection after 8 s idle in the transaction, probes a silent peer after 3 s idle
+# every 1 s (3 probes), and checks during a running statement every second that the client is still there.
+# Every release happens within 10 s; a healthy import never idles between its statements that long.
+IMPORT_SESSION_GUARDS = (
+    "SET LOCAL idle_in_transaction_session_timeout = '8s'",
+    "SET LOCAL tcp_keepalives_idle = 3",
+    "SET LOCAL tcp_keepalives_interval = 1",
+    "SET LOCAL tcp_keepalives_count = 3",
+    "SET LOCAL client_connection_check_interval = '1s'",
+)
+
+
 def lock_imports(session: Session) -> None:
-    """Serialise imports until this transaction ends (PostgreSQL; SQLite has one writer anyway)."""
+    """Serialise imports until this transaction ends (PostgreSQL; SQLite has one writer anyway).
+
+    A dead or frozen importer's lock is released within 10 s (IMPORT_SESSION_GUARDS).
+    """
     if is_postgres(session):
+        for statement in IMPORT_SESSION_GUARDS:
+            session.execute(text(statement))
         session.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK_KEY)))
 
 
