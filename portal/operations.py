@@ -10,6 +10,7 @@ from core.dto import JobRunSummary, UserSummary
 from core.rules.access import ADMIN
 from core.rules.values import JobTrigger
 from core.services.access import authorize
+from core.services.audit import record_event
 from jobs.runner import JOBS, execute_job
 from jobs.schedule import SCHEDULE, effective_schedule, next_fire_times, read_overrides
 from portal.db import get_session_factory, session_scope
@@ -27,7 +28,7 @@ def run_job_now(user: UserSummary, name: str, *, dry_run: bool = False) -> JobRu
     """
     with session_scope() as session:
         authorize(session, user, ADMIN)
-    return execute_job(
+    run = execute_job(
         name,
         get_session_factory(),
         settings=get_settings(),
@@ -35,6 +36,17 @@ def run_job_now(user: UserSummary, name: str, *, dry_run: bool = False) -> JobRu
         triggered_by=user.username,
         dry_run=dry_run,
     )
+    with session_scope() as session:  # who ran what, whatever the outcome (the run row records the rest)
+        record_event(
+            session,
+            actor=user,
+            action="job_run_now",
+            now=utcnow(),
+            entity_type="job_run",
+            entity_id=run.id,
+            details={"job": name, "dry_run": dry_run, "status": str(run.status)},
+        )
+    return run
 
 
 def schedule_table(now: datetime | None = None) -> list[dict[str, str | None]]:

@@ -188,7 +188,13 @@ def test_cleanup_deletes_at_91_days_and_keeps_89_and_never_touches_programme_rec
     with factory() as session:
         assert session.scalars(select(Notification.title)).all() == ["89 days old"]
         assert session.scalars(select(ReportRun.id)).all() == [files["new"].id]  # type: ignore[attr-defined]
-        assert sorted(session.scalars(select(AuditEvent.action)).all()) == ["old_1", "old_2556", "retention_cleanup"]
+        assert sorted(session.scalars(select(AuditEvent.action)).all()) == [
+            "old_1",
+            "old_2556",
+            "report_generated",  # the reports made for the test (issue 14: generation is audited)
+            "report_generated",
+            "retention_cleanup",
+        ]
     report_files = sorted(p.read_bytes() for p in settings.report_dir.rglob("*.csv"))
     assert report_files == [b"new"]
     for model in (AttendanceRecord, LogbookEntry, EligibilitySnapshot):

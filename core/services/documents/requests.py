@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from core.clock import utcnow
 from core.config import Settings, get_settings
 from core.dto import DocumentRequestItem, Scope, UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -218,8 +219,10 @@ def requests_frame(items: list[DocumentRequestItem]) -> pd.DataFrame:
     )
 
 
-def get_document_file(session: Session, actor: UserSummary, *, request_id: int) -> tuple[str, bytes]:
-    """The completed PDF (trainee: own; admin: any).
+def get_document_file(
+    session: Session, actor: UserSummary, *, request_id: int, now: datetime | None = None
+) -> tuple[str, bytes]:
+    """The completed PDF (trainee: own; admin: any); serving it is audited (document_downloaded).
 
     Raises:
         NotFoundError: no such completed request in the actor's scope.
@@ -230,6 +233,15 @@ def get_document_file(session: Session, actor: UserSummary, *, request_id: int) 
         raise NotFoundError("No such document.")
     if request.status != DocumentStatus.COMPLETED or request.content is None or request.file_name is None:
         raise ConflictError(f"This document is not ready yet; current state: {request.status}.")
+    record_event(
+        session,
+        actor=actor,
+        action="document_downloaded",
+        now=now or utcnow(),
+        entity_type="document_request",
+        entity_id=request.id,
+        details={"kind": request.kind, "file": request.file_name, "trainee_id": request.trainee_id},
+    )
     return request.file_name, request.content
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, event, or_, select, true
 from sqlalchemy.orm import Session
 
+from core.clock import utcnow
 from core.dto import ReportFile, ReportRunItem, UserSummary
 from core.errors import NotFoundError
 from core.files import DIR_MODE, private_dir, write_private
@@ -24,6 +25,7 @@ from core.models import Department, ReportRun, User
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
 from core.rules.values import ReportKind
 from core.services.access import authorize
+from core.services.audit import record_event
 
 Progress = Callable[[float, str], None]
 REPORT_ROLES = (ADMIN, LEADERSHIP, SUPERVISOR)
@@ -110,6 +112,21 @@ def store_report(
     partial.replace(target)
     _remove_on_rollback(session, target)
     run.file_path = relative.as_posix()
+    record_event(
+        session,
+        actor=actor,
+        action="report_generated",
+        now=now,
+        entity_type="report_run",
+        entity_id=run.id,
+        details={
+            "kind": str(kind),
+            "format": file_format,
+            "file": run.file_name,
+            "bytes": len(content),
+            "params": params,
+        },
+    )
     session.flush()
     return _item(run)
 
@@ -149,8 +166,10 @@ def list_report_runs(session: Session, actor: UserSummary, *, limit: int = 500) 
     return [_item(r) for r in rows]
 
 
-def get_report_file(session: Session, actor: UserSummary, run_id: int, *, report_dir: Path) -> ReportFile:
-    """The bytes of an archived report the viewer may see.
+def get_report_file(
+    session: Session, actor: UserSummary, run_id: int, *, report_dir: Path, now: datetime | None = None
+) -> ReportFile:
+    """The bytes of an archived report the viewer may see; serving them is audited (report_downloaded).
 
     Raises:
         PermissionDeniedError: the actor's role has no reports.
@@ -163,7 +182,17 @@ def get_report_file(session: Session, actor: UserSummary, run_id: int, *, report
     path = _safe_path(report_dir, run.file_path)
     if path is None or not path.is_file():
         raise NotFoundError(f"The file of report {run_id} is no longer on disk (removed by retention?).")
-    return ReportFile(run.id, run.file_name, MIME.get(run.file_format, "application/octet-stream"), path.read_bytes())
+    content = path.read_bytes()
+    record_event(
+        session,
+        actor=actor,
+        action="report_downloaded",
+        now=now or utcnow(),
+        entity_type="report_run",
+        entity_id=run.id,
+        details={"kind": run.kind, "file": run.file_name, "bytes": len(content)},
+    )
+    return ReportFile(run.id, run.file_name, MIME.get(run.file_format, "application/octet-stream"), content)
 
 
 def remove_archived_files(report_dir: Path, paths: Iterable[str]) -> int:
