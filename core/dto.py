@@ -590,3 +590,50 @@ class ReportRequest:
     end: date | None = None
     period: str | None = None
     file_format: str = "pdf"
+
+
+@dataclass(frozen=True)
+class ReturnedEntry:
+    """A returned logbook entry on the trainee's home: it needs their action (edit and resubmit)."""
+
+    id: int
+    title: str
+    case_date: date
+    feedback: str | None
+    link: str  # /logbook?entry=ID
+
+
+@dataclass(frozen=True)
+class PublishedResultItem:
+    """One published or frozen result as the trainee sees it; `result` carries the attendance gate."""
+
+    assessment: str
+    assessment_date: date | None
+    score: float | None
+    max_score: float
+    percentage: float | None
+    grade: str
+    result: str  # "pass", "fail", or e.g. "pass (ineligible: 64.04 % attended in 2026-Q4)"
+    state: str
+
+
+@dataclass(frozen=True)
+class TraineeHome:
+    """A trainee's own dashboard: attendance this period, their logbook by status, their published results."""
+
+    name: str
+    period_label: str  # the current quarter, e.g. 2026-Q4
+    period_text: str  # e.g. "1 Oct – 31 Dec 2026"
+    period_open: bool
+    sessions: int
+    attended: int
+    percentage: float
+    threshold: float
+    eligible: bool
+    sessions_needed: int | None
+    sessions_left: int | None  # estimated sessions still to come this period
+    forecast: str  # core.rules.eligibility.compute_sessions_forecast's text
+    out_of_reach: bool
+    logbook: tuple[tuple[str, int], ...]  # (status, count): draft, pending, returned, approved, rejected
+    returned: tuple[ReturnedEntry, ...]
+    results: tuple[PublishedResultItem, ...]

@@ -37,6 +37,9 @@ def render() -> None:
     user = auth.require_role(*ROLES)
     today = programme_today()
     st.title("📊 Dashboard")
+    if user.role == TRAINEE:
+        _trainee_home(user, today)
+        return
     options = loaders.dashboards.options(user)
     filters = _filters(user, options, today)
     tabs = st.tabs(TABS, key="dashboard.tab", bind="query-params")
@@ -44,6 +47,73 @@ def render() -> None:
         if tab.open:
             with tab:
                 section(user, filters, today)
+
+
+def _trainee_home(user: UserSummary, today: date) -> None:
+    """One person's dashboard: my attendance, my logbook, my published results; nothing programme-wide."""
+    home = loaders.dashboards.trainee_home(user, today)
+    st.caption(f"Your own figures, {widgets.plain(home.name)}.")
+    st.subheader(f"My attendance in {home.period_text}" + (" (so far)" if home.period_open else ""))
+    cols = st.columns(3)
+    cols[0].metric(
+        "Attendance",
+        f"{home.percentage:.2f}% of {home.sessions:,} sessions",
+        help="Present or late / your recorded sessions this quarter (excused counts as a session, not as attended).",
+        border=True,
+    )
+    cols[1].metric("Threshold", f"{home.threshold:.2f}%", help="Set by the programme office.", border=True)
+    cols[2].metric(
+        "Sessions needed",
+        "0" if home.eligible else ("out of reach" if home.out_of_reach else f"{home.sessions_needed}"),
+        help=(
+            "Further sessions, all attended, to reach the threshold. Sessions still to come are estimated from "
+            "the programme's sessions per day so far this quarter times the days left."
+        ),
+        border=True,
+    )
+    if home.sessions_left is not None:
+        st.caption(
+            f"About {home.sessions_left} sessions are left this quarter "
+            "(the programme's sessions per day so far × the days left)."
+        )
+    if home.eligible:
+        st.success(f"You are at or above the {home.threshold:g}% threshold this quarter.", icon="✅")
+    elif home.out_of_reach:
+        st.error(f"The threshold is out of reach this period: {home.forecast}.", icon="⚠️")
+    else:
+        st.warning(f"Attend {home.forecast} to reach the {home.threshold:g}% threshold.", icon="📅")
+    st.subheader("My logbook")
+    for column, (status, count) in zip(st.columns(len(home.logbook)), home.logbook, strict=True):
+        column.metric(status.title(), f"{count:,}", border=True)
+    if home.returned:
+        st.warning(
+            f"**{len(home.returned)} returned {'entry needs' if len(home.returned) == 1 else 'entries need'} "
+            "your action**: edit and resubmit.",
+            icon="✏️",
+        )
+        for entry in home.returned:
+            note = f" · {widgets.plain(entry.feedback)}" if entry.feedback else ""
+            st.markdown(f"- [{widgets.plain(entry.title)}]({entry.link}) · case {entry.case_date:%d %b %Y}{note}")
+    st.subheader("My published results")
+    if not home.results:
+        widgets.empty_state("No published results yet.", "You will be notified in your inbox when one is published.")
+        return
+    table = pd.DataFrame(
+        [
+            {
+                "Assessment": r.assessment,
+                "Date": r.assessment_date,
+                "Score": r.score,
+                "Max": r.max_score,
+                "%": r.percentage,
+                "Grade": r.grade,
+                "Result": r.result,
+                "State": r.state,
+            }
+            for r in home.results
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def _filters(user: UserSummary, options: DashboardOptions, today: date) -> DashboardFilters:

@@ -42,7 +42,7 @@ STALE: dict[Write, frozenset[str]] = {
     Write.LOGBOOK_DECISION: frozenset({"logbook", "notifications", "dashboards", "audit"}),
     Write.ATTENDANCE_IMPORT: frozenset({"attendance", "dashboards", "results", "audit"}),
     Write.ELIGIBILITY_SNAPSHOT: frozenset({"attendance", "results", "audit"}),
-    Write.RESULTS: frozenset({"results", "notifications", "audit"}),
+    Write.RESULTS: frozenset({"results", "notifications", "audit", "dashboards"}),  # the trainee home shows results
     Write.DOCUMENTS: frozenset({"documents", "notifications", "audit"}),
     Write.USERS: frozenset({"users", "logbook", "attendance", "results", "dashboards", "audit"}),
     Write.SETTINGS: frozenset({"settings", "dashboards", "attendance", "operations", "audit"}),

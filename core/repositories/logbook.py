@@ -77,6 +77,14 @@ def list_entry_rows(
     return session.execute(stmt).all()
 
 
+def count_by_status(session: Session, *, scope_clause: ColumnElement[bool]) -> dict[str, int]:
+    """Entries in scope per status (drafts included; the scope decides whose)."""
+    rows = session.execute(
+        select(LogbookEntry.status, func.count()).where(scope_clause).group_by(LogbookEntry.status)
+    ).all()
+    return {str(status): int(count) for status, count in rows}
+
+
 def pending_filters(
     scope_clause: ColumnElement[bool], trainee_id: int | None, department_id: int | None
 ) -> list[ColumnElement[bool]]:

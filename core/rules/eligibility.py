@@ -100,9 +100,10 @@ class SessionsForecast:
 def compute_sessions_left(*, programme_sessions: int, elapsed: int, remaining: int) -> int | None:
     """Sessions still to come, from the programme's rate so far: round(sessions per elapsed day × remaining days).
 
-    None before any day has elapsed (no rate yet).
+    None before any day has elapsed or before the programme has held a session (no rate yet): nothing
+    uploaded is not the same as no sessions to come.
     """
-    if elapsed <= 0:
+    if elapsed <= 0 or programme_sessions <= 0:
         return None
     return int(math.floor(programme_sessions * remaining / elapsed + 0.5))
 

@@ -73,7 +73,8 @@ SETTING_SPECS: dict[str, SettingSpec] = {
         75.0, "Attendance % needed for exam eligibility (0–100)", _number_between(0, 100)
     ),
     "dashboard_small_base": SettingSpec(
-        20, "Dashboard cards whose percentage rests on fewer items are shown muted (small base)",
+        20,
+        "Dashboard cards whose percentage rests on fewer items are shown muted (small base)",
         _whole_number_between(0, 100000),
     ),
     "logbook_categories": SettingSpec(

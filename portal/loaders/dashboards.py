@@ -14,11 +14,13 @@ from core.dto import (
     DashboardFilters,
     DashboardOptions,
     DashboardOverview,
+    TraineeHome,
     TurnaroundSummary,
     UserSummary,
 )
 from core.services.dashboards import analytics as analytics_service
 from core.services.dashboards import overview as overview_service
+from core.services.dashboards import trainee_home as trainee_home_service
 from core.services.dashboards import trainees as trainee_analytics_service
 from portal.db import session_scope
 
@@ -110,6 +112,13 @@ def trainee_detail(
     return name, entries, attendance
 
 
+@st.cache_data(ttl=120, show_spinner=False)
+def trainee_home(viewer: UserSummary, today: date) -> TraineeHome:
+    """The signed-in trainee's own home figures (attendance this quarter, logbook by status, results)."""
+    with session_scope() as session:
+        return trainee_home_service.get_trainee_home(session, viewer, today=today, now=utcnow())
+
+
 def clear() -> None:
     """Forget every cached dashboards read (the invalidation table decides when)."""
     options.clear()
@@ -124,3 +133,4 @@ def clear() -> None:
     at_risk.clear()
     trainees.clear()
     trainee_detail.clear()
+    trainee_home.clear()

@@ -74,3 +74,10 @@ def test_before_the_period_starts_there_is_no_rate_and_so_no_verdict() -> None:
     assert forecast.state is ForecastState.NEEDED
     assert forecast.sessions_left is None
     assert forecast.text == "1 more"
+
+
+def test_no_sessions_held_yet_gives_no_estimate_and_no_out_of_reach() -> None:
+    assert compute_sessions_left(programme_sessions=0, elapsed=30, remaining=62) is None
+    nothing = compute_eligibility(sessions=0, attended=0, threshold=75.0)
+    forecast = compute_sessions_forecast(nothing, period=Q4, today=date(2026, 10, 30), programme_sessions=0)
+    assert forecast.state is ForecastState.NEEDED and forecast.text == "1 more"
