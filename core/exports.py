@@ -199,7 +199,7 @@ def _about_sheet(about: ExportAbout, frame: pd.DataFrame, *, data_sheet: str) ->
         name="About",
         header=("Item", "Value"),
         kinds=("text", "integer"),
-        widths=(28, 70),
+        widths=(28, 64),  # both fit one portrait page when printed
         rows=lambda: iter(safe),
         row_count=len(safe),
         table=False,
@@ -230,7 +230,7 @@ def _widths(frame: pd.DataFrame, headers: list[str], kinds: list[str]) -> list[f
     sample = frame.head(_WIDTH_SAMPLE)
     widths: list[float] = []
     for column, header, kind in zip(frame.columns, headers, kinds, strict=True):
-        longest = max((len(w) for w in header.split()), default=4)
+        longest = len(header)  # the whole header on one line: a wrapped one would overlap row 2
         if kind == "datetime":
             data = 16
         elif kind == "date":

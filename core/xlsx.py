@@ -114,6 +114,8 @@ def _sheet_xml(sheet: Sheet) -> Iterator[str]:
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        # Printed, every column fits the page width (as many pages down as it takes).
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
     )
     if sheet.table:
         yield (
@@ -154,7 +156,11 @@ def _sheet_xml(sheet: Sheet) -> Iterator[str]:
     if sheet.table and sheet.header:
         last = max(sheet.row_count + 1, 2)
         yield f'<autoFilter ref="A1:{letters[len(sheet.header) - 1]}{last}"/>'
-    yield '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+    orientation = "landscape" if sheet.table and len(sheet.header) > 6 else "portrait"
+    yield (
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/></worksheet>'
+    )
 
 
 def _content_types(count: int) -> str:
@@ -239,8 +245,7 @@ _STYLES = (
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
     '<cellXfs count="9">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1" '
-    'applyAlignment="1"><alignment wrapText="1" vertical="top"/></xf>'
+    '<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1"/>'
     '<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="10" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
