@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from core.dto import UserSummary
 from core.models import LogbookEntry, User
 from core.services.dashboards import rollups
+from core.services.results import assessments as results_assessments
+from core.services.results import scores as results_scores
+from core.services.results import transitions as results_transitions
 from tests.factories import actor, make_attendance, make_department, make_entry, make_user, suffix
 
 # The dashboard world ------------------------------------------------------------------------------
@@ -113,3 +116,33 @@ def build_dashboard_world(session: Session) -> DashboardWorld:
         gamma=gamma.id,
         s2_id=s2.id,
     )
+
+
+def add_dashboard_results(session: Session, world: DashboardWorld) -> None:
+    """Paper 1 (gated on 2026-Q4) published for a1 and a2; Paper 2 left as a draft."""
+    for title, publish in (("Paper 1", True), ("Paper 2", False)):
+        created = results_assessments.create_assessment(
+            session,
+            world.admin,
+            title=title,
+            department_id=world.alpha,
+            assessment_date=date(2026, 11, 20),
+            max_score=100,
+            pass_mark=50,
+            weight=40,
+            group_name=f"Y2 {world.alpha} {title}",
+            now=datetime(2026, 11, 20, 10),
+            eligibility_period="2026-Q4",
+        )
+        by_registration = {world.a1.registration_number: "72.5", world.a2.registration_number: "40"}
+        results_scores.save_scores(
+            session,
+            world.admin,
+            assessment_id=created.id,
+            scores={str(k): v for k, v in by_registration.items()},
+            now=datetime(2026, 11, 20, 10),
+        )
+        if publish:
+            results_transitions.publish_results(
+                session, world.admin, assessment_id=created.id, now=datetime(2026, 11, 20, 10)
+            )

@@ -10,45 +10,15 @@ from sqlalchemy.orm import Session
 from core.dto import UserSummary
 from core.errors import PermissionDeniedError
 from core.services.dashboards.trainee_home import get_trainee_home
-from core.services.results import assessments, scores, transitions
-from tests.factories import NOW
-from tests.scenarios import DashboardWorld, build_dashboard_world
+from tests.scenarios import DashboardWorld, add_dashboard_results, build_dashboard_world
 
 MID_NOVEMBER = date(2026, 11, 16)
-
-
-def add_results(session: Session, world: DashboardWorld) -> None:
-    """Paper 1 (gated on 2026-Q4) published for a1 and a2; Paper 2 left as a draft."""
-    for title, publish in (("Paper 1", True), ("Paper 2", False)):
-        created = assessments.create_assessment(
-            session,
-            world.admin,
-            title=title,
-            department_id=world.alpha,
-            assessment_date=date(2026, 11, 20),
-            max_score=100,
-            pass_mark=50,
-            weight=40,
-            group_name=f"Y2 {world.alpha} {title}",
-            now=NOW,
-            eligibility_period="2026-Q4",
-        )
-        by_registration = {world.a1.registration_number: "72.5", world.a2.registration_number: "40"}
-        scores.save_scores(
-            session,
-            world.admin,
-            assessment_id=created.id,
-            scores={str(k): v for k, v in by_registration.items()},
-            now=NOW,
-        )
-        if publish:
-            transitions.publish_results(session, world.admin, assessment_id=created.id, now=NOW)
 
 
 @pytest.fixture
 def world(session: Session) -> DashboardWorld:
     built = build_dashboard_world(session)
-    add_results(session, built)
+    add_dashboard_results(session, built)
     return built
 
 

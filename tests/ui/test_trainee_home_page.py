@@ -7,8 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.clock import TODAY_OVERRIDE_ENV
 from tests.factories import actor, make_user
-from tests.integration.test_trainee_home import add_results
-from tests.scenarios import DashboardWorld, build_dashboard_world
+from tests.scenarios import DashboardWorld, add_dashboard_results, build_dashboard_world
 from tests.ui.conftest import PageRunner, UiDatabase
 
 PAGE = "pages.dashboard"
@@ -20,7 +19,7 @@ def world(ui_db: UiDatabase, monkeypatch: pytest.MonkeyPatch) -> DashboardWorld:
     monkeypatch.setenv(TODAY_OVERRIDE_ENV, "2026-11-16")
     with ui_db.factory.begin() as session:
         built = build_dashboard_world(session)
-        add_results(session, built)
+        add_dashboard_results(session, built)
         return built
 
 
