@@ -75,7 +75,7 @@ def _options(kind: str, today: date) -> list[str]:
 def _filters(user: UserSummary) -> tuple[int | None, int | None]:
     if user.role == TRAINEE:
         return None, None
-    departments = dict(loaders.users.departments())
+    departments = dict(loaders.dashboards.options(user).departments)  # only departments in the viewer's scope
     supervisors = {sid: name for sid, _uname, name in loaders.users.supervisors()}
     left, right = st.columns(2)
     dept_ids = [0, *departments]
