@@ -4,6 +4,8 @@ creator (SQLite, and PostgreSQL through the session fixture)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,19 +15,41 @@ from sqlalchemy.orm import Session
 from core.dto import UserSummary
 from core.errors import PermissionDeniedError
 from core.models import AuditEvent, ChangeRequest, Result
+from core.services.results import assessments as assessments_svc
 from core.services.results import changes as changes_svc
+from core.services.results import scores as scores_svc
+from core.services.results import transitions as transitions_svc
 from core.services.users.accounts import create_user, set_user_active
-from tests.factories import NOW, actor, make_user
-from tests.integration.test_results_service import World, build_world, enter, publish
+from tests.factories import NOW, actor, make_department, make_user
+
+
+@dataclass
+class World:
+    admin: UserSummary
+    admin2: UserSummary
 
 
 def _published(session: Session) -> tuple[World, int]:
-    world = build_world(session)
-    enter(session, world)
-    publish(session, world)
-    result = session.scalars(
-        select(Result).where(Result.assessment_id == world.assessment_id, Result.trainee_id == world.trainee.id)
-    ).one()
+    """Two independent admins and one published result of 72.5."""
+    department = make_department(session)
+    trainee = make_user(session, "trainee", department=department)
+    world = World(actor(session, make_user(session, "admin")), actor(session, make_user(session, "admin")))
+    assessment = assessments_svc.create_assessment(
+        session,
+        world.admin,
+        title="Paper 1",
+        department_id=department.id,
+        assessment_date=date(2026, 10, 1),
+        max_score=100,
+        pass_mark=50,
+        weight=40,
+        group_name=f"Y2 {department.id}",
+        now=NOW,
+    )
+    scores = {trainee.registration_number: "72.5"}
+    scores_svc.save_scores(session, world.admin, assessment_id=assessment.id, scores=scores, now=NOW)
+    transitions_svc.publish_results(session, world.admin, assessment_id=assessment.id, now=NOW)
+    result = session.scalars(select(Result).where(Result.assessment_id == assessment.id)).one()
     return world, result.id
 
 
