@@ -148,7 +148,7 @@ def _mapping_step(user: UserSummary, report: AttendanceImportReport, version: in
         if report.wide_sessions:
             st.caption(
                 f"One column per session: {len(report.wide_sessions)} session columns "
-                f"({', '.join(report.wide_sessions[:5])}{'…' if len(report.wide_sessions) > 5 else ''}); "
+                f"({widgets.plain(', '.join(report.wide_sessions[:5]))}{'…' if len(report.wide_sessions) > 5 else ''}); "
                 "each mark becomes one row."
             )
         st.caption("Each field takes one of the file's columns (pre-filled from the column names).")
@@ -199,11 +199,11 @@ def _choose_sheet(file_name: str, content: bytes) -> str | None:
 
 def _show_preview(report: AttendanceImportReport) -> None:
     if report.refusal:
-        st.error(report.refusal, icon="⛔")
+        st.error(widgets.plain(report.refusal), icon="⛔")
         return
     if report.previous_batch is not None:
         st.warning(
-            f"This exact file was already imported as {batch_service.describe_batch(report.previous_batch)}. "
+            f"This exact file was already imported as {widgets.plain(batch_service.describe_batch(report.previous_batch))}. "
             "Importing it again only changes rows edited since then.",
             icon="⚠️",
         )
@@ -386,7 +386,7 @@ def _section_history(user: UserSummary) -> None:
             rerun=lambda o: o.undone,
         )
         if outcome is not None and not outcome.undone:
-            st.warning(outcome.message, icon="⚠️")
+            st.warning(widgets.plain(outcome.message), icon="⚠️")
 
 
 def _undone(outcome: UndoReport) -> None:
@@ -410,7 +410,7 @@ def _section_correct(user: UserSummary) -> None:
         return
     record = loaders.attendance.attendance_record(user, trainee, day, slot)
     if record is None:
-        st.info(f"No record for {trainee} on {day:%Y-%m-%d} ({slot}).", icon="ℹ️")
+        st.info(f"No record for {widgets.plain(trainee)} on {day:%Y-%m-%d} ({widgets.plain(slot)}).", icon="ℹ️")
         return
     st.text(f"Now: {record.status}" + (f" — {record.remarks}" if record.remarks else ""))
     statuses = [status.value for status in AttendanceStatus]

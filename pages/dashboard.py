@@ -402,7 +402,7 @@ def _trainees(user: UserSummary, filters: DashboardFilters, _today: date) -> Non
     frame = loaders.dashboards.trainees(user, filters)
     names = dict(loaders.dashboards.options(user).departments)
     st.button("← All departments", key="dashboard.drill.back", on_click=_clear_department)
-    st.subheader(f"{names.get(filters.department_id, 'Department')}: trainees")
+    st.subheader(f"{widgets.plain(names.get(filters.department_id, 'Department'))}: trainees")
     if frame.empty:
         widgets.empty_state("No trainees in view in this department.")
         return
@@ -466,7 +466,7 @@ def _clear_department() -> None:
 def _trainee_detail(user: UserSummary, trainee_id: int, filters: DashboardFilters) -> None:
     with errors.handled():
         name, entries, attendance = loaders.dashboards.trainee_detail(user, trainee_id, filters)
-        st.subheader(name)
+        st.subheader(widgets.plain(name))
         st.caption(f"Case and session dates in {period_label(filters.start, filters.end)}.")
         left, right = st.columns(2)
         with left:

@@ -116,7 +116,9 @@ def _last_generated(user: UserSummary) -> None:
     item = next((r for r in loaders.reports.report_runs(user) if r.id == run_id), None)
     if item is None:
         return
-    st.success(f"**{item.title}** ready: {item.file_name} ({item.size_bytes:,} bytes). It is also in the archive.")
+    st.success(
+        f"**{widgets.plain(item.title)}** ready: {widgets.plain(item.file_name)} ({item.size_bytes:,} bytes). It is also in the archive."
+    )
     _download(user, item, key="reports.last_download")
 
 

