@@ -119,10 +119,19 @@ def _heartbeat_status(leader: HeartbeatItem | None, beats: list[HeartbeatItem]) 
         st.caption(f"Standby sidecar(s), ready to take over: {', '.join(standby)}")
 
 
+RUN_ICONS: dict[str, str] = {
+    JobRunStatus.SUCCESS: "✅",
+    JobRunStatus.FAILED: "❌",
+    JobRunStatus.PARTIAL: "⚠️",
+    JobRunStatus.RUNNING: "⏳",
+    JobRunStatus.SKIPPED: "⏭️",
+}
+
+
 def _last_run_text(run: JobRunSummary | None) -> str:
     if run is None:
         return "Last: never"
-    icon = {"success": "✅", "failed": "❌", "partial": "⚠️", "running": "⏳", "skipped": "⏭️"}.get(run.status, "")
+    icon = RUN_ICONS.get(run.status, "")
     return f"Last: {icon} {run.status} {run.started_at:%Y-%m-%d %H:%M}"
 
 
