@@ -56,8 +56,8 @@ def _trainee_home(user: UserSummary, today: date) -> None:
     st.subheader(f"My attendance in {home.period_text}" + (" (so far)" if home.period_open else ""))
     cols = st.columns(3)
     cols[0].metric(
-        "Attendance",
-        f"{home.percentage:.2f}% of {home.sessions:,} sessions",
+        f"Attendance · {home.attended:,} of {home.sessions:,} sessions",
+        f"{home.percentage:.2f}%",
         help="Present or late / your recorded sessions this quarter (excused counts as a session, not as attended).",
         border=True,
     )
@@ -81,7 +81,10 @@ def _trainee_home(user: UserSummary, today: date) -> None:
     elif home.out_of_reach:
         st.error(f"The threshold is out of reach this period: {home.forecast}.", icon="⚠️")
     else:
-        st.warning(f"Attend {home.forecast} to reach the {home.threshold:g}% threshold.", icon="📅")
+        st.warning(
+            f"Attend {home.sessions_needed} more sessions, all of them, to reach the {home.threshold:g}% threshold.",
+            icon="📅",
+        )
     st.subheader("My logbook")
     for column, (status, count) in zip(st.columns(len(home.logbook)), home.logbook, strict=True):
         column.metric(status.title(), f"{count:,}", border=True)
@@ -188,9 +191,9 @@ def _card(column: st.delta_generator.DeltaGenerator, card: KpiCard) -> None:
     delta: str | int | None = None
     if change is not None:
         delta = 0 if change == 0 else (f"{change:+.2f} pp" if percent else f"{int(change):+,}")
-    label = card.label + (" · small base" if card.small_base else "")
-    if card.base is not None:
-        value = f"{value} {card.base_text}"
+    # The base goes in the label: a value with its base ("66.45% of 1,562 submitted") is cut off on a card.
+    label = card.label + (f" · {card.base:,} {card.base_label}" if card.base is not None else "")
+    label += " · small base" if card.small_base else ""
     column.metric(
         f":gray[{label}]" if card.small_base else label,
         value,

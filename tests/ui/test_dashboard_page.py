@@ -69,7 +69,7 @@ def test_overview_cards_show_the_viewers_figures(run_page: PageRunner, world: Wo
     assert cards["Active trainees"] == "2"
     assert cards["Verified (approved)"] == "4"  # verified means approved
     # The card names its base; 8 is below the small-base setting (20), so it is muted and says so.
-    assert cards[":gray[Compliance · small base]"] == "50.00% of 8 submitted"
+    assert cards[":gray[Compliance · 8 submitted · small base]"] == "50.00%"
     assert "(to " in _texts(at)  # the running period is labelled as such
 
 

@@ -33,7 +33,7 @@ def test_a_trainee_sees_only_their_own_figures(run_page: PageRunner, world: Dash
     at = run_page(PAGE, world.a1)
     assert not at.exception, at.exception
     cards = {m.label: m.value for m in at.metric}
-    assert cards["Attendance"] == "50.00% of 6 sessions"
+    assert cards["Attendance · 3 of 6 sessions"] == "50.00%"
     assert cards["Threshold"] == "75.00%"
     assert cards["Sessions needed"] == "6"
     assert (cards["Draft"], cards["Pending"], cards["Approved"], cards["Returned"]) == ("1", "1", "5", "0")
@@ -42,7 +42,7 @@ def test_a_trainee_sees_only_their_own_figures(run_page: PageRunner, world: Dash
     assert not at.selectbox, "no department or supervisor filters"
     text = _texts(at)
     assert "About 6 sessions are left this quarter" in text
-    assert "Attend 6 more (about 6 sessions left)" in text
+    assert "Attend 6 more sessions, all of them, to reach the 75% threshold." in text
     results = at.dataframe[0].value
     assert results["Result"].tolist() == ["pass (ineligible: 50.00 % attended in 2026-Q4)"]
     assert "Paper 2" not in results["Assessment"].tolist(), "a draft is not shown to the trainee"
@@ -77,5 +77,5 @@ def test_a_new_trainee_on_an_empty_programme_sees_friendly_empty_figures(
     at = run_page(PAGE, viewer)
     assert not at.exception, at.exception
     assert not at.error, "no sessions held yet is not 'out of reach'"
-    assert {m.label: m.value for m in at.metric}["Attendance"] == "0.00% of 0 sessions"
+    assert {m.label: m.value for m in at.metric}["Attendance · 0 of 0 sessions"] == "0.00%"
     assert at.info, "an empty state for the results"
