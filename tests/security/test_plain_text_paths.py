@@ -34,6 +34,7 @@ REVIEWED = {
     "pages/dashboard.py: home.sessions_left",
     "pages/dashboard.py: period_label(filters.start, filters.end)",
     "pages/dashboard.py: home.forecast",
+    "pages/dashboard.py: home.sessions_needed",  # a count
     "pages/dashboard.py: entry.link",
     "pages/dashboard.py: note",
     "pages/eligibility.py: period.label",
