@@ -387,7 +387,8 @@ def _attendance(user: UserSummary, filters: DashboardFilters, today: date) -> No
     st.subheader(f"At risk in {risk.period_label}")
     st.caption(
         f"Active trainees below the {risk.threshold:g}% threshold so far this quarter, including those with no "
-        "sessions recorded yet (0.00%), with the sessions they still need if they attend every one from now on."
+        "sessions recorded yet (0.00%), with the sessions they still need if they attend every one from now on "
+        "('out of reach' when that is more than the sessions left this quarter, estimated from the programme's rate)."
     )
     if risk.rows.empty:
         st.success("Every active trainee in view is at or above the threshold this quarter.", icon="✅")

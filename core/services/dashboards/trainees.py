@@ -17,8 +17,9 @@ from core.calendar import month_end, month_start, quarter_of
 from core.dto import AtRiskList, DashboardFilters, UserSummary
 from core.errors import NotFoundError
 from core.repositories import analytics as repo
-from core.rules.eligibility import compute_eligibility
+from core.rules.eligibility import ForecastState, compute_eligibility, compute_sessions_forecast
 from core.rules.logbook import compute_compliance
+from core.services.attendance.eligibility import programme_sessions_so_far
 from core.services.dashboards.analytics import NO_DEPARTMENT, NO_SUPERVISOR, attendance_threshold, ratio, scoped_view
 
 # The drill-down's hidden key column: the page selects a trainee by it and does not show it.
@@ -47,11 +48,13 @@ def at_risk(session: Session, actor: UserSummary, *, filters: DashboardFilters, 
     rows = repo.list_below_threshold(
         session, view, start=month_start(quarter.start), end=month_start(quarter.end), threshold_hundredths=hundredths
     )
+    held = programme_sessions_so_far(session, period=quarter, today=today)
     records = []
     for _id, name, registration, department, supervisor, sessions, attended in rows:
         result = compute_eligibility(sessions=int(sessions), attended=int(attended), threshold=threshold)
         if result.eligible:
             continue
+        forecast = compute_sessions_forecast(result, period=quarter, today=today, programme_sessions=held)
         records.append(
             {
                 "Trainee": name,
@@ -61,7 +64,9 @@ def at_risk(session: Session, actor: UserSummary, *, filters: DashboardFilters, 
                 "Sessions": result.sessions,
                 "Attended": result.attended,
                 "Attendance %": result.percentage,
-                "Sessions needed": "cannot reach" if result.sessions_needed is None else str(result.sessions_needed),
+                "Sessions needed": "out of reach"
+                if forecast.state is ForecastState.OUT_OF_REACH
+                else str(forecast.needed),
             }
         )
     frame = pd.DataFrame(records, columns=list(AT_RISK_COLUMNS))

@@ -96,7 +96,8 @@ def collect_pack_data(
         at_risk_note=(
             f"Active trainees below the {risk.threshold}% attendance threshold in "
             f"{risk.period_label} so far, with the sessions still needed if all further "
-            "sessions are attended."
+            "sessions are attended; 'out of reach' when that is more than the sessions left this quarter "
+            "(the programme's sessions per day so far times the days left)."
         ),
     )
     return _with_checksum(data)
