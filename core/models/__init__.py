@@ -8,6 +8,7 @@ from core.models.attendance import (
 )
 from core.models.audit import AuditEvent
 from core.models.base import Base
+from core.models.files import StoredFile
 from core.models.logbook import LogbookEntry, LogbookStatusChange
 from core.models.notifications import Notification
 from core.models.outbox import EmailPreference, OutboxAttachment, OutboxMessage
@@ -23,6 +24,7 @@ from core.models.results import (
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
 from core.models.sessions import UserSession, VerifyAttempt
 from core.models.settings import Setting
+from core.models.training import LogbookRequirement, LogbookTitleRollup, TrainingYearChange
 from core.models.users import Department, User
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "ImportBatch",
     "LogbookEntry",
     "LogbookMonthRollup",
+    "LogbookRequirement",
+    "LogbookTitleRollup",
     "LogbookStatusChange",
     "JobRun",
     "Notification",
@@ -50,7 +54,9 @@ __all__ = [
     "VerificationToken",
     "ReportRun",
     "SchedulerHeartbeat",
+    "StoredFile",
     "Setting",
+    "TrainingYearChange",
     "TurnaroundMonthRollup",
     "User",
     "UserSession",

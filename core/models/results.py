@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -41,6 +43,8 @@ class Assessment(Base):
     pass_mark: Mapped[Decimal] = mapped_column(Numeric(7, 2))
     weight: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     group_name: Mapped[str] = mapped_column(String(120), index=True)
+    # A group belongs to the assessment's department unless it is explicitly programme-wide (issue 17).
+    programme_wide: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # The attendance period (DESIGN 4.2 syntax) whose eligibility gates this assessment.
     eligibility_period: Mapped[str | None] = mapped_column(String(32))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

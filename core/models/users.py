@@ -45,6 +45,10 @@ class User(Base):
     # Provenance for the two-person rule: who created the account, and who last reactivated it.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reactivated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Trainees only (issue 17): the current training year (1..N) and the intake cohort; changes are
+    # dated rows in training_year_changes.
+    training_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    cohort: Mapped[str | None] = mapped_column(String(40), index=True)
 
     department: Mapped[Department | None] = relationship(back_populates="users")
     supervisor: Mapped[User | None] = relationship(remote_side="User.id", foreign_keys=[supervisor_id])
