@@ -42,12 +42,16 @@ def _in_list(s: Session, a: UserSummary, entry_id: int) -> object:
     return None
 
 
-def _bulk(s: Session, a: UserSummary, entry_id: int) -> object:
-    [outcome] = approvals.bulk_approve(s, a, [entry_id], now=NOW)
-    if outcome.outcome == "not yours":
-        raise LookupError
-    assert outcome.outcome == "approved"
-    return None
+def _bulk(decision: str) -> Action:
+    def call(s: Session, a: UserSummary, entry_id: int) -> object:
+        feedback = None if decision == "approve" else "One comment for all."
+        [outcome] = approvals.bulk_decide(s, a, [entry_id], decision=decision, feedback=feedback, now=NOW)
+        if outcome.outcome == "not yours":
+            raise LookupError
+        assert outcome.outcome == approvals.PAST_TENSE[decision]
+        return None
+
+    return call
 
 
 # action name -> (status the entry starts in, the call)
@@ -58,7 +62,9 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "approve": ("pending", lambda s, a, i: approvals.approve_entry(s, a, i, now=NOW)),
     "return": ("pending", lambda s, a, i: approvals.return_entry(s, a, i, feedback="More detail.", now=NOW)),
     "reject": ("pending", lambda s, a, i: approvals.reject_entry(s, a, i, feedback="Duplicate.", now=NOW)),
-    "bulk_approve": ("pending", _bulk),
+    "bulk_approve": ("pending", _bulk("approve")),
+    "bulk_return": ("pending", _bulk("return")),
+    "bulk_reject": ("pending", _bulk("reject")),
     "create": ("draft", lambda s, a, i: logbook.create_entry(s, a, **FORM, now=NOW)),
     "edit_draft": ("draft", lambda s, a, i: logbook.update_entry(s, a, i, **FORM, now=NOW)),
     "submit_draft": ("draft", lambda s, a, i: logbook.submit_entry(s, a, i, now=NOW)),
@@ -92,6 +98,8 @@ EXPECTED = {
     "return": DECIDE,
     "reject": DECIDE,
     "bulk_approve": BULK,
+    "bulk_return": BULK,
+    "bulk_reject": BULK,
     "create": CREATE,
     "edit_draft": OWN_ENTRY,
     "submit_draft": OWN_ENTRY,
@@ -103,6 +111,8 @@ WRITES = {
     "return",
     "reject",
     "bulk_approve",
+    "bulk_return",
+    "bulk_reject",
     "create",
     "edit_draft",
     "submit_draft",

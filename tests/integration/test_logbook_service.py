@@ -415,6 +415,80 @@ def test_bulk_approve_needs_a_selection(session: Session, world: World) -> None:
         approvals.bulk_approve(session, world.supervisor, [], now=NOW)
 
 
+@pytest.mark.parametrize(("decision", "status"), [("return", "returned"), ("reject", "rejected")])
+def test_bulk_return_and_reject_share_one_comment_and_report_each_entry(
+    session: Session, world: World, decision: str, status: str
+) -> None:
+    decide = approvals.bulk_return if decision == "return" else approvals.bulk_reject
+    a = make_entry(session, world.trainee_row, title="a")
+    b = make_entry(session, world.trainee_row, title="b")
+    done = make_entry(session, world.trainee_row, status="returned", title="done")
+    foreign = make_entry(session, world.other_trainee_row, title="secret title")
+    outcomes = decide(
+        session, world.supervisor, [a.id, done.id, foreign.id, b.id], feedback=" Add the indication. ", now=NOW
+    )
+    assert [(o.entry_id, o.outcome) for o in outcomes] == [
+        (a.id, status),
+        (done.id, "already decided"),
+        (foreign.id, "not yours"),
+        (b.id, status),
+    ]
+    assert outcomes[2].title == "" and outcomes[2].trainee_name == ""
+    for entry in (a, b):
+        session.refresh(entry)
+        assert (entry.status, entry.feedback, entry.decided_by_id) == (
+            status,
+            "Add the indication.",
+            world.supervisor.id,
+        )
+        assert entry.verified_by_id is None and entry.verified_at is None  # verified means approved
+    session.refresh(foreign)
+    assert foreign.status == "pending"
+    events = _events(session, f"logbook_{status}")
+    assert sorted(int(e.entity_id) for e in events) == sorted([a.id, b.id])
+    assert all(e.details["bulk"] is True and e.details["feedback"] == "Add the indication." for e in events)
+    [note] = _notes(session, world.trainee)
+    assert note.title == f"2 logbook entries {status}" and "Add the indication." in (note.body or "")
+    changes = list(session.scalars(select(LogbookStatusChange).order_by(LogbookStatusChange.entry_id)))
+    assert [(c.entry_id, c.to_status, c.comment) for c in changes] == [
+        (a.id, status, "Add the indication."),
+        (b.id, status, "Add the indication."),
+    ]
+
+
+@pytest.mark.parametrize("decision", ["return", "reject"])
+def test_bulk_return_and_reject_need_a_comment_and_write_nothing_without_one(
+    session: Session, world: World, decision: str
+) -> None:
+    entry = make_entry(session, world.trainee_row)
+    with pytest.raises(InvalidInputError, match="Please write a comment"):
+        approvals.bulk_decide(session, world.supervisor, [entry.id], decision=decision, feedback="  ", now=NOW)
+    session.refresh(entry)
+    assert entry.status == "pending"
+    assert _count(session, AuditEvent) == 0 and _count(session, Notification) == 0
+
+
+def test_bulk_decisions_are_refused_to_trainees_and_leadership(session: Session, world: World) -> None:
+    entry = make_entry(session, world.trainee_row)
+    for who in (world.trainee, world.leadership):
+        with pytest.raises(PermissionDeniedError):
+            approvals.bulk_return(session, who, [entry.id], feedback="No.", now=NOW)
+        with pytest.raises(PermissionDeniedError):
+            approvals.bulk_reject(session, who, [entry.id], feedback="No.", now=NOW)
+    with pytest.raises(InvalidInputError, match="Unknown decision"):
+        approvals.bulk_decide(session, world.admin, [entry.id], decision="publish", feedback="x", now=NOW)
+    session.refresh(entry)
+    assert entry.status == "pending"
+
+
+def test_admin_bulk_rejects_across_supervisors(session: Session, world: World) -> None:
+    a = make_entry(session, world.trainee_row)
+    b = make_entry(session, world.other_trainee_row)
+    outcomes = approvals.bulk_reject(session, world.admin, [a.id, b.id], feedback="Duplicate.", now=NOW)
+    assert [o.outcome for o in outcomes] == ["rejected", "rejected"]
+    assert len(_notes(session, world.trainee)) == 1 and len(_notes(session, world.other_trainee)) == 1
+
+
 def test_deactivated_supervisor_cannot_act(session: Session, world: World) -> None:
     entry = make_entry(session, world.trainee_row)
     session.get(User, world.supervisor.id).is_active = False  # type: ignore[union-attr]

@@ -1,4 +1,4 @@
-"""Verification of logbook entries: the approval queue, approve / return / reject, bulk approval.
+"""Verification of logbook entries: the approval queue, approve / return / reject, one by one or in bulk.
 
 Every decision is a conditional UPDATE (`... WHERE status = 'pending'`), so of two racing
 verifications exactly one changes the entry and the other is told it is already verified.
@@ -24,7 +24,7 @@ from core.rules.values import EntryStatus, NotificationKind, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.dashboards import figures, rollups
-from core.services.logbook.entries import to_item
+from core.services.logbook._common import to_item
 from core.services.notifications import notify
 
 QUEUE_LIMIT = 500
@@ -165,19 +165,56 @@ def bulk_approve(
     feedback: str | None = None,
     now: datetime,
 ) -> list[BulkOutcome]:
-    """Approve many entries, re-checking each; returns what happened to every one, in the given order.
+    """Approve many entries, re-checking each; returns what happened to every one (see bulk_decide)."""
+    return bulk_decide(session, actor, entry_ids, decision="approve", feedback=feedback, now=now)
+
+
+def bulk_return(
+    session: Session, actor: UserSummary, entry_ids: Sequence[int], *, feedback: str | None, now: datetime
+) -> list[BulkOutcome]:
+    """Return many entries for changes with one shared comment (required; see bulk_decide)."""
+    return bulk_decide(session, actor, entry_ids, decision="return", feedback=feedback, now=now)
+
+
+def bulk_reject(
+    session: Session, actor: UserSummary, entry_ids: Sequence[int], *, feedback: str | None, now: datetime
+) -> list[BulkOutcome]:
+    """Reject many entries with one shared comment (required; see bulk_decide)."""
+    return bulk_decide(session, actor, entry_ids, decision="reject", feedback=feedback, now=now)
+
+
+def bulk_decide(
+    session: Session,
+    actor: UserSummary,
+    entry_ids: Sequence[int],
+    *,
+    decision: str,
+    feedback: str | None,
+    now: datetime,
+) -> list[BulkOutcome]:
+    """Approve, return or reject many entries with one shared comment, re-checking each entry.
+
+    Returns what happened to every one, in the given order: the new status for the entries decided,
+    or why an entry was left alone (not yours, already verified, already decided, not pending, not
+    found). Only the decided entries get a history row, an audit event and a notification.
 
     Raises:
         PermissionDeniedError: the actor is not an admin or supervisor.
-        InvalidInputError: nothing selected, too many selected, or feedback too long.
+        InvalidInputError: unknown decision, nothing selected, too many selected, return/reject without
+            a comment, or the comment too long.
     """
     authorize(session, actor, Role.ADMIN, Role.SUPERVISOR)
+    if decision not in rules.DECISIONS:
+        raise InvalidInputError(f"Unknown decision '{decision}'; use approve, return or reject.")
     ids = list(dict.fromkeys(int(i) for i in entry_ids))
     if not ids:
-        raise InvalidInputError("Select at least one entry to approve.")
+        raise InvalidInputError(f"Select at least one entry to {decision}.")
     if len(ids) > BULK_LIMIT:
-        raise InvalidInputError(f"Approve at most {BULK_LIMIT:,} entries at a time; {len(ids):,} were selected.")
-    clean = _feedback("approve", feedback)
+        raise InvalidInputError(
+            f"{decision.title()} at most {BULK_LIMIT:,} entries at a time; {len(ids):,} were selected."
+        )
+    clean = _feedback(decision, feedback)
+    target = rules.TRANSITIONS[decision][1]
     rows = {row.id: row for row in repo.list_bulk_rows(session, ids)}
     refused: dict[int, str] = {}
     for entry_id in ids:
@@ -195,7 +232,7 @@ def bulk_approve(
         repo.update_pending_entries(
             session,
             candidates,
-            to_status=EntryStatus.APPROVED,
+            to_status=target,
             verifier_id=actor.id,
             feedback=clean,
             now=now,
@@ -210,9 +247,9 @@ def bulk_approve(
                 else rules.OUTCOME_ALREADY_DECIDED
             )
     _record_decisions(
-        session, actor, [rows[i] for i in ids if i in changed], decision="approve", feedback=clean, now=now, bulk=True
+        session, actor, [rows[i] for i in ids if i in changed], decision=decision, feedback=clean, now=now, bulk=True
     )
-    return [_outcome(i, rows.get(i), refused.get(i, rules.OUTCOME_APPROVED)) for i in ids]
+    return [_outcome(i, rows.get(i), refused.get(i, str(target))) for i in ids]
 
 
 def _already(session: Session, entry_id: int) -> str:
