@@ -6,12 +6,15 @@ from core.models.attendance import (
     EligibilitySnapshot,
     ImportBatch,
 )
+from core.models.attendance_alerts import AttendanceAlertState
 from core.models.audit import AuditEvent
 from core.models.base import Base
 from core.models.files import StoredFile
+from core.models.leave import Condonation, LeaveRequest
 from core.models.logbook import LogbookEntry, LogbookStatusChange
 from core.models.notifications import Notification
 from core.models.outbox import EmailPreference, OutboxAttachment, OutboxMessage
+from core.models.programme_calendar import CalendarClosure, DepartmentWeekdays
 from core.models.reports import JobRun, ReportRun, SchedulerHeartbeat
 from core.models.results import (
     Assessment,
@@ -28,15 +31,20 @@ from core.models.training import LogbookRequirement, LogbookTitleRollup, Trainin
 from core.models.users import Department, User
 
 __all__ = [
+    "AttendanceAlertState",
     "AttendanceChange",
     "AttendanceMonthRollup",
     "AttendanceRecord",
     "AuditEvent",
     "Base",
+    "CalendarClosure",
+    "Condonation",
     "Department",
+    "DepartmentWeekdays",
     "EligibilitySnapshot",
     "EmailPreference",
     "ImportBatch",
+    "LeaveRequest",
     "LogbookEntry",
     "LogbookMonthRollup",
     "LogbookRequirement",

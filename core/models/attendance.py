@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -114,6 +115,12 @@ class EligibilitySnapshot(Base):
     eligible: Mapped[bool] = mapped_column(Boolean)
     computed_at: Mapped[datetime] = mapped_column(server_default=func.now())
     computed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Issue 16: sessions approved leave removed from the denominator, the leave policy in force, and
+    # whether an approved condonation made the trainee eligible (with its reason).
+    leave_excluded: Mapped[int] = mapped_column(Integer, server_default="0")
+    leave_policy: Mapped[str | None] = mapped_column(Text)
+    condoned: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    condonation_reason: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:
         return f"EligibilitySnapshot(trainee_id={self.trainee_id!r}, period={self.period!r})"

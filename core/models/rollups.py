@@ -62,6 +62,8 @@ class AttendanceMonthRollup(Base):
     late: Mapped[int] = mapped_column(Integer)
     absent: Mapped[int] = mapped_column(Integer)
     excused: Mapped[int] = mapped_column(Integer)
+    # Unattended sessions on approved leave of an excluded type: already left out of `sessions` (issue 16).
+    leave_excluded: Mapped[int] = mapped_column(Integer, server_default="0")
 
     def __repr__(self) -> str:
         return f"AttendanceMonthRollup(month={self.month!r}, trainee_id={self.trainee_id!r})"

@@ -156,6 +156,50 @@ class NotificationKind(StrEnum):
     TRANSCRIPT_GENERATED = "transcript_generated"
     AT_RISK_WARNING = "at_risk_warning"
     JOB_FAILED = "job_failed"
+    LEAVE_REQUESTED = "leave_requested"  # to the admins: a leave request waits for a decision
+    LEAVE_DECIDED = "leave_decided"  # to the trainee: their leave was approved or rejected
+    CONDONATION_REQUESTED = "condonation_requested"  # to the other admins: a second admin must decide
+    CONDONATION_DECIDED = "condonation_decided"  # to the requesting admin and the trainee
+    ATTENDANCE_ALERT_DIGEST = "attendance_alert_digest"  # supervisors and admins: trainees who crossed a level
+    MISSING_ATTENDANCE_DIGEST = "missing_attendance_digest"  # admins: departments with session days without records
+
+
+class LeaveStatus(StrEnum):
+    """A leave request (leave_requests.status): pending -> approved | rejected."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class LeavePolicy(StrEnum):
+    """What approved leave of a type does to eligibility (the `leave_types` setting)."""
+
+    EXCLUDED = "excluded"  # its unattended sessions leave the denominator
+    EXCUSED = "excused"  # its sessions count as excused: in `sessions`, not in `attended`
+
+
+class CondonationStatus(StrEnum):
+    """An exemption for a period (condonations.status), decided by a second admin."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class CalendarDayKind(StrEnum):
+    """A day (or run of days) without sessions on the programme calendar (calendar_closures.kind)."""
+
+    HOLIDAY = "holiday"
+    TERM_BREAK = "term_break"
+
+
+class AlertLevel(StrEnum):
+    """How far below the threshold a trainee is (attendance_alert_states.level), in rising order."""
+
+    WARNING = "warning"  # below threshold + margin
+    AT_RISK = "at_risk"  # below the threshold
+    OUT_OF_REACH = "out_of_reach"  # cannot reach it with the sessions left in the period
 
 
 class OutboxStatus(StrEnum):
