@@ -154,6 +154,36 @@ def compute_group_weights(weights: Iterable[tuple[str, Decimal]]) -> dict[str, G
     return {key: compute_group_weight(names[key], shares) for key, shares in grouped.items()}
 
 
+@dataclass(frozen=True)
+class WeightedTotal:
+    """A trainee's weighted total in one group, or why there is none (total None)."""
+
+    group: str
+    total: float | None
+    reason: str
+
+
+def compute_weighted_total(
+    group: GroupWeight, parts: Iterable[tuple[str, Decimal | float | None, Decimal | float, Decimal | float]]
+) -> WeightedTotal:
+    """Σ score / max × weight over a group's assessments, from (title, published score or None, max, weight).
+
+    Only a group whose weights total exactly 100 % has a total, and only when every one of its
+    assessments has a published score: a missing one is named rather than counted as zero.
+    """
+    if not group.complete:
+        return WeightedTotal(group.group, None, f"no total: {group.message}")
+    rows = list(parts)
+    missing = [title for title, score, _, _ in rows if score is None]
+    if missing:
+        return WeightedTotal(group.group, None, "no total yet: no published result for " + ", ".join(missing))
+    total = sum(
+        (Decimal(str(score)) / Decimal(str(maximum)) * Decimal(str(weight)) for _, score, maximum, weight in rows),
+        Decimal("0"),
+    )
+    return WeightedTotal(group.group, round(float(total), 2), "weights total 100%")
+
+
 def can_edit_score(state: str) -> str | None:
     """Scores change only in draft; a published result only through a change request, a frozen one never."""
     if state == ResultState.DRAFT:

@@ -165,6 +165,26 @@ SETTING_SPECS["attendance_mappings"] = SettingSpec(
 )
 
 
+SETTING_SPECS["training_years"] = SettingSpec(
+    5, "Training years in the programme (trainees are in year 1..N)", _whole_number_between(1, 10)
+)
+SETTING_SPECS["training_year_start_month"] = SettingSpec(
+    8,
+    "Month the training year starts in (1-12, on the 1st); promotions usually take effect then",
+    _whole_number_between(1, 12),
+)
+SETTING_SPECS["progress_checkpoint_percent"] = SettingSpec(
+    50.0,
+    "Point of the training year (%) from which a trainee can be 'behind' on logbook targets",
+    _number_between(0, 100),
+)
+SETTING_SPECS["progress_behind_share_percent"] = SettingSpec(
+    50.0,
+    "A trainee is 'behind' when any logbook target is under this share (%) after the checkpoint",
+    _number_between(0, 100),
+)
+
+
 def compute_setting_value(key: str, value: Any) -> Any:
     """Validate and normalise a setting value. Raises KeyError or ValueError."""
     return SETTING_SPECS[key].validate(value)
