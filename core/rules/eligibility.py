@@ -1,7 +1,6 @@
 """Exam eligibility from attendance (DESIGN.md §4.2): pure functions.
 
-Periods live in core.calendar; `Period`, `compute_period` and `compute_quarter_of` are kept here
-as its names for callers that have not moved yet.
+Periods (and their parsing) live in core.calendar.
 """
 
 from __future__ import annotations
@@ -11,12 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from core.calendar import Period as Period
-from core.calendar import elapsed_days, parse_period, quarter_of
+from core.calendar import Period, elapsed_days
 from core.rules.values import AttendanceStatus
-
-compute_period = parse_period
-compute_quarter_of = quarter_of
 
 # Excused sessions count towards the total like absences: only present and late attend.
 ATTENDED_STATUSES = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import FilePayload, Page, expect
 
-from core.rules.eligibility import compute_period
+from core.calendar import parse_period
 from tests.e2e.conftest import click_until, painted, previous_month, programme_today, screenshot, settle, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -84,7 +84,7 @@ def _pick_batch(page: Page, option: str | re.Pattern[str]) -> None:
 
 def _period_caption(label: str) -> str:
     """How the Eligibility page states a period's dates (its caption starts with them)."""
-    period = compute_period(label)
+    period = parse_period(label)
     return f"{period.start:%d %b %Y} – {period.end:%d %b %Y} · threshold"
 
 

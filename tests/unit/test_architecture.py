@@ -159,3 +159,44 @@ def test_tests_share_code_only_through_the_shared_modules(path: Path) -> None:
         elif len(parts) > 2 and ".".join(parts[:2]) not in SHARED and parts[:2] != own_tier:
             wrong.append(f"{module} (another tier's code)")
     assert wrong == []
+
+
+SOURCE_ROOTS = ("core", "portal", "pages", "jobs", "bench", "tests")
+
+
+def _private_imports_from_other_packages(module_name: str, source: str) -> list[str]:
+    """Modules `source` imports that are private (a `_name` part) to a package `module_name` is not in."""
+    own_package = module_name.split(".")[:-1]
+    wrong = []
+    for module in _imported_modules(source):
+        parts = module.split(".")
+        for depth, part in enumerate(parts):
+            if part.startswith("_") and not part.startswith("__"):
+                # A private module belongs to its package; a private name to its module's package.
+                is_module = (ROOT.joinpath(*parts[: depth + 1]).with_suffix(".py")).exists()
+                owner = parts[:depth] if is_module else parts[: depth - 1]
+                if own_package[: len(owner)] != owner:
+                    wrong.append(module)
+                break
+    return wrong
+
+
+def test_the_package_private_check_sees_a_sibling_package_reaching_in() -> None:
+    source = "from core.services.results._common import RESULTS_LINK\nimport core.services.results.changes\n"
+    assert _private_imports_from_other_packages("core.services.reports.pack", source) == [
+        "core.services.results._common",
+        "core.services.results._common.RESULTS_LINK",
+    ]
+    assert _private_imports_from_other_packages("core.services.results.changes", source) == []
+
+
+def test_package_private_helpers_stay_in_their_package() -> None:
+    """Sibling helpers shared inside a domain package (`core/services/<domain>/_common.py`) are
+    private to it: no module outside that package imports them (issue 15)."""
+    wrong = {
+        str(path.relative_to(ROOT)): found
+        for root in SOURCE_ROOTS
+        for path in sorted((ROOT / root).rglob("*.py"))
+        if (found := _private_imports_from_other_packages(_module_name(path), path.read_text(encoding="utf-8")))
+    }
+    assert wrong == {}

@@ -15,12 +15,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from core.calendar import add_months, month_start, months_between
-
-# Re-exported (the `as` form): pages and the other dashboard services label months through this module.
-from core.calendar import month_label as month_label
-from core.calendar import period_label as period_label
-from core.calendar import short_period as short_period
+from core.calendar import add_months, month_label, month_start, months_between, period_label
 from core.dto import (
     ComplianceBreakdown,
     DashboardFilters,
@@ -32,17 +27,12 @@ from core.dto import (
 )
 from core.models import User
 from core.repositories import analytics as repo
-from core.rules.access import ALL_ROLES
 from core.rules.logbook import AGE_BUCKET_LABELS, compute_compliance, compute_reviewed
-from core.rules.values import Role
-from core.services.access import authorize
 from core.services.dashboards import figures
-from core.services.settings import get_setting
+from core.services.dashboards._common import NO_DEPARTMENT, NO_SUPERVISOR, scoped_view
 
 TREND_MONTHS = 12
 AGE_BUCKETS = AGE_BUCKET_LABELS  # whole days since submission (core.rules.logbook.AGE_BOUNDS)
-NO_DEPARTMENT = "(no department)"
-NO_SUPERVISOR = "(no supervisor)"
 OVERALL = "Overall (pooled)"
 DASH = "–"
 
@@ -72,26 +62,6 @@ def default_filters(today: date, months: int = 3) -> DashboardFilters:
 def percent_text(value: float | None) -> str:
     """A percentage for people: 2 decimals, or '–' when there is nothing to divide by."""
     return DASH if value is None or pd.isna(value) else f"{value:.2f}"
-
-
-def ratio(part: int | float, whole: int | float) -> float | None:
-    """100 × part / whole, to 2 decimals, or None when there is nothing to divide by."""
-    return round(100 * float(part) / float(whole), 2) if whole else None
-
-
-def scoped_view(
-    session: Session, actor: UserSummary, filters: DashboardFilters | None
-) -> tuple[Scope, repo.Conditions]:
-    """The viewer's scope (re-authorized) and the SQL conditions for what they may see, narrowed by `filters`."""
-    user = authorize(session, actor, *ALL_ROLES)
-    scope = Scope(role=Role.ADMIN, user_id=None) if user is None else Scope(role=user.role, user_id=user.id)
-    return scope, repo.view_conditions(scope, filters)
-
-
-def attendance_threshold(session: Session) -> tuple[float, int]:
-    """The attendance threshold setting, as a percentage and in whole hundredths of a percent (for SQL)."""
-    threshold = float(get_setting(session, "attendance_threshold"))
-    return threshold, round(threshold * 100)
 
 
 def _trend_window(filters: DashboardFilters) -> tuple[date, date]:

@@ -20,7 +20,7 @@ from core.calendar import add_months, month_label, month_start, period_label, pr
 from core.dto import DashboardFilters, DashboardOverview, KpiCard, UserSummary
 from core.repositories import analytics as repo
 from core.services.dashboards import figures
-from core.services.dashboards.analytics import attendance_threshold, ratio, scoped_view
+from core.services.dashboards._common import attendance_threshold, ratio, scoped_view
 
 NO_EARLIER_DATA = "no earlier data"
 RUNNING = "running period: not compared"

@@ -21,9 +21,7 @@ from typing import Any
 from sqlalchemy import Date, Integer, case, cast, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-# Re-exported (the `as` form) for the pages that still import them from here; new code uses core.calendar.
-from core.calendar import add_months as add_months
-from core.calendar import month_start as month_start
+from core.calendar import add_months, month_start
 from core.models import AttendanceRecord, LogbookEntry
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
 from core.rules.eligibility import ATTENDED_STATUSES, COUNTED_STATUSES

@@ -20,7 +20,7 @@ from core.repositories import analytics as repo
 from core.rules.eligibility import ForecastState, compute_eligibility, compute_sessions_forecast
 from core.rules.logbook import compute_compliance
 from core.services.attendance.eligibility import programme_sessions_so_far
-from core.services.dashboards.analytics import NO_DEPARTMENT, NO_SUPERVISOR, attendance_threshold, ratio, scoped_view
+from core.services.dashboards._common import NO_DEPARTMENT, NO_SUPERVISOR, attendance_threshold, ratio, scoped_view
 
 # The drill-down's hidden key column: the page selects a trainee by it and does not show it.
 COL_TRAINEE_ID = "trainee_id"

@@ -6,7 +6,6 @@ Verification by supervisors and admins lives in `core.services.logbook.approvals
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
@@ -23,6 +22,7 @@ from core.rules.values import EntryStatus, NotificationKind, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.dashboards import rollups
+from core.services.logbook._common import to_item
 from core.services.notifications import notify
 from core.services.settings import get_setting
 
@@ -30,29 +30,6 @@ NO_SUPERVISOR = (
     "You have no assigned supervisor yet, so the entry cannot be submitted. "
     "Save it as a draft and ask the programme office to assign your supervisor."
 )
-
-
-def to_item(row: Any, now: datetime) -> LogbookEntryItem:
-    """Turn a repository row (ENTRY_COLUMNS) into the DTO."""
-    age = rules.compute_age_days(row.submitted_at, now) if row.status == EntryStatus.PENDING else 0
-    return LogbookEntryItem(
-        id=row.id,
-        trainee_id=row.trainee_id,
-        trainee_name=row.trainee_name,
-        department_name=row.department_name,
-        title=row.title,
-        case_date=row.case_date,
-        category=row.category,
-        description=row.description,
-        reflection=row.reflection,
-        status=row.status,
-        submitted_at=row.submitted_at,
-        decided_at=row.decided_at,
-        verified_by_name=row.verified_by_name,
-        feedback=row.feedback,
-        age_days=age,
-        decided_by_name=row.decided_by_name,
-    )
 
 
 def list_categories(session: Session) -> list[str]:

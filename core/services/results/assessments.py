@@ -26,9 +26,8 @@ from core.rules.eligibility import compute_eligibility
 from core.rules.values import ResultState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
+from core.services.results._common import get_assessment_or_raise
 from core.services.settings import get_setting
-
-RESULTS_LINK = "/results"
 
 
 def create_assessment(
@@ -248,14 +247,6 @@ def compute_trainee_eligibility(session: Session, trainee_ids: list[int], period
             sessions, attended = counts.get(trainee_id, (0, 0))
             outcome[trainee_id] = compute_eligibility(sessions=sessions, attended=attended, threshold=threshold)
     return outcome
-
-
-def get_assessment_or_raise(session: Session, assessment_id: int) -> Assessment:
-    """The assessment with this id, for the result services. Raises NotFoundError when there is none."""
-    assessment = repo.get_assessment(session, assessment_id)
-    if assessment is None:
-        raise NotFoundError("No such assessment.")
-    return assessment
 
 
 def _validate_assessment(

@@ -26,7 +26,7 @@ from core.rules.values import ChangeRequestStatus, NotificationKind, ResultActio
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.notifications import notify
-from core.services.results.assessments import RESULTS_LINK, get_assessment_or_raise
+from core.services.results._common import RESULTS_LINK, get_assessment_or_raise
 
 READERS = (Role.ADMIN, Role.LEADERSHIP, Role.SUPERVISOR)
 

@@ -22,7 +22,7 @@ from core.rules import results as rules
 from core.rules.values import ResultAction, ResultState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
-from core.services.results.assessments import get_assessment_or_raise
+from core.services.results._common import get_assessment_or_raise
 
 
 def save_scores(

@@ -23,7 +23,7 @@ from core.rules.values import NotificationKind, ResultAction, ResultState, Role
 from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.outbox import queue_event_mails
-from core.services.results.assessments import RESULTS_LINK, get_assessment_or_raise
+from core.services.results._common import RESULTS_LINK, get_assessment_or_raise
 
 
 def publish_results(

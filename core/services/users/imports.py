@@ -15,7 +15,7 @@ from core.repositories import users as repo
 from core.rules.values import Role
 from core.services.access import authorize
 from core.services.audit import record_event
-from core.services.users.accounts import UserFields, insert_user, validate_user_fields
+from core.services.users._common import UserFields, insert_user, validate_user_fields
 
 IMPORT_COLUMNS = ("username", "full_name", "role", "department", "supervisor", "registration_number", "email")
 
