@@ -65,7 +65,7 @@ def main() -> None:
     def in_session(build: Callable[..., Any], **kwargs: Any) -> Callable[[], Any]:
         def run() -> Any:
             with factory.begin() as session:
-                return build(session, SYSTEM_ACTOR, report_dir=settings.report_dir, now=utcnow(), **kwargs)
+                return build(session, SYSTEM_ACTOR, now=utcnow(), **kwargs)
 
         return run
 

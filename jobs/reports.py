@@ -35,10 +35,8 @@ def run_weekly_leadership_pack(
     settings = settings or get_settings()
     with session_factory.begin() as session:
         author = _author(session, triggered_by)
-        item = generate_leadership_pack(
-            session, author, report_dir=settings.report_dir, now=now, programme=settings.programme_name
-        )
-        pdf = get_report_file(session, author, item.id, report_dir=settings.report_dir)
+        item = generate_leadership_pack(session, author, now=now, programme=settings.programme_name)
+        pdf = get_report_file(session, author, item.id)
         # Queued in the same transaction as the archive row: sent by send_outbox, retried until accepted.
         queued = queue_for_role(
             session,

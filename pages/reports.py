@@ -94,7 +94,6 @@ def _generate(user: UserSummary, request: ReportRequest) -> None:
             user,
             request,
             now=now,
-            report_dir=settings.report_dir,
             programme=settings.programme_name,
             progress=progress,
         ),

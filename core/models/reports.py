@@ -49,7 +49,8 @@ class ReportRun(Base):
     title: Mapped[str] = mapped_column(String(200))
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     file_name: Mapped[str] = mapped_column(String(200))
-    file_path: Mapped[str | None] = mapped_column(String(500))
+    # The bytes live in the database (stored_files), so any web replica serves the download.
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"), index=True)
     size_bytes: Mapped[int] = mapped_column(Integer, server_default="0")
     checksum: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.config import get_settings
 from core.dto import (
     ReportFile,
     ReportRunItem,
@@ -26,7 +25,7 @@ def report_file(actor: UserSummary, run_id: int) -> ReportFile:
     Not cached: files can be large, and each is read only while its download is on screen.
     """
     with session_scope() as session:
-        return report_service.get_report_file(session, actor, run_id, report_dir=get_settings().report_dir)
+        return report_service.get_report_file(session, actor, run_id)
 
 
 def clear() -> None:

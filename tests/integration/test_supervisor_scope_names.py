@@ -51,9 +51,9 @@ def test_the_logbook_summary_names_only_the_supervisors_department(
 ) -> None:
     own, others = names(session, world)
     item = generate_logbook_summary(
-        session, world.s1, report_dir=tmp_path, now=NOW, period="2026-11", file_format=file_format, programme="P"
+        session, world.s1, now=NOW, period="2026-11", file_format=file_format, programme="P"
     )
-    text = text_of(get_report_file(session, world.s1, item.id, report_dir=tmp_path).content, file_format)
+    text = text_of(get_report_file(session, world.s1, item.id).content, file_format)
     assert own in " ".join(text.split()), "the reader sees the file's own department"
     for name in others:
         assert name not in text
@@ -64,8 +64,8 @@ def test_the_eligibility_list_names_only_the_supervisors_department(
     session: Session, world: DashboardWorld, tmp_path: Path
 ) -> None:
     own, others = names(session, world)
-    item = generate_eligibility_list(session, world.s1, report_dir=tmp_path, now=NOW, period="2026-Q4")
-    text = text_of(get_report_file(session, world.s1, item.id, report_dir=tmp_path).content, "xlsx")
+    item = generate_eligibility_list(session, world.s1, now=NOW, period="2026-Q4")
+    text = text_of(get_report_file(session, world.s1, item.id).content, "xlsx")
     assert own in text and world.a1.full_name in text
     for name in others:
         assert name not in text
@@ -77,9 +77,9 @@ def test_the_pack_names_only_the_supervisors_department(
 ) -> None:
     own, others = names(session, world)
     item = generate_leadership_pack(
-        session, world.s1, report_dir=tmp_path, now=NOW, programme="P", start=date(2026, 11, 1), end=date(2026, 11, 1)
+        session, world.s1, now=NOW, programme="P", start=date(2026, 11, 1), end=date(2026, 11, 1)
     )
-    text = text_of(get_report_file(session, world.s1, item.id, report_dir=tmp_path).content, "pdf")
+    text = text_of(get_report_file(session, world.s1, item.id).content, "pdf")
     flat = " ".join(text.split())
     assert own in flat, "the pack's department table names the supervisor's own department"
     for name in others:

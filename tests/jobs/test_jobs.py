@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -24,10 +25,12 @@ from core.models import (
     OutboxMessage,
     ReportRun,
     SchedulerHeartbeat,
+    StoredFile,
 )
 from core.services.attendance.imports import import_attendance
 from core.services.operations.jobs import check_heartbeat
 from core.services.reports.archive import store_report
+from core.services.stored_files import read_file
 from jobs.backup import run_nightly_backup
 from jobs.cleanup import run_weekly_cleanup
 from jobs.eligibility import run_monthly_eligibility
@@ -123,7 +126,6 @@ def _seed_ages(factory: sessionmaker[Session], settings: Settings) -> dict[str, 
         old_file = store_report(
             session,
             SYSTEM_ACTOR,
-            report_dir=settings.report_dir,
             kind="logbook_summary",
             file_format="csv",
             content=b"old",
@@ -133,7 +135,6 @@ def _seed_ages(factory: sessionmaker[Session], settings: Settings) -> dict[str, 
         new_file = store_report(
             session,
             SYSTEM_ACTOR,
-            report_dir=settings.report_dir,
             kind="logbook_summary",
             file_format="csv",
             content=b"new",
@@ -195,10 +196,14 @@ def test_cleanup_deletes_at_91_days_and_keeps_89_and_never_touches_programme_rec
             "report_generated",
             "retention_cleanup",
         ]
-    report_files = sorted(p.read_bytes() for p in settings.report_dir.rglob("*.csv"))
-    assert report_files == [b"new"]
+    assert _stored_contents(factory) == [b"new"]  # the expired report's bytes went with its row
     for model in (AttendanceRecord, LogbookEntry, EligibilitySnapshot):
         assert _count(factory, model) == 1
+
+
+def _stored_contents(factory: sessionmaker[Session]) -> list[bytes]:
+    with factory() as session:
+        return sorted(read_file(session, file_id) or b"" for file_id in session.scalars(select(StoredFile.id)))
 
 
 def test_cleanup_dry_run_counts_the_same_and_deletes_nothing(factory, settings) -> None:  # type: ignore[no-untyped-def]
@@ -217,7 +222,7 @@ def test_cleanup_dry_run_counts_the_same_and_deletes_nothing(factory, settings) 
     }
     after = {m.__name__: _count(factory, m) for m in (Notification, ReportRun, AuditEvent)}
     assert after == {k: v for k, v in before.items() if k != "JobRun"}
-    assert len(list(settings.report_dir.rglob("*.csv"))) == 2
+    assert _stored_contents(factory) == [b"new", b"old"]
 
 
 def test_cleanup_follows_the_retention_setting(factory, settings) -> None:  # type: ignore[no-untyped-def]
@@ -281,15 +286,16 @@ def test_leadership_pack_job_archives_the_pdf_and_emails_leadership(factory, set
     with factory() as session:
         run = session.get(ReportRun, counts["report_run_id"])
         assert run is not None and run.kind == "leadership_pack" and run.created_by_username == "system"
-        path = settings.report_dir / run.file_path
-    assert path.read_bytes().startswith(b"%PDF")
+        assert run.file_id is not None
+        pdf = read_file(session, run.file_id)
+    assert pdf is not None and pdf.startswith(b"%PDF")
     assert counts["emails_queued"] == 1
     with factory() as session:
         queued = session.scalars(select(OutboxMessage)).all()
         assert [m.to_address for m in queued] == [dean_email] and queued[0].link == "/reports"
         attachment = queued[0].attachments[0]
         assert attachment.file_name == run.file_name and attachment.mime == "application/pdf"
-        assert attachment.content == path.read_bytes()
+        assert attachment.content == pdf
 
 
 def test_a_pack_an_admin_runs_now_names_them_on_the_cover_and_in_the_archive(factory, settings) -> None:  # type: ignore[no-untyped-def]
@@ -307,7 +313,8 @@ def test_a_pack_an_admin_runs_now_names_them_on_the_cover_and_in_the_archive(fac
         by_system = session.get(ReportRun, scheduled.counts["report_run_id"])  # type: ignore[index]
         assert by_admin is not None and by_system is not None
         assert (by_admin.created_by_username, by_system.created_by_username) == (admin_username, "system")
-        cover = PdfReader(settings.report_dir / by_admin.file_path).pages[0].extract_text()
+        assert by_admin.file_id is not None
+        cover = PdfReader(io.BytesIO(read_file(session, by_admin.file_id) or b"")).pages[0].extract_text()
     assert f"{admin_name} ({admin_username})" in " ".join(cover.split())
 
 
@@ -330,6 +337,37 @@ def test_backup_writes_a_restorable_copy_and_keeps_the_last_n(factory, settings,
             assert copy.execute("SELECT count(*) FROM users WHERE username = 'backup-probe'").fetchone() == (1,)
     else:
         assert newest.read_bytes().startswith(b"PGDMP")
+
+
+def test_the_backup_contains_the_report_archive(factory, settings, committed_engine) -> None:  # type: ignore[no-untyped-def]
+    content = b"report bytes kept in the database"
+    with factory.begin() as session:
+        store_report(
+            session,
+            SYSTEM_ACTOR,
+            kind="logbook_summary",
+            file_format="csv",
+            content=content,
+            params={"period": "2026-11"},
+            now=NOW,
+        )
+    counts = run_nightly_backup(factory, now=NOW, settings=settings)
+    assert counts["status"] == "success"
+    if committed_engine.dialect.name == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(counts["file"]) as copy:
+            assert copy.execute("SELECT content FROM stored_files").fetchall() == [(content,)]
+    else:
+        import subprocess
+
+        data = subprocess.run(
+            ["pg_restore", "--data-only", "--table=stored_files", "--file=-", counts["file"]],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        assert "\\\\x" + content.hex() in data  # the bytea in the dump's COPY data
 
 
 @pytest.mark.postgres

@@ -68,14 +68,14 @@ def test_report_generation_and_each_download_are_audited_with_the_viewer(session
     from core.services.reports.exports import generate_logbook_summary
 
     admin = actor(session, make_user(session, "admin"))
-    item = generate_logbook_summary(session, admin, report_dir=tmp_path, now=NOW, period="2026-11", file_format="csv")
+    item = generate_logbook_summary(session, admin, now=NOW, period="2026-11", file_format="csv")
     [generated] = _events(session, "report_generated")
     assert (generated.actor_id, generated.entity_type, generated.entity_id) == (admin.id, "report_run", str(item.id))
     assert generated.details["format"] == "csv" and generated.details["params"]["period"] == "2026-11"  # type: ignore[index]
     assert _events(session, "report_downloaded") == []
     leader = actor(session, make_user(session, "leadership"))
     for viewer in (admin, leader):
-        get_report_file(session, viewer, item.id, report_dir=tmp_path, now=NOW)
+        get_report_file(session, viewer, item.id, now=NOW)
     downloads = _events(session, "report_downloaded")
     assert [(e.actor_id, e.entity_id) for e in downloads] == [(admin.id, str(item.id)), (leader.id, str(item.id))]
     assert downloads[0].details["file"] == item.file_name  # type: ignore[index]

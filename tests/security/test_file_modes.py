@@ -45,27 +45,25 @@ def test_the_sqlite_database_its_wal_and_a_backup_are_private(tmp_path: Path, op
     engine.dispose()
 
 
-def test_archived_reports_and_their_directories_are_private(tmp_path: Path, open_umask: None) -> None:
+def test_archived_reports_are_kept_in_the_private_database_not_beside_it(tmp_path: Path, open_umask: None) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'portal.db'}")
     from core.migrate import upgrade_to_head
 
     upgrade_to_head(engine)
-    report_dir = tmp_path / "reports"
+    before = {p for p in tmp_path.rglob("*") if p.is_file()}
     admin = UserSummary(id=None, username="system", full_name="System", role=Role.ADMIN)
     with make_session_factory(engine).begin() as session:
-        item = store_report(
+        store_report(
             session,
             admin,
-            report_dir=report_dir,
             kind=ReportKind(list(ReportKind)[0]),
             file_format="csv",
             content=b"a,b\n",
             params={"period": "2026-11"},
             now=NOW,
         )
-    files = [p for p in report_dir.rglob("*") if p.is_file()]
-    assert [p.name for p in files] == [item.file_name]
-    assert _mode(files[0]) == 0o600
-    for directory in [report_dir, *(p for p in report_dir.rglob("*") if p.is_dir())]:
-        assert _mode(directory) == 0o700, directory
+    written = {p for p in tmp_path.rglob("*") if p.is_file()} - before
+    assert {p.name for p in written} <= {"portal.db-wal", "portal.db-shm"}  # no archive directory, no report file
+    for part in (tmp_path / "portal.db", *written):
+        assert _mode(part) == 0o600, part
     engine.dispose()

@@ -7,7 +7,7 @@ results and eligibility snapshots are records of the programme and are never tou
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,24 +20,24 @@ from core.rules.values import JobRunStatus
 from core.services.audit import record_event
 from core.services.sessions import purge_sessions_condition
 from core.services.settings import get_setting
+from core.services.stored_files import delete_files
 
 HEARTBEAT_RETENTION = timedelta(days=7)
 
 
 @dataclass(frozen=True)
 class PurgeResult:
-    """Rows deleted (or, in a dry run, that would be) per table, and the report files to remove."""
+    """Rows deleted (or, in a dry run, that would be) per table; `report_files` counts the archived files."""
 
     counts: dict[str, int]
     cutoffs: dict[str, str]
     dry_run: bool
-    files: tuple[str, ...] = field(default_factory=tuple)
 
 
 def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> PurgeResult:
     """Delete rows past retention (settings `retention_*_days`); a dry run only counts them.
 
-    Report files are returned in `files` for the caller to remove once the transaction commits.
+    An expired report's file (its stored_files row) goes with it, in the same transaction.
     """
     cutoffs = {
         "notifications": now - timedelta(days=int(get_setting(session, "retention_notifications_days"))),
@@ -58,13 +58,13 @@ def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> 
         # Sign-in sessions past COOKIE_EXPIRY_DAYS, or ended (signed out, revoked): nothing signs in with them.
         "user_sessions": (UserSession, purge_sessions_condition(now)),
     }
-    files = tuple(
-        path
-        for path in session.scalars(
-            select(ReportRun.file_path).where(targets["report_runs"][1], ReportRun.file_path.is_not(None))
+    file_ids = [
+        file_id
+        for file_id in session.scalars(
+            select(ReportRun.file_id).where(targets["report_runs"][1], ReportRun.file_id.is_not(None))
         )
-        if path
-    )
+        if file_id is not None
+    ]
     counts: dict[str, int] = {}
     for table, (model, condition) in targets.items():
         if dry_run:
@@ -72,6 +72,8 @@ def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> 
         else:
             result = session.execute(delete(model).where(condition).execution_options(synchronize_session=False))
             counts[table] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # After the rows that reference them (file_id is ON DELETE SET NULL, so either order is safe).
+    counts["report_files"] = len(file_ids) if dry_run else delete_files(session, file_ids)
     shown_cutoffs = {table: cutoff.isoformat(sep=" ", timespec="seconds") for table, cutoff in cutoffs.items()}
     if not dry_run:
         record_event(
@@ -82,4 +84,4 @@ def purge_expired(session: Session, *, now: datetime, dry_run: bool = False) -> 
             now=now,
             details={"deleted": counts, "cutoffs": shown_cutoffs},
         )
-    return PurgeResult(counts=counts, cutoffs=shown_cutoffs, dry_run=dry_run, files=files)
+    return PurgeResult(counts=counts, cutoffs=shown_cutoffs, dry_run=dry_run)

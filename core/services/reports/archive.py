@@ -1,31 +1,31 @@
 """Reports: the archive of generated files (leadership pack, logbook summary, eligibility list).
 
-Every generated file is written under REPORT_DIR and kept as a ReportRun row: who, when, the
-parameters, the file's SHA-256. The archive shows a viewer only what their scope allows:
+Every generated file is kept in the database (`stored_files`, through `core.services.stored_files`)
+and recorded as a ReportRun row: who, when, the parameters, the file's SHA-256. So any web replica
+serves any report, a rolled-back generation leaves nothing behind, and the backups contain the
+archive. The archive shows a viewer only what their scope allows:
 admins everything; leadership the full-scope reports; a supervisor the reports built for them.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.dto import ReportFile, ReportRunItem, UserSummary
 from core.errors import NotFoundError
-from core.files import DIR_MODE, private_dir, write_private
 from core.models import Department, ReportRun, User
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
 from core.rules.values import ReportKind
 from core.services.access import authorize
 from core.services.audit import record_event
+from core.services.stored_files import read_file, store_file
 
 Progress = Callable[[float, str], None]
 REPORT_ROLES = (ADMIN, LEADERSHIP, SUPERVISOR)
@@ -71,7 +71,6 @@ def store_report(
     session: Session,
     actor: UserSummary,
     *,
-    report_dir: Path,
     kind: ReportKind,
     file_format: str,
     content: bytes,
@@ -80,7 +79,7 @@ def store_report(
     title: str | None = None,
     job_run_id: int | None = None,
 ) -> ReportRunItem:
-    """Write a generated file into the archive and record it as a ReportRun."""
+    """Keep a generated file in the archive (in the database) and record it as a ReportRun."""
     checksum = hashlib.sha256(content).hexdigest()
     run = ReportRun(
         kind=kind,
@@ -88,7 +87,6 @@ def store_report(
         title=title or KIND_TITLES.get(kind, kind),
         params=params,
         file_name="",
-        file_path=None,
         size_bytes=len(content),
         checksum=checksum,
         status="ok",
@@ -103,15 +101,14 @@ def store_report(
     session.flush()
     label = str(params.get("period", "")).replace("..", "_to_").replace("/", "-") or now.strftime("%Y-%m-%d")
     run.file_name = f"{kind.replace('_', '-')}-{label}-{run.id}.{file_format}"
-    relative = Path(now.strftime("%Y")) / now.strftime("%m") / run.file_name
-    target = report_dir / relative
-    private_dir(target.parent)
-    os.chmod(report_dir, DIR_MODE)
-    partial = target.with_suffix(target.suffix + ".partial")
-    write_private(partial, content)
-    partial.replace(target)
-    _remove_on_rollback(session, target)
-    run.file_path = relative.as_posix()
+    run.file_id = store_file(
+        session,
+        purpose="report",
+        file_name=run.file_name,
+        mime=MIME.get(file_format, "application/octet-stream"),
+        content=content,
+        now=now,
+    )
     record_event(
         session,
         actor=actor,
@@ -131,25 +128,6 @@ def store_report(
     return _item(run)
 
 
-_WRITTEN = "reports.files_written"
-
-
-def _remove_on_rollback(session: Session, path: Path) -> None:
-    """The file is written before the transaction ends; if it rolls back, no row names the file, so it goes too."""
-    written = session.info.get(_WRITTEN)
-    if written is None:
-        written = session.info[_WRITTEN] = []
-        event.listen(session, "after_commit", lambda s: s.info[_WRITTEN].clear())
-        event.listen(session, "after_rollback", _discard_written)
-    written.append(path)
-
-
-def _discard_written(session: Session) -> None:
-    for path in session.info[_WRITTEN]:
-        path.unlink(missing_ok=True)
-    session.info[_WRITTEN].clear()
-
-
 def list_report_runs(session: Session, actor: UserSummary, *, limit: int = 500) -> list[ReportRunItem]:
     """The archive as the viewer may see it, newest first.
 
@@ -166,9 +144,7 @@ def list_report_runs(session: Session, actor: UserSummary, *, limit: int = 500) 
     return [_item(r) for r in rows]
 
 
-def get_report_file(
-    session: Session, actor: UserSummary, run_id: int, *, report_dir: Path, now: datetime | None = None
-) -> ReportFile:
+def get_report_file(session: Session, actor: UserSummary, run_id: int, *, now: datetime | None = None) -> ReportFile:
     """The bytes of an archived report the viewer may see; serving them is audited (report_downloaded).
 
     Raises:
@@ -179,10 +155,9 @@ def get_report_file(
     run = session.scalar(select(ReportRun).where(ReportRun.id == run_id, _archive_scope(actor)))
     if run is None:
         raise NotFoundError("No such report in your archive.")
-    path = _safe_path(report_dir, run.file_path)
-    if path is None or not path.is_file():
-        raise NotFoundError(f"The file of report {run_id} is no longer on disk (removed by retention?).")
-    content = path.read_bytes()
+    content = None if run.file_id is None else read_file(session, run.file_id)
+    if content is None:
+        raise NotFoundError(f"The file of report {run_id} is no longer in the archive (removed by retention?).")
     record_event(
         session,
         actor=actor,
@@ -195,31 +170,12 @@ def get_report_file(
     return ReportFile(run.id, run.file_name, MIME.get(run.file_format, "application/octet-stream"), content)
 
 
-def remove_archived_files(report_dir: Path, paths: Iterable[str]) -> int:
-    """Delete archived files (after their rows are gone); returns how many were removed."""
-    removed = 0
-    for relative in paths:
-        path = _safe_path(report_dir, relative)
-        if path is not None and path.is_file():
-            path.unlink()
-            removed += 1
-    return removed
-
-
 def _archive_scope(actor: UserSummary) -> ColumnElement[bool]:
     if actor.role == ADMIN:
         return true()
     if actor.role == LEADERSHIP:
         return ReportRun.scope_role.in_((ADMIN, LEADERSHIP))
     return or_(and_(ReportRun.scope_role == SUPERVISOR, ReportRun.scope_user_id == actor.id))
-
-
-def _safe_path(report_dir: Path, relative: str | None) -> Path | None:
-    if not relative:
-        return None
-    root = report_dir.resolve()
-    path = (root / relative).resolve()
-    return path if path.is_relative_to(root) else None
 
 
 def _item(run: ReportRun) -> ReportRunItem:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -114,7 +113,6 @@ def generate_logbook_summary(
     session: Session,
     actor: UserSummary,
     *,
-    report_dir: Path,
     now: datetime,
     period: str | None = None,
     file_format: str = "pdf",
@@ -153,7 +151,6 @@ def generate_logbook_summary(
     return store_report(
         session,
         actor,
-        report_dir=report_dir,
         kind=ReportKind.LOGBOOK_SUMMARY,
         file_format=file_format,
         content=content,
@@ -219,7 +216,6 @@ def generate_eligibility_list(
     session: Session,
     actor: UserSummary,
     *,
-    report_dir: Path,
     now: datetime,
     period: str | None = None,
     department_id: int | None = None,
@@ -262,7 +258,6 @@ def generate_eligibility_list(
     return store_report(
         session,
         actor,
-        report_dir=report_dir,
         kind=ReportKind.ELIGIBILITY_LIST,
         file_format="xlsx",
         content=content,

@@ -8,7 +8,6 @@ eligibility list in `exports`) and keeps every file in the archive (`archive.sto
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import assert_never
 
 from sqlalchemy.orm import Session
@@ -26,7 +25,6 @@ def generate_report(
     request: ReportRequest,
     *,
     now: datetime,
-    report_dir: Path,
     programme: str,
     progress: Progress | None = None,
 ) -> ReportRunItem:
@@ -42,7 +40,6 @@ def generate_report(
             return generate_leadership_pack(
                 session,
                 actor,
-                report_dir=report_dir,
                 now=now,
                 programme=programme,
                 start=request.start,
@@ -54,7 +51,6 @@ def generate_report(
             return generate_logbook_summary(
                 session,
                 actor,
-                report_dir=report_dir,
                 now=now,
                 period=request.period,
                 file_format=request.file_format,
@@ -66,7 +62,6 @@ def generate_report(
             return generate_eligibility_list(
                 session,
                 actor,
-                report_dir=report_dir,
                 now=now,
                 period=request.period,
                 department_id=request.department_id,

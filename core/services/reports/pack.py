@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -156,7 +155,6 @@ def generate_leadership_pack(
     session: Session,
     actor: UserSummary,
     *,
-    report_dir: Path,
     now: datetime,
     programme: str,
     start: date | None = None,
@@ -191,7 +189,6 @@ def generate_leadership_pack(
     return store_report(
         session,
         actor,
-        report_dir=report_dir,
         kind=ReportKind.LEADERSHIP_PACK,
         file_format="pdf",
         content=content,
