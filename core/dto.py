@@ -637,3 +637,84 @@ class TraineeHome:
     logbook: tuple[tuple[str, int], ...]  # (status, count): draft, pending, returned, approved, rejected
     returned: tuple[ReturnedEntry, ...]
     results: tuple[PublishedResultItem, ...]
+
+
+@dataclass(frozen=True)
+class LeaveItem:
+    """One leave request as lists show it (issue 16); the document's bytes are fetched separately."""
+
+    id: int
+    trainee_id: int
+    trainee_name: str
+    registration: str
+    department: str
+    leave_type: str
+    policy: str  # "excluded" or "excused" under the current setting ("" for a type no longer listed)
+    start: date
+    end: date
+    reason: str
+    status: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str
+    decided_at: datetime | None
+    decision_comment: str
+    attachment_name: str
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class CondonationItem:
+    """An exemption from the attendance threshold for a period, and its second-admin decision."""
+
+    id: int
+    trainee_id: int
+    trainee_name: str
+    registration: str
+    period: str
+    reason: str
+    status: str
+    requested_by_id: int | None
+    requested_by: str
+    requested_at: datetime
+    decided_by: str
+    decided_at: datetime | None
+    decision_comment: str
+
+
+@dataclass(frozen=True)
+class ClosureItem:
+    """A holiday or term break on the programme calendar (department "": every department)."""
+
+    id: int
+    name: str
+    kind: str
+    start: date
+    end: date
+    department_id: int | None
+    department: str
+
+
+@dataclass(frozen=True)
+class DepartmentWeekdaysItem:
+    department_id: int
+    department: str
+    weekdays: tuple[int, ...]  # ISO numbers, 1 = Monday
+    configured: bool  # False: the default, Monday to Friday
+
+
+@dataclass(frozen=True)
+class MissingAttendanceGrid:
+    """Departments × weeks: expected session days (weekdays minus closures, up to today) and those with records.
+
+    `cells` columns: department_id, department, week (Monday), expected, covered, missing, coverage_pct,
+    missing_dates (comma-separated YYYY-MM-DD).
+    """
+
+    period_label: str
+    start: date
+    end: date  # the last day counted (today for a running period)
+    cells: pd.DataFrame

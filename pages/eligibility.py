@@ -33,6 +33,11 @@ def render() -> None:
     if frame.empty:
         widgets.empty_state("No active trainees match these filters.")
         return
+    st.caption(
+        f"Leave policy: {widgets.plain(str(frame['leave_policy'].iloc[0]))}. Approved leave of an excluded type "
+        "removes its unattended sessions from Sessions (column *On leave*); a condoned trainee is eligible "
+        "whatever the figures."
+    )
     _summary(frame)
     _table(frame, period)
     _drill_down(user, frame, period)
@@ -117,8 +122,13 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
             "Sessions": frame["sessions"],
             "Attended": frame["attended"],
             "%": frame["percentage"],
-            "Eligible": frame["eligible"].map({True: "yes", False: "no"}),
+            "Eligible": [
+                "yes (condoned)" if condoned else ("yes" if eligible else "no")
+                for eligible, condoned in zip(frame["eligible"], frame["condoned"], strict=True)
+            ],
             "Sessions needed": frame["forecast"],
+            "On leave": frame["leave_excluded"],
+            "Condonation": frame["condonation_reason"],
         }
     )
 
@@ -133,6 +143,10 @@ def _table(frame: pd.DataFrame, period: Period) -> None:
         hide_index=True,
         width="stretch",
         column_config={
+            "On leave": st.column_config.NumberColumn(
+                help="Sessions removed from the denominator: unattended sessions on approved leave of an excluded type."
+            ),
+            "Condonation": st.column_config.TextColumn(help="The reason of an approved condonation for this period."),
             "Sessions needed": st.column_config.TextColumn(
                 help=(
                     "Further sessions, all attended, needed to reach the threshold. 'Out of reach this period' when "
@@ -145,6 +159,7 @@ def _table(frame: pd.DataFrame, period: Period) -> None:
     st.caption("Rows highlighted in red are at risk: below the threshold, or no sessions recorded.")
     export = frame.drop(columns=["trainee_pk"])
     export["eligible"] = export["eligible"].map({True: "yes", False: "no"})
+    export["condoned"] = export["condoned"].map({True: "yes", False: "no"})
     widgets.download_buttons(
         export, name="eligibility", key="eligibility.download", period=period.label, title="Eligibility"
     )

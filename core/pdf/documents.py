@@ -41,8 +41,10 @@ class EligibilityLine:
     def text(self) -> str:
         r = self.result
         status = "ELIGIBLE" if r.eligible else "NOT ELIGIBLE"
+        condoned = f" (condoned: {r.condonation_reason})" if r.condoned else ""
+        leave = f", {r.leave_excluded} session(s) on leave excluded" if r.leave_excluded else ""
         return (
-            f"{status}: {r.percentage:g}% attended ({r.attended} of {r.sessions} sessions) "
+            f"{status}{condoned}: {r.percentage:g}% attended ({r.attended} of {r.sessions} sessions{leave}) "
             f"against a threshold of {r.threshold:g}%"
         )
 

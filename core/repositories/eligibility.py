@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.dto import Scope
 from core.models import AttendanceRecord, Department, EligibilitySnapshot, User
+from core.repositories.leave import on_excluded_leave
 from core.repositories.scope import trainee_scope_clause
 from core.rules.eligibility import ATTENDED_STATUSES
 from core.rules.values import Role
@@ -26,6 +27,10 @@ SNAPSHOT_VALUES = (
     "eligible",
     "computed_at",
     "computed_by_id",
+    "leave_excluded",
+    "leave_policy",
+    "condoned",
+    "condonation_reason",
 )
 
 
@@ -37,15 +42,22 @@ def list_trainee_counts(
     end: date,
     department_id: int | None = None,
     supervisor_id: int | None = None,
+    excluded_types: Sequence[str] = (),
 ) -> Sequence[Row[*tuple[Any, ...]]]:
-    """(id, registration, name, department, supervisor, sessions, attended) per active trainee in scope,
-    ordered by registration number; trainees without sessions have None counts."""
+    """(id, registration, name, department, supervisor, sessions, attended, leave_excluded) per active trainee in scope,
+    ordered by registration number, then leave_excluded; trainees without sessions have None counts.
+
+    `sessions` is net of the unattended records on approved leave of an `excluded_types` type
+    (core.repositories.leave.on_excluded_leave), which `leave_excluded` counts.
+    """
     record = AttendanceRecord
+    excluded = on_excluded_leave(excluded_types)
     counts = (
         select(
             record.trainee_id.label("trainee_id"),
-            func.count().label("sessions"),
+            func.sum(case((excluded, 0), else_=1)).label("sessions"),
             func.sum(case((record.status.in_(ATTENDED_STATUSES), 1), else_=0)).label("attended"),
+            func.sum(case((excluded, 1), else_=0)).label("leave_excluded"),
         )
         .where(record.session_date >= start, record.session_date <= end, trainee_scope_clause(scope, record.trainee_id))
         .group_by(record.trainee_id)
@@ -61,6 +73,7 @@ def list_trainee_counts(
             supervisor.full_name,
             counts.c.sessions,
             counts.c.attended,
+            counts.c.leave_excluded,
         )
         .outerjoin(Department, Department.id == User.department_id)
         .outerjoin(supervisor, supervisor.id == User.supervisor_id)

@@ -23,6 +23,7 @@ from core.models import (
     User,
     VerificationToken,
 )
+from core.repositories.leave import on_excluded_leave
 from core.repositories.scope import trainee_scope_clause
 from core.rules.eligibility import ATTENDED_STATUSES, COUNTED_STATUSES
 from core.rules.values import ChangeRequestStatus, ResultState, Role
@@ -252,17 +253,21 @@ def get_snapshot_eligibility(session: Session, trainee_ids: list[int], period: s
     return {row.trainee_id: row for row in rows}
 
 
-def count_attendance(session: Session, trainee_ids: list[int], start: date, end: date) -> dict[int, tuple[int, int]]:
-    """trainee_id -> (sessions, attended) in the inclusive period, aggregated in SQL."""
+def count_attendance(
+    session: Session, trainee_ids: list[int], start: date, end: date, *, excluded_types: Sequence[str] = ()
+) -> dict[int, tuple[int, int]]:
+    """trainee_id -> (sessions, attended) in the inclusive period, aggregated in SQL; `sessions` is net of
+    unattended records on approved leave of an excluded type (core.repositories.leave.on_excluded_leave)."""
     if not trainee_ids:
         return {}
+    excluded = on_excluded_leave(excluded_types)
     counts: dict[int, tuple[int, int]] = {}
     for chunk_start in range(0, len(trainee_ids), 500):
         chunk = trainee_ids[chunk_start : chunk_start + 500]
         rows = session.execute(
             select(
                 AttendanceRecord.trainee_id,
-                func.count(),
+                func.sum(case((excluded, 0), else_=1)),
                 func.sum(case((AttendanceRecord.status.in_(ATTENDED_STATUSES), 1), else_=0)),
             )
             .where(
@@ -274,7 +279,7 @@ def count_attendance(session: Session, trainee_ids: list[int], start: date, end:
             .group_by(AttendanceRecord.trainee_id)
         )
         for trainee_id, sessions, attended in rows:
-            counts[int(trainee_id)] = (int(sessions), int(attended or 0))
+            counts[int(trainee_id)] = (int(sessions or 0), int(attended or 0))
     return counts
 
 

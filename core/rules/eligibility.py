@@ -27,6 +27,9 @@ class EligibilityResult:
     eligible: bool
     threshold: float
     sessions_needed: int | None  # None: cannot be reached (threshold 100 after a miss)
+    leave_excluded: int = 0  # unattended sessions on approved excluded leave, already left out of `sessions`
+    condoned: bool = False  # an approved condonation for the period: eligible whatever the figures
+    condonation_reason: str = ""
 
 
 def compute_percentage(attended: int, sessions: int) -> float:
@@ -55,16 +58,30 @@ def compute_sessions_needed(attended: int, sessions: int, threshold: float) -> i
     return needed
 
 
-def compute_eligibility(*, sessions: int, attended: int, threshold: float) -> EligibilityResult:
-    """Eligible when there was at least one session and the rounded % reaches the threshold."""
+def compute_eligibility(
+    *,
+    sessions: int,
+    attended: int,
+    threshold: float,
+    leave_excluded: int = 0,
+    condoned: bool = False,
+    condonation_reason: str = "",
+) -> EligibilityResult:
+    """Eligible when there was at least one session and the rounded % reaches the threshold, or when condoned.
+
+    `sessions` is already net of `leave_excluded` (core.rules.leave: excluded leave leaves the denominator).
+    """
     percentage = compute_percentage(attended, sessions)
     return EligibilityResult(
         sessions=sessions,
         attended=attended,
         percentage=percentage,
-        eligible=sessions > 0 and percentage >= threshold,
+        eligible=condoned or (sessions > 0 and percentage >= threshold),
         threshold=float(threshold),
-        sessions_needed=compute_sessions_needed(attended, sessions, threshold),
+        sessions_needed=0 if condoned else compute_sessions_needed(attended, sessions, threshold),
+        leave_excluded=leave_excluded,
+        condoned=condoned,
+        condonation_reason=condonation_reason if condoned else "",
     )
 
 
@@ -121,6 +138,8 @@ def compute_sessions_forecast(
     )
     estimate = "" if left is None else f" (about {left} sessions left)"
     needed = result.sessions_needed
+    if result.condoned:
+        return SessionsForecast(ForecastState.MET, 0, left, "0: condoned")
     if result.eligible:
         return SessionsForecast(ForecastState.MET, 0, left, "0: threshold met")
     if needed is None:

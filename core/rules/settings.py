@@ -202,3 +202,34 @@ SETTING_SPECS["job_schedule"] = SettingSpec(
     "(crontab in the programme timezone or every N s/m/h/d; empty = defaults; the scheduler applies it within a minute)",
     _schedule_overrides,
 )
+
+
+def _leave_types(value: Any) -> str:
+    from core.rules.leave import leave_types_text
+
+    return leave_types_text(value)
+
+
+def _eligibility_period(value: Any) -> str:
+    from core.rules.leave import ELIGIBILITY_PERIODS
+
+    text = str(value or "").strip().lower()
+    if text not in ELIGIBILITY_PERIODS:
+        raise ValueError(f"must be one of {', '.join(ELIGIBILITY_PERIODS)}")
+    return text
+
+
+SETTING_SPECS["leave_types"] = SettingSpec(
+    "medical=excluded, official duty=excluded, maternity=excluded, other=excused",
+    "Leave types and their policy: TYPE=excluded (its sessions leave the denominator) or TYPE=excused",
+    _leave_types,
+)
+SETTING_SPECS["leave_attachment_max_mb"] = SettingSpec(
+    5, "Largest supporting document for a leave request (PDF or image), in MB", _whole_number_between(1, 50)
+)
+SETTING_SPECS["eligibility_period"] = SettingSpec(
+    "quarter", "The period the attendance alerts watch: month, quarter or year", _eligibility_period
+)
+SETTING_SPECS["attendance_alert_margin"] = SettingSpec(
+    5.0, "Attendance alerts: 'warning' below the threshold plus this many points", _number_between(0, 100)
+)

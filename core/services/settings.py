@@ -86,6 +86,11 @@ def update_settings(
     for change in pending:
         _store(session, actor, change, now=now)
     session.flush()
+    if any(change.key == "leave_types" for change in pending):
+        # The attendance roll-up leaves out excluded leave: recompute the months with approved leave.
+        from core.services.attendance.leave import refresh_leave_months
+
+        refresh_leave_months(session)
     return tuple(pending)
 
 

@@ -30,6 +30,9 @@ ELIGIBILITY_FIELDS = (
     "eligible",
     "threshold",
     "sessions_needed",
+    "leave_excluded",
+    "condoned",
+    "condonation_reason",
 )
 
 
@@ -183,6 +186,10 @@ def cmd_eligibility(args: argparse.Namespace, settings: Settings) -> int:
             "eligible": bool(r["eligible"]),
             "threshold": float(r["threshold"]),
             "sessions_needed": None if pd.isna(r["sessions_needed"]) else int(r["sessions_needed"]),
+            "leave_excluded": int(r["leave_excluded"]),
+            "condoned": bool(r["condoned"]),
+            "condonation_reason": str(r["condonation_reason"]),
+            "leave_policy": str(r["leave_policy"]),
         }
         for r in table.astype({"sessions_needed": object}).to_dict("records")
     ]
@@ -190,6 +197,8 @@ def cmd_eligibility(args: argparse.Namespace, settings: Settings) -> int:
         json.dump(rows, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
+    if rows:  # the policy is the same on every row: stated once, beside the CSV
+        print(f"leave policy: {rows[0]['leave_policy']}", file=sys.stderr)
     content = write_csv(
         ELIGIBILITY_FIELDS,
         (
@@ -203,6 +212,9 @@ def cmd_eligibility(args: argparse.Namespace, settings: Settings) -> int:
                 "yes" if row["eligible"] else "no",
                 f"{row['threshold']:.2f}",
                 "" if row["sessions_needed"] is None else row["sessions_needed"],
+                row["leave_excluded"],
+                "yes" if row["condoned"] else "no",
+                row["condonation_reason"],
             ]
             for row in rows
         ),

@@ -111,13 +111,16 @@ def test_eligibility_csv_has_the_exact_columns_order_and_formats(cli: Cli, capsy
     out = capsys.readouterr().out
     assert out.startswith("\ufeff") and "\r\n" in out  # UTF-8 BOM for Excel, RFC 4180 line ends
     lines = out.removeprefix("\ufeff").splitlines()
-    assert lines[0] == "trainee_id,full_name,department,sessions,attended,percentage,eligible,threshold,sessions_needed"
+    assert lines[0] == (
+        "trainee_id,full_name,department,sessions,attended,percentage,eligible,threshold,sessions_needed,"
+        "leave_excluded,condoned,condonation_reason"
+    )
     rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
     assert [line.split(",")[0] for line in lines[1:]] == sorted(rows)
     first, second, third = (rows[r] for r in cli.regs)
-    assert first[2:] == ["Surgery CLI", "3", "2", "66.67", "no", "75.00", "1"]
-    assert second[2:] == ["Surgery CLI", "0", "0", "0.00", "no", "75.00", "1"]
-    assert third[2:] == ["Medicine CLI", "1", "0", "0.00", "no", "75.00", "3"]
+    assert first[2:] == ["Surgery CLI", "3", "2", "66.67", "no", "75.00", "1", "0", "no", ""]
+    assert second[2:] == ["Surgery CLI", "0", "0", "0.00", "no", "75.00", "1", "0", "no", ""]
+    assert third[2:] == ["Medicine CLI", "1", "0", "0.00", "no", "75.00", "3", "0", "no", ""]
 
 
 def test_eligibility_threshold_department_and_json(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
@@ -150,7 +153,12 @@ def test_eligibility_threshold_department_and_json(cli: Cli, capsys: pytest.Capt
         "eligible": True,
         "threshold": 66.0,
         "sessions_needed": 0,
+        "leave_excluded": 0,
+        "condoned": False,
+        "condonation_reason": "",
+        "leave_policy": first["leave_policy"],
     }
+    assert "leave excluded from sessions: medical" in first["leave_policy"]
 
 
 @pytest.mark.parametrize(

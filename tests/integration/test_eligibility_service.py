@@ -166,7 +166,7 @@ def test_heat_map_sessions_are_scoped(session: Session, world: World) -> None:
 
 def test_snapshot_upserts_on_trainee_and_period_and_records_the_threshold(session: Session, world: World) -> None:
     first = service.snapshot_period(session, world.admin, period="2026-q1", now=NOW)
-    assert first == {"trainees": 3, "eligible": 1, "threshold": 75.0}
+    assert first == {"trainees": 3, "eligible": 1, "condoned": 0, "leave_excluded": 0, "threshold": 75.0}
     snaps = {s.trainee_id: s for s in session.scalars(select(EligibilitySnapshot))}
     assert set(snaps) == {world.ana.id, world.ben.id, world.cai.id}
     ana = snaps[world.ana.id]

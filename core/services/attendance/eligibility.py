@@ -14,7 +14,9 @@ from core.calendar import Period, PeriodError, parse_period
 from core.dto import SYSTEM_ACTOR, UserSummary
 from core.errors import InvalidInputError, NotFoundError
 from core.repositories import eligibility as repo
+from core.repositories import leave as leave_repo
 from core.repositories import users as users_repo
+from core.rules import leave as leave_rules
 from core.rules.access import ALL_ROLES
 from core.rules.eligibility import SessionsForecast, compute_eligibility, compute_sessions_forecast
 from core.rules.settings import SETTING_SPECS
@@ -38,6 +40,10 @@ TABLE_COLUMNS = (
     "sessions_needed",
     "sessions_left",
     "forecast",
+    "leave_excluded",
+    "condoned",
+    "condonation_reason",
+    "leave_policy",
 )
 
 
@@ -99,7 +105,10 @@ def list_eligibility(
     sessions, attended, percentage, eligible, threshold, sessions_needed (NA: cannot be reached),
     sessions_left (the estimate of sessions still to come; NA: period closed or no rate yet) and
     forecast (core.rules.eligibility.compute_sessions_forecast: "period closed", "6 more (about 20
-    sessions left)", "out of reach this period ...").
+    sessions left)", "out of reach this period ..."), leave_excluded (unattended sessions on approved
+    leave of an excluded type, already left out of `sessions`), condoned and condonation_reason (an
+    approved condonation covering the whole period: eligible whatever the figures) and leave_policy
+    (the leave policy used, the same on every row).
 
     Raises:
         PermissionDeniedError: the actor is not active.
@@ -108,6 +117,7 @@ def list_eligibility(
     authorize(session, actor, *ALL_ROLES)
     span = resolve_period(period)
     limit = resolve_threshold(session, threshold)
+    types = leave_rules.compute_leave_types(get_setting(session, "leave_types"))
     rows = repo.list_trainee_counts(
         session,
         scope=actor.scope,
@@ -115,12 +125,21 @@ def list_eligibility(
         end=span.end,
         department_id=department_id,
         supervisor_id=supervisor_id,
+        excluded_types=leave_repo.in_use(session, leave_rules.excluded_types(types)),
     )
+    condoned = leave_repo.list_condoned(session, start=span.start, end=span.end)
+    policy = leave_rules.compute_policy_text(types)
     day = today or clock.today()
     held = programme_sessions_so_far(session, period=span, today=day)
     records = []
-    for pk, registration, name, department, supervisor, sessions, attended in rows:
-        result = compute_eligibility(sessions=int(sessions or 0), attended=int(attended or 0), threshold=limit)
+    for pk, registration, name, department, supervisor, sessions, attended, excluded in rows:
+        result = compute_eligibility(
+            sessions=int(sessions or 0),
+            attended=int(attended or 0),
+            threshold=limit,
+            leave_excluded=int(excluded or 0),
+            condoned=pk in condoned,
+        )
         forecast = compute_sessions_forecast(result, period=span, today=day, programme_sessions=held)
         records.append(
             (
@@ -137,6 +156,10 @@ def list_eligibility(
                 result.sessions_needed,
                 forecast.sessions_left,
                 forecast.text,
+                result.leave_excluded,
+                result.condoned,
+                condoned.get(pk, ""),
+                policy,
             )
         )
     frame = pd.DataFrame.from_records(records, columns=list(TABLE_COLUMNS))
@@ -151,6 +174,10 @@ def list_eligibility(
             "sessions_needed": "Int64",
             "sessions_left": "Int64",
             "forecast": "object",
+            "leave_excluded": "int64",
+            "condoned": "bool",
+            "condonation_reason": "object",
+            "leave_policy": "object",
         }
     )
 
@@ -217,11 +244,21 @@ def snapshot_period(
             "eligible": bool(r["eligible"]),
             "computed_at": now,
             "computed_by_id": actor.id,
+            "leave_excluded": int(r["leave_excluded"]),
+            "leave_policy": str(r["leave_policy"]),
+            "condoned": bool(r["condoned"]),
+            "condonation_reason": str(r["condonation_reason"]) or None,
         }
         for r in table.to_dict("records")
     ]
     repo.upsert_snapshots(session, rows)
-    outcome = {"trainees": len(rows), "eligible": int(table["eligible"].sum()), "threshold": limit}
+    outcome = {
+        "trainees": len(rows),
+        "eligible": int(table["eligible"].sum()),
+        "condoned": int(table["condoned"].sum()),
+        "leave_excluded": int(table["leave_excluded"].sum()),
+        "threshold": limit,
+    }
     record_event(
         session,
         actor=actor,

@@ -18,15 +18,19 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, case, cast, delete, func, insert, literal, select
+from sqlalchemy import Date, Integer, and_, case, cast, delete, func, insert, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from core.calendar import add_months, month_start
-from core.models import AttendanceRecord, LogbookEntry
+from core.models import AttendanceRecord, LeaveRequest, LogbookEntry
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
+from core.repositories import leave as leave_repo
+from core.repositories.leave import on_excluded_leave
 from core.rules.eligibility import ATTENDED_STATUSES, COUNTED_STATUSES
+from core.rules.leave import compute_leave_types, excluded_types
 from core.rules.logbook import DECIDED_STATUSES
 from core.rules.values import AttendanceStatus, EntryStatus
+from core.services.settings import get_setting
 
 # Advisory-lock classes (the two-int form, a key space separate from single-bigint locks).
 _LOGBOOK_LOCK = 0x524F4C01
@@ -108,18 +112,29 @@ def _turnaround_select(session: Session, month: Any, where: list[Any], *, per_mo
     )
 
 
-def _attendance_select(month: Any, where: list[Any], *, per_month: bool = False) -> Any:
+def _attendance_select(
+    month: Any,
+    where: list[Any],
+    *,
+    per_month: bool = False,
+    excluded_types: tuple[str, ...] = (),
+    leave_column: bool = True,
+) -> Any:
     status = AttendanceRecord.status
+    # Unattended sessions on approved leave of an excluded type leave `sessions` (issue 16), as in eligibility.
+    on_leave = on_excluded_leave(excluded_types)
+    leave = [func.count(case((on_leave, 1)))] if leave_column else []
     return (
         select(
             month,
             AttendanceRecord.trainee_id,
-            _by_status(status, *COUNTED_STATUSES),
+            func.count(case((and_(status.in_(COUNTED_STATUSES), ~on_leave), 1))),
             _by_status(status, *ATTENDED_STATUSES),
             _by_status(status, AttendanceStatus.PRESENT),
             _by_status(status, AttendanceStatus.LATE),
             _by_status(status, AttendanceStatus.ABSENT),
             _by_status(status, AttendanceStatus.EXCUSED),
+            *leave,
         )
         .where(*where)
         .group_by(*_grouping(month, per_month, AttendanceRecord.trainee_id))
@@ -128,7 +143,17 @@ def _attendance_select(month: Any, where: list[Any], *, per_month: bool = False)
 
 _LOGBOOK_COLUMNS = ["month", "trainee_id", "drafts", "pending", "approved", "returned", "rejected"]
 _TURNAROUND_COLUMNS = ["month", "trainee_id", "days", "decided"]
-_ATTENDANCE_COLUMNS = ["month", "trainee_id", "sessions", "attended", "present", "late", "absent", "excused"]
+_ATTENDANCE_COLUMNS = [
+    "month",
+    "trainee_id",
+    "sessions",
+    "attended",
+    "present",
+    "late",
+    "absent",
+    "excused",
+    "leave_excluded",
+]
 _NO_SYNC = {"synchronize_session": False}
 
 
@@ -173,6 +198,7 @@ def refresh_attendance_months(session: Session, months: Iterable[date]) -> None:
     if not starts:
         return
     session.flush()
+    excluded = _excluded_leave_types(session)
     _lock_months(session, _ATTENDANCE_LOCK, starts)
     for start in starts:
         end = add_months(start, 1)
@@ -182,9 +208,13 @@ def refresh_attendance_months(session: Session, months: Iterable[date]) -> None:
         )
         session.execute(
             insert(AttendanceMonthRollup).from_select(
-                _ATTENDANCE_COLUMNS, _attendance_select(literal(start, Date), where)
+                _ATTENDANCE_COLUMNS, _attendance_select(literal(start, Date), where, excluded_types=excluded)
             )
         )
+
+
+def _excluded_leave_types(session: Session) -> tuple[str, ...]:
+    return leave_repo.in_use(session, excluded_types(compute_leave_types(get_setting(session, "leave_types"))))
 
 
 def rebuild_all(session: Session) -> None:
@@ -203,8 +233,17 @@ def rebuild_all(session: Session) -> None:
         )
     )
     attendance_month = _month_of(session, AttendanceRecord.session_date)
+    # Migration 0004 rebuilds the roll-ups before migration 0011 added leave: no leave to leave out then.
+    leave_ready = inspect(session.connection()).has_table(LeaveRequest.__tablename__)
     session.execute(
         insert(AttendanceMonthRollup).from_select(
-            _ATTENDANCE_COLUMNS, _attendance_select(attendance_month, [], per_month=True)
+            _ATTENDANCE_COLUMNS if leave_ready else _ATTENDANCE_COLUMNS[:-1],
+            _attendance_select(
+                attendance_month,
+                [],
+                per_month=True,
+                excluded_types=_excluded_leave_types(session) if leave_ready else (),
+                leave_column=leave_ready,
+            ),
         )
     )

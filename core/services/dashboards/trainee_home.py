@@ -16,12 +16,14 @@ from core.calendar import is_running, period_text, quarter_of
 from core.dto import PublishedResultItem, ReturnedEntry, TraineeHome, UserSummary
 from core.models import LogbookEntry
 from core.repositories import eligibility as eligibility_repo
+from core.repositories import leave as leave_repo
 from core.repositories import logbook as logbook_repo
 from core.repositories.scope import trainee_scope_clause
 from core.rules.eligibility import ForecastState, compute_eligibility, compute_sessions_forecast
 from core.rules.values import EntryStatus, ResultState, Role
 from core.services.access import authorize
 from core.services.attendance.eligibility import programme_sessions_so_far, resolve_threshold
+from core.services.attendance.leave import excluded_leave_types
 from core.services.logbook.entries import list_entries
 from core.services.results.assessments import results_frame
 
@@ -43,10 +45,19 @@ def get_trainee_home(session: Session, actor: UserSummary, *, today: date, now: 
     authorize(session, actor, Role.TRAINEE)
     period = quarter_of(today)
     threshold = resolve_threshold(session, None)
-    rows = eligibility_repo.list_trainee_counts(session, scope=actor.scope, start=period.start, end=period.end)
+    rows = eligibility_repo.list_trainee_counts(
+        session, scope=actor.scope, start=period.start, end=period.end, excluded_types=excluded_leave_types(session)
+    )
     mine = [r for r in rows if r[0] == actor.id]
-    sessions, attended = (int(mine[0][5] or 0), int(mine[0][6] or 0)) if mine else (0, 0)
-    result = compute_eligibility(sessions=sessions, attended=attended, threshold=threshold)
+    sessions, attended, excluded = (
+        (int(mine[0][5] or 0), int(mine[0][6] or 0), int(mine[0][7] or 0)) if mine else (0, 0, 0)
+    )
+    condoned = actor.id in leave_repo.list_condoned(
+        session, start=period.start, end=period.end, trainee_ids=[actor.id or 0]
+    )
+    result = compute_eligibility(
+        sessions=sessions, attended=attended, threshold=threshold, leave_excluded=excluded, condoned=condoned
+    )
     held = programme_sessions_so_far(session, period=period, today=today)
     forecast = compute_sessions_forecast(result, period=period, today=today, programme_sessions=held)
     counts = logbook_repo.count_by_status(

@@ -17,6 +17,7 @@ from core.calendar import month_end, month_start, quarter_of
 from core.dto import AtRiskList, DashboardFilters, UserSummary
 from core.errors import NotFoundError
 from core.repositories import analytics as repo
+from core.repositories import leave as leave_repo
 from core.rules.eligibility import ForecastState, compute_eligibility, compute_sessions_forecast
 from core.rules.logbook import compute_compliance
 from core.services.attendance.eligibility import programme_sessions_so_far
@@ -49,10 +50,11 @@ def at_risk(session: Session, actor: UserSummary, *, filters: DashboardFilters, 
         session, view, start=month_start(quarter.start), end=month_start(quarter.end), threshold_hundredths=hundredths
     )
     held = programme_sessions_so_far(session, period=quarter, today=today)
+    condoned = leave_repo.list_condoned(session, start=quarter.start, end=quarter.end)  # exempt: not at risk
     records = []
     for _id, name, registration, department, supervisor, sessions, attended in rows:
         result = compute_eligibility(sessions=int(sessions), attended=int(attended), threshold=threshold)
-        if result.eligible:
+        if result.eligible or _id in condoned:
             continue
         forecast = compute_sessions_forecast(result, period=quarter, today=today, programme_sessions=held)
         records.append(

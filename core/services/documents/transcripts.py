@@ -83,7 +83,8 @@ def build_transcript(
     summary = (
         f"Academic transcript, {settings.programme_name}: {len(frame)} result(s) "
         f"({frozen} frozen, {len(frame) - frozen} published); attendance "
-        f"{'eligible' if eligibility.result.eligible else 'not eligible'} "
+        f"{'eligible' if eligibility.result.eligible else 'not eligible'}"
+        f"{' (condoned)' if eligibility.result.condoned else ''} "
         f"({eligibility.result.percentage:g}% over {eligibility.period})."
     )
     token, expires_at = issue_token(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from core.rules.logbook import compute_compliance, compute_reviewed
 from core.rules.values import EntryStatus, ReportKind, Role
 from core.services.access import authorize
 from core.services.attendance.eligibility import list_eligibility
+from core.services.attendance.leave import policy_text
 from core.services.reports.archive import (
     KIND_FORMATS,
     REPORT_ROLES,
@@ -246,10 +248,15 @@ def generate_eligibility_list(
             "eligible": table["eligible"].map({True: "yes", False: "no"}),
             "threshold_pct": table["threshold"],
             "sessions_needed": table["forecast"],
+            "leave_excluded": table["leave_excluded"],
+            "condoned": table["condoned"].map({True: "yes", False: "no"}),
+            "condonation_reason": table["condonation_reason"],
         }
     )
     step(0.6, "Writing the XLSX file")
     about = _about("Eligibility list", session, actor, chosen, department, now, "")
+    # The leave policy in force is part of what the list means (issue 16): stated on the About sheet.
+    about = replace(about, filters={**about.filters, "leave policy": policy_text(session)})
     content = to_xlsx_bytes(frame, sheet_name=f"eligibility {chosen.label}", about=about)
     params = _params(
         session, actor, chosen, department_id, department, rows=len(frame), eligible=int(table["eligible"].sum())

@@ -19,7 +19,9 @@ from core.calendar import PeriodError, parse_period
 from core.dto import AssessmentSummary, UserSummary
 from core.errors import InvalidInputError, NotFoundError
 from core.models import Assessment, Department
+from core.repositories import leave as leave_repo
 from core.repositories import results as repo
+from core.rules import leave as leave_rules
 from core.rules import results as rules
 from core.rules.access import ALL_ROLES
 from core.rules.eligibility import compute_eligibility
@@ -235,17 +237,35 @@ def compute_trainee_eligibility(session: Session, trainee_ids: list[int], period
     period = parse_period(period_label)
     snapshots = repo.get_snapshot_eligibility(session, trainee_ids, period.label)
     threshold = float(get_setting(session, "attendance_threshold"))
-    counts = repo.count_attendance(session, [t for t in trainee_ids if t not in snapshots], period.start, period.end)
+    excluded = leave_repo.in_use(
+        session, leave_rules.excluded_types(leave_rules.compute_leave_types(get_setting(session, "leave_types")))
+    )
+    counts = repo.count_attendance(
+        session, [t for t in trainee_ids if t not in snapshots], period.start, period.end, excluded_types=excluded
+    )
+    # Issue 16: an approved condonation covering the period makes the trainee eligible, flagged with its reason.
+    condoned = leave_repo.list_condoned(session, start=period.start, end=period.end, trainee_ids=trainee_ids)
     outcome: dict[int, Any] = {}
     for trainee_id in trainee_ids:
         if trainee_id in snapshots:
             snap = snapshots[trainee_id]
             outcome[trainee_id] = compute_eligibility(
-                sessions=snap.sessions, attended=snap.attended, threshold=float(snap.threshold)
+                sessions=snap.sessions,
+                attended=snap.attended,
+                threshold=float(snap.threshold),
+                leave_excluded=snap.leave_excluded,
+                condoned=snap.condoned or trainee_id in condoned,
+                condonation_reason=condoned.get(trainee_id) or snap.condonation_reason or "",
             )
         else:
             sessions, attended = counts.get(trainee_id, (0, 0))
-            outcome[trainee_id] = compute_eligibility(sessions=sessions, attended=attended, threshold=threshold)
+            outcome[trainee_id] = compute_eligibility(
+                sessions=sessions,
+                attended=attended,
+                threshold=threshold,
+                condoned=trainee_id in condoned,
+                condonation_reason=condoned.get(trainee_id, ""),
+            )
     return outcome
 
 
@@ -303,11 +323,15 @@ def _flag_eligibility(session: Session, frame: pd.DataFrame, period: str | None)
         return frame
     outcome = compute_trainee_eligibility(session, [int(t) for t in frame["trainee_pk"]], period)
     frame["eligible"] = [outcome[int(t)].eligible for t in frame["trainee_pk"]]
-    frame["flag"] = [
-        "" if outcome[int(t)].eligible else f"⚠ ineligible: {outcome[int(t)].percentage:.2f} % attended in {period}"
-        for t in frame["trainee_pk"]
-    ]
+    frame["flag"] = [_gate_flag(outcome[int(t)], period) for t in frame["trainee_pk"]]
     return frame
+
+
+def _gate_flag(result: Any, period: str) -> str:
+    """The attendance gate's note: none when eligible, "condoned: reason" when an exemption made it so."""
+    if result.condoned:
+        return f"condoned for {period}: {result.condonation_reason}"
+    return "" if result.eligible else f"⚠ ineligible: {result.percentage:.2f} % attended in {period}"
 
 
 def _empty_results(frame: pd.DataFrame) -> pd.DataFrame:
