@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # also runnable as a file
 
+from core.calendar import add_months, month_start
 from core.clock import utcnow
 from core.db import make_engine, make_session_factory
 from core.dto import DashboardFilters, UserSummary
@@ -41,7 +42,6 @@ from core.models.rollups import LogbookMonthRollup
 from core.services.dashboards import analytics, rollups
 from core.services.dashboards import overview as analytics_overview
 from core.services.dashboards import trainees as analytics_trainees
-from core.services.dashboards.rollups import add_months, month_start
 
 DEPARTMENTS, SUPERVISORS, TRAINEES, DAYS = 20, 60, 2_000, 730
 RUNS = 7
@@ -344,37 +344,15 @@ def _refresh_timings(
     }
 
 
-def _actor(session: Session, username: str) -> UserSummary:
-    user = session.scalars(select(User).where(User.username == username)).one()
-    return UserSummary(
-        id=user.id, username=user.username, full_name=user.full_name, role=user.role, department_id=user.department_id
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, help="database URL (a dedicated, disposable database)")
-    parser.add_argument("--scale", type=float, default=1.0, help="N: N x 1M attendance, N x 250k logbook rows")
-    parser.add_argument("--reset", action="store_true", help="empty a database that already holds data")
-    args = parser.parse_args(argv)
-
-    engine = make_engine(args.db)
-    upgrade_to_head(engine)
-    factory = make_session_factory(engine)
-    with factory() as session:
-        existing = session.scalar(select(func.count(User.id))) or 0
-    if existing and not args.reset:
-        print(f"The database already holds {existing} users; pass --reset to empty it first.", file=sys.stderr)
-        return 2
-    if existing:
-        _reset(engine)
-    now = utcnow()
-    today = now.date()
+def _generate(
+    engine: Engine, factory: sessionmaker[Session], scale: float, now: datetime
+) -> tuple[dict[str, int], float]:
+    """Generate and load the bench data, rebuild the roll-ups; the row counts and the rebuild's seconds."""
     rng = np.random.default_rng(2026)
     started = time.perf_counter()
     trainees = _load_people(factory)
-    attendance = _attendance_frame(trainees, args.scale, today, rng)
-    entries = _entry_frame(trainees, args.scale, now, rng)
+    attendance = _attendance_frame(trainees, scale, now.date(), rng)
+    entries = _entry_frame(trainees, scale, now, rng)
     generated = time.perf_counter()
     _copy(engine, "attendance_records", attendance, AttendanceRecord)
     _copy(engine, "logbook_entries", entries[ENTRY_COLUMNS], LogbookEntry)
@@ -390,6 +368,50 @@ def main(argv: list[str] | None = None) -> int:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
     _log(f"rebuilt every roll-up in {rebuilt - loaded:.1f} s")
+    return {"attendance": len(attendance), "logbook": len(entries)}, round(rebuilt - loaded, 1)
+
+
+def _existing_rows(factory: sessionmaker[Session]) -> dict[str, int]:
+    with factory() as session:
+        attendance = session.scalar(select(func.count()).select_from(AttendanceRecord)) or 0
+        logbook = session.scalar(select(func.count()).select_from(LogbookEntry)) or 0
+    return {"attendance": int(attendance), "logbook": int(logbook)}
+
+
+def _actor(session: Session, username: str) -> UserSummary:
+    user = session.scalars(select(User).where(User.username == username)).one()
+    return UserSummary(
+        id=user.id, username=user.username, full_name=user.full_name, role=user.role, department_id=user.department_id
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="database URL (a dedicated, disposable database)")
+    parser.add_argument("--scale", type=float, default=1.0, help="N: N x 1M attendance, N x 250k logbook rows")
+    parser.add_argument("--reset", action="store_true", help="empty a database that already holds data")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the data an earlier run generated here (no generation, no reset)"
+    )
+    args = parser.parse_args(argv)
+
+    engine = make_engine(args.db)
+    upgrade_to_head(engine)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        existing = session.scalar(select(func.count(User.id))) or 0
+    if existing and not (args.reset or args.reuse):
+        print(f"The database already holds {existing} users; pass --reset to empty it first.", file=sys.stderr)
+        return 2
+    now = utcnow()
+    today = now.date()
+    if existing and args.reuse:
+        rows, rebuild_s = _existing_rows(factory), None
+        _log(f"reusing {rows['attendance']:,} attendance + {rows['logbook']:,} logbook rows")
+    else:
+        if existing:
+            _reset(engine)
+        rows, rebuild_s = _generate(engine, factory, args.scale, now)
 
     with factory() as session:
         admin = _actor(session, "bench.admin")
@@ -434,8 +456,8 @@ def main(argv: list[str] | None = None) -> int:
         "per_query_ms": per_query,
         "slowest_statement_ms": slowest,
         **refresh,
-        "rebuild_all_s": round(rebuilt - loaded, 1),
-        "rows": {"attendance": len(attendance), "logbook": len(entries)},
+        "rebuild_all_s": rebuild_s,
+        "rows": rows,
         "database": engine.dialect.name,
     }
     print(json.dumps(result))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Subquery, case, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Subquery, case, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from core.dto import DashboardFilters, Scope
@@ -38,21 +38,43 @@ def view_conditions(scope: Scope, filters: DashboardFilters | None = None) -> Co
     return conditions
 
 
+def fetch_together(session: Session, statements: Sequence[Select[*tuple[Any, ...]]]) -> list[tuple[Any, ...]]:
+    """Run one-row aggregate statements as ONE statement (each a subquery, cross-joined); their rows, in order.
+
+    Every statement must return exactly one row (an aggregate without GROUP BY), so the cross join is one row.
+    """
+    subqueries = [statement.subquery(f"q{i}") for i, statement in enumerate(statements)]
+    widths = [len(sub.c) for sub in subqueries]
+    combined = select(*[column for sub in subqueries for column in sub.c]).select_from(subqueries[0])
+    for sub in subqueries[1:]:
+        combined = combined.join(sub, true())
+    row = session.execute(combined).one()
+    rows: list[tuple[Any, ...]] = []
+    offset = 0
+    for width in widths:
+        rows.append(tuple(row[offset : offset + width]))
+        offset += width
+    return rows
+
+
+def active_trainees_query(view: Conditions, *, created_before: datetime) -> Select[*tuple[Any, ...]]:
+    """(active trainee accounts now, of which created before `created_before`): one row."""
+    return select(func.count(), func.count(case((User.created_at < created_before, 1)))).where(
+        *view, User.is_active.is_(True)
+    )
+
+
 def count_active_trainees(session: Session, view: Conditions, *, created_before: datetime) -> tuple[int, int]:
     """(active trainee accounts now, of which created before `created_before`)."""
-    row = session.execute(
-        select(func.count(), func.count(case((User.created_at < created_before, 1)))).where(
-            *view, User.is_active.is_(True)
-        )
-    ).one()
+    row = session.execute(active_trainees_query(view, created_before=created_before)).one()
     return int(row[0]), int(row[1])
 
 
-def count_recent_entries(
-    session: Session, view: Conditions, *, since: date, previous_since: date, until: date
-) -> tuple[int, int]:
-    """Submitted (non-draft) entries with case date in [since, until] and in [previous_since, since)."""
-    row = session.execute(
+def recent_entries_query(
+    view: Conditions, *, since: date, previous_since: date, until: date
+) -> Select[*tuple[Any, ...]]:
+    """Submitted (non-draft) entries with case date in [since, until] and in [previous_since, since): one row."""
+    return (
         select(
             func.count(case((LogbookEntry.case_date >= since, 1))),
             func.count(case((LogbookEntry.case_date < since, 1))),
@@ -64,7 +86,14 @@ def count_recent_entries(
             LogbookEntry.case_date <= until,
             LogbookEntry.status != EntryStatus.DRAFT,
         )
-    ).one()
+    )
+
+
+def count_recent_entries(
+    session: Session, view: Conditions, *, since: date, previous_since: date, until: date
+) -> tuple[int, int]:
+    """Submitted (non-draft) entries with case date in [since, until] and in [previous_since, since)."""
+    row = session.execute(recent_entries_query(view, since=since, previous_since=previous_since, until=until)).one()
     return int(row[0]), int(row[1])
 
 
@@ -87,9 +116,9 @@ def sum_logbook_periods(
     ).one()
 
 
-def sum_logbook_statuses(session: Session, view: Conditions, *, start: date, end: date) -> tuple[int, int, int, int]:
-    """(pending, approved, returned, rejected) for case months [start, end] (drafts never count)."""
-    row = session.execute(
+def logbook_statuses_query(view: Conditions, *, start: date, end: date) -> Select[*tuple[Any, ...]]:
+    """(pending, approved, returned, rejected) for case months [start, end] (drafts never count): one row."""
+    return (
         select(
             func.coalesce(func.sum(R.pending), 0),
             func.coalesce(func.sum(R.approved), 0),
@@ -98,17 +127,27 @@ def sum_logbook_statuses(session: Session, view: Conditions, *, start: date, end
         )
         .join(User, User.id == R.trainee_id)
         .where(*view, R.month >= start, R.month <= end)
-    ).one()
+    )
+
+
+def sum_logbook_statuses(session: Session, view: Conditions, *, start: date, end: date) -> tuple[int, int, int, int]:
+    """(pending, approved, returned, rejected) for case months [start, end] (drafts never count)."""
+    row = session.execute(logbook_statuses_query(view, start=start, end=end)).one()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+
+def attendance_query(view: Conditions, *, start: date, end: date) -> Select[*tuple[Any, ...]]:
+    """(attended, sessions) for session months [start, end]: one row."""
+    return (
+        select(func.coalesce(func.sum(A.attended), 0), func.coalesce(func.sum(A.sessions), 0))
+        .join(User, User.id == A.trainee_id)
+        .where(*view, A.month >= start, A.month <= end)
+    )
 
 
 def sum_attendance(session: Session, view: Conditions, *, start: date, end: date) -> tuple[int, int]:
     """(attended, sessions) for session months [start, end]."""
-    row = session.execute(
-        select(func.coalesce(func.sum(A.attended), 0), func.coalesce(func.sum(A.sessions), 0))
-        .join(User, User.id == A.trainee_id)
-        .where(*view, A.month >= start, A.month <= end)
-    ).one()
+    row = session.execute(attendance_query(view, start=start, end=end)).one()
     return int(row[0]), int(row[1])
 
 
@@ -154,23 +193,25 @@ def turnaround_histogram(session: Session, view: Conditions, *, start: date, end
     ).all()
 
 
+def pending_at_query(view: Conditions, *, moment: datetime) -> Select[*tuple[Any, ...]]:
+    """Entries that were waiting for a decision at `moment` (submitted by then, not decided by then): one row."""
+    submitted, decided = LogbookEntry.submitted_at, LogbookEntry.decided_at
+    return (
+        select(func.count())
+        .select_from(LogbookEntry)
+        .join(User, User.id == LogbookEntry.trainee_id)
+        .where(
+            *view,
+            LogbookEntry.status != EntryStatus.DRAFT,
+            submitted <= moment,
+            or_(decided.is_(None), decided > moment),
+        )
+    )
+
+
 def count_pending_at(session: Session, view: Conditions, *, moment: datetime) -> int:
     """Entries that were waiting for a decision at `moment`: submitted by then, not decided by then."""
-    submitted, decided = LogbookEntry.submitted_at, LogbookEntry.decided_at
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(LogbookEntry)
-            .join(User, User.id == LogbookEntry.trainee_id)
-            .where(
-                *view,
-                LogbookEntry.status != EntryStatus.DRAFT,
-                submitted <= moment,
-                or_(decided.is_(None), decided > moment),
-            )
-        )
-        or 0
-    )
+    return int(session.scalar(pending_at_query(view, moment=moment)) or 0)
 
 
 def attendance_periods(
@@ -211,10 +252,8 @@ def _quarter_totals(start: date, end: date) -> Subquery:
     )
 
 
-def count_eligible(
-    session: Session, view: Conditions, *, start: date, end: date, threshold_hundredths: int
-) -> tuple[int, int]:
-    """(active trainees, of whom eligible) for months [start, end], all in SQL.
+def eligible_query(view: Conditions, *, start: date, end: date, threshold_hundredths: int) -> Select[*tuple[Any, ...]]:
+    """(active trainees, of whom eligible) for months [start, end], all in SQL: one row.
 
     Eligible means sessions > 0 and round(100 * attended / sessions, 2) >= threshold; with the
     threshold in hundredths k, that is 20000 * attended >= (2k - 1) * sessions (exact integers,
@@ -224,12 +263,19 @@ def count_eligible(
     eligible = (totals.c.sessions > 0) & (
         20000 * totals.c.attended >= (2 * threshold_hundredths - 1) * totals.c.sessions
     )
-    row = session.execute(
+    return (
         select(func.count(), func.count(case((eligible, 1))))
         .select_from(User)
         .outerjoin(totals, totals.c.trainee_id == User.id)
         .where(*view, User.is_active.is_(True))
-    ).one()
+    )
+
+
+def count_eligible(
+    session: Session, view: Conditions, *, start: date, end: date, threshold_hundredths: int
+) -> tuple[int, int]:
+    """(active trainees, of whom eligible) for months [start, end] (see `eligible_query`)."""
+    row = session.execute(eligible_query(view, start=start, end=end, threshold_hundredths=threshold_hundredths)).one()
     return int(row[0]), int(row[1])
 
 

@@ -113,6 +113,28 @@ def list_pending_rows(
     return session.execute(stmt).all()
 
 
+def pending_by_age_query(
+    conditions: Sequence[ColumnElement[bool]], *, cutoffs: Sequence[datetime]
+) -> Select[*tuple[Any, ...]]:
+    """(oldest submission, count per age bucket...) of pending entries: one row (see `count_pending_by_age`)."""
+    submitted = LogbookEntry.submitted_at
+    buckets = [func.count(case((or_(submitted.is_(None), submitted > cutoffs[0]), 1)))]
+    for newer, older in zip(cutoffs, cutoffs[1:], strict=False):
+        buckets.append(func.count(case(((submitted <= newer) & (submitted > older), 1))))
+    buckets.append(func.count(case((submitted <= cutoffs[-1], 1))))
+    return (
+        select(func.min(submitted), *buckets)
+        .select_from(LogbookEntry)
+        .join(User, User.id == LogbookEntry.trainee_id)
+        .where(LogbookEntry.status == EntryStatus.PENDING, *conditions)
+    )
+
+
+def pending_by_age_from(row: Sequence[Any]) -> tuple[list[int], datetime | None]:
+    """(counts per bucket, oldest submission) from a `pending_by_age_query` row."""
+    return [int(v) for v in row[1:]], row[0]
+
+
 def count_pending_by_age(
     session: Session, conditions: Sequence[ColumnElement[bool]], *, cutoffs: Sequence[datetime]
 ) -> tuple[list[int], datetime | None]:
@@ -122,18 +144,7 @@ def count_pending_by_age(
     .compute_age_cutoff of each AGE_BOUNDS value): bucket 0 is newer than cutoffs[0], the last bucket
     is at or before cutoffs[-1]. Returns (counts per bucket, oldest submission).
     """
-    submitted = LogbookEntry.submitted_at
-    buckets = [func.count(case((or_(submitted.is_(None), submitted > cutoffs[0]), 1)))]
-    for newer, older in zip(cutoffs, cutoffs[1:], strict=False):
-        buckets.append(func.count(case(((submitted <= newer) & (submitted > older), 1))))
-    buckets.append(func.count(case((submitted <= cutoffs[-1], 1))))
-    row = session.execute(
-        select(func.min(submitted), *buckets)
-        .select_from(LogbookEntry)
-        .join(User, User.id == LogbookEntry.trainee_id)
-        .where(LogbookEntry.status == EntryStatus.PENDING, *conditions)
-    ).one()
-    return [int(v) for v in row[1:]], row[0]
+    return pending_by_age_from(session.execute(pending_by_age_query(conditions, cutoffs=cutoffs)).one())
 
 
 def list_bulk_rows(session: Session, entry_ids: Iterable[int]) -> Sequence[Row[*tuple[Any, ...]]]:

@@ -37,6 +37,19 @@ def get_setting(session: Session, key: str) -> Any:
     return _default(key) if row is None else row.value
 
 
+def get_settings_of(session: Session, *keys: str) -> dict[str, Any]:
+    """The stored value (or default) of each of `keys`, in one query.
+
+    Raises:
+        NotFoundError: a key is not a known setting.
+    """
+    unknown = [key for key in keys if key not in SETTING_SPECS]
+    if unknown:
+        raise NotFoundError(f"Unknown setting: {unknown[0]}")
+    stored = {row.key: row.value for row in session.scalars(select(Setting).where(Setting.key.in_(keys)))}
+    return {key: stored[key] if key in stored else _default(key) for key in keys}
+
+
 def get_all_settings(session: Session) -> dict[str, Any]:
     """Every known setting with its current value."""
     stored = {row.key: row.value for row in session.scalars(select(Setting))}

@@ -8,19 +8,25 @@ cards show the last complete months of the chosen length (a chosen span that end
 month is moved back one month) against the span before; `running=True` shows the running period to
 date, uncompared. A card whose previous period has no data shows no delta ("no earlier data").
 Every percentage names its base, and one below the small-base setting is flagged `small_base`.
+
+Round trips: the viewer's authorization, the two settings the cards read, then every figure of every card
+in ONE statement (each figure's own one-row statement from core.services.dashboards.figures, cross-joined by
+core.repositories.analytics.fetch_together): three statements instead of thirteen.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from core.calendar import add_months, month_label, month_start, period_label, previous_quarter, quarter_of, short_period
 from core.dto import DashboardFilters, DashboardOverview, KpiCard, UserSummary
 from core.repositories import analytics as repo
 from core.services.dashboards import figures
-from core.services.dashboards._common import attendance_threshold, ratio, scoped_view
+from core.services.dashboards._common import ratio, scoped_view
 
 NO_EARLIER_DATA = "no earlier data"
 RUNNING = "running period: not compared"
@@ -38,7 +44,7 @@ def get_overview(
     """The overview cards for the viewer's scope. `now` (default: the end of `today`) ages the queue."""
     _, view = scoped_view(session, actor, filters)
     at = now or datetime.combine(today, time.max)
-    minimum = figures.small_base(session)
+    minimum, threshold = figures.card_settings(session)
     start, end = month_start(filters.start), month_start(filters.end)
     current = month_start(today)
     complete = not running
@@ -53,33 +59,41 @@ def get_overview(
     else:
         period = f"{period_label(start, end)} (to {today:%d %b})"
         comparison, previous = RUNNING, "nothing (the period is still running)"
+    activity = _activity_queries(view, start=start, today=today, now=at)
+    logbook = _logbook_queries(
+        view, start=start, end=end, previous=(previous_start, previous_end) if complete else None
+    )
+    attendance = _attendance_queries(view, today=today, complete=complete, threshold=threshold)
+    rows = repo.fetch_together(session, [*activity, *logbook, *attendance])
+    rows_activity, rows_logbook = rows[: len(activity)], rows[len(activity) : len(activity) + len(logbook)]
+    rows_attendance = rows[len(activity) + len(logbook) :]
     cards = (
-        *_activity_cards(session, view, start=start, today=today, now=at),
-        *_logbook_cards(
-            session,
-            view,
-            start=start,
-            end=end,
-            previous=(previous_start, previous_end) if complete else None,
-            period=period,
-            comparison=comparison,
-            minimum=minimum,
-        ),
-        *_attendance_cards(session, view, today=today, complete=complete, minimum=minimum),
+        *_activity_cards(rows_activity, start=start),
+        *_logbook_cards(rows_logbook, period=period, comparison=comparison, minimum=minimum, compared=complete),
+        *_attendance_cards(rows_attendance, today=today, complete=complete, minimum=minimum, threshold=threshold),
     )
     return DashboardOverview(period_label=period, previous_label=previous, cards=cards)
 
 
-def _activity_cards(
-    session: Session, view: repo.Conditions, *, start: date, today: date, now: datetime
-) -> tuple[KpiCard, ...]:
-    active, existing = repo.count_active_trainees(session, view, created_before=datetime.combine(start, time.min))
-    recent, before = repo.count_recent_entries(
-        session, view, since=today - timedelta(days=29), previous_since=today - timedelta(days=59), until=today
-    )
-    ageing = figures.pending_ageing(session, view, now=now)
+def _activity_queries(
+    view: repo.Conditions, *, start: date, today: date, now: datetime
+) -> list[Select[*tuple[Any, ...]]]:
     month_ago = today - timedelta(days=30)
-    waiting_before = repo.count_pending_at(session, view, moment=datetime.combine(month_ago, time.max))
+    return [
+        repo.active_trainees_query(view, created_before=datetime.combine(start, time.min)),
+        repo.recent_entries_query(
+            view, since=today - timedelta(days=29), previous_since=today - timedelta(days=59), until=today
+        ),
+        figures.pending_ageing_query(view, now=now),
+        repo.pending_at_query(view, moment=datetime.combine(month_ago, time.max)),
+    ]
+
+
+def _activity_cards(rows: list[tuple[Any, ...]], *, start: date) -> tuple[KpiCard, ...]:
+    active, existing = figures.pair_from(rows[0])
+    recent, before = figures.pair_from(rows[1])
+    ageing = figures.pending_ageing_from(rows[2])
+    waiting_before = int(rows[3][0] or 0)
     return (
         KpiCard(
             "active_trainees",
@@ -113,21 +127,22 @@ def _activity_cards(
     )
 
 
+def _logbook_queries(
+    view: repo.Conditions, *, start: date, end: date, previous: tuple[date, date] | None
+) -> list[Select[*tuple[Any, ...]]]:
+    now_query = figures.logbook_figures_query(view, start=start, end=end)
+    if previous is None:
+        return [now_query]
+    return [now_query, figures.logbook_figures_query(view, start=previous[0], end=previous[1])]
+
+
 def _logbook_cards(
-    session: Session,
-    view: repo.Conditions,
-    *,
-    start: date,
-    end: date,
-    previous: tuple[date, date] | None,
-    period: str,
-    comparison: str,
-    minimum: int,
+    rows: list[tuple[Any, ...]], *, period: str, comparison: str, minimum: int, compared: bool
 ) -> tuple[KpiCard, ...]:
-    now_figures = figures.logbook_figures(session, view, start=start, end=end)
-    before = figures.logbook_figures(session, view, start=previous[0], end=previous[1]) if previous else None
+    now_figures = figures.logbook_figures_from(rows[0])
+    before = figures.logbook_figures_from(rows[1]) if compared else None
     has_before = before is not None and before.submitted > 0
-    note = comparison if has_before else (NO_EARLIER_DATA if previous else comparison)
+    note = comparison if has_before else (NO_EARLIER_DATA if compared else comparison)
 
     def earlier(value: float | None) -> float | None:
         return value if has_before else None
@@ -171,28 +186,35 @@ def _logbook_cards(
     )
 
 
-def _attendance_cards(
-    session: Session, view: repo.Conditions, *, today: date, complete: bool, minimum: int
-) -> tuple[KpiCard, ...]:
+def _attendance_queries(
+    view: repo.Conditions, *, today: date, complete: bool, threshold: float
+) -> list[Select[*tuple[Any, ...]]]:
     month = add_months(month_start(today), -1) if complete else month_start(today)
-    att, ses = figures.attendance_figures(session, view, start=month, end=month)
-    att_before, ses_before = figures.attendance_figures(
-        session, view, start=add_months(month, -1), end=add_months(month, -1)
-    )
-    compare = complete and ses_before > 0
-    threshold, _ = attendance_threshold(session)
     quarter = previous_quarter(today) if complete else quarter_of(today)
     before_quarter = previous_quarter(quarter.start)
-    active, eligible = figures.eligible_counts(
-        session, view, start=month_start(quarter.start), end=month_start(quarter.end), threshold=threshold
-    )
-    active_before, eligible_before = figures.eligible_counts(
-        session,
-        view,
-        start=month_start(before_quarter.start),
-        end=month_start(before_quarter.end),
-        threshold=threshold,
-    )
+    return [
+        figures.attendance_figures_query(view, start=month, end=month),
+        figures.attendance_figures_query(view, start=add_months(month, -1), end=add_months(month, -1)),
+        figures.eligible_counts_query(
+            view, start=month_start(quarter.start), end=month_start(quarter.end), threshold=threshold
+        ),
+        figures.eligible_counts_query(
+            view, start=month_start(before_quarter.start), end=month_start(before_quarter.end), threshold=threshold
+        ),
+    ]
+
+
+def _attendance_cards(
+    rows: list[tuple[Any, ...]], *, today: date, complete: bool, minimum: int, threshold: float
+) -> tuple[KpiCard, ...]:
+    month = add_months(month_start(today), -1) if complete else month_start(today)
+    att, ses = figures.pair_from(rows[0])
+    att_before, ses_before = figures.pair_from(rows[1])
+    compare = complete and ses_before > 0
+    quarter = previous_quarter(today) if complete else quarter_of(today)
+    before_quarter = previous_quarter(quarter.start)
+    active, eligible = figures.pair_from(rows[2])
+    active_before, eligible_before = figures.pair_from(rows[3])
     month_name = f"{month:%b %Y}" + ("" if complete else " so far")
     return (
         KpiCard(
