@@ -6,13 +6,13 @@ import streamlit as st
 from pydantic import ValidationError
 
 from core.config import get_settings
-from portal import auth, navigation, state
+from portal import auth, navigation, state, widgets
 
 st.set_page_config(page_title="Training Operations Portal", page_icon="🎓", layout="wide")
 try:
     settings = get_settings()
 except ValidationError as exc:
-    st.error("The portal cannot start: " + "; ".join(e["msg"] for e in exc.errors()), icon="⛔")
+    st.error(widgets.plain("The portal cannot start: " + "; ".join(e["msg"] for e in exc.errors())), icon="⛔")
     st.stop()
 logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 state.init()
@@ -21,5 +21,5 @@ st.session_state[state.CURRENT_USER] = user
 page = navigation.build(user)
 flash = state.pop_flash()
 if flash:
-    getattr(st, flash[0], st.info)(flash[1])
+    getattr(st, flash[0], st.info)(widgets.plain(flash[1]))
 page.run()

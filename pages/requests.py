@@ -9,7 +9,7 @@ from core.rules.results import DOCUMENT_KINDS
 from core.rules.values import DocumentStatus
 from core.services.documents import requests as document_service
 from core.services.documents import transcripts as transcript_service
-from portal import actions, auth, errors, loaders, widgets
+from portal import actions, auth, errors, loaders, tables, widgets
 
 ROLES = (ADMIN, TRAINEE)
 
@@ -150,10 +150,7 @@ def _complete(user: UserSummary, item: DocumentRequestItem) -> None:
                 session, user, request_id=item.id, now=now, settings=get_settings()
             ),
             affects=actions.Write.DOCUMENTS,
-            done=lambda done: (
-                f"Request #{done.id} completed: {widgets.plain(done.file_name)} is ready for "
-                f"{widgets.plain(done.trainee_name)}."
-            ),
+            done=lambda done: f"Request #{done.id} completed: {done.file_name} is ready for {done.trainee_name}.",
         )
 
 
@@ -164,7 +161,7 @@ def _section_list(user: UserSummary, items: list[DocumentRequestItem]) -> None:
     frame = document_service.requests_frame(items)
     if user.role == TRAINEE:
         frame = frame.drop(columns=["trainee", "trainee_id"])
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="document-requests", key="requests.download")
 
 

@@ -31,6 +31,7 @@ from core.errors import ConflictError
 from portal import errors, state
 from portal.db import session_scope
 from portal.invalidation import Write, invalidate
+from portal.widgets import plain
 
 __all__ = ["Progress", "Write", "run", "run_outside", "run_with_progress"]
 
@@ -87,7 +88,8 @@ def run(
     Args:
         action: the write, `(session, now) -> result`; it must not commit.
         affects: the kind(s) of write, which decide the caches cleared after the commit.
-        done: the success message (or a function of the result; None for no message), shown after the rerun.
+        done: the success message (or a function of the result; None for no message), shown after the rerun as
+            plain text (`widgets.plain`): pass the words as they should read, never Markdown or escaped text.
         kind: the flash style for `done` ("success", "info", "warning" or "error"), or a function of the result.
         after: runs after the commit and before the rerun (reset form keys, set URL parameters).
         rerun: False to stay in this run and let the page show the returned result (or a function of the
@@ -162,9 +164,9 @@ def _finish(result: T, *, done: Message[T], kind: Kind[T], after: Callable[[T], 
     if message:
         style = kind(result) if callable(kind) else kind
         if again:
-            state.flash(message, style)
+            state.flash(message, style)  # the router shows it through plain() after the rerun
         else:
-            getattr(st, style, st.success)(message)
+            getattr(st, style, st.success)(plain(message))  # it may name what a person typed, or quote an error
     if again:
         st.rerun()
     return result

@@ -1,4 +1,7 @@
-"""Show domain errors to the user once; log anything unexpected with its traceback."""
+"""Show domain errors to the user once; log anything unexpected with its traceback.
+
+A domain message may quote what a person typed (a mistyped e-mail address, a file or column name), so it is
+shown as plain text, like every other value that reaches Markdown (`portal.widgets.plain`)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from core.errors import ConflictError, DomainError, InvalidInputError, NotFoundError, PermissionDeniedError
+from portal.widgets import plain
 
 log = logging.getLogger("portal")
 
@@ -16,14 +20,14 @@ log = logging.getLogger("portal")
 def show_error(exc: BaseException) -> None:
     """Render an exception as a message a person can act on (never a traceback)."""
     if isinstance(exc, InvalidInputError):
-        st.error(exc.message)
+        st.error(plain(exc.message))
         if exc.errors:
             with st.expander(f"Details ({len(exc.errors)})", expanded=len(exc.errors) <= 10):
                 st.code("\n".join(exc.errors[:500]), language=None)
     elif isinstance(exc, ConflictError | NotFoundError):
-        st.warning(exc.message)
+        st.warning(plain(exc.message))
     elif isinstance(exc, PermissionDeniedError | DomainError):
-        st.error(exc.message)
+        st.error(plain(exc.message))
     else:
         log.exception("unexpected error", exc_info=exc)
         st.error(

@@ -28,7 +28,7 @@ def init() -> None:
 
 
 def flash(message: str, kind: str = "success") -> None:
-    """Keep a message to show after the next rerun."""
+    """Keep a message to show after the next rerun, as it reads (the router shows it through plain())."""
     st.session_state[FLASH] = (kind, message)
 
 

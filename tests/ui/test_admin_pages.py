@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from core.models import AuditEvent, Setting, User
 from core.services.auth import check_sign_in
+from portal.widgets import plain
 from tests.factories import NOW, PASSWORD, actor, make_department, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
 
@@ -36,7 +37,7 @@ def test_bad_new_user_shows_the_problem_and_writes_nothing(run_page: PageRunner,
     at.text_input(key="users.new.full_name").input("New Trainee")
     at.button(key="FormSubmitter:users.create-Create user").click()
     at.run()
-    assert any("registration_number" in e.value for e in at.error)
+    assert any(plain("registration_number") in e.value for e in at.error)
     with ui_db.factory() as session:
         assert session.scalars(select(User).where(User.username == "newtrainee")).first() is None
 

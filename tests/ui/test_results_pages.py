@@ -18,6 +18,7 @@ from core.services.documents import transcripts as transcript_service
 from core.services.results import assessments as results_service
 from core.services.results import scores as result_scores_service
 from core.services.results import transitions as result_transitions_service
+from portal.widgets import plain
 from tests.factories import NOW, actor, make_department, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
 
@@ -137,7 +138,7 @@ def test_freezing_selected_drafts_is_refused_with_the_current_state(
     at = run_page("pages.results", setup.admin)
     _edit_grid(at, setup, {0: {"select": True}})
     at.button(key="results.freeze_selected").click().run()
-    assert any("Only published results can be frozen; current state: draft" in w.value for w in at.warning)
+    assert any(plain("Only published results can be frozen; current state: draft") in w.value for w in at.warning)
     assert _results(ui_db, setup)["alice"][0] == "draft"
 
 
@@ -198,7 +199,9 @@ def test_admin_creates_an_assessment_and_an_overweight_group_is_refused(
     at.number_input(key="results.new.weight").set_value(20.0)
     at.text_input(key="results.new.group").input("YEAR 2")
     at.button(key="FormSubmitter:results.new_assessment-Create assessment").click().run()
-    assert any("group 'Year 2' would total 120% (over 100%)" in e.value for e in at.error), [e.value for e in at.error]
+    assert any(plain("group 'Year 2' would total 120% (over 100%)") in e.value for e in at.error), [
+        e.value for e in at.error
+    ]
     with ui_db.factory() as session:
         assert session.scalars(select(Assessment.title)).all() == ["Year 2 written"], "the refused one is not written"
     at.number_input(key="results.new.weight").set_value(20.0)

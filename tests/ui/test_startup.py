@@ -5,6 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.clock import TODAY_OVERRIDE_ENV
 from core.config import get_settings
+from portal.widgets import plain
 from tests.ui.conftest import ROOT
 
 
@@ -16,7 +17,7 @@ def test_production_with_the_default_secret_refuses_to_start(monkeypatch: pytest
     get_settings.cache_clear()
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60).run()
     get_settings.cache_clear()
-    assert any("SECRET_KEY must be set" in e.value for e in at.error)
+    assert any(plain("SECRET_KEY must be set") in e.value for e in at.error)
     assert not (tmp_path / "p.db").exists()
 
 

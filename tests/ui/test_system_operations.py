@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.clock import utcnow
 from core.models import AuditEvent, JobRun, Setting
 from jobs.heartbeat import run_heartbeat
+from portal.widgets import plain
 from tests.factories import actor, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
 
@@ -134,7 +135,7 @@ def test_settings_with_one_bad_value_show_the_error_and_save_nothing(
     at = _save_settings(run_page("pages.system", admin), attendance_threshold="80", upload_max_mb="0")
     assert not at.exception
     assert [e.value for e in at.error if "upload" in e.value] == [
-        "Largest attendance upload, in MB: must be between 1 and 500."
+        plain("Largest attendance upload, in MB: must be between 1 and 500.")
     ]
     assert not [s for s in at.success if "Saved" in s.value]
     with ui_db.factory() as session:
@@ -147,7 +148,7 @@ def test_settings_save_writes_the_changed_ones_and_says_how_many(
 ) -> None:  # type: ignore[no-untyped-def]
     at = _save_settings(run_page("pages.system", admin), attendance_threshold="80", upload_max_mb="50")
     assert not at.exception and not at.error
-    assert any(s.value == "Saved 1 setting(s)." for s in at.success)
+    assert any(s.value == plain("Saved 1 setting(s).") for s in at.success)
     with ui_db.factory() as session:
         assert {row.key: row.value for row in session.scalars(select(Setting))} == {"attendance_threshold": 80.0}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.clock import utcnow
 from core.services.settings import update_setting
+from portal.widgets import plain
 from tests.factories import actor, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
 
@@ -21,7 +22,7 @@ def test_a_browser_over_the_limit_is_told_to_try_again_and_another_is_served(
         assert [e.value for e in at.error] == ["invalid or expired"]
     at.run()
     assert not at.exception
-    assert [w.value for w in at.warning] == ["Too many checks; try again in a minute."]
+    assert [w.value for w in at.warning] == [plain("Too many checks; try again in a minute.")]
     assert [e.value for e in at.error] == [] and [s.value for s in at.success] == []
     other = run_page("pages.verify", None, query={"token": "guess-2"})  # another browser session
     assert [e.value for e in other.error] == ["invalid or expired"] and not other.warning
