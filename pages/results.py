@@ -13,7 +13,7 @@ from core.services.results import assessments as results_service
 from core.services.results import changes as result_changes_service
 from core.services.results import scores as result_scores_service
 from core.services.results import transitions as result_transitions_service
-from portal import actions, auth, loaders, tables, widgets
+from portal import actions, auth, loaders, widgets
 
 RESULTS = actions.Write.RESULTS
 NOT_ENTERED = "not entered"  # the grid's state for a trainee with no result yet
@@ -69,7 +69,7 @@ def _section_my_results(user: UserSummary) -> None:
         return
     st.caption("Published and frozen results. Frozen results are final. Get a transcript on the Documents page.")
     shown = frame[["assessment", "group", "date", "score", "max_score", "percentage", "grade", "result", "state"]]
-    tables.show(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch")
     widgets.download_buttons(shown, name="my-results", key="results.mine.download")
 
 
@@ -112,7 +112,7 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> Assessme
     if user.role == ADMIN:
         _admin_grid(user, a, frame)
     else:
-        tables.show(
+        st.dataframe(
             frame[GRID_COLUMNS],
             hide_index=True,
             width="stretch",
@@ -244,7 +244,7 @@ def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
         )
         if chosen is not None:
             history = loaders.results.result_history(user, chosen)
-            tables.show(history, hide_index=True, width="stretch")
+            st.dataframe(history, hide_index=True, width="stretch")
             widgets.download_buttons(
                 history, name=f"result-{chosen}-history", key="results.history.download", xlsx=False
             )
@@ -299,7 +299,7 @@ def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | 
             "result_id",
         ]
     ]
-    tables.show(frame, hide_index=True, width="stretch")
+    st.dataframe(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="change-requests", key="results.cr.download")
 
 
@@ -369,10 +369,10 @@ def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> N
             for a in items
         ]
     )
-    tables.show(frame, hide_index=True, width="stretch")
+    st.dataframe(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="assessments", key="results.assessments.download")
     st.subheader("Group weights")
-    tables.show(loaders.results.group_weights(user), hide_index=True)
+    st.dataframe(loaders.results.group_weights(user), hide_index=True)
     departments = dict(loaders.users.departments())
     with st.form("results.new_assessment"):
         st.subheader("New assessment")
