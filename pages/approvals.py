@@ -1,15 +1,22 @@
-"""Approvals: supervisors and admins verify pending logbook entries (leadership reads the queue)."""
+"""Approvals: supervisors and admins verify pending logbook entries (leadership reads the queue).
+
+Selecting a row of the queue opens the entry in the decision panel beside it; selecting several
+offers one shared comment and approve / return / reject for all of them. After a decision the
+confirmation shows at the top of the panel and the next entry of the queue opens. On a phone the
+queue is a list of cards instead (portal.review).
+"""
 
 import streamlit as st
 
-from core.dto import ApprovalQueue, BulkOutcome, UserSummary
+from core.dto import ApprovalQueue, BulkOutcome, LogbookEntryItem, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
 from core.rules.values import EntryStatus
 from core.services.logbook import approvals as approval_service
-from portal import actions, auth, errors, loaders, state, widgets
-from portal.logbook_views import AGE_FILTERS, bulk_outcomes, decision_form, entry_card, entry_label, queue_frame
+from portal import actions, auth, errors, loaders, review, state, widgets
+from portal.logbook_views import AGE_FILTERS, decision_form, entry_card
 
 ROLES = (ADMIN, SUPERVISOR, LEADERSHIP)
+DESKTOP, PHONE = "approvals", "approvals.m"  # widget key prefixes of the two layouts
 
 
 def render() -> None:
@@ -24,14 +31,19 @@ def render() -> None:
     trainee_id, department_id, older_than = _filters(user)
     queue = loaders.logbook.approval_queue(user, trainee_id, department_id, older_than)
     _metrics(queue)
-    _bulk_result()
-    st.subheader("Queue")
-    if queue.items:
-        _queue_table(user, queue, can_act)
-    else:
-        widgets.empty_state("Nothing is waiting for verification here.", "Clear a filter to see more.")
-    st.subheader("Review an entry")
-    _review(user, queue, can_act)
+    review.layout_css()
+    opened = _opened()
+    with st.container(key=review.DESKTOP_KEY):
+        left, right = st.columns([3, 2], gap="medium")
+        with left:
+            selected = _queue_table(queue, can_act, opened)
+        # One selected row is the open entry; none leaves a deep-linked entry open; several are a bulk decision.
+        current = selected[0] if len(selected) == 1 else None if selected else opened
+        with right, st.container(border=True):
+            _panel(user, queue, can_act, current, selected)
+    with st.container(key=review.PHONE_KEY):
+        _cards(user, queue, can_act, current)
+    review.forget_confirmation()  # shown once, in whichever layout the reader sees
 
 
 def _filters(user: UserSummary) -> tuple[int | None, int | None, int | None]:
@@ -65,117 +77,192 @@ def _filters(user: UserSummary) -> tuple[int | None, int | None, int | None]:
 
 
 def _metrics(queue: ApprovalQueue) -> None:
-    cols = st.columns(4)
-    cols[0].metric("Pending", f"{queue.total:,}")
-    cols[1].metric("Waiting > 7 days", f"{queue.over_7_days:,}")
-    cols[2].metric("Waiting > 14 days", f"{queue.over_14_days:,}")
-    cols[3].metric("Oldest (days)", queue.oldest_days if queue.total else "–")
+    cells = widgets.card_grid(4)
+    cells[0].metric("Pending", f"{queue.total:,}", border=True)
+    cells[1].metric("Waiting > 7 days", f"{queue.over_7_days:,}", border=True)
+    cells[2].metric("Waiting > 14 days", f"{queue.over_14_days:,}", border=True)
+    cells[3].metric("Oldest (days)", queue.oldest_days if queue.total else "–", border=True)
 
 
-def _queue_table(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None:
-    frame = queue_frame(queue.items)
+def _opened() -> int | None:
+    wanted = widgets.url_param("entry")
+    return int(wanted) if wanted and wanted.isdigit() else None
+
+
+def _queue_table(queue: ApprovalQueue, can_act: bool, opened: int | None) -> list[int]:
+    """The queue with row selection; returns the ids of the selected rows."""
+    if not queue.items:
+        widgets.empty_state("Nothing is waiting for verification here.", "Clear a filter to see more.")
+        return []
+    frame = review.queue_table(queue.items)
+    ids = [i.id for i in queue.items]
     listed = queue.listed if queue.listed >= 0 else queue.total
-    shown = f"{len(queue.items):,} shown" + (
-        f" (the oldest {len(queue.items):,} of {listed:,})" if listed > len(queue.items) else ""
+    shown = f"{len(ids):,} shown" + (f" (the oldest {len(ids):,} of {listed:,})" if listed > len(ids) else "")
+    st.caption(
+        f"{shown}. Select a row to open it beside the queue"
+        + ("; select several to decide them together." if can_act else " (read-only).")
     )
-    if not can_act:
-        st.caption(shown)
-        st.dataframe(frame, hide_index=True, width="stretch")
-        widgets.download_buttons(frame, name="approval-queue", key="approvals.download")
-        return
-    select_all = st.toggle(f"Select all ({shown})", key="approvals.select_all")
-    frame.insert(0, "select", select_all)
-    version = st.session_state[state.APPROVALS_EDITOR_VERSION]
-    edited = st.data_editor(
+    key = f"approvals.queue.{st.session_state[state.APPROVALS_EDITOR_VERSION]}"
+    event = st.dataframe(
         frame,
-        key=f"approvals.queue.{version}",
+        key=key,
         hide_index=True,
         width="stretch",
-        disabled=[c for c in frame.columns if c != "select"],
-        column_config={"select": st.column_config.CheckboxColumn("Approve?", help="Tick entries to approve together")},
+        on_select=lambda: _picked(key, ids),
+        selection_mode="multi-row" if can_act else "single-row",
+        selection_default={"selection": {"rows": [ids.index(opened)]}} if opened in ids else None,
+        column_order=["id", "age (days)", "trainee", "title", "description", "category"],
+        column_config={
+            "id": st.column_config.NumberColumn("#", width="small", format="%d"),
+            "age (days)": st.column_config.NumberColumn("Waiting (days)", width="small"),
+            "description": st.column_config.TextColumn("Description (start)", width="large"),
+        },
     )
-    selected = [int(i) for i in edited.loc[edited["select"], "id"]]
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    feedback = left.text_input("Feedback for the selected entries (optional)", key="approvals.bulk_feedback")
-    if right.button(
-        f"Approve selected ({len(selected)})",
-        type="primary",
-        disabled=not selected,
-        key="approvals.bulk_approve",
-        width="stretch",
-    ):
-        with st.spinner(f"Approving {len(selected)} entries…"):
-            actions.run(
-                lambda session, now: approval_service.bulk_approve(session, user, selected, feedback=feedback, now=now),
-                affects=actions.Write.LOGBOOK_DECISION,
-                after=_keep_bulk_result,
-            )
-    widgets.download_buttons(frame.drop(columns="select"), name="approval-queue", key="approvals.download")
+    selected = [ids[r] for r in event.selection.rows if r < len(ids)]
+    if can_act:
+        st.button(
+            f"Select all {len(ids):,} shown",
+            key="approvals.select_all",
+            on_click=_select_all,
+            args=(key, len(ids)),
+            disabled=len(selected) == len(ids),
+        )
+    widgets.download_buttons(frame, name="approval-queue", key="approvals.download")
+    return selected
 
 
-def _bulk_result() -> None:
-    outcomes = st.session_state.get(state.APPROVALS_BULK_RESULT)
-    if outcomes and bulk_outcomes(outcomes, key="approvals.bulk"):
-        st.session_state[state.APPROVALS_BULK_RESULT] = None
-        st.rerun()
+def _picked(key: str, ids: list[int]) -> None:
+    # One row: open it in the panel. None or several: close the single entry (several: bulk panel).
+    rows = st.session_state[key]["selection"]["rows"]
+    widgets.set_url_params(entry=ids[rows[0]] if len(rows) == 1 and rows[0] < len(ids) else None)
+    st.session_state[state.APPROVALS_BULK_RESULT] = None
 
 
-def _review(user: UserSummary, queue: ApprovalQueue, can_act: bool) -> None:
-    by_id = {i.id: i for i in queue.items}
-    options = list(by_id)
-    wanted = widgets.url_param("entry")
-    if wanted and wanted.isdigit() and int(wanted) not in by_id:
-        options.insert(0, int(wanted))  # a deep link to an entry outside the current filters
-    chosen = st.selectbox(
-        "Open an entry",
-        options,
-        index=options.index(int(wanted)) if wanted and wanted.isdigit() else None,
-        placeholder="Choose a pending entry…",
-        key="approvals.open",
-        format_func=lambda i: entry_label(by_id[i], with_trainee=True) if i in by_id else f"#{i}",
-    )
-    widgets.set_url_params(entry=chosen)
-    if chosen is None:
+def _select_all(key: str, count: int) -> None:
+    st.session_state[key] = {"selection": {"rows": list(range(count)), "columns": [], "cells": []}}
+    widgets.set_url_params(entry=None)
+
+
+def _panel(user: UserSummary, queue: ApprovalQueue, can_act: bool, opened: int | None, selected: list[int]) -> None:
+    review.confirmation()
+    kept = st.session_state.get(state.APPROVALS_BULK_RESULT)
+    if kept:
+        decision, outcomes = kept
+        if review.bulk_outcome_table(outcomes, decision=decision, key="approvals.bulk"):
+            st.session_state[state.APPROVALS_BULK_RESULT] = None
+            st.rerun()
         return
+    if can_act and len(selected) > 1:
+        _bulk(user, selected)
+    elif opened is not None:
+        _entry(user, queue, can_act, opened, prefix=DESKTOP)
+    else:
+        st.info("Select an entry in the queue to review it here.", icon="👈")
+
+
+def _bulk(user: UserSummary, selected: list[int]) -> None:
+    picked = review.bulk_form(len(selected))
+    if picked is None:
+        return
+    decision, comment = picked
+    actions.run(
+        lambda session, now: approval_service.bulk_decide(
+            session, user, selected, decision=decision, feedback=comment, now=now
+        ),
+        affects=actions.Write.LOGBOOK_DECISION,
+        after=lambda outcomes: _keep_bulk_result(decision, outcomes),
+    )
+
+
+def _entry(user: UserSummary, queue: ApprovalQueue, can_act: bool, entry_id: int, *, prefix: str) -> None:
+    """The decision panel: the whole entry, the decision, the trainee's recent decisions, review next."""
     with errors.handled():
-        item, history = loaders.logbook.entry(user, chosen)
+        item, history = loaders.logbook.entry(user, entry_id)
         entry_card(item, history)
+        following = review.next_after(queue, item.id)
         if can_act and item.status == EntryStatus.PENDING:
-            _decision_form(user, item.id)
+            _decision_form(user, item, following, prefix=prefix)
+        review.recent_decisions(loaders.logbook.entries(user, item.trainee_id, None), item.id, key=prefix)
+        left, right = st.columns(2)
+        if following is not None and following != item.id:
+            left.button("Skip: next entry ➡️", key=f"{prefix}.next", on_click=_open, args=(following,), width="stretch")
+        right.button("Close", key=f"{prefix}.close", on_click=_open, args=(None,), width="stretch")
 
 
-def _decision_form(user: UserSummary, entry_id: int) -> None:
-    picked = decision_form(entry_id, key="approvals")
+def _decision_form(user: UserSummary, item: LogbookEntryItem, following: int | None, *, prefix: str) -> None:
+    picked = decision_form(item.id, key=prefix)
     if picked is None:
         return
     decision, feedback = picked
-    # A refused decision (e.g. someone else verified it meanwhile) is shown by the seam, which
-    # also clears the stale queue for a conflict.
+    _decide(user, item.id, decision, feedback, following)
+
+
+def _decide(user: UserSummary, entry_id: int, decision: str, feedback: str | None, following: int | None) -> None:
+    # A refused decision (e.g. someone else verified it meanwhile) is shown by the seam, which also
+    # clears the stale queue for a conflict; the entry stays open to add a comment.
     actions.run(
         lambda session, now: approval_service.verify_entry(
             session, user, entry_id, decision=decision, feedback=feedback, now=now
         ),
         affects=actions.Write.LOGBOOK_DECISION,
-        done=lambda done: f"Entry #{entry_id} {done.status}; {done.trainee_name} has been notified.",
-        after=lambda _: _close_entry(),
+        after=lambda done: _decided(done, following),
     )
 
 
-def _keep_bulk_result(outcomes: list[BulkOutcome]) -> None:
-    st.session_state[state.APPROVALS_BULK_RESULT] = outcomes
+def _decided(done: LogbookEntryItem, following: int | None) -> None:
+    then = f" Next: entry #{following}." if following is not None else " The queue is empty."
+    review.keep_confirmation(
+        f"Entry #{done.id} {done.status}; {widgets.plain(done.trainee_name)} has been notified.{then}",
+        "success",
+    )
+    _open(following)
+
+
+def _cards(user: UserSummary, queue: ApprovalQueue, can_act: bool, opened: int | None) -> None:
+    """The queue on a phone: one card per entry, the opened one with its decision panel inline."""
+    if not queue.items:
+        widgets.empty_state("Nothing is waiting for verification here.", "Clear a filter to see more.")
+    limit = st.session_state[state.APPROVALS_CARDS]
+    items = queue.items[:limit]
+    if opened is not None and opened not in {i.id for i in items}:
+        review.confirmation()
+        with st.container(border=True):
+            _entry(user, queue, can_act, opened, prefix=PHONE)
+    for item in items:
+        if item.id == opened:
+            review.confirmation()  # where the decided card was: the reader is looking here
+            with st.container(border=True):
+                _entry(user, queue, can_act, item.id, prefix=PHONE)
+            continue
+        if review.card(item, can_act=can_act, on_open=_open):
+            _decide(user, item.id, "approve", None, review.next_after(queue, item.id))
+    if len(queue.items) > limit:
+        st.button(
+            f"Show {min(review.CARDS_PAGE, len(queue.items) - limit)} more",
+            key="approvals.cards_more",
+            on_click=_more_cards,
+            width="stretch",
+        )
+
+
+def _more_cards() -> None:
+    st.session_state[state.APPROVALS_CARDS] += review.CARDS_PAGE
+
+
+def _open(entry_id: int | None) -> None:
+    widgets.set_url_params(entry=entry_id)
     _reset_selection()
 
 
-def _close_entry() -> None:
-    st.session_state.pop("approvals.open", None)
+def _keep_bulk_result(decision: str, outcomes: list[BulkOutcome]) -> None:
+    st.session_state[state.APPROVALS_BULK_RESULT] = (decision, outcomes)
     widgets.set_url_params(entry=None)
     _reset_selection()
 
 
 def _reset_selection() -> None:
-    st.session_state[state.APPROVALS_EDITOR_VERSION] += 1  # a fresh editor: no stale ticks on other rows
-    for key in ("approvals.select_all", "approvals.bulk_feedback"):
-        st.session_state.pop(key, None)
+    st.session_state[state.APPROVALS_EDITOR_VERSION] += 1  # a fresh table: no stale selection on other rows
+    st.session_state.pop("approvals.bulk_feedback", None)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,18 @@ def pop_flash() -> tuple[str, str] | None:
 LOGBOOK_EDITING = "logbook.editing"
 APPROVALS_BULK_RESULT = "approvals.bulk_result"
 APPROVALS_EDITOR_VERSION = "approvals.editor_version"
-_DEFAULTS.update({LOGBOOK_EDITING: None, APPROVALS_BULK_RESULT: None, APPROVALS_EDITOR_VERSION: 0})
+# Issue 18: the last decision's message for the panel, and how many phone cards are shown.
+APPROVALS_CONFIRMATION = "approvals.confirmation"
+APPROVALS_CARDS = "approvals.cards"
+_DEFAULTS.update(
+    {
+        LOGBOOK_EDITING: None,
+        APPROVALS_BULK_RESULT: None,
+        APPROVALS_EDITOR_VERSION: 0,
+        APPROVALS_CONFIRMATION: None,
+        APPROVALS_CARDS: 20,
+    }
+)
 
 # Attendance upload and eligibility (issue 4).
 ATTENDANCE_PREVIEW = "attendance.preview"

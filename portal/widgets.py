@@ -103,6 +103,20 @@ def plain(text: str | None) -> str:
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")
 
 
+def card_grid(count: int) -> list[DeltaGenerator]:
+    """`count` cells for metric cards: all in one row on a wide screen, two per row on a phone.
+
+    Streamlit stacks columns one under another at 640 px or less; pairs of cards are kept side by
+    side there (inner columns with wrap=False) while the pairs stack.
+    """
+    sizes = [2] * (count // 2) + [1] * (count % 2)
+    cells: list[DeltaGenerator] = []
+    for outer, size in zip(st.columns(sizes) if sizes else [], sizes, strict=True):
+        with outer:
+            cells.extend(st.columns(size, wrap=False))
+    return cells
+
+
 def link_to(link: str | None, label: str, *, container: DeltaGenerator | None = None) -> bool:
     """A same-tab link to one of the portal's pages ("/approvals?entry=12"); draws nothing for any other link."""
     from portal.navigation import page_of, resolve_link  # here, not at the top: navigation imports every page

@@ -66,9 +66,11 @@ def test_trainee_submits_supervisor_approves_with_feedback_trainee_sees_it(
     settle(supervisor)
     feedback_box.fill(feedback)
     screenshot(supervisor, "approvals-review-entry")
-    supervisor.get_by_role("button", name="✅ Approve").click()
-    expect(supervisor.get_by_text("approved;").first).to_be_visible()
-    expect(supervisor.get_by_placeholder("Choose a pending entry…")).to_be_visible()  # the decided entry is closed
+    supervisor.get_by_role("button", name="✅ Approve", exact=True).click()
+    confirmation = supervisor.get_by_text(re.compile(r"Entry #\d+ approved; .* has been notified\."))
+    expect(confirmation).to_be_visible()
+    expect(confirmation).to_be_in_viewport()  # shown in the panel the supervisor is looking at
+    expect(supervisor).to_have_url(re.compile(r"/approvals\?entry=\d+"))  # review next: the next entry opened
     screenshot(supervisor, "approvals-after-approve")
 
     trainee.goto(f"{portal_url}/logbook")
@@ -91,11 +93,12 @@ def test_admin_bulk_approves_one_trainees_queue_and_sees_each_result(page: Page,
     page.get_by_role("option").nth(2).click()
     expect(page).to_have_url(re.compile(r"[?&]trainee=\d+"))
     settle(page)
-    page.get_by_text("Select all").click()
-    approve = page.get_by_role("button", name=re.compile(r"Approve selected \([1-9]"))
+    select_all = page.get_by_role("button", name=re.compile(r"Select all \d+ shown"))
+    select_all.click()
+    approve = page.get_by_role("button", name=re.compile(r"✅ Approve [1-9]"))
     expect(approve).to_be_visible()
     label = approve.inner_text()
-    count = int(label.split("(")[1].rstrip(")"))
+    count = int(label.split()[-1])
     assert count > 0, label
     approve.click()
     expect(page.get_by_text(f"Approved {count} of {count} selected entries.")).to_be_visible()
@@ -108,6 +111,6 @@ def test_leadership_reads_the_queue_without_action_controls(page: Page, portal_u
     sign_in(page, portal_url, "leadership", path="approvals")
     expect(page.get_by_text("Leadership view: read-only.", exact=False)).to_be_visible()
     expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
-    expect(page.get_by_role("button", name="Approve selected")).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Approve|Select all"))).to_have_count(0)
     painted(page)
     screenshot(page, "approvals-leadership")

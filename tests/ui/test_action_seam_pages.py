@@ -104,8 +104,8 @@ def test_rejecting_without_a_comment_shows_the_error_and_writes_nothing(
         assert entry is not None and (entry.status, entry.decided_at, entry.feedback) == ("pending", None, None)
     assert _count(ui_db, AuditEvent) == 0 and _count(ui_db, Notification) == 0
     assert at.session_state["app.flash"] is None  # no success message waits for the next run
-    assert at.selectbox(key="approvals.open").value == team.entry_id  # the entry stays open to add a comment
-    assert at.query_params["entry"] == str(team.entry_id)
+    assert at.query_params["entry"] == str(team.entry_id)  # the entry stays open to add a comment
+    assert f"approvals.feedback.{team.entry_id}" in [t.key for t in at.text_area]
 
 
 def _signed_in(app: AppTest, user: UserSummary) -> AppTest:
@@ -117,7 +117,7 @@ def _signed_in(app: AppTest, user: UserSummary) -> AppTest:
     return app.run()  # the page itself opens on the run after signing in
 
 
-def test_the_router_shows_a_decisions_flash_message_once_after_the_rerun(ui_db: UiDatabase, team: Team) -> None:
+def test_a_decisions_confirmation_shows_once_in_the_panel_after_the_rerun(ui_db: UiDatabase, team: Team) -> None:
     # A bookmarked /approvals?entry=N: the page module hands the run to the router (portal.legacy),
     # which signs in, shows any flash message and runs the page, as a browser's deep link does.
     app = AppTest.from_file(str(ROOT / "pages" / "approvals.py"), default_timeout=60)
@@ -127,9 +127,9 @@ def test_the_router_shows_a_decisions_flash_message_once_after_the_rerun(ui_db: 
     app.text_area(key=f"approvals.feedback.{team.entry_id}").input("Well documented.")
     _button(app, "✅ Approve").click().run()
     assert not app.exception
-    message = f"Entry #{team.entry_id} approved; {team.trainee.full_name} has been notified."
+    message = f"Entry #{team.entry_id} approved; {team.trainee.full_name} has been notified. The queue is empty."
     assert [s.value for s in app.success] == [plain(message)]  # literal text: '#' is not a heading
-    assert app.session_state["app.flash"] is None  # the router took it
+    assert app.session_state["app.flash"] is None  # not kept for the page top: the decision panel showed it
     assert "entry" not in app.query_params
     app.run()
     assert plain(message) not in [s.value for s in app.success]  # shown once, not on every run

@@ -228,9 +228,9 @@ def test_supervisor_approves_with_feedback_from_a_deep_link(
         "Clear and complete.",
         people.supervisor.id,
     )
-    assert "approved" in at.session_state["app.flash"][1]
-    assert at.selectbox(key="approvals.open").value is None  # the decided entry is closed
-    assert "entry" not in at.query_params
+    assert any(f"Entry #{entry_id} approved" in m.value for m in at.success)  # in the panel, not the page top
+    assert at.session_state["app.flash"] is None
+    assert "entry" not in at.query_params  # the decided entry is closed; the queue is empty
 
 
 def test_returning_without_a_comment_is_refused_on_the_page(
@@ -248,25 +248,22 @@ def test_bulk_approve_shows_a_result_per_entry(run_page: PageRunner, ui_db: UiDa
     second = _entry(ui_db, people.trainee, days_ago=4, title="Second")
     _entry(ui_db, people.trainee, days_ago=3, title="Not selected")
     at = run_page(APPROVALS, people.admin)
-    at.session_state["approvals.queue.0"] = {
-        "edited_rows": {0: {"select": True}, 1: {"select": True}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    at.session_state["approvals.queue.0"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
     at.run()
     with ui_db.factory.begin() as session:  # someone else verifies "Second" in the meantime
         session.get(LogbookEntry, second).status = "approved"  # type: ignore[union-attr]
-    _button(at, "Approve selected (2)").click().run()
+    _button(at, "✅ Approve 2").click().run()
     assert not at.exception
-    result = at.dataframe[0].value
+    [result] = [d.value for d in at.dataframe if "result" in d.value.columns]
     assert list(zip(result["id"], result["result"], strict=True)) == [(first, "approved"), (second, "already verified")]
     assert any("Approved 1 of 2" in w.value for w in at.warning)
     with ui_db.factory() as session:
         events = list(session.scalars(select(AuditEvent.entity_id).where(AuditEvent.action == "logbook_approved")))
     assert events == [str(first)]
-    titles = list(at.dataframe[1].value["title"])
-    assert titles == ["Not selected"]  # the queue reloaded and the selection was reset
-    assert _button(at, "Approve selected (0)").disabled
+    titles = list(at.dataframe[0].value["title"])
+    assert titles == ["Not selected"]  # the queue reloaded
+    assert "approvals.queue.0" not in at.session_state  # and the selection was reset (a fresh table)
+    assert not [b for b in at.button if b.label.startswith("✅ Approve ")]
 
 
 def test_select_all_approves_every_shown_entry(run_page: PageRunner, ui_db: UiDatabase, people: People) -> None:
@@ -274,14 +271,15 @@ def test_select_all_approves_every_shown_entry(run_page: PageRunner, ui_db: UiDa
         _entry(ui_db, people.trainee, title=title)
     _entry(ui_db, people.other_trainee, title="Other supervisor's")
     at = run_page(APPROVALS, people.supervisor)
-    at.toggle(key="approvals.select_all").set_value(True).run()
-    at.text_input(key="approvals.bulk_feedback").input("Batch reviewed.")
-    _button(at, "Approve selected (3)").click().run()
+    _button(at, "Select all 3 shown").click().run()
+    at.text_area(key="approvals.bulk_feedback").input("Batch reviewed.")
+    _button(at, "✅ Approve 3").click().run()
     assert not at.exception
     assert {e.status for e in _entries(ui_db, people.trainee)} == {"approved"}
+    assert {e.feedback for e in _entries(ui_db, people.trainee)} == {"Batch reviewed."}
     assert [e.status for e in _entries(ui_db, people.other_trainee)] == ["pending"]
     assert any("Approved 3 of 3" in m.value for m in at.success)
-    assert "approvals.select_all" not in at.session_state  # switched off for the next batch
+    assert "approvals.bulk_feedback" not in at.session_state  # cleared for the next batch
 
 
 def test_leadership_reads_the_queue_without_action_controls(
