@@ -514,6 +514,7 @@ class AttendanceImportReport:
     changes: tuple[AttendanceChangePreview, ...] = ()  # the first rows an import would insert or update
     changes_total: int = 0
     changes_csv: bytes = b""  # every row an import would insert or update
+    warnings: tuple[str, ...] = ()  # rows dated on a holiday or term break (programme calendar): shown, not refused
 
     @property
     def accepted(self) -> bool:
@@ -718,3 +719,99 @@ class MissingAttendanceGrid:
     start: date
     end: date  # the last day counted (today for a running period)
     cells: pd.DataFrame
+
+
+# Training progress (issue 17) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequirementItem:
+    """A logbook target: minimum approved entries of a category (optionally one title) in a training year."""
+
+    id: int
+    training_year: int
+    category: str
+    title: str | None
+    minimum: int
+    department_id: int | None
+    department_name: str  # "All departments" for a programme-wide target
+    label: str
+
+
+@dataclass(frozen=True)
+class TargetItem:
+    """One target against the approved entries counted for it in the training year."""
+
+    label: str
+    category: str
+    title: str | None
+    minimum: int
+    approved: int
+    still_needed: int
+    share: float  # 0..1
+    under_share: bool
+
+
+@dataclass(frozen=True)
+class TraineeProgress:
+    """A trainee's logbook progress in a training year, with the verdict ('on track' or 'behind: ...')."""
+
+    trainee_id: int
+    trainee_name: str
+    registration_number: str | None
+    department_name: str
+    supervisor_name: str
+    training_year: int | None
+    cohort: str | None
+    window_start: date
+    window_end: date
+    elapsed_share: float
+    targets: tuple[TargetItem, ...]
+    behind: bool
+    summary: str
+
+
+@dataclass(frozen=True)
+class PromotionRow:
+    """One trainee in a promotion preview: where they are, where they would go, or why they stay."""
+
+    trainee_id: int
+    trainee_name: str
+    registration_number: str | None
+    department_name: str
+    cohort: str | None
+    from_year: int | None
+    to_year: int | None
+    note: str  # "" when promoted, else why not
+
+
+@dataclass(frozen=True)
+class PromotionReport:
+    promoted: int
+    skipped: int
+    effective_on: date
+
+
+@dataclass(frozen=True)
+class TrainingYearChangeItem:
+    trainee_name: str
+    from_year: int | None
+    to_year: int | None
+    from_cohort: str | None
+    to_cohort: str | None
+    effective_on: date
+    reason: str
+    actor_name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PortfolioFile:
+    """A generated annual-review portfolio: the PDF, its name and the archive row it was stored as."""
+
+    file_name: str
+    content: bytes
+    trainee_id: int
+    training_year: int
+    summary: str
+    report_id: int | None = None

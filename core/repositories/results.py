@@ -41,14 +41,18 @@ def get_assessment_by_title(session: Session, department_id: int, title: str) ->
     ).first()
 
 
-def list_group_weights(session: Session) -> list[tuple[str, Decimal]]:
-    """(group name, weight) of every assessment, oldest first.
+def list_group_weights(session: Session) -> list[tuple[str, int | None, Decimal]]:
+    """(group name, owning department or None when programme-wide, weight) of every assessment, oldest first.
 
     Groups are not folded here: SQLite's lower() ignores non-ASCII letters, so one Python rule
     (`core.rules.results.compute_group_key`) decides which spellings are the same group.
     """
-    rows = session.execute(select(Assessment.group_name, Assessment.weight).order_by(Assessment.id))
-    return [(name, Decimal(str(weight))) for name, weight in rows]
+    rows = session.execute(
+        select(Assessment.group_name, Assessment.department_id, Assessment.programme_wide, Assessment.weight).order_by(
+            Assessment.id
+        )
+    )
+    return [(name, None if wide else department, Decimal(str(weight))) for name, department, wide, weight in rows]
 
 
 def list_assessment_rows(session: Session, scope: Scope) -> list[Any]:

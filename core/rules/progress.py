@@ -139,3 +139,22 @@ def compute_promotion(current_year: int | None, *, last_year: int) -> tuple[int 
     if current_year >= last_year:
         return None, f"is in the final training year ({last_year})"
     return current_year + 1, None
+
+
+def compute_year_window(
+    entered: Iterable[tuple[date, int | None]],
+    *,
+    year: int,
+    current_year: int | None,
+    today: date,
+    start_month: int,
+) -> tuple[date, date] | None:
+    """The training year a trainee spent in year `year`: the current one if they are in it now, else the
+    programme year containing the latest change into `year` (from (effective date, new year) pairs);
+    None when nothing records them in that year."""
+    if current_year == year:
+        return compute_training_year_window(today, start_month)
+    dates = [effective for effective, to_year in entered if to_year == year]
+    if not dates:
+        return None
+    return compute_training_year_window(max(dates), start_month)

@@ -134,21 +134,23 @@ def compute_group_weight(group: str, weights: list[Decimal]) -> GroupWeight:
     return GroupWeight(group=group, total=total, complete=complete, message=message)
 
 
-def compute_group_key(group: str) -> str:
-    """What identifies an assessment group: its trimmed name, ignoring letter case."""
-    return group.strip().casefold()
+def compute_group_key(group: str, department_id: int | None = None) -> str:
+    """What identifies an assessment group: its owner (a department, or the programme when None)
+    and its trimmed name, ignoring letter case. Two departments may each have "Final exam 2026"."""
+    owner = "programme" if department_id is None else f"department {department_id}"
+    return f"{owner}: {group.strip().casefold()}"
 
 
-def compute_group_weights(weights: Iterable[tuple[str, Decimal]]) -> dict[str, GroupWeight]:
-    """Each group's total from (group name, weight) pairs, keyed by `compute_group_key`.
+def compute_group_weights(weights: Iterable[tuple[str, int | None, Decimal]]) -> dict[str, GroupWeight]:
+    """Each group's total from (group name, owning department or None, weight), keyed by `compute_group_key`.
 
     Spellings that differ only in letter case are one group, named by its first spelling in
     `weights` (pass them oldest first).
     """
     names: dict[str, str] = {}
     grouped: dict[str, list[Decimal]] = {}
-    for group, weight in weights:
-        key = compute_group_key(group)
+    for group, owner, weight in weights:
+        key = compute_group_key(group, owner)
         names.setdefault(key, group.strip())
         grouped.setdefault(key, []).append(weight)
     return {key: compute_group_weight(names[key], shares) for key, shares in grouped.items()}

@@ -132,6 +132,7 @@ class ReportKind(StrEnum):
     LEADERSHIP_PACK = "leadership_pack"
     LOGBOOK_SUMMARY = "logbook_summary"
     ELIGIBILITY_LIST = "eligibility_list"
+    PORTFOLIO = "portfolio"  # an annual-review portfolio (issue 17)
 
 
 class NotificationKind(StrEnum):

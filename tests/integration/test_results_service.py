@@ -222,7 +222,7 @@ def test_stored_spellings_that_differ_only_in_case_are_one_group(
     assert {(a.group_name, a.group_total, a.group_complete) for a in listed.values()} == {(first + tag, 100.0, True)}
     table = svc.list_group_weights(session, world.admin)
     assert table[table["group"].str.casefold() == (first + tag).casefold()].to_dict("records") == [
-        {"group": first + tag, "total_weight": 100.0, "status": "ok"}
+        {"group": first + tag, "belongs_to": world.department.name, "total_weight": 100.0, "status": "ok"}
     ]
     with pytest.raises(InvalidInputError, match=f"group '{first + tag}' would total 110%"):
         svc.create_assessment(

@@ -130,3 +130,17 @@ def test_a_missing_published_result_is_named_not_counted_as_zero() -> None:
     total = results_rules.compute_weighted_total(group, [("Written", D("45"), 60, 60), ("OSCE", None, 20, 40)])
     assert total.total is None
     assert total.reason == "no total yet: no published result for OSCE"
+
+
+def test_a_past_training_year_is_the_programme_year_of_the_latest_change_into_it() -> None:
+    history = [(date(2025, 8, 1), 1), (date(2026, 8, 1), 2), (date(2026, 9, 10), 2)]
+    today = date(2027, 3, 1)
+    assert rules.compute_year_window(history, year=1, current_year=2, today=today, start_month=8) == (
+        date(2025, 8, 1),
+        date(2026, 7, 31),
+    )
+    assert rules.compute_year_window(history, year=2, current_year=2, today=today, start_month=8) == (
+        date(2026, 8, 1),
+        date(2027, 7, 31),
+    )
+    assert rules.compute_year_window(history, year=3, current_year=2, today=today, start_month=8) is None

@@ -85,12 +85,22 @@ def test_group_is_flagged_unless_weights_total_exactly_100() -> None:
 
 def test_group_names_that_differ_only_in_case_are_one_group_named_by_the_first_spelling() -> None:
     groups = rules.compute_group_weights(
-        [("Year 3 written", D("40")), (" YEAR 3 written ", D("60")), ("Viva", D("50"))]
+        [("Year 3 written", 1, D("40")), (" YEAR 3 written ", 1, D("60")), ("Viva", 1, D("50"))]
     )
-    assert sorted(groups) == ["viva", "year 3 written"]
-    year3 = groups[rules.compute_group_key("year 3 WRITTEN")]
+    assert sorted(groups) == ["department 1: viva", "department 1: year 3 written"]
+    year3 = groups[rules.compute_group_key("year 3 WRITTEN", 1)]
     assert (year3.group, year3.total, year3.complete) == ("Year 3 written", D("100"), True)
-    assert not groups["viva"].complete
+    assert not groups[rules.compute_group_key("Viva", 1)].complete
+
+
+def test_two_departments_may_each_have_a_group_of_the_same_name_and_programme_wide_is_a_third() -> None:
+    groups = rules.compute_group_weights(
+        [("Final exam 2026", 1, D("100")), ("Final exam 2026", 2, D("100")), ("Final exam 2026", None, D("30"))]
+    )
+    assert len(groups) == 3
+    assert groups[rules.compute_group_key("final exam 2026", 1)].complete
+    assert groups[rules.compute_group_key("final exam 2026", 2)].complete
+    assert groups[rules.compute_group_key("Final exam 2026")].total == D("30")
 
 
 def test_assessment_fields_are_validated_together() -> None:

@@ -31,6 +31,7 @@ from core.rules.leave import compute_leave_types, excluded_types
 from core.rules.logbook import DECIDED_STATUSES
 from core.rules.values import AttendanceStatus, EntryStatus
 from core.services.settings import get_setting
+from core.services.training.rollup import rebuild_title_rollup, refresh_title_months
 
 # Advisory-lock classes (the two-int form, a key space separate from single-bigint locks).
 _LOGBOOK_LOCK = 0x524F4C01
@@ -190,6 +191,8 @@ def refresh_logbook_months(
                 _TURNAROUND_COLUMNS, _turnaround_select(session, literal(start, Date), where)
             )
         )
+    # The progress roll-up (issue 17) follows the same months and trainees under the same lock.
+    refresh_title_months(session, starts, only)
 
 
 def refresh_attendance_months(session: Session, months: Iterable[date]) -> None:
@@ -232,6 +235,7 @@ def rebuild_all(session: Session) -> None:
             _TURNAROUND_COLUMNS, _turnaround_select(session, logbook_month, [], per_month=True)
         )
     )
+    rebuild_title_rollup(session, logbook_month)
     attendance_month = _month_of(session, AttendanceRecord.session_date)
     # Migration 0004 rebuilds the roll-ups before migration 0011 added leave: no leave to leave out then.
     leave_ready = inspect(session.connection()).has_table(LeaveRequest.__tablename__)

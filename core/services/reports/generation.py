@@ -13,6 +13,7 @@ from typing import assert_never
 from sqlalchemy.orm import Session
 
 from core.dto import ReportRequest, ReportRunItem, UserSummary
+from core.errors import InvalidInputError
 from core.rules.values import ReportKind
 from core.services.reports.archive import Progress
 from core.services.reports.exports import generate_eligibility_list, generate_logbook_summary
@@ -67,5 +68,8 @@ def generate_report(
                 department_id=request.department_id,
                 progress=progress,
             )
+        case ReportKind.PORTFOLIO:
+            # One per trainee and training year: core.services.training.portfolio (Progress page, CLI `portfolio`).
+            raise InvalidInputError("Portfolios are generated per trainee on the Progress page or with `portfolio`.")
         case _:
             assert_never(request.kind)

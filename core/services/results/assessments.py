@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.calendar import PeriodError, parse_period
@@ -45,11 +46,13 @@ def create_assessment(
     group_name: str,
     now: datetime,
     eligibility_period: str | None = None,
+    programme_wide: bool = False,
 ) -> AssessmentSummary:
     """Create an assessment (admins); its group's weights may not exceed 100 %.
 
-    Group names ignore letter case: a name matching an existing group joins that group under
-    the group's existing spelling.
+    A group belongs to the assessment's department unless `programme_wide` (issue 17), so two
+    departments may each have "Final exam 2026". Group names ignore letter case: a name matching an
+    existing group of the same owner joins that group under the group's existing spelling.
 
     Raises:
         PermissionDeniedError: the actor is not an admin.
@@ -74,6 +77,7 @@ def create_assessment(
         weight=share,
         group_name=group_name,
         eligibility_period=eligibility_period,
+        programme_wide=programme_wide,
     )
     assessment = Assessment(
         title=title.strip(),
@@ -83,6 +87,7 @@ def create_assessment(
         pass_mark=passing,
         weight=share,
         group_name=group,
+        programme_wide=programme_wide,
         eligibility_period=period_label,
         created_by_id=actor.id,
         created_at=now,
@@ -99,6 +104,7 @@ def create_assessment(
         details={
             "title": assessment.title,
             "group": assessment.group_name,
+            "programme_wide": programme_wide,
             "weight": float(share),
             "department": department.name,
         },
@@ -115,15 +121,24 @@ def list_assessments(session: Session, actor: UserSummary) -> list[AssessmentSum
 
 
 def list_group_weights(session: Session, actor: UserSummary) -> pd.DataFrame:
-    """Each assessment group's total weight, flagged unless exactly 100 % (names ignore letter case)."""
+    """Each assessment group's total weight, flagged unless exactly 100 % (names ignore letter case).
+
+    A group belongs to a department, or to the whole programme (`belongs_to`).
+    """
     authorize(session, actor, Role.ADMIN, Role.LEADERSHIP)
-    rows = [group for _, group in sorted(_group_weights(session).items())]
+    owners = {d.id: d.name for d in session.scalars(select(Department))}
+    rows = sorted(_group_weights(session).items(), key=lambda kv: (kv[1].group.casefold(), kv[0]))
     return pd.DataFrame(
         [
-            {"group": g.group, "total_weight": float(g.total), "status": "ok" if g.complete else "⚠ " + g.message}
-            for g in rows
+            {
+                "group": g.group,
+                "belongs_to": _owner_label(key, owners),
+                "total_weight": float(g.total),
+                "status": "ok" if g.complete else "⚠ " + g.message,
+            }
+            for key, g in rows
         ],
-        columns=["group", "total_weight", "status"],
+        columns=["group", "belongs_to", "total_weight", "status"],
     )
 
 
@@ -279,6 +294,7 @@ def _validate_assessment(
     weight: Decimal,
     group_name: str,
     eligibility_period: str | None,
+    programme_wide: bool = False,
 ) -> tuple[str | None, str]:
     """Refuse an invalid new assessment with every problem at once.
 
@@ -296,7 +312,8 @@ def _validate_assessment(
             problems.append(f"eligibility period {exc}")
     if title.strip() and repo.get_assessment_by_title(session, department.id, title) is not None:
         problems.append(f"'{title.strip()}' already exists in {department.name}")
-    existing = _group_weights(session).get(rules.compute_group_key(group_name))
+    owner = None if programme_wide else department.id
+    existing = _group_weights(session).get(rules.compute_group_key(group_name, owner))
     group = existing.group if existing else group_name.strip()
     used = [existing.total] if existing else []
     if not problems and (problem := rules.compute_weight_problem(used, weight, group)):
@@ -304,6 +321,13 @@ def _validate_assessment(
     if problems:
         raise InvalidInputError("Cannot create the assessment: " + "; ".join(problems) + ".", problems)
     return period_label, group
+
+
+def _owner_label(key: str, departments: dict[int, str]) -> str:
+    owner = key.split(":", 1)[0]
+    if not owner.startswith("department "):
+        return "Programme-wide"
+    return departments.get(int(owner.removeprefix("department ")), owner)
 
 
 def _derive(frame: pd.DataFrame, assessment: Assessment) -> pd.DataFrame:
@@ -349,7 +373,7 @@ def _summary(
     a: Assessment, department: str, counts: tuple[int, int, int], groups: dict[str, rules.GroupWeight]
 ) -> AssessmentSummary:
     """The assessment as listed, named by its group's one spelling (the first created)."""
-    group = groups[rules.compute_group_key(a.group_name)]
+    group = groups[rules.compute_group_key(a.group_name, None if a.programme_wide else a.department_id)]
     return AssessmentSummary(
         id=a.id,
         title=a.title,

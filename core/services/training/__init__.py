@@ -1,0 +1,1 @@
+"""Training progress: training years and cohorts, logbook requirements, progress, annual-review portfolios."""
