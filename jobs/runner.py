@@ -21,6 +21,7 @@ from core.errors import InvalidInputError
 from core.rules.schedule import JOB_NAMES
 from core.rules.values import JobRunStatus, JobTrigger
 from core.services.operations.jobs import finish_job_run, start_job_run
+from jobs.attendance_alerts import run_attendance_alerts_job
 from jobs.backup import run_nightly_backup
 from jobs.cleanup import run_weekly_cleanup
 from jobs.common import SessionFactory
@@ -68,6 +69,7 @@ JOBS: dict[str, JobSpec] = {
         JobSpec("nightly_backup", run_nightly_backup, "Database backup"),
         JobSpec("heartbeat", run_heartbeat, "Scheduler heartbeat", records_runs=False),
         JobSpec("send_outbox", run_send_outbox, "Send queued e-mails (outbox)"),
+        JobSpec("attendance_alerts", run_attendance_alerts_job, "Attendance alerts and missing-attendance digest"),
     )
 }
 assert tuple(JOBS) == JOB_NAMES

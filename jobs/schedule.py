@@ -52,6 +52,12 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
     ScheduledJob("nightly_backup", "0 2 * * *", "Nightly 02:00: database backup, keep the last BACKUP_KEEP", 12 * 3600),
     ScheduledJob("heartbeat", "every 1m", "Every minute: scheduler heartbeat", 30),
     ScheduledJob("send_outbox", "every 1m", "Every minute: send queued e-mails, retry failures with backoff", 60),
+    ScheduledJob(
+        "attendance_alerts",
+        "0 6 * * mon",
+        "Monday 06:00: attendance levels crossed (trainees, supervisor and admin digests), missing-attendance digest",
+        12 * 3600,
+    ),
 )
 JOB_OPTIONS: dict[str, Any] = {"max_instances": 1, "coalesce": True}
 

@@ -207,6 +207,12 @@ def _show_preview(report: AttendanceImportReport) -> None:
             "Importing it again only changes rows edited since then.",
             icon="⚠️",
         )
+    if report.warnings:
+        st.warning(
+            "Rows dated on a holiday or term break of the programme calendar: check them before importing "
+            "(they are imported as they are).\n\n" + "\n".join(f"- {widgets.plain(line)}" for line in report.warnings),
+            icon="📅",
+        )
     if not report.accepted:
         st.error(
             f"{len(report.problem_lines):,} problem(s) in {report.rows_total:,} rows: nothing can be imported "

@@ -191,6 +191,7 @@ class Closure:
     start: date
     end: date
     department_id: int | None
+    kind: str = "holiday"
 
 
 def closure_on(day: date, closures: Iterable[Closure], department_id: int | None) -> Closure | None:

@@ -16,6 +16,7 @@ JOB_NAMES = (
     "nightly_backup",
     "heartbeat",
     "send_outbox",
+    "attendance_alerts",
 )
 
 _INTERVAL = re.compile(r"^every\s+(\d+)\s*([smhd])$", re.IGNORECASE)

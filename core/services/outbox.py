@@ -43,6 +43,10 @@ EVENT_OF_KIND: dict[NotificationKind, EmailEvent] = {
     NotificationKind.DOCUMENT_COMPLETED: EmailEvent.DOCUMENTS,
     NotificationKind.TRANSCRIPT_GENERATED: EmailEvent.DOCUMENTS,
     NotificationKind.AT_RISK_WARNING: EmailEvent.AT_RISK,
+    NotificationKind.ATTENDANCE_ALERT_DIGEST: EmailEvent.AT_RISK,
+    NotificationKind.MISSING_ATTENDANCE_DIGEST: EmailEvent.AT_RISK,
+    NotificationKind.LEAVE_DECIDED: EmailEvent.DECISIONS,
+    NotificationKind.CONDONATION_DECIDED: EmailEvent.DECISIONS,
 }
 
 EVENT_LABELS: dict[EmailEvent, str] = {
@@ -50,15 +54,15 @@ EVENT_LABELS: dict[EmailEvent, str] = {
     EmailEvent.WAITING: "Entries waiting for me (the daily digest)",
     EmailEvent.RESULTS: "Results published, frozen or changed",
     EmailEvent.DOCUMENTS: "A document or transcript is ready",
-    EmailEvent.AT_RISK: "At-risk warnings (attendance below the threshold)",
+    EmailEvent.AT_RISK: "Attendance alerts (warning, at risk, out of reach; staff: digests and missing uploads)",
     EmailEvent.REPORTS: "The weekly leadership pack (PDF attached)",
 }
 
 # Who each event can concern: My account offers only these.
 EVENTS_FOR_ROLE: dict[Role, tuple[EmailEvent, ...]] = {
     Role.TRAINEE: (EmailEvent.DECISIONS, EmailEvent.RESULTS, EmailEvent.DOCUMENTS, EmailEvent.AT_RISK),
-    Role.SUPERVISOR: (EmailEvent.WAITING,),
-    Role.ADMIN: (EmailEvent.WAITING, EmailEvent.DOCUMENTS, EmailEvent.DECISIONS),
+    Role.SUPERVISOR: (EmailEvent.WAITING, EmailEvent.AT_RISK),
+    Role.ADMIN: (EmailEvent.WAITING, EmailEvent.DOCUMENTS, EmailEvent.DECISIONS, EmailEvent.AT_RISK),
     Role.LEADERSHIP: (EmailEvent.REPORTS,),
 }
 

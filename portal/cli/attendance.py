@@ -142,6 +142,8 @@ def cmd_import_attendance(args: argparse.Namespace, settings: Settings) -> int:
             print(line, file=sys.stderr)
         if report.changes_total > len(report.changes):
             print(f"  ... and {report.changes_total - len(report.changes):,} more", file=sys.stderr)
+    for warning in report.warnings:  # rows dated on a holiday or term break: imported, but said
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"inserted={report.inserted} updated={report.updated} unchanged={report.unchanged}")
     return 0
 

@@ -56,7 +56,7 @@ def test_run_now_records_a_manual_run_and_shows_it_in_the_history(
     at = run_page("pages.system", admin)
     assert [b.label for b in at.button if b.key and b.key.startswith("system.run.")] == [
         "Run now"
-    ] * 7  # six jobs and send_outbox
+    ] * 8  # six jobs, send_outbox and attendance_alerts
     at.button(key="system.run.daily_reminders").click().run()
     assert not at.exception
     with ui_db.factory() as session:

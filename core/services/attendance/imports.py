@@ -32,6 +32,7 @@ from core.rules.attendance_layout import DateOrder, compute_layout, compute_layo
 from core.rules.values import ImportBatchState, Role
 from core.services.access import authorize
 from core.services.attendance.batches import summarize_batches
+from core.services.attendance.programme_calendar import closure_warnings
 from core.services.audit import record_event
 from core.services.dashboards import rollups
 from core.services.settings import get_setting, update_settings
@@ -157,6 +158,7 @@ def preview_attendance_import(
     counted = _counted(report, inserted, updated)
     return replace(
         counted,
+        warnings=closure_warnings(session, validation.rows),
         changes=preview,
         changes_total=len(changes),
         changes_csv=to_csv_bytes(changes.fillna({"old_status": ""})) if len(changes) else b"",
@@ -193,7 +195,10 @@ def import_attendance(
     step(0.5, "Writing…")
     batch = _open_batch(session, actor, report, file_name=file_name, now=now)
     inserted, updated = _apply_rows(session, batch, report, validation, step)
-    done = _counted(report, inserted, updated, imported=True, batch_id=batch.id)
+    done = replace(
+        _counted(report, inserted, updated, imported=True, batch_id=batch.id),
+        warnings=closure_warnings(session, validation.rows),
+    )
     _audit_attempt(session, actor, done, now=now, action="attendance_imported")
     session.flush()
     step(1.0, "Imported.")
