@@ -58,8 +58,9 @@ def render_transcript_pdf(
     generated_at: datetime,
     verify_link: str,
     expires_at: datetime,
+    totals: tuple[tuple[str, str, str, str], ...] = (),
 ) -> bytes:
-    """The transcript as PDF bytes (reportlab)."""
+    """The transcript as PDF bytes (reportlab); `totals` are (group, belongs to, weighted total, note) rows."""
     styles = pdf_styles()
     story: list[Flowable] = header(programme, "Academic transcript", styles)
     story.append(person_table(person))
@@ -88,6 +89,16 @@ def render_transcript_pdf(
         texts = [[p.getPlainText() if isinstance(p, Paragraph) else str(p) for p in row] for row in rows[1:]]
         widths = column_widths(heads, texts, numeric=[2, 3, 4], width=A4[0] - 36 * mm)
         table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table.setStyle(TABLE_STYLE)
+        story.append(table)
+    if totals:
+        story.append(Spacer(1, 3 * mm))
+        story.append(Paragraph("Weighted totals (groups whose weights total 100%)", styles["Label"]))
+        heads = ["Group", "Belongs to", "Weighted total", "Note"]
+        cells: list[list[str | Paragraph]] = [[Paragraph(h, styles["Head"]) for h in heads]]
+        cells += [[Paragraph(markup(c), styles["Cell"]) for c in row] for row in totals]
+        widths = column_widths(heads, [list(row) for row in totals], numeric=[2], width=A4[0] - 36 * mm)
+        table = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(TABLE_STYLE)
         story.append(table)
     story.append(Spacer(1, 5 * mm))

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 
 from core.config import get_settings
 from core.errors import DomainError, InvalidInputError
-from portal.cli import attendance, documents, foundation, jobs
+from portal.cli import attendance, documents, foundation, jobs, training
 
-MODULES = (foundation, attendance, jobs, documents)
+MODULES = (foundation, attendance, jobs, documents, training)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -223,3 +223,36 @@ def test_a_transcript_for_a_non_trainee_is_not_found(session: Session, scenario:
     admin = scenario["admin"]
     with pytest.raises(NotFoundError):
         svc.generate_transcript(session, admin, trainee_id=admin.id, now=NOW, settings=SETTINGS)  # type: ignore[arg-type, attr-defined]
+
+
+def test_transcript_prints_weighted_totals_and_why_a_group_has_none(
+    session: Session, scenario: dict[str, object]
+) -> None:
+    trainee, admin = scenario["trainee"], scenario["admin"]
+    final = results_service.create_assessment(
+        session,
+        admin,  # type: ignore[arg-type]
+        title="Final paper",
+        department_id=scenario["department"].id,  # type: ignore[attr-defined]
+        assessment_date=date(2026, 10, 1),
+        max_score=50,
+        pass_mark=25,
+        weight=100,
+        group_name="Final exam 2026",
+        now=NOW,
+    )
+    result_scores_service.save_scores(
+        session,
+        admin,
+        assessment_id=final.id,
+        scores={trainee.registration_number: "40"},
+        now=NOW,  # type: ignore[arg-type, attr-defined]
+    )
+    result_transitions_service.publish_results(session, admin, assessment_id=final.id, now=NOW)  # type: ignore[arg-type]
+
+    document = svc.generate_transcript(session, admin, trainee_id=trainee.id, now=NOW, settings=SETTINGS)  # type: ignore[arg-type, attr-defined]
+
+    text = " ".join(_text(document.content).split())
+    assert "Weighted totals (groups whose weights total 100%)" in text
+    assert "Final exam 2026 Internal Medicine" in text and " 80 weights total 100%" in text
+    assert "no total: weights total 90%, not 100%" in text

@@ -11,6 +11,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.calendar import trailing_days
@@ -29,6 +30,7 @@ from core.services.access import authorize
 from core.services.audit import record_event
 from core.services.notifications import notify
 from core.services.results import assessments as results_service
+from core.services.results.weighted import list_weighted_totals
 from core.services.settings import get_setting
 
 MAX_TOKEN_LENGTH = 200
@@ -99,6 +101,15 @@ def build_transcript(
         generated_at=now,
         verify_link=url,
         expires_at=expires_at,
+        totals=tuple(
+            (
+                str(t["group"]),
+                str(t["owner"]),
+                "-" if pd.isna(t["weighted_total"]) else f"{t['weighted_total']:g}",
+                str(t["note"]),
+            )
+            for t in list_weighted_totals(session, actor, trainee_id=trainee.id).to_dict("records")
+        ),
     )
     name = f"transcript-{trainee.registration_number or trainee.id}-{now:%Y%m%d-%H%M}.pdf"
     return IssuedDocument(file_name=name, content=content, verify_url=url, expires_at=expires_at)
