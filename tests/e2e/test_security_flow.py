@@ -5,21 +5,32 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import jwt
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from core.clock import utcnow
+from core.clock import today, utcnow
 from core.config import get_settings
 from core.db import make_engine, make_session_factory
 from core.demo.seed import seed_demo
+from core.dto import UserSummary
 from core.migrate import upgrade_to_head
+from core.models import ChangeRequest, Result
 from core.repositories import users as users_repo
-from core.rules.values import NotificationKind
-from core.services.documents.requests import request_document
+from core.rules.values import NotificationKind, ResultState
+from core.services.attendance.imports import import_attendance, save_column_mapping
+from core.services.documents.requests import decide_document_request, request_document
+from core.services.logbook.approvals import return_entry
+from core.services.logbook.entries import create_entry
 from core.services.notifications import notify
+from core.services.results.assessments import create_assessment
+from core.services.results.changes import request_change
+from core.services.settings import update_setting
 from core.services.users.accounts import summarize, update_user
 from core.services.users.departments import create_department
 from tests.e2e.conftest import CHROMIUM, DEMO_PASSWORD, _portal_server, screenshot, settle, sign_in
@@ -32,11 +43,71 @@ PAYLOAD = (
     f"<a href='https://evil.example/{MARK}'>{MARK}</a><img src='https://evil.example/{MARK}-2.png'> "
     f"www.evil-{MARK}.example https://evil.example/bare-{MARK} mail-{MARK}@evil.example"
 )
+SHORT = f"[{MARK} s](https://evil.example/{MARK}) <img src='https://evil.example/{MARK}-s.png'> www.evil-{MARK}.example"
 PAGES = {
-    "admin": ["dashboard", "users", "requests", "results", "inbox", "audit", "system", "account"],
-    "supervisor": ["dashboard", "approvals", "results", "inbox", "account"],
-    "trainee": ["dashboard", "logbook", "requests", "inbox", "account"],
+    "admin": [
+        "dashboard", "users", "requests", "results", "attendance", "eligibility", "logbook", "inbox", "audit",
+        "system", "account",
+    ],
+    "supervisor": ["dashboard", "approvals", "logbook", "attendance", "eligibility", "results", "inbox", "account"],
+    "trainee": ["dashboard", "logbook", "results", "eligibility", "requests", "inbox", "account"],
+}  # fmt: skip
+SHOWN_ON = {  # pages whose main area shows planted text (tables are canvas-drawn and hold none)
+    "admin": {"requests", "results", "logbook", "audit"},
+    "supervisor": {"logbook", "results"},
+    "trainee": {"dashboard", "logbook", "eligibility"},
 }
+
+
+def _person(session: Session, username: str) -> UserSummary:
+    found = users_repo.get_user_by_username(session, username)
+    assert found is not None
+    return summarize(found)
+
+
+def _plant_records(session: Session, admin: UserSummary, now: datetime) -> None:
+    """Every other free-text field, through the services a person uses: logbook titles, descriptions,
+    reflections and a supervisor's comment; a change-request reason; an assessment's title and group; a
+    document decision's comment; attendance sessions, remarks and the file name; and settings values."""
+    trainee, supervisor = _person(session, "trainee"), _person(session, "supervisor")
+    create_entry(
+        session, trainee, title=f"Pending {SHORT}", case_date=today() - timedelta(days=2), category="case",
+        description=PAYLOAD, reflection=PAYLOAD, submit=True, now=now,
+    )  # fmt: skip
+    returned = create_entry(
+        session, trainee, title=f"Returned {SHORT}", case_date=today() - timedelta(days=3), category="case",
+        description=PAYLOAD, reflection=PAYLOAD, submit=True, now=now,
+    )  # fmt: skip
+    return_entry(session, supervisor, returned.id, feedback=PAYLOAD, now=now)
+    create_entry(
+        session, trainee, title=f"Draft {SHORT}", case_date=today() - timedelta(days=1), category="case",
+        description=PAYLOAD, now=now,
+    )  # fmt: skip
+    pending = select(ChangeRequest.result_id).where(ChangeRequest.status == "pending")
+    result = session.scalars(
+        select(Result).where(Result.state == ResultState.PUBLISHED, Result.id.not_in(pending)).order_by(Result.id)
+    ).first()
+    assert result is not None
+    new_score = result.score - 1 if result.score >= 1 else result.score + 1
+    request_change(session, admin, result_id=result.id, new_score=new_score, reason=PAYLOAD, now=now)
+    assert trainee.department_id is not None
+    create_assessment(
+        session, admin, title=f"Exam {SHORT}", department_id=trainee.department_id,
+        assessment_date=today() - timedelta(days=5), max_score="100", pass_mark="50", weight="1",
+        group_name=f"Group {SHORT}", now=now,
+    )  # fmt: skip
+    rejected = request_document(session, trainee, kind="other", details=SHORT, now=now)
+    decide_document_request(session, admin, request_id=rejected.id, approve=False, comment=PAYLOAD, now=now)
+    day = today() - timedelta(days=1)
+    label = f"<a href='https://evil.example/{MARK}'>[x](https://evil.example)"[:40]  # a session label holds 40
+    rows = (
+        f"trainee_id,session_date,session,status,remarks\n{trainee.registration_number},{day},{label},late,{PAYLOAD}\n"
+    )
+    report = import_attendance(session, admin, content=rows.encode(), file_name=f"{SHORT}.csv", now=now)
+    assert report.batch_id is not None, report
+    update_setting(session, admin, key="logbook_categories", value=["case", "procedure", f"Other {SHORT}"], now=now)
+    update_setting(session, admin, key="status_vocabulary", value=f"{SHORT}=late", now=now)
+    save_column_mapping(session, admin, f"Map {SHORT}", {"Reg": "trainee_id"}, now=now)
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +130,7 @@ def planted_url(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> I
         trainee = summarize(users_repo.get_user_by_username(session, "trainee"))  # type: ignore[arg-type]
         request_document(session, trainee, kind="other", details=PAYLOAD, now=now)
         create_department(session, admin, name=f"Dept {PAYLOAD}"[:120], now=now)
+        _plant_records(session, admin, now)
         for who in ("admin", "supervisor", "trainee"):
             person = users_repo.get_user_by_username(session, who)
             assert person is not None
@@ -77,6 +149,9 @@ def test_planted_markdown_and_html_never_become_links_or_images(page: Page, plan
         settle(page)
         planted = page.locator(f"a[href*='{MARK}'], a[href*='evil'], img[src*='evil']")
         assert planted.count() == 0, f"{role} /{path}: {planted.count()} planted links or images"
+        if path in SHOWN_ON[role]:  # the planted text is on this page, as text: the check above is not vacuous
+            assert MARK in (page.locator("[data-testid=stMain]").text_content() or ""), f"{role} /{path}"
+            screenshot(page, f"security-planted-{path}-{role}")
     page.goto(f"{planted_url}/inbox")
     expect(page.get_by_text(f"{MARK} link").first).to_be_visible()  # the text itself is shown, as typed
     screenshot(page, f"security-planted-inbox-{role}")
