@@ -53,7 +53,7 @@ class PackData:
     data_as_of: str
     kpis: list[tuple[str, str, str]]  # label, value, note
     trends: list[Trend]
-    compliance: pd.DataFrame  # Department, Submitted, Verified, Compliance % (with the pooled overall row)
+    compliance: pd.DataFrame  # Department, Submitted, Approved, Compliance %, Decided, Reviewed % (and OVERALL)
     ageing: pd.DataFrame  # Waiting, Entries
     attendance: pd.DataFrame  # per department: trainees, sessions, attended, attendance %, eligible, eligible %
     at_risk: pd.DataFrame
@@ -107,7 +107,7 @@ def render_pack_pdf(data: PackData, *, progress: Progress | None = None) -> byte
         story.append(Paragraph(_esc(trend.title), styles["h2"]))
         story.append(trend_chart(trend, width))
     story.append(PageBreak())
-    story.append(Paragraph("Logbook compliance by department (verified / submitted, %)", styles["h2"]))
+    story.append(Paragraph("Logbook compliance by department (approved / submitted, %)", styles["h2"]))
     story.append(compliance_chart(data.compliance, width))
     story += _tables(data.compliance, width, styles, pct_columns=_pct(data.compliance))
     story.append(Paragraph("Pending verifications by age", styles["h2"]))

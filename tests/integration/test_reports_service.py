@@ -117,7 +117,9 @@ def test_pack_numbers_equal_the_dashboard_services(session: Session, programme, 
         item.params["content_checksum"],
     ):
         assert label in text
-    assert "Attendance % by department, 12 months" in text and "Logbook compliance by department" in text
+    assert "Attendance % by department, 12 months" in text
+    assert "Logbook compliance by department (approved / submitted, %)" in text  # verified means approved
+    assert "verified / submitted" not in text.lower()
 
 
 def test_a_supervisors_pack_holds_only_their_trainees(session: Session, programme, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
