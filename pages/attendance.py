@@ -12,7 +12,7 @@ from core.rules.access import ADMIN, SUPERVISOR
 from core.rules.values import AttendanceStatus, ImportBatchState
 from core.services.attendance import batches as batch_service
 from core.services.attendance import imports as attendance_service
-from portal import actions, auth, loaders, state, widgets
+from portal import actions, auth, confirm, loaders, state, widgets
 
 ROLES = (ADMIN, SUPERVISOR)
 SHORT_LIST = 50  # problems shown as a plain table; longer lists get a scrollable, searchable grid
@@ -383,7 +383,14 @@ def _section_history(user: UserSummary) -> None:
         f"Undoing batch #{picked.id} removes {picked.inserted:,} inserted rows and restores "
         f"{picked.updated:,} updated rows."
     )
-    if st.button(f"Undo batch #{picked.id}", key="attendance.undo"):
+    confirm.ask_button(f"Undo batch #{picked.id}", key="attendance.undo")
+    if confirm.confirmed(
+        "attendance.undo",
+        f"Undo batch #{picked.id} ({picked.file_name})? It removes {picked.inserted:,} inserted "
+        f"rows and restores {picked.updated:,} updated rows to their earlier values.",
+        confirm=f"Yes, undo batch #{picked.id}",
+        final="Importing the file again brings the rows back.",
+    ):
         # A denied undo is audited too, so it commits (and clears the caches) like a done one.
         outcome = actions.run(
             lambda session, now: batch_service.undo_import_batch(session, user, batch_id=picked.id, now=now),

@@ -13,7 +13,7 @@ from core.services.results import assessments as results_service
 from core.services.results import changes as result_changes_service
 from core.services.results import scores as result_scores_service
 from core.services.results import transitions as result_transitions_service
-from portal import actions, auth, loaders, widgets
+from portal import actions, auth, confirm, loaders, widgets
 
 RESULTS = actions.Write.RESULTS
 NOT_ENTERED = "not entered"  # the grid's state for a trainee with no result yet
@@ -176,36 +176,12 @@ def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) ->
                 done=lambda n: f"Published {n} result(s).",
                 after=_forget(key),
             )
-    if cols[2].button("Publish all drafts", key="results.publish_all", disabled=a.draft == 0):
-        with st.spinner("Saving…"):
-            actions.run(
-                lambda session, now: result_transitions_service.publish_results(
-                    session, user, assessment_id=a.id, now=now
-                ),
-                affects=RESULTS,
-                done=lambda n: f"Published {n} result(s).",
-                after=_forget(key),
-            )
-    if cols[3].button(f"Freeze selected ({len(selected)})", key="results.freeze_selected", disabled=not selected):
-        with st.spinner("Saving…"):
-            actions.run(
-                lambda session, now: result_transitions_service.freeze_results(
-                    session, user, assessment_id=a.id, result_ids=selected, now=now
-                ),
-                affects=RESULTS,
-                done=lambda n: f"Froze {n} result(s). Frozen results are final.",
-                after=_forget(key),
-            )
-    if cols[4].button("Freeze all published", key="results.freeze_all", disabled=a.published == 0):
-        with st.spinner("Saving…"):
-            actions.run(
-                lambda session, now: result_transitions_service.freeze_results(
-                    session, user, assessment_id=a.id, now=now
-                ),
-                affects=RESULTS,
-                done=lambda n: f"Froze {n} result(s). Frozen results are final.",
-                after=_forget(key),
-            )
+    confirm.ask_button("Publish all drafts", key="results.publish_all", disabled=a.draft == 0, container=cols[2])
+    confirm.ask_button(
+        f"Freeze selected ({len(selected)})", key="results.freeze_selected", disabled=not selected, container=cols[3]
+    )
+    confirm.ask_button("Freeze all published", key="results.freeze_all", disabled=a.published == 0, container=cols[4])
+    _confirm_transitions(user, a, selected, key)
     with st.expander("Upload scores from a CSV file (trainee_id,score)"):
         st.caption("trainee_id is the registration number. All or nothing: any bad row and nothing is saved.")
         upload = st.file_uploader("Scores file", type=["csv"], key="results.upload")
@@ -220,6 +196,41 @@ def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) ->
                     done=lambda r: f"Loaded {name}: {r.created} new, {r.updated} changed, {r.unchanged} unchanged.",
                     after=_forget(key),
                 )
+
+
+def _confirm_transitions(user: UserSummary, a: AssessmentSummary, selected: list[int], key: str) -> None:
+    """Publish all, freeze selected and freeze all ask first, naming how many results they change."""
+    title = a.title
+    if confirm.confirmed(
+        "results.publish_all",
+        f"Publish all {a.draft:,} draft results of {title}? Trainees see them at once; "
+        "after that a score changes only through a change request.",
+        confirm=f"Yes, publish {a.draft:,} results",
+    ):
+        _transition(user, a, None, key, freeze=False)
+    if confirm.confirmed(
+        "results.freeze_selected",
+        f"Freeze the {len(selected):,} selected results of {title}? Frozen results are final.",
+        confirm=f"Yes, freeze {len(selected):,} results",
+    ):
+        _transition(user, a, selected, key, freeze=True)
+    if confirm.confirmed(
+        "results.freeze_all",
+        f"Freeze all {a.published:,} published results of {title}? Frozen results are final.",
+        confirm=f"Yes, freeze {a.published:,} results",
+    ):
+        _transition(user, a, None, key, freeze=True)
+
+
+def _transition(user: UserSummary, a: AssessmentSummary, ids: list[int] | None, key: str, *, freeze: bool) -> None:
+    service = result_transitions_service.freeze_results if freeze else result_transitions_service.publish_results
+    with st.spinner("Saving…"):
+        actions.run(
+            lambda session, now: service(session, user, assessment_id=a.id, result_ids=ids, now=now),
+            affects=RESULTS,
+            done=lambda n: f"Froze {n} result(s). Frozen results are final." if freeze else f"Published {n} result(s).",
+            after=_forget(key),
+        )
 
 
 def _forget(key: str) -> Callable[[object], None]:

@@ -11,9 +11,19 @@ from core.rules.access import ADMIN
 from core.rules.settings import SETTING_SPECS
 from core.rules.values import JobRunStatus
 from core.services import settings as settings_service
-from portal import actions, auth, loaders, operations, state, widgets
+from portal import actions, auth, confirm, loaders, operations, state, widgets
 
 ROLES = (ADMIN,)
+CLEANUP_JOB = "weekly_cleanup"
+RETENTION_NAMES = {
+    "notifications": "notifications",
+    "report_runs": "archived reports",
+    "report_files": "report files",
+    "job_runs": "job-run history rows",
+    "audit_events": "audit events",
+    "scheduler_heartbeats": "scheduler heartbeats",
+    "user_sessions": "ended sign-in sessions",
+}
 TABS = ("Scheduler & jobs", "Job history", "Backups & retention", "Settings")
 
 
@@ -83,9 +93,28 @@ def _section_scheduler(user: UserSummary) -> None:
         else:
             cols[2].markdown(_last_run_text(run))
         cols[3].markdown(f"Next: {_when(next_run)}")
-        if cols[4].button("Run now", key=f"system.run.{job}", width="stretch"):
+        if job == CLEANUP_JOB:  # it deletes: the click asks first, with the counts
+            confirm.ask_button("Run now", key=f"system.run.{job}", container=cols[4])
+        elif cols[4].button("Run now", key=f"system.run.{job}", width="stretch"):
             _run_now(user, job)
+    _confirm_cleanup(user)
     _outbox_status()
+
+
+def _confirm_cleanup(user: UserSummary) -> None:
+    key = f"system.run.{CLEANUP_JOB}"
+    if not confirm.asking(key):
+        return
+    counts = loaders.operations.retention_preview()
+    total = sum(counts.values())
+    detail = ", ".join(f"{n:,} {RETENTION_NAMES.get(table, table)}" for table, n in counts.items() if n)
+    if confirm.confirmed(
+        key,
+        f"Run {CLEANUP_JOB} now? It deletes {total:,} rows past retention"
+        + (f": {detail}." if detail else " (nothing is past retention now)."),
+        confirm=f"Yes, delete {total:,} rows",
+    ):
+        _run_now(user, CLEANUP_JOB)
 
 
 def _outbox_status() -> None:

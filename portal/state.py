@@ -54,6 +54,9 @@ _DEFAULTS.update(
         APPROVALS_CARDS: 20,
     }
 )
+# The one irreversible action whose confirmation is open (portal.confirm), by its button's key.
+CONFIRM_ASKING = "app.confirm_asking"
+_DEFAULTS[CONFIRM_ASKING] = None
 
 # Attendance upload and eligibility (issue 4).
 ATTENDANCE_PREVIEW = "attendance.preview"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.clock import utcnow
 from core.dto import (
     HeartbeatItem,
     JobRunSummary,
@@ -16,6 +17,7 @@ from core.dto import (
 from core.services import outbox as outbox_service
 from core.services.operations import backups as backup_service
 from core.services.operations import jobs as job_service
+from core.services.operations import retention as retention_service
 from core.services.operations.backups import BackupFile
 from core.services.operations.system import check_database
 from core.services.outbox import OutboxCounts
@@ -51,6 +53,16 @@ def outbox_counts() -> OutboxCounts:
         return outbox_service.count_outbox(session)
 
 
+@st.cache_data(ttl=15, show_spinner=False)
+def retention_preview() -> dict[str, int]:
+    """Rows the weekly cleanup would delete now, per table (its dry run: counts only, nothing deleted).
+
+    Admins only: the System page that reads it is an admin page.
+    """
+    with session_scope() as session:
+        return retention_service.purge_expired(session, now=utcnow(), dry_run=True).counts
+
+
 def database_status() -> SystemStatus:
     """Reachability and migration state of the app's database, checked now (not cached)."""
     return check_database(get_engine())
@@ -63,3 +75,4 @@ def clear() -> None:
     heartbeats.clear()
     backups.clear()
     outbox_counts.clear()
+    retention_preview.clear()

@@ -124,9 +124,11 @@ def test_an_out_of_range_grid_score_shows_the_reason_and_saves_nothing(
 def test_publish_all_then_freeze_all_from_the_buttons(run_page: PageRunner, ui_db: UiDatabase, setup: Setup) -> None:
     _enter_and_publish(ui_db, setup, publish=False)
     at = run_page("pages.results", setup.admin)
-    at.button(key="results.publish_all").click().run()
+    at.button(key="results.publish_all").click().run()  # asks first (tests/ui/test_confirmations.py)
+    at.button(key="results.publish_all.confirm").click().run()
     assert _results(ui_db, setup) == {"alice": ("published", 70.0), "bob": ("published", 40.0)}
     at.button(key="results.freeze_all").click().run()
+    at.button(key="results.freeze_all.confirm").click().run()
     assert not at.exception
     assert _results(ui_db, setup) == {"alice": ("frozen", 70.0), "bob": ("frozen", 40.0)}
 
@@ -137,7 +139,8 @@ def test_freezing_selected_drafts_is_refused_with_the_current_state(
     _enter_and_publish(ui_db, setup, publish=False)
     at = run_page("pages.results", setup.admin)
     _edit_grid(at, setup, {0: {"select": True}})
-    at.button(key="results.freeze_selected").click().run()
+    at.button(key="results.freeze_selected").click().run()  # asks first
+    at.button(key="results.freeze_selected.confirm").click().run()
     assert any(plain("Only published results can be frozen; current state: draft") in w.value for w in at.warning)
     assert _results(ui_db, setup)["alice"][0] == "draft"
 
