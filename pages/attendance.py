@@ -12,7 +12,7 @@ from core.rules.access import ADMIN, SUPERVISOR
 from core.rules.values import AttendanceStatus, ImportBatchState
 from core.services.attendance import batches as batch_service
 from core.services.attendance import imports as attendance_service
-from portal import actions, auth, confirm, loaders, state, widgets
+from portal import actions, attendance_monitor, auth, confirm, loaders, state, widgets
 
 ROLES = (ADMIN, SUPERVISOR)
 SHORT_LIST = 50  # problems shown as a plain table; longer lists get a scrollable, searchable grid
@@ -48,7 +48,7 @@ def render() -> None:
     if result:
         st.success(result, icon="✅")
         st.session_state[state.ATTENDANCE_RESULT] = None  # shown once
-    labels = ["Upload", "Import history"] + (["Correct a record"] if user.role == ADMIN else [])
+    labels = ["Upload", "Import history", *(["Correct a record"] if user.role == ADMIN else []), "Missing attendance"]
     tabs = st.tabs(labels, key="attendance.tab")
     with tabs[0]:
         _section_upload(user)
@@ -57,6 +57,8 @@ def render() -> None:
     if user.role == ADMIN:
         with tabs[2]:
             _section_correct(user)
+    with tabs[-1]:
+        attendance_monitor.render_monitor(user)
 
 
 def _section_upload(user: UserSummary) -> None:
@@ -210,9 +212,10 @@ def _show_preview(report: AttendanceImportReport) -> None:
     if report.warnings:
         st.warning(
             "Rows dated on a holiday or term break of the programme calendar: check them before importing "
-            "(they are imported as they are).\n\n" + "\n".join(f"- {widgets.plain(line)}" for line in report.warnings),
+            "(they are imported as they are).",
             icon="📅",
         )
+        st.table(pd.DataFrame({"Dated on a closure": list(report.warnings)}), hide_index=True)
     if not report.accepted:
         st.error(
             f"{len(report.problem_lines):,} problem(s) in {report.rows_total:,} rows: nothing can be imported "

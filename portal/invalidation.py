@@ -35,6 +35,8 @@ class Write(StrEnum):
     JOB_RUN = "job run"  # a job started from System or Reports
     REPORT = "report"  # a report generated into the archive
     SIGN_IN = "sign in"  # sign-in and sign-out events
+    LEAVE = "leave"  # leave requests and decisions, condonations (eligibility and roll-ups change)
+    CALENDAR = "calendar"  # holidays, term breaks and department weekdays (the missing-attendance monitor)
 
 
 STALE: dict[Write, frozenset[str]] = {
@@ -53,6 +55,8 @@ STALE: dict[Write, frozenset[str]] = {
     ),
     Write.REPORT: frozenset({"reports", "audit"}),
     Write.SIGN_IN: frozenset({"audit"}),
+    Write.LEAVE: frozenset({"leave", "attendance", "dashboards", "results", "notifications", "audit"}),
+    Write.CALENDAR: frozenset({"leave", "attendance", "audit"}),
 }
 
 

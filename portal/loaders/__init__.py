@@ -10,6 +10,7 @@ from portal.loaders import (
     audit,
     dashboards,
     documents,
+    leave,
     logbook,
     notifications,
     operations,
@@ -31,6 +32,7 @@ DOMAINS = {
     "attendance": attendance,
     "reports": reports,
     "operations": operations,
+    "leave": leave,
 }
 
 __all__ = [
@@ -46,4 +48,5 @@ __all__ = [
     "attendance",
     "reports",
     "operations",
+    "leave",
 ]

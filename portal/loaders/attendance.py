@@ -10,10 +10,12 @@ import streamlit as st
 from core.dto import (
     AttendanceRecordView,
     ImportBatchSummary,
+    MissingAttendanceGrid,
     UserSummary,
 )
 from core.services.attendance import batches as batch_service
 from core.services.attendance import eligibility as eligibility_service
+from core.services.attendance import monitor as monitor_service
 from portal.db import session_scope
 
 
@@ -53,6 +55,12 @@ def trainee_sessions(actor: UserSummary, trainee_id: int, period: str) -> pd.Dat
         return eligibility_service.list_trainee_sessions(session, actor, trainee_id=trainee_id, period=period)
 
 
+@st.cache_data(ttl=120, show_spinner="Checking the attendance uploads…")
+def missing_attendance(actor: UserSummary, period: str, today: date) -> MissingAttendanceGrid:
+    with session_scope() as session:
+        return monitor_service.missing_attendance(session, actor, period=period, today=today)
+
+
 @st.cache_data(ttl=120, show_spinner=False)
 def eligibility_snapshot(actor: UserSummary, period: str) -> dict[str, object] | None:
     with session_scope() as session:
@@ -66,3 +74,4 @@ def clear() -> None:
     eligibility_table.clear()
     trainee_sessions.clear()
     eligibility_snapshot.clear()
+    missing_attendance.clear()
