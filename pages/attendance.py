@@ -46,7 +46,7 @@ def render() -> None:
         st.caption("You can import a file when every row is one of your own trainees.")
     result = st.session_state.get(state.ATTENDANCE_RESULT)
     if result:
-        st.success(result, icon="✅")
+        st.success(widgets.plain(result), icon="✅")  # it names the uploaded file
         st.session_state[state.ATTENDANCE_RESULT] = None  # shown once
     labels = ["Upload", "Import history", *(["Correct a record"] if user.role == ADMIN else []), "Missing attendance"]
     tabs = st.tabs(labels, key="attendance.tab")

@@ -182,7 +182,7 @@ def _download(user: UserSummary, item: ReportRunItem, *, key: str) -> None:
     with errors.handled():
         report = loaders.reports.report_file(user, item.id)
         st.download_button(
-            f"⬇️ Download {report.file_name}",
+            f"⬇️ Download {widgets.plain(report.file_name)}",
             data=report.content,
             file_name=report.file_name,
             mime=report.mime,

@@ -181,7 +181,7 @@ def _section_download(user: UserSummary, items: list[DocumentRequestItem]) -> No
     with errors.handled():
         name, content = loaders.documents.document_file(user, chosen)
         st.download_button(
-            f"⬇️ {name}",
+            f"⬇️ {widgets.plain(name)}",
             data=content,
             file_name=name,
             mime="application/pdf",

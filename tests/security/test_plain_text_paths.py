@@ -10,6 +10,11 @@ ROOT = Path(__file__).resolve().parents[2]
 MARKDOWN_CALLS = {
     "markdown", "write", "caption", "info", "success", "warning", "error", "toast",
     "subheader", "header", "title", "expander", "metric",
+    # widget labels and tab names render Markdown too, links and images included
+    "button", "download_button", "form_submit_button", "link_button", "page_link", "checkbox", "toggle",
+    "radio", "selectbox", "multiselect", "segmented_control", "pills", "slider", "select_slider",
+    "text_input", "text_area", "number_input", "date_input", "time_input", "file_uploader", "tabs",
+    "popover", "status",
 }  # fmt: skip
 # Values that are numbers, dates or the portal's own words (never typed or imported by a person), reviewed.
 SAFE_CALLS = {"len", "int", "float", "plain", "_when", "percent_text", "strftime", "isoformat", "title", "upper"}
@@ -19,7 +24,6 @@ REVIEWED = {
     "pages/approvals.py: scope",
     "pages/approvals.py: shown",
     "pages/attendance.py: picked.id",
-    "pages/attendance.py: result",
     "pages/attendance.py: FORMAT_HELP",
     "pages/dashboard.py: home.period_text",
     "pages/dashboard.py: _scope_note(user)",
@@ -76,6 +80,31 @@ REVIEWED = {
     "portal/logbook_views.py: item.age_days",
     "portal/widgets.py: message",  # empty_state: callers pass the portal's own sentences
     "portal/widgets.py: hint",
+    # widget labels: the portal's own words, numbers and page titles
+    "pages/account.py: MIN_LENGTH",
+    "pages/account.py: EVENT_LABELS[event]",
+    "pages/approvals.py: min(review.CARDS_PAGE, len(queue.items) - limit)",
+    "pages/attendance.py: labels",
+    "pages/attendance.py: limit",
+    "pages/attendance.py: name",  # the portal's field names
+    "pages/attendance.py: '\\n'.join((f'- {widgets.plain(line)}' for line in report.warnings))",
+    "pages/dashboard.py: TABS",
+    "pages/eligibility.py: chosen",
+    "pages/inbox.py: target[0].title",
+    "pages/results.py: names",
+    "pages/results.py: label",
+    "pages/system.py: TABS",
+    "pages/system.py: spec.description",
+    "pages/users.py: label",
+    "portal/actions.py: label",
+    "portal/logbook_views.py: submit_label",
+    "portal/logbook_views.py: DECISIONS[d]",
+    "portal/navigation.py: registered[spec.url_path]",
+    "portal/navigation.py: label",
+    "portal/review.py: BULK_VERBS[d][0]",
+    "portal/review.py: count",
+    "portal/widgets.py: page_of(spec)",
+    "portal/widgets.py: label",  # link_to: callers pass the portal's own words
 }
 
 
@@ -95,6 +124,8 @@ def _unwrapped(node: ast.AST) -> list[str]:
             if isinstance(part, ast.FormattedValue) and part.format_spec is None:  # a format spec: a number or date
                 found += _unwrapped(part.value)
         return found
+    if isinstance(node, ast.List | ast.Tuple):  # tab names
+        return [text for item in node.elts for text in _unwrapped(item)]
     if isinstance(node, ast.BinOp):
         return _unwrapped(node.left) + _unwrapped(node.right)
     if isinstance(node, ast.IfExp):
