@@ -78,6 +78,14 @@ def programme_date(now: datetime, timezone: str | None = None) -> date:
     return local_date(now, timezone or _timezone())
 
 
+def programme_time(moment: datetime, timezone: str | None = None) -> datetime:
+    """The naive-UTC instant `moment` as the programme's wall-clock time (naive, in `TIMEZONE`)."""
+    zone = _zone(timezone or _timezone())
+    if zone is None:
+        return moment
+    return moment.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
+
+
 def at_programme_date(day: date, now: datetime, timezone: str | None = None) -> datetime:
     """`now` moved by whole days so that its programme date is `day` (its UTC time of day kept).
 

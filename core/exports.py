@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.clock import programme_time
 from core.rules.values import Role
 from core.xlsx import Sheet, write_workbook
 
@@ -52,7 +53,8 @@ def _csv_text(value: object) -> object:
     if value is None or (not isinstance(value, str) and _is_missing(value)):
         return ""
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="seconds")
+        whole_minute = value.second == 0 and value.microsecond == 0
+        return value.isoformat(sep=" ", timespec="minutes" if whole_minute else "seconds")
     if isinstance(value, date):
         return value.isoformat()
     return neutralise_cell(value if not isinstance(value, bool) else ("yes" if value else "no"))
@@ -127,6 +129,79 @@ def human_header(column: object) -> str:
     first = shown[0]
     shown[0] = first if first in _WORDS.values() else first[:1].upper() + first[1:]
     return " ".join(shown)
+
+
+_CODE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")  # a value set's member or an event name: `import_refused`
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def human_code(value: str) -> str:
+    """`attendance_import_refused` -> `Attendance import refused`; any other text is returned as it is."""
+    if not _CODE.match(value):
+        return value
+    words = [_WORDS.get(w, w) for w in value.split("_")]
+    return " ".join(words)[:1].upper() + " ".join(words)[1:]
+
+
+def when_text(moment: datetime | None) -> str:
+    """A stored (naive-UTC) instant as people read it: to the minute, in the programme's timezone; "" for none."""
+    return "" if moment is None else programme_time(moment).strftime(TIME_FORMAT)
+
+
+def shown_header(column: object) -> str:
+    """The header a table shows: a snake_case name in words (`old_score` -> "Old score"); a header already
+    written for people ("case date", "Attendance %") as it is."""
+    text = str(column)
+    return human_header(text) if "_" in text else text
+
+
+def present_frame(frame: pd.DataFrame, *, for_workbook: bool = False) -> pd.DataFrame:
+    """A table as people read it, on a page or in a download (issue 18):
+
+    - snake_case headers in words (`registration_number` -> "Registration number", `old_score` -> "Old score");
+    - codes in words (`attendance_import_refused` -> "Attendance import refused");
+    - no `None`, `NaN` or `NaT`: a missing value is an empty cell;
+    - times to the minute in the programme's timezone (stored instants are naive UTC), as text
+      ("2026-11-30 14:05"). `for_workbook` keeps times as (naive, local) datetimes and numbers as numbers
+      (an empty cell in a workbook is already empty), so the workbook keeps its number and date formats.
+    """
+    shown = pd.DataFrame(index=frame.index)
+    used: set[str] = set()
+    for position, column in enumerate(frame.columns):
+        header = shown_header(column)
+        while header in used:  # two columns that read alike stay two columns
+            header += " "
+        used.add(header)
+        shown[header] = _present_column(frame.iloc[:, position], for_workbook=for_workbook)
+    return shown.reset_index(drop=True)
+
+
+def _present_column(series: pd.Series[Any], *, for_workbook: bool) -> pd.Series[Any]:
+    text = not for_workbook
+    if pd.api.types.is_bool_dtype(series):
+        return series
+    if pd.api.types.is_datetime64_any_dtype(series):
+        values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
+        return values.astype(object).map(
+            lambda v: _present_value(None if pd.isna(v) else pd.Timestamp(v).to_pydatetime(), text)
+        )
+    if pd.api.types.is_numeric_dtype(series):
+        if for_workbook or not series.isna().any():
+            return series
+        whole = bool(((series.dropna() % 1) == 0).all())
+        return series.map(lambda v: "" if pd.isna(v) else (f"{int(v):,}" if whole else f"{v:,.2f}"))
+    return series.astype(object).map(lambda v: _present_value(v, text))
+
+
+def _present_value(value: object, times_as_text: bool) -> object:
+    if value is None or (not isinstance(value, (str, bytes, list, tuple, dict)) and _is_missing(value)):
+        return ""
+    if isinstance(value, datetime):
+        local = programme_time(value).replace(second=0, microsecond=0)
+        return local.strftime(TIME_FORMAT) if times_as_text else local
+    if isinstance(value, str):  # a StrEnum member too
+        return human_code(str(value))
+    return value
 
 
 def is_percent_column(column: object) -> bool:

@@ -10,7 +10,7 @@ from core.services import auth as auth_service
 from core.services import outbox as outbox_service
 from core.services import sessions as sessions_service
 from core.services.outbox import EVENT_LABELS
-from portal import actions, auth, loaders, widgets
+from portal import actions, auth, loaders, tables, widgets
 
 ROLES = ALL_ROLES
 
@@ -77,7 +77,7 @@ def _sessions(user: UserSummary) -> None:
             "This browser": ["yes" if i.current else "" for i in items],
         }
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     st.caption("Signing out everywhere ends every session listed, this one too; copied cookies stop working.")
     if st.button("Sign out everywhere", key="account.sign_out_everywhere", disabled=not items):
         actions.run(

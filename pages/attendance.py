@@ -12,7 +12,7 @@ from core.rules.access import ADMIN, SUPERVISOR
 from core.rules.values import AttendanceStatus, ImportBatchState
 from core.services.attendance import batches as batch_service
 from core.services.attendance import imports as attendance_service
-from portal import actions, attendance_monitor, auth, confirm, loaders, state, widgets
+from portal import actions, attendance_monitor, auth, confirm, loaders, state, tables, widgets
 
 ROLES = (ADMIN, SUPERVISOR)
 SHORT_LIST = 50  # problems shown as a plain table; longer lists get a scrollable, searchable grid
@@ -226,7 +226,7 @@ def _show_preview(report: AttendanceImportReport) -> None:
         if len(frame) <= SHORT_LIST:
             st.table(frame, hide_index=True)
         else:
-            st.dataframe(frame, hide_index=True, width="stretch", height=400)
+            tables.show(frame, hide_index=True, width="stretch", height=400)
         columns = st.columns(2)
         columns[0].download_button(
             "⬇️ Bad rows with reasons (CSV)",
@@ -251,7 +251,7 @@ def _show_preview(report: AttendanceImportReport) -> None:
             f"Rows that would change ({report.changes_total:,}; the first {len(report.changes):,} are listed, "
             "the download has them all):"
         )
-        st.dataframe(_changes_frame(report), hide_index=True, width="stretch", height=300)
+        tables.show(_changes_frame(report), hide_index=True, width="stretch", height=300)
         st.download_button(
             "⬇️ Rows that would change (CSV)",
             report.changes_csv,
@@ -363,7 +363,7 @@ def _section_history(user: UserSummary) -> None:
         widgets.empty_state("No files imported yet.", "Upload a file on the Upload tab.")
         return
     frame = _history_frame(batches)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="attendance-import-history", key="attendance.history")
     undoable = {b.id: b for b in batches if b.state == ImportBatchState.IMPORTED}
     st.subheader("Undo a batch")

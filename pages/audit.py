@@ -7,7 +7,7 @@ import streamlit as st
 from core import clock
 from core.rules.access import ADMIN
 from core.services.audit import SHOWN_EVENTS
-from portal import auth, loaders, widgets
+from portal import auth, loaders, tables, widgets
 
 ROLES = (ADMIN,)
 
@@ -51,7 +51,7 @@ def render() -> None:
         st.caption(f"The newest {SHOWN_EVENTS:,} matching events are shown; the CSV below has every one.")
     else:
         st.caption(f"{len(frame):,} events, newest first.")
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame.rename(columns={"actor": "username"}), hide_index=True, width="stretch")
     st.download_button(
         "⬇️ CSV of every matching event",
         data=loaders.audit.events_csv(user, actor or None, action or None, start, end),

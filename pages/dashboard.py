@@ -23,7 +23,7 @@ from core.services.dashboards.analytics import (
     COL_SESSIONS,
 )
 from core.services.dashboards.trainees import COL_TRAINEE_ID
-from portal import auth, charts, errors, loaders, widgets
+from portal import auth, charts, errors, loaders, tables, widgets
 
 ROLES = ALL_ROLES
 TABS = ("Overview", "Trends", "Compliance", "Attendance", "Trainees")
@@ -54,28 +54,22 @@ def _trainee_home(user: UserSummary, today: date) -> None:
     home = loaders.dashboards.trainee_home(user, today)
     st.caption(f"Your own figures, {widgets.plain(home.name)}.")
     st.subheader(f"My attendance in {home.period_text}" + (" (so far)" if home.period_open else ""))
-    cols = widgets.card_grid(3)
-    attendance_label = f"Attendance · {home.attended:,} of {home.sessions:,} sessions"
-    cols[0].metric(attendance_label, f"{home.percentage:.2f}%", border=True)
-    cols[1].metric("Threshold", f"{home.threshold:.2f}%", border=True)
+    cols = st.columns(3)
+    cols[0].metric(
+        f"Attendance · {home.attended:,} of {home.sessions:,} sessions",
+        f"{home.percentage:.2f}%",
+        help="Present or late / your recorded sessions this quarter (excused counts as a session, not as attended).",
+        border=True,
+    )
+    cols[1].metric("Threshold", f"{home.threshold:.2f}%", help="Set by the programme office.", border=True)
     cols[2].metric(
         "Sessions needed",
         "0" if home.eligible else ("out of reach" if home.out_of_reach else f"{home.sessions_needed}"),
+        help=(
+            "Further sessions, all attended, to reach the threshold. Sessions still to come are estimated from "
+            "the programme's sessions per day so far this quarter times the days left."
+        ),
         border=True,
-    )
-    widgets.definitions(
-        [
-            (
-                "Attendance",
-                "Present or late / your recorded sessions this quarter (excused counts as a session, not as attended).",
-            ),
-            ("Threshold", "Set by the programme office."),
-            (
-                "Sessions needed",
-                "Further sessions, all attended, to reach the threshold. Sessions still to come are estimated from "
-                "the programme's sessions per day so far this quarter times the days left.",
-            ),
-        ]
     )
     if home.sessions_left is not None:
         st.caption(
@@ -92,7 +86,7 @@ def _trainee_home(user: UserSummary, today: date) -> None:
             icon="📅",
         )
     st.subheader("My logbook")
-    for column, (status, count) in zip(widgets.card_grid(len(home.logbook)), home.logbook, strict=True):
+    for column, (status, count) in zip(st.columns(len(home.logbook)), home.logbook, strict=True):
         column.metric(status.title(), f"{count:,}", border=True)
     if home.returned:
         st.warning(
@@ -122,7 +116,7 @@ def _trainee_home(user: UserSummary, today: date) -> None:
             for r in home.results
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    tables.show(table, hide_index=True, width="stretch")
 
 
 def _filters(user: UserSummary, options: DashboardOptions, today: date) -> DashboardFilters:
@@ -204,14 +198,11 @@ def _card(column: st.delta_generator.DeltaGenerator, card: KpiCard) -> None:
         f":gray[{label}]" if card.small_base else label,
         value,
         delta,
+        help=card.help + (f" The base ({card.base_text}) is below the small-base setting." if card.small_base else ""),
         border=True,
         delta_color="off" if card.small_base else ("inverse" if card.key in INVERSE else "normal"),
         delta_description=card.comparison,
     )
-
-
-def _card_help(card: KpiCard) -> str:
-    return card.help + (f" The base ({card.base_text}) is below the small-base setting." if card.small_base else "")
 
 
 def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None:
@@ -219,6 +210,7 @@ def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None
         "Show the running period (to date, not compared)",
         value=widgets.url_param("cmp") == "running",
         key="dashboard.running",
+        help="By default the cards show complete months only, compared with the same number of months before.",
     )
     widgets.set_url_params(cmp="running" if running else None)
     overview = loaders.dashboards.overview(user, filters, today, running)
@@ -226,13 +218,12 @@ def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None
     compliance = loaders.dashboards.compliance_trend(user, filters)
     attendance = loaders.dashboards.attendance_trend(user, filters)
     st.caption(
-        f"Cards: **{overview.period_label}**, compared with {overview.previous_label}"
-        + ("." if running else " (complete months only; switch on the running period to see it to date).")
+        f"Cards: **{overview.period_label}**, compared with {overview.previous_label}. "
+        "Hover the ? on a card for its definition."
     )
     for row in (overview.cards[:4], overview.cards[4:]):
-        for column, card in zip(widgets.card_grid(len(row)), row, strict=True):
+        for column, card in zip(st.columns(4), row, strict=True):
             _card(column, card)
-    widgets.definitions([(card.label, _card_help(card)) for card in overview.cards])
     if trend[COL_ENTRIES].sum() == 0 and attendance[COL_SESSIONS].sum() == 0:
         widgets.empty_state(
             "No logbook entries or attendance recorded in these 12 months yet.",
@@ -289,23 +280,18 @@ def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> No
     else:
         total = by_department.total
         overall = total.compliance_pct
-        cols = widgets.card_grid(2)
+        cols = st.columns(2)
         cols[0].metric(
-            "Compliance (pooled)", f"{analytics.percent_text(overall)}% of {total.submitted:,} submitted", border=True
+            "Compliance (pooled)",
+            f"{analytics.percent_text(overall)}% of {total.submitted:,} submitted",
+            help="Approved / submitted (pending + approved + returned + rejected; drafts never count).",
+            border=True,
         )
         cols[1].metric(
             "Reviewed % (pooled)",
             f"{analytics.percent_text(total.reviewed_pct)}% of {total.submitted:,} submitted",
+            help="Approved, returned or rejected / submitted: how much supervisors have decided, whatever the verdict.",
             border=True,
-        )
-        widgets.definitions(
-            [
-                ("Compliance", "Approved / submitted (pending + approved + returned + rejected; drafts never count)."),
-                (
-                    "Reviewed %",
-                    "Approved, returned or rejected / submitted: how much supervisors have decided, whatever the verdict.",
-                ),
-            ]
         )
         left, right = st.columns(2)
         with left:
@@ -427,7 +413,7 @@ def _trainees(user: UserSummary, filters: DashboardFilters, _today: date) -> Non
     st.caption("Select a trainee to see their entries and attendance.")
     shown = _text_percent(frame.drop(columns=[COL_TRAINEE_ID]))
     _downloads(shown, "department-trainees", "dashboard.drill.download")
-    st.dataframe(
+    tables.show(
         shown,
         hide_index=True,
         width="stretch",
@@ -451,7 +437,7 @@ def _department_picker(user: UserSummary, filters: DashboardFilters) -> None:
     ids_by_name = {name: department_id for department_id, name in loaders.dashboards.options(user).departments}
     ids = [ids_by_name.get(str(n)) for n in shown[COL_DEPARTMENT]]
     _downloads(shown, "departments", "dashboard.drill.departments.download")
-    st.dataframe(
+    tables.show(
         shown,
         hide_index=True,
         width="stretch",
@@ -508,7 +494,7 @@ def _figure_or_table(figure: go.Figure, table: pd.DataFrame, name: str, key: str
     with right:
         widgets.download_buttons(table, name=name, key=f"{key}.download")
     if as_table:
-        st.dataframe(table, hide_index=True, width="stretch")
+        tables.show(table, hide_index=True, width="stretch")
     else:
         st.plotly_chart(figure, key=f"{key}.chart", config={"displaylogo": False})
 
@@ -521,7 +507,7 @@ def _downloads(table: pd.DataFrame, name: str, key: str) -> None:
 def _table(table: pd.DataFrame, name: str, key: str) -> None:
     """A plain table with its CSV and XLSX downloads."""
     _downloads(table, name, key)
-    st.dataframe(table, hide_index=True, width="stretch")
+    tables.show(table, hide_index=True, width="stretch")
 
 
 def _pivot(frame: pd.DataFrame, values: str) -> pd.DataFrame:

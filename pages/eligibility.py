@@ -11,7 +11,7 @@ from core.dto import UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP, TRAINEE
 from core.rules.eligibility import DEFAULT_THRESHOLD
 from core.services.attendance import eligibility as eligibility_service
-from portal import actions, auth, charts, loaders, state, widgets
+from portal import actions, auth, charts, loaders, state, tables, widgets
 
 ROLES = ALL_ROLES
 KINDS = {PeriodKind.MONTH: "Month", PeriodKind.QUARTER: "Quarter", PeriodKind.YEAR: "Year", PeriodKind.RANGE: "Custom"}
@@ -138,7 +138,7 @@ def _table(frame: pd.DataFrame, period: Period) -> None:
     styled = shown.style.apply(
         lambda row: ["background-color: #fde2e1" if row["Eligible"] == "no" else ""] * len(row), axis=1
     ).format({"%": "{:.2f}"})
-    st.dataframe(
+    tables.show(
         styled,
         hide_index=True,
         width="stretch",

@@ -7,7 +7,7 @@ from core.dto import LogbookEntryItem, UserSummary
 from core.rules.access import ALL_ROLES
 from core.rules.values import EntryStatus, Role
 from core.services.logbook import entries as logbook_service
-from portal import actions, auth, errors, loaders, widgets
+from portal import actions, auth, errors, loaders, tables, widgets
 from portal.logbook_views import STATUS_LABELS, entries_frame, entry_card, entry_form, entry_label, reset_entry_form
 
 ROLES = ALL_ROLES
@@ -54,7 +54,7 @@ def _trainee_view(user: UserSummary) -> None:
             widgets.empty_state("No entries yet.", "Open the “New entry” tab to record your first case.")
             return
         frame = entries_frame(entries, with_trainee=False)
-        st.dataframe(frame, hide_index=True, width="stretch")
+        tables.show(frame, hide_index=True, width="stretch")
         widgets.download_buttons(frame, name="my-logbook", key="logbook.download")
         _open_entry(user, entries, with_trainee=False)
 
@@ -87,7 +87,7 @@ def _reader_view(user: UserSummary) -> None:
         return
     st.caption(f"{len(entries):,} entries (newest case first; at most 2,000 shown).")
     frame = entries_frame(entries, with_trainee=True)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="logbook-entries", key="logbook.download")
     _open_entry(user, entries, with_trainee=True)
 

@@ -14,7 +14,7 @@ from core.rules.values import ReportKind
 from core.services.dashboards import analytics
 from core.services.reports import generation
 from core.services.reports import pack as pack_service
-from portal import actions, auth, errors, loaders, state, widgets
+from portal import actions, auth, errors, loaders, state, tables, widgets
 
 ROLES = (ADMIN, LEADERSHIP, SUPERVISOR)
 KINDS = {
@@ -139,7 +139,7 @@ def _section_archive(user: UserSummary) -> None:
     shown = [r for r in runs if not kind or r.kind == kind]
     frame = _archive_frame(shown)
     st.caption(f"{len(frame)} report(s), newest first.")
-    st.dataframe(
+    tables.show(
         frame, hide_index=True, width="stretch", column_config={"id": st.column_config.NumberColumn("id", format="%d")}
     )
     widgets.download_buttons(frame, name="report-archive", key="reports.archive_table")

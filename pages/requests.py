@@ -9,7 +9,7 @@ from core.rules.results import DOCUMENT_KINDS
 from core.rules.values import DocumentStatus
 from core.services.documents import requests as document_service
 from core.services.documents import transcripts as transcript_service
-from portal import actions, auth, errors, loaders, widgets
+from portal import actions, auth, errors, loaders, tables, widgets
 
 ROLES = (ADMIN, TRAINEE)
 
@@ -161,7 +161,7 @@ def _section_list(user: UserSummary, items: list[DocumentRequestItem]) -> None:
     frame = document_service.requests_frame(items)
     if user.role == TRAINEE:
         frame = frame.drop(columns=["trainee", "trainee_id"])
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="document-requests", key="requests.download")
 
 

@@ -13,7 +13,7 @@ from core.services.results import assessments as results_service
 from core.services.results import changes as result_changes_service
 from core.services.results import scores as result_scores_service
 from core.services.results import transitions as result_transitions_service
-from portal import actions, auth, confirm, loaders, widgets
+from portal import actions, auth, confirm, loaders, tables, widgets
 
 RESULTS = actions.Write.RESULTS
 NOT_ENTERED = "not entered"  # the grid's state for a trainee with no result yet
@@ -69,7 +69,7 @@ def _section_my_results(user: UserSummary) -> None:
         return
     st.caption("Published and frozen results. Frozen results are final. Get a transcript on the Documents page.")
     shown = frame[["assessment", "group", "date", "score", "max_score", "percentage", "grade", "result", "state"]]
-    st.dataframe(shown, hide_index=True, width="stretch")
+    tables.show(shown, hide_index=True, width="stretch")
     widgets.download_buttons(shown, name="my-results", key="results.mine.download")
 
 
@@ -112,11 +112,14 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> Assessme
     if user.role == ADMIN:
         _admin_grid(user, a, frame)
     else:
-        st.dataframe(
+        tables.show(
             frame[GRID_COLUMNS],
             hide_index=True,
             width="stretch",
-            column_config={"flag": st.column_config.TextColumn("eligibility flag", width="large")},
+            column_config={
+                "trainee_id": st.column_config.TextColumn("Registration number"),
+                "flag": st.column_config.TextColumn("eligibility flag", width="large"),
+            },
         )
     export = frame[[c for c in EXPORT_COLUMNS if c in frame.columns]]
     widgets.download_buttons(export, name=f"results-{a.id}", key="results.grid.download")
@@ -143,6 +146,7 @@ def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) ->
         column_config={
             "select": st.column_config.CheckboxColumn("✔", width="small"),
             "result_id": None,
+            "trainee_id": st.column_config.TextColumn("Registration number"),
             "score": st.column_config.NumberColumn("score", min_value=0.0, max_value=a.max_score, step=0.5),
             "flag": st.column_config.TextColumn("eligibility flag", width="large"),
         },
@@ -255,7 +259,7 @@ def _section_history(user: UserSummary, frame: pd.DataFrame) -> None:
         )
         if chosen is not None:
             history = loaders.results.result_history(user, chosen)
-            st.dataframe(history, hide_index=True, width="stretch")
+            tables.show(history, hide_index=True, width="stretch")
             widgets.download_buttons(
                 history, name=f"result-{chosen}-history", key="results.history.download", xlsx=False
             )
@@ -310,7 +314,7 @@ def _section_change_requests(user: UserSummary, assessment: AssessmentSummary | 
             "result_id",
         ]
     ]
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="change-requests", key="results.cr.download")
 
 
@@ -380,10 +384,10 @@ def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> N
             for a in items
         ]
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="assessments", key="results.assessments.download")
     st.subheader("Group weights")
-    st.dataframe(loaders.results.group_weights(user), hide_index=True)
+    tables.show(loaders.results.group_weights(user), hide_index=True)
     departments = dict(loaders.users.departments())
     with st.form("results.new_assessment"):
         st.subheader("New assessment")

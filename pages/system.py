@@ -11,7 +11,7 @@ from core.rules.access import ADMIN
 from core.rules.settings import SETTING_SPECS
 from core.rules.values import JobRunStatus
 from core.services import settings as settings_service
-from portal import actions, auth, confirm, loaders, operations, state, widgets
+from portal import actions, auth, confirm, loaders, operations, state, tables, widgets
 
 ROLES = (ADMIN,)
 CLEANUP_JOB = "weekly_cleanup"
@@ -216,7 +216,7 @@ def _section_history(user: UserSummary) -> None:
         f"{len(frame)} run(s), newest first (history kept {loaders.settings.runtime_settings()['retention_job_runs_days']} days)."
     )
     shown = frame.assign(error=frame["error"].map(lambda e: e.splitlines()[0] if e else ""))
-    st.dataframe(shown.drop(columns=["instance"]), hide_index=True, width="stretch")
+    tables.show(shown.drop(columns=["instance"]), hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="job-runs", key="system.history_download")
     failures = frame[frame["status"].isin([JobRunStatus.FAILED, JobRunStatus.PARTIAL])].head(20)
     for _, run in failures.iterrows():
@@ -239,12 +239,12 @@ def _section_backups(user: UserSummary) -> None:
                 for f in files
             ]
         )
-        st.dataframe(frame, hide_index=True, width="stretch")
+        tables.show(frame, hide_index=True, width="stretch")
     else:
         widgets.empty_state("No backups yet.", "Press Run now on nightly_backup to make one.")
     st.subheader("Retention")
     values = loaders.settings.runtime_settings()
-    st.dataframe(
+    tables.show(
         pd.DataFrame(
             [
                 {"what": "Notifications", "days": values["retention_notifications_days"]},

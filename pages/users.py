@@ -7,7 +7,7 @@ from core.dto import UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
 from core.services.users import accounts as user_service
 from core.services.users import departments as department_service
-from portal import actions, auth, loaders, widgets
+from portal import actions, auth, loaders, tables, widgets
 
 ROLES = (ADMIN,)
 
@@ -56,7 +56,7 @@ def _section_list(people: list[UserSummary]) -> None:
         mask = frame["username"].str.contains(query, case=False) | frame["name"].str.contains(query, case=False)
         frame = frame[mask]
     st.caption(f"{len(frame)} users")
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="users", key="users.download")
 
 
@@ -166,7 +166,7 @@ def _section_create(actor: UserSummary) -> None:
 
 
 def _section_departments(actor: UserSummary) -> None:
-    st.dataframe(pd.DataFrame(loaders.users.departments(), columns=["id", "name"]), hide_index=True)
+    tables.show(pd.DataFrame(loaders.users.departments(), columns=["id", "name"]), hide_index=True)
     with st.form("users.department", clear_on_submit=True):
         name = st.text_input("New department name", key="users.department.name")
         if st.form_submit_button("Add department"):

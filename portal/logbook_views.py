@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.dto import BulkOutcome, LogbookEntryItem, LogbookHistoryItem
 from core.rules.values import EntryStatus
-from portal import widgets
+from portal import tables, widgets
 
 STATUS_LABELS: dict[str, str] = {
     EntryStatus.DRAFT: "📝 draft",
@@ -124,7 +124,7 @@ def entry_card(item: LogbookEntryItem, history: Sequence[LogbookHistoryItem]) ->
             st.info(f"Waiting for verification since {_when(item.submitted_at)} ({item.age_days} days).")
         if history:
             st.caption("History")
-            st.dataframe(
+            tables.show(
                 pd.DataFrame(
                     [
                         {
@@ -210,7 +210,7 @@ def decision_form(entry_id: int, *, key: str) -> tuple[str, str] | None:
         feedback = st.text_area(
             "Feedback to the trainee",
             key=f"{key}.feedback.{entry_id}",
-            placeholder="Optional when approving; required to return or reject.",
+            help="Optional when approving; required to return or reject.",
         )
         cols = st.columns(3)
         clicked = [
@@ -227,7 +227,7 @@ def bulk_outcomes(outcomes: Sequence[BulkOutcome], *, key: str) -> bool:
     message = f"Approved {approved} of {len(outcomes)} selected entries."
     (st.success if approved == len(outcomes) else st.warning)(message + " Each entry's result is below.")
     frame = outcomes_frame(outcomes)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     left, right = st.columns([3, 1])
     with left:
         widgets.download_buttons(frame, name="bulk-approval", key=f"{key}_download", xlsx=False)

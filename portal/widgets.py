@@ -11,7 +11,15 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from core.clock import today, utcnow
-from core.exports import ExportAbout, export_file_name, export_scope, human_header, to_csv_bytes, to_xlsx_bytes
+from core.exports import (
+    ExportAbout,
+    export_file_name,
+    export_scope,
+    human_header,
+    present_frame,
+    to_csv_bytes,
+    to_xlsx_bytes,
+)
 
 
 def download_buttons(
@@ -26,6 +34,9 @@ def download_buttons(
     title: str | None = None,
 ) -> None:
     """CSV (and XLSX) downloads of a table, formula-safe, built only when the user clicks.
+
+    Both are presented as the page shows the table (core.exports.present_frame): words for headers and
+    codes, no None or NaN, times to the minute in the programme's timezone.
 
     File names say what, which period, whose rows and when (`eligibility_2026-03_all-trainees_2026-04-02.csv`);
     the workbook's About sheet says the same, plus the filters, who made it and a content checksum.
@@ -49,7 +60,7 @@ def download_buttons(
     # 100k-row workbook is not rebuilt on every rerun of the page.
     columns[0].download_button(
         "⬇️ CSV",
-        data=lambda: to_csv_bytes(frame),
+        data=lambda: to_csv_bytes(present_frame(frame)),
         file_name=export_file_name(name, "csv", day=day, period=period, scope=scope),
         mime="text/csv",
         key=f"{key}.csv",
@@ -60,7 +71,7 @@ def download_buttons(
     if xlsx:
         columns[1].download_button(
             "⬇️ Excel",
-            data=lambda: to_xlsx_bytes(frame, sheet_name=name, about=about),
+            data=lambda: to_xlsx_bytes(present_frame(frame, for_workbook=True), sheet_name=name, about=about),
             file_name=export_file_name(name, "xlsx", day=day, period=period, scope=scope),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"{key}.xlsx",
@@ -115,12 +126,6 @@ def card_grid(count: int) -> list[DeltaGenerator]:
         with outer:
             cells.extend(st.columns(size, wrap=False))
     return cells
-
-
-def definitions(items: Sequence[tuple[str, str]], *, label: str = "ℹ️ What these figures mean") -> None:
-    """Each figure's definition, shown on a tap or click (never only as a hover tooltip, which a phone lacks)."""
-    with st.expander(label):
-        st.markdown("\n".join(f"- **{plain(name)}**: {plain(text)}" for name, text in items))
 
 
 def link_to(link: str | None, label: str, *, container: DeltaGenerator | None = None) -> bool:

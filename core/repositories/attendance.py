@@ -98,11 +98,11 @@ def list_batches(
     batch_ids: Sequence[int] | None = None,
     limit: int = 500,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
-    """Batches newest first with the importer's and undoer's usernames."""
+    """Batches newest first with the importer's and undoer's full names."""
     importer = aliased(User)
     undoer = aliased(User)
     stmt = (
-        select(ImportBatch, importer.username, undoer.username)
+        select(ImportBatch, importer.full_name, undoer.full_name)
         .outerjoin(importer, importer.id == ImportBatch.actor_id)
         .outerjoin(undoer, undoer.id == ImportBatch.undone_by_id)
     )

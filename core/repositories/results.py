@@ -176,13 +176,13 @@ def list_history(session: Session, result_id: int) -> list[Any]:
         select(
             ResultHistory.at,
             ResultHistory.action,
-            who.username,
+            who.full_name,
             ResultHistory.old_state,
             ResultHistory.new_state,
             ResultHistory.old_score,
             ResultHistory.new_score,
             ResultHistory.reason,
-            requester.username,
+            requester.full_name,
         )
         .outerjoin(who, who.id == ResultHistory.actor_id)
         .outerjoin(ChangeRequest, ChangeRequest.id == ResultHistory.change_request_id)
@@ -223,8 +223,8 @@ def list_change_request_rows(
             Assessment.title,
             trainee.full_name,
             trainee.registration_number,
-            requester.username,
-            decider.username,
+            requester.full_name,
+            decider.full_name,
         )
         .join(Result, Result.id == ChangeRequest.result_id)
         .join(Assessment, Assessment.id == Result.assessment_id)
@@ -297,7 +297,7 @@ def list_document_request_rows(
     trainee = aliased(User)
     decider = aliased(User)
     stmt = (
-        select(DocumentRequest, trainee.full_name, trainee.registration_number, decider.username)
+        select(DocumentRequest, trainee.full_name, trainee.registration_number, decider.full_name)
         .join(trainee, trainee.id == DocumentRequest.trainee_id)
         .outerjoin(decider, decider.id == DocumentRequest.decided_by_id)
         .where(trainee_scope_clause(scope, DocumentRequest.trainee_id))

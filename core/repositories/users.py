@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
@@ -79,6 +79,22 @@ def list_sign_in_users(session: Session) -> list[tuple[str, str, str | None, str
         )
     ).all()
     return [(r[0], r[1], r[2], r[3]) for r in rows if r[3] is not None]
+
+
+def names_by_id(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    """{user id: full name} for the given ids (for naming people in lists such as the audit log)."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(wanted))).tuples().all())
+
+
+def names_by_username(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """{username: full name} for the given usernames (records that keep a username, such as job runs)."""
+    wanted = sorted(set(usernames))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.username, User.full_name).where(User.username.in_(wanted))).tuples().all())
 
 
 def get_department(session: Session, department_id: int) -> Department | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.dto import UserSummary
 from core.models import AuditEvent
+from core.repositories import users as users_repo
 from core.rules.values import Role
 from core.services.access import authorize
 
@@ -61,6 +62,7 @@ def list_audit_events(
     authorize(session, actor, Role.ADMIN)
     stmt = select(
         AuditEvent.occurred_at,
+        AuditEvent.actor_id,
         AuditEvent.actor_username,
         AuditEvent.action,
         AuditEvent.entity_type,
@@ -77,7 +79,18 @@ def list_audit_events(
         stmt = stmt.where(AuditEvent.occurred_at < datetime.combine(end + timedelta(days=1), time.min))
     stmt = stmt.order_by(AuditEvent.id.desc())
     rows = session.execute(stmt if limit is None else stmt.limit(limit)).all()
-    frame = pd.DataFrame(rows, columns=["occurred_at", "actor", "action", "entity_type", "entity_id", "details"])
+    frame = pd.DataFrame(
+        rows, columns=["occurred_at", "actor_id", "actor", "action", "entity_type", "entity_id", "details"]
+    )
+    names = users_repo.names_by_id(session, (int(i) for i in frame["actor_id"].dropna()))
+    # People by name; the username (as recorded, also for a deleted or system actor) stays beside it.
+    frame.insert(
+        1,
+        "name",
+        [names.get(int(i), "") if pd.notna(i) else "" for i in frame["actor_id"]],
+    )
+    frame["name"] = [n or (a or "system") for n, a in zip(frame["name"], frame["actor"], strict=True)]
+    frame = frame.drop(columns=["actor_id"])
     frame["details"] = frame["details"].map(lambda d: "" if d is None else _format_details(d))
     for column in ("actor", "entity_type", "entity_id"):
         frame[column] = frame[column].fillna("")

@@ -11,7 +11,7 @@ import streamlit as st
 from core.dto import (
     UserSummary,
 )
-from core.exports import to_csv_bytes
+from core.exports import present_frame, to_csv_bytes
 from core.services import audit as audit_service
 from portal.db import get_session_factory, session_scope
 
@@ -37,7 +37,7 @@ def events_csv(
             frame = audit_service.list_audit_events(
                 session, actor, actor_username=actor_username, action=action, start=start, end=end, limit=None
             )
-        return to_csv_bytes(frame)
+        return to_csv_bytes(present_frame(frame.rename(columns={"actor": "username"})))
 
     return build
 

@@ -85,7 +85,7 @@ def test_bad_requests_are_refused_and_nothing_is_written(
 def test_approve_then_complete_generates_a_downloadable_verified_pdf(session: Session, people: People) -> None:
     item = svc.request_document(session, people.trainee, kind="bonafide", details="Visa <application>", now=NOW)
     approved = svc.decide_document_request(session, people.admin, request_id=item.id, approve=True, now=NOW)
-    assert (approved.status, approved.decided_by) == ("approved", people.admin.username)
+    assert (approved.status, approved.decided_by) == ("approved", people.admin.full_name)
     assert kinds_for(session, people.trainee.id)[-1] == "document_approved"
     done = svc.complete_document_request(session, people.admin, request_id=item.id, now=NOW, settings=SETTINGS)
     assert done.status == "completed" and done.file_name and done.file_name.endswith(".pdf")

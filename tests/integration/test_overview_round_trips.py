@@ -13,11 +13,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core.calendar import quarter_of
-from core.dto import DashboardFilters, UserSummary
+from core.dto import DashboardFilters, Scope, UserSummary
 from core.repositories import analytics as analytics_repo
 from core.services.dashboards import figures
 from core.services.dashboards import overview as analytics_overview
-from core.services.dashboards._common import scoped_view
 from tests.scenarios import DashboardWorld as World
 from tests.scenarios import build_dashboard_world
 
@@ -62,7 +61,7 @@ def test_the_overview_takes_three_statements_and_agrees_with_each_figure(
     assert seen[-1].count("SELECT") >= 10  # ten figure statements cross-joined into one
     cards = {c.key: c for c in overview.cards}  # type: ignore[attr-defined]
 
-    _, view = scoped_view(session, viewer, NOV)
+    view = analytics_repo.view_conditions(Scope(role=viewer.role, user_id=viewer.id), NOV)
     month = date(2026, 11, 1) if running else date(2026, 10, 1)
     logbook = figures.logbook_figures(session, view, start=month, end=month)
     assert cards["verified"].value == logbook.approved
@@ -95,7 +94,7 @@ def test_the_overview_takes_three_statements_and_agrees_with_each_figure(
 
 
 def test_fetch_together_returns_each_statement_row_in_order(session: Session, world: World) -> None:
-    _, view = scoped_view(session, world.admin, NOV)
+    view = analytics_repo.view_conditions(Scope(role=world.admin.role, user_id=world.admin.id), NOV)
     month = date(2026, 11, 1)
     queries = [
         figures.attendance_figures_query(view, start=month, end=month),

@@ -567,7 +567,7 @@ def test_approval_by_a_second_admin_applies_the_value_with_full_history(
     assert "change_request" not in notifications_for(session, world.admin.id)
     decided_at = NOW + timedelta(hours=2)
     done = changes_svc.decide_change(session, world.admin2, request_id=raised.id, approve=True, now=decided_at)
-    assert (done.status, done.decided_by, done.decided_at) == ("approved", world.admin2.username, decided_at)
+    assert (done.status, done.decided_by, done.decided_at) == ("approved", world.admin2.full_name, decided_at)
     result = result_of(session, world, world.trainee)
     assert (result.state, result.score) == ("published", Decimal("78"))
     assert history(session, result)[-1] == (
@@ -584,11 +584,11 @@ def test_approval_by_a_second_admin_applies_the_value_with_full_history(
     assert audit_actions(session)[-2:] == ["result_change_requested", "result_change_approved"]
     frame = changes_svc.get_result_history(session, world.admin, result_id=published)
     assert frame.iloc[-1][["by", "old_score", "new_score", "reason", "requested_by"]].tolist() == [
-        world.admin2.username,
+        world.admin2.full_name,
         72.5,
         78.0,
         "Q7 mis-marked",
-        world.admin.username,
+        world.admin.full_name,
     ]
 
 

@@ -84,7 +84,8 @@ def test_a_decision_on_the_approvals_page_leaves_the_audit_log_and_the_inbox_fre
     assert not after.exception
     assert after.dataframe, "the audit page still shows the cached log from before the decision"
     events = after.dataframe[0].value
-    assert ("logbook_approved", str(team.entry_id)) in set(zip(events["action"], events["entity_id"], strict=True))
+    shown = set(zip(events["action"], events["Entity ID"], strict=True))  # codes in words on the page
+    assert ("Logbook approved", str(team.entry_id)) in shown
     assert "logbook_approved" in after.selectbox(key="audit.action").options
     inbox = run_page(INBOX, team.trainee)
     assert "1 unread of 1 notifications." in [c.value for c in inbox.caption]

@@ -67,7 +67,7 @@ def test_audit_page_filters_by_action_and_keeps_the_filter_in_the_url(run_page: 
     at = run_page("pages.audit", admin, query={"action": "sign_in_failed", "from": "2026-01-01", "to": "2026-12-31"})
     assert not at.exception
     frame = at.dataframe[0].value
-    assert set(frame["action"]) == {"sign_in_failed"}
+    assert set(frame["action"]) == {"Sign in failed"}  # the code in words
     assert at.query_params["action"] == "sign_in_failed"
 
 

@@ -70,7 +70,8 @@ def test_run_now_records_a_manual_run_and_shows_it_in_the_history(
     kind, message = at.session_state["app.flash"]
     assert kind == "success" and message.startswith("daily_reminders: success")
     history = at.dataframe[0].value
-    assert list(history["job"]) == ["daily_reminders"] and list(history["by"]) == [admin.username]
+    # Shown for people: the job in words, the admin by name.
+    assert list(history["job"]) == ["Daily reminders"] and list(history["by"]) == [admin.full_name]
 
 
 def test_failed_runs_show_their_error_and_the_failure_filter_keeps_to_the_url(
@@ -103,7 +104,7 @@ def test_failed_runs_show_their_error_and_the_failure_filter_keeps_to_the_url(
     at = run_page("pages.system", admin, query={"job": "nightly_backup"})
     assert not at.exception
     history = at.dataframe[0].value
-    assert list(history["job"]) == ["nightly_backup"] and "disk full" in history["error"].iloc[0]
+    assert list(history["job"]) == ["Nightly backup"] and "disk full" in history["error"].iloc[0]
     assert any("disk full" in c.value for c in at.code)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.dto import HeartbeatItem, JobRunSummary, UserSummary
 from core.errors import NotFoundError
 from core.models import JobRun, SchedulerHeartbeat
+from core.repositories import users as users_repo
 from core.rules.values import JobRunStatus, JobTrigger, Role, SchedulerRole
 from core.services.access import authorize
 
@@ -145,6 +146,8 @@ def list_job_runs(
     ]
     frame["counts"] = frame["counts"].map(_format_counts)
     frame["error"] = frame["error"].fillna("")
+    names = users_repo.names_by_username(session, (str(b) for b in frame["by"].dropna()))
+    frame["by"] = [names.get(str(b), b) for b in frame["by"]]  # people by name ("system" stays)
     return frame
 
 
