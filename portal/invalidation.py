@@ -35,26 +35,39 @@ class Write(StrEnum):
     JOB_RUN = "job run"  # a job started from System or Reports
     REPORT = "report"  # a report generated into the archive
     SIGN_IN = "sign in"  # sign-in and sign-out events
+    TRAINING = "training"  # logbook requirements, training years and cohorts, promotions (issue 17)
     LEAVE = "leave"  # leave requests and decisions, condonations (eligibility and roll-ups change)
     CALENDAR = "calendar"  # holidays, term breaks and department weekdays (the missing-attendance monitor)
 
 
 STALE: dict[Write, frozenset[str]] = {
-    Write.LOGBOOK_ENTRY: frozenset({"logbook", "notifications", "dashboards", "audit"}),
-    Write.LOGBOOK_DECISION: frozenset({"logbook", "notifications", "dashboards", "audit"}),
+    Write.LOGBOOK_ENTRY: frozenset({"logbook", "notifications", "dashboards", "training", "audit"}),
+    Write.LOGBOOK_DECISION: frozenset({"logbook", "notifications", "dashboards", "training", "audit"}),
     Write.ATTENDANCE_IMPORT: frozenset({"attendance", "dashboards", "results", "audit"}),
     Write.ELIGIBILITY_SNAPSHOT: frozenset({"attendance", "results", "audit"}),
-    Write.RESULTS: frozenset({"results", "notifications", "audit", "dashboards"}),  # the trainee home shows results
+    # The trainee home shows results; weighted totals are read with progress.
+    Write.RESULTS: frozenset({"results", "notifications", "audit", "dashboards", "training"}),
     Write.DOCUMENTS: frozenset({"documents", "notifications", "audit"}),
-    Write.USERS: frozenset({"users", "logbook", "attendance", "results", "dashboards", "audit"}),
-    Write.SETTINGS: frozenset({"settings", "dashboards", "attendance", "operations", "audit"}),
+    Write.USERS: frozenset({"users", "logbook", "attendance", "results", "dashboards", "training", "audit"}),
+    Write.SETTINGS: frozenset({"settings", "dashboards", "attendance", "operations", "training", "audit"}),
     Write.NOTIFICATIONS_READ: frozenset({"notifications"}),
     Write.ACCOUNT: frozenset({"audit"}),
     Write.JOB_RUN: frozenset(
-        {"operations", "reports", "notifications", "attendance", "logbook", "dashboards", "settings", "audit"}
+        {
+            "operations",
+            "reports",
+            "notifications",
+            "attendance",
+            "logbook",
+            "dashboards",
+            "settings",
+            "training",
+            "audit",
+        }
     ),
     Write.REPORT: frozenset({"reports", "audit"}),
     Write.SIGN_IN: frozenset({"audit"}),
+    Write.TRAINING: frozenset({"training", "users", "dashboards", "audit"}),
     Write.LEAVE: frozenset({"leave", "attendance", "dashboards", "results", "notifications", "audit"}),
     Write.CALENDAR: frozenset({"leave", "attendance", "audit"}),
 }

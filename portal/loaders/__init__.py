@@ -17,6 +17,7 @@ from portal.loaders import (
     reports,
     results,
     settings,
+    training,
     users,
 )
 
@@ -32,6 +33,7 @@ DOMAINS = {
     "attendance": attendance,
     "reports": reports,
     "operations": operations,
+    "training": training,
     "leave": leave,
 }
 
