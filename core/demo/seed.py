@@ -16,6 +16,7 @@ from core.demo.attendance import seed_attendance_demo
 from core.demo.dashboards import seed_dashboards_demo
 from core.demo.logbook import record_deciders, seed_logbook_demo
 from core.demo.results import seed_results_demo
+from core.demo.training import seed_training_demo
 from core.models import AttendanceRecord, Department, LogbookEntry, Setting, User
 from core.services.audit import record_event
 from core.services.auth import hash_password
@@ -126,7 +127,13 @@ class DemoReport:
 
 Seeder = Callable[[Session, random.Random, datetime], None]
 # Later capabilities append their own seeders (results, reports...) to this list.
-EXTRA_SEEDERS: list[Seeder] = [seed_logbook_demo, seed_results_demo, seed_dashboards_demo, seed_attendance_demo]
+EXTRA_SEEDERS: list[Seeder] = [
+    seed_logbook_demo,
+    seed_results_demo,
+    seed_dashboards_demo,
+    seed_attendance_demo,
+    seed_training_demo,
+]
 
 
 def is_seeded(session: Session) -> bool:
