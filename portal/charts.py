@@ -1,4 +1,9 @@
-"""Plotly figures for the dashboard and the eligibility calendar (pure: DataFrame in, figure out)."""
+"""Plotly figures for the dashboard and the eligibility calendar (pure: DataFrame in, figure out).
+
+Plotly reads chart text (legend entries, axis categories, hover lines) as its own small HTML: a department
+named "<a href=...>" would be drawn as a live link. Every name that comes from people or files (departments,
+session labels) is passed through `chart_text`, the charts' counterpart of `portal.widgets.plain`.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,16 @@ STATUS_COLOURS = {"present": "#2e9e5b", "late": "#f2a73b", "excused": "#7b93b0",
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+def chart_text(values: pd.Series) -> pd.Series:
+    """Names as plain text for Plotly: its markup characters become entities, which it shows as typed."""
+    return values.astype("string").str.replace("&", "&amp;").str.replace("<", "&lt;").str.replace(">", "&gt;")
+
+
+def _plain_columns(frame: pd.DataFrame, *columns: str | None) -> pd.DataFrame:
+    shown = [c for c in columns if c is not None and c in frame.columns]
+    return frame.assign(**{c: chart_text(frame[c]) for c in shown}) if shown else frame
+
+
 def _tidy(fig: go.Figure, *, height: int = HEIGHT, legend: bool = True, top: int = 10) -> go.Figure:
     fig.update_layout(
         height=height,
@@ -28,7 +43,7 @@ def _tidy(fig: go.Figure, *, height: int = HEIGHT, legend: bool = True, top: int
 
 def entries_by_department(frame: pd.DataFrame) -> go.Figure:
     """Stacked monthly bars, one colour per department."""
-    fig = px.bar(frame, x="Month", y="Entries", color="Department")
+    fig = px.bar(_plain_columns(frame, "Department"), x="Month", y="Entries", color="Department")
     fig.update_xaxes(type="category", title=None)
     fig.update_yaxes(title="Entries (drafts excluded)")
     return _tidy(fig)
@@ -36,7 +51,7 @@ def entries_by_department(frame: pd.DataFrame) -> go.Figure:
 
 def compliance_by_department(frame: pd.DataFrame, overall: float | None) -> go.Figure:
     """Horizontal bars per department with the pooled overall figure as a dashed line."""
-    rows = frame.sort_values("Department", ascending=False)
+    rows = _plain_columns(frame.sort_values("Department", ascending=False), "Department")
     text = [("–" if pd.isna(v) else f"{v:.2f}%") for v in rows["Compliance %"]]
     fig = go.Figure(
         go.Bar(
@@ -57,13 +72,13 @@ def compliance_by_department(frame: pd.DataFrame, overall: float | None) -> go.F
             annotation_text=f"overall {overall:.2f}%",
             annotation_position="top",
         )
-    fig.update_xaxes(range=[0, 105], title="Verified / submitted (%)")
+    fig.update_xaxes(range=[0, 105], title="Approved / submitted (%)")
     return _tidy(fig, height=max(200, 44 * len(rows) + 100), legend=False, top=30)
 
 
 def monthly_line(frame: pd.DataFrame, y: str, *, colour: str | None = None, percent: bool = True) -> go.Figure:
     """One line over the months (gaps where there is nothing to divide)."""
-    fig = px.line(frame, x="Month", y=y, color=colour, markers=True)
+    fig = px.line(_plain_columns(frame, colour), x="Month", y=y, color=colour, markers=True)
     fig.update_xaxes(type="category", title=None)
     if percent:
         fig.update_yaxes(range=[0, 105], title=y)
@@ -104,7 +119,11 @@ def ageing(frame: pd.DataFrame) -> go.Figure:
 
 def attendance_heatmap(frame: pd.DataFrame) -> go.Figure:
     """Attendance % per department (rows) and month (columns)."""
-    grid = frame.pivot(index="Department", columns="Month", values="Attendance %").sort_index(ascending=False)
+    grid = (
+        _plain_columns(frame, "Department")
+        .pivot(index="Department", columns="Month", values="Attendance %")
+        .sort_index(ascending=False)
+    )
     text = grid.map(lambda v: "–" if pd.isna(v) else f"{v:.1f}")
     fig = go.Figure(
         go.Heatmap(
@@ -132,7 +151,7 @@ def session_calendar(sessions: pd.DataFrame) -> go.Figure:
     """
     statuses = list(STATUS_COLOURS)
     frame = sessions.assign(
-        rank=sessions["status"].map(statuses.index), line=sessions["session"] + ": " + sessions["status"]
+        rank=sessions["status"].map(statuses.index), line=chart_text(sessions["session"]) + ": " + sessions["status"]
     )
     days = frame.groupby("session_date").agg(rank=("rank", "max"), lines=("line", "<br>".join)).reset_index()
     days["status"] = [statuses[int(rank)] for rank in days["rank"]]
