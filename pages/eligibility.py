@@ -38,7 +38,10 @@ def render() -> None:
         "removes its unattended sessions from Sessions (column *On leave*); a condoned trainee is eligible "
         "whatever the figures."
     )
-    _summary(frame)
+    if user.role == TRAINEE:
+        _my_figures(frame)
+    else:
+        _summary(frame)
     _table(frame, period)
     _drill_down(user, frame, period)
     if user.role == ADMIN:
@@ -110,6 +113,18 @@ def _summary(frame: pd.DataFrame) -> None:
     cols[0].metric("Trainees", f"{len(frame):,}")
     cols[1].metric("Eligible", f"{eligible:,}")
     cols[2].metric("At risk (below threshold)", f"{len(frame) - eligible:,}")
+
+
+def _my_figures(frame: pd.DataFrame) -> None:
+    """A trainee's own row in words: attended of sessions, the leave left out, and a condonation."""
+    row = frame.iloc[0]
+    st.markdown(
+        f"**Your attendance:** {int(row['attended']):d} of {int(row['sessions']):d} sessions "
+        f"({float(row['percentage']):.2f}%) · {int(row['leave_excluded']):d} session(s) on approved leave left out · "
+        + ("eligible" if bool(row["eligible"]) else "not eligible yet")
+    )
+    if bool(row["condoned"]):
+        st.info(f"Condoned for this period: {widgets.plain(str(row['condonation_reason']))}", icon="🛡️")
 
 
 def _display(frame: pd.DataFrame) -> pd.DataFrame:

@@ -58,8 +58,12 @@ def _section_request(user: UserSummary, types: dict[str, str]) -> None:
         start = left.date_input("From", value=today, key="leave.new.start")
         end = right.date_input("To (inclusive)", value=today, key="leave.new.end")
         reason = st.text_area("Reason", key="leave.new.reason")
+        limit = int(str(loaders.settings.runtime_settings().get("leave_attachment_max_mb", 5)))
         upload = st.file_uploader(
-            "Supporting document (optional): PDF or image", type=["pdf", "png", "jpg", "jpeg"], key="leave.new.file"
+            f"Supporting document (optional): PDF or image, up to {limit} MB",
+            type=["pdf", "png", "jpg", "jpeg"],
+            key="leave.new.file",
+            max_upload_size=limit,
         )
         if st.form_submit_button("Submit leave", type="primary"):
             if trainee_id is None:
