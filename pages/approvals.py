@@ -1,6 +1,6 @@
 """Approvals: supervisors and admins verify pending logbook entries (leadership reads the queue).
 
-Selecting a row of the queue opens the entry in the decision panel beside it; selecting several
+Selecting a row of the queue opens the entry in the decision panel directly under it; selecting several
 offers one shared comment and approve / return / reject for all of them. After a decision the
 confirmation shows at the top of the panel and the next entry of the queue opens. On a phone the
 queue is a list of cards instead (portal.review).
@@ -17,6 +17,7 @@ from portal.logbook_views import AGE_FILTERS, decision_form, entry_card
 
 ROLES = (ADMIN, SUPERVISOR, LEADERSHIP)
 DESKTOP, PHONE = "approvals", "approvals.m"  # widget key prefixes of the two layouts
+QUEUE_HEIGHT = 38 + 35 * 8  # about eight rows: the panel under the queue stays in sight
 
 
 def render() -> None:
@@ -32,14 +33,13 @@ def render() -> None:
     queue = loaders.logbook.approval_queue(user, trainee_id, department_id, older_than)
     _metrics(queue)
     review.layout_css()
+    review.toast_confirmation()
     opened = _opened()
     with st.container(key=review.DESKTOP_KEY):
-        left, right = st.columns([3, 2], gap="medium")
-        with left:
-            selected = _queue_table(queue, can_act, opened)
+        selected = _queue_table(queue, can_act, opened)
         # One selected row is the open entry; none leaves a deep-linked entry open; several are a bulk decision.
         current = selected[0] if len(selected) == 1 else None if selected else opened
-        with right, st.container(border=True):
+        with st.container(border=True):  # directly under the queue (a short table), not at the page's end
             _panel(user, queue, can_act, current, selected)
     with st.container(key=review.PHONE_KEY):
         _cards(user, queue, can_act, current)
@@ -99,7 +99,7 @@ def _queue_table(queue: ApprovalQueue, can_act: bool, opened: int | None) -> lis
     listed = queue.listed if queue.listed >= 0 else queue.total
     shown = f"{len(ids):,} shown" + (f" (the oldest {len(ids):,} of {listed:,})" if listed > len(ids) else "")
     st.caption(
-        f"{shown}. Select a row to open it beside the queue"
+        f"{shown}. Select a row to open it under the queue"
         + ("; select several to decide them together." if can_act else " (read-only).")
     )
     key = f"approvals.queue.{st.session_state[state.APPROVALS_EDITOR_VERSION]}"
@@ -108,6 +108,7 @@ def _queue_table(queue: ApprovalQueue, can_act: bool, opened: int | None) -> lis
         key=key,
         hide_index=True,
         width="stretch",
+        height=min(QUEUE_HEIGHT, 38 + 35 * len(ids)),
         on_select=lambda: _picked(key, ids),
         selection_mode="multi-row" if can_act else "single-row",
         selection_default={"selection": {"rows": [ids.index(opened)]}} if opened in ids else None,
@@ -119,15 +120,17 @@ def _queue_table(queue: ApprovalQueue, can_act: bool, opened: int | None) -> lis
         },
     )
     selected = [ids[r] for r in event.selection.rows if r < len(ids)]
+    left, right = st.columns([1, 1], vertical_alignment="center")
     if can_act:
-        st.button(
+        left.button(
             f"Select all {len(ids):,} shown",
             key="approvals.select_all",
             on_click=_select_all,
             args=(key, len(ids)),
             disabled=len(selected) == len(ids),
         )
-    widgets.download_buttons(frame, name="approval-queue", key="approvals.download")
+    with right:
+        widgets.download_buttons(frame, name="approval-queue", key="approvals.download")
     return selected
 
 
@@ -178,15 +181,18 @@ def _entry(user: UserSummary, queue: ApprovalQueue, can_act: bool, entry_id: int
     """The decision panel: the whole entry, the decision, the trainee's recent decisions, review next."""
     with errors.handled():
         item, history = loaders.logbook.entry(user, entry_id)
-        entry_card(item, history)
         following = review.next_after(queue, item.id)
-        if can_act and item.status == EntryStatus.PENDING:
-            _decision_form(user, item, following, prefix=prefix)
-        review.recent_decisions(loaders.logbook.entries(user, item.trainee_id, None), item.id, key=prefix)
-        left, right = st.columns(2)
-        if following is not None and following != item.id:
-            left.button("Skip: next entry ➡️", key=f"{prefix}.next", on_click=_open, args=(following,), width="stretch")
-        right.button("Close", key=f"{prefix}.close", on_click=_open, args=(None,), width="stretch")
+        card, decide = st.columns([3, 2], gap="medium")  # side by side on a wide screen, stacked on a phone
+        with card:
+            entry_card(item, history)
+        with decide:
+            if can_act and item.status == EntryStatus.PENDING:
+                _decision_form(user, item, following, prefix=prefix)
+            left, right = st.columns(2)
+            if following is not None and following != item.id:
+                left.button("Skip: next ➡️", key=f"{prefix}.next", on_click=_open, args=(following,), width="stretch")
+            right.button("Close", key=f"{prefix}.close", on_click=_open, args=(None,), width="stretch")
+            review.recent_decisions(loaders.logbook.entries(user, item.trainee_id, None), item.id, key=prefix)
 
 
 def _decision_form(user: UserSummary, item: LogbookEntryItem, following: int | None, *, prefix: str) -> None:

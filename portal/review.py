@@ -95,6 +95,14 @@ def confirmation() -> None:
         getattr(st, kind, st.success)(message)
 
 
+def toast_confirmation() -> None:
+    """The last decision's message as a toast too: it shows in the viewport wherever the page is scrolled
+    (the panel's top may be above the button that was clicked). Call once per run."""
+    kept = st.session_state.get(state.APPROVALS_CONFIRMATION)
+    if kept:
+        st.toast(kept[1], icon="✅" if kept[0] == "success" else "⚠️")
+
+
 def forget_confirmation() -> None:
     st.session_state[state.APPROVALS_CONFIRMATION] = None
 

@@ -138,6 +138,7 @@ def test_after_a_decision_the_confirmation_is_in_the_panel_and_the_next_entry_op
     confirmations = [s.value for s in at.success]
     assert confirmations and all(c.startswith(f"Entry #{first} returned;") for c in confirmations)
     assert f"Next: entry #{second}." in confirmations[0]
+    assert [t.value for t in at.toast] == [confirmations[0]]  # in sight wherever the page is scrolled
     assert at.session_state["app.flash"] is None  # nothing shown at the top of the page
     assert at.query_params["entry"] == str(second)  # review next
     assert list(at.dataframe[0].value["id"]) == [second]  # the decided entry left the queue
