@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, case, func, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from core.dto import Scope
@@ -75,27 +75,39 @@ def count_approved_by_category(
     return session.execute(stmt).all()
 
 
-def count_approved_by_title(
-    session: Session, trainee_ids: Sequence[int] | None, title_keys: Sequence[str], *, start: date, end: date
-) -> Sequence[Row[*tuple[Any, ...]]]:
-    """(trainee id, lower(category), title key, approved) for the given title keys, months start..end."""
-    if not title_keys:
-        return []
+def count_approved_for_targets(
+    session: Session,
+    trainee_ids: Sequence[int] | None,
+    targets: Sequence[tuple[str, str | None]],
+    *,
+    start: date,
+    end: date,
+) -> dict[int, tuple[int, ...]]:
+    """trainee id -> approved entries per target, in the order of `targets` ((lower-case category, title
+    key or None for any title)), from the roll-up's months start..end: one pass, one row per trainee."""
+    if not targets:
+        return {}
     category = func.lower(LogbookTitleRollup.category)
+    columns = [
+        func.sum(
+            case(
+                (
+                    (category == wanted) & (LogbookTitleRollup.title_key == key if key is not None else true()),
+                    LogbookTitleRollup.approved,
+                ),
+                else_=0,
+            )
+        )
+        for wanted, key in targets
+    ]
     stmt = (
-        select(
-            LogbookTitleRollup.trainee_id, category, LogbookTitleRollup.title_key, func.sum(LogbookTitleRollup.approved)
-        )
-        .where(
-            LogbookTitleRollup.month >= start,
-            LogbookTitleRollup.month <= end,
-            LogbookTitleRollup.title_key.in_(sorted(set(title_keys))),
-        )
-        .group_by(LogbookTitleRollup.trainee_id, category, LogbookTitleRollup.title_key)
+        select(LogbookTitleRollup.trainee_id, *columns)
+        .where(LogbookTitleRollup.month >= start, LogbookTitleRollup.month <= end)
+        .group_by(LogbookTitleRollup.trainee_id)
     )
     if trainee_ids is not None:
         stmt = stmt.where(LogbookTitleRollup.trainee_id.in_(trainee_ids))
-    return session.execute(stmt).all()
+    return {row[0]: tuple(int(n or 0) for n in row[1:]) for row in session.execute(stmt)}
 
 
 def list_latest_feedback(

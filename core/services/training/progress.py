@@ -20,6 +20,7 @@ from core.repositories import training as repo
 from core.rules.access import ALL_ROLES
 from core.rules.progress import (
     Requirement,
+    TargetProgress,
     compute_applicable_requirements,
     compute_elapsed_share,
     compute_target_progress,
@@ -173,62 +174,62 @@ def _progress(
     ids = None if all_trainees else [int(r[0]) for r in rows]
     if ids == []:
         return []
-    by_category = {
-        (int(t), str(c)): int(n) for t, c, n in repo.count_approved_by_category(session, ids, start=start, end=end)
-    }
-    keys = [compute_title_key(r.title) for r in requirements if r.title]
-    by_title = {
-        (int(t), str(c), str(k)): int(n)
-        for t, c, k, n in repo.count_approved_by_title(session, ids, keys, start=start, end=end)
-    }
+    # One pass over the roll-up: a count per distinct target (category, title) and trainee.
+    wanted = sorted({(r.category.lower(), compute_title_key(r.title) or None) for r in requirements}, key=str)
+    position = {target: i for i, target in enumerate(wanted)}
+    counts = repo.count_approved_for_targets(session, ids, wanted, start=start, end=end)
+    nothing = (0,) * len(wanted)
     elapsed = compute_elapsed_share(start, end, today)
-    return [
-        _one(row, requirements, by_category, by_title, settings, start=start, end=end, elapsed=elapsed, year=year)
-        for row in rows
-    ]
+    applicable: dict[tuple[int | None, int | None], list[tuple[Requirement, int]]] = {}
+    memo: dict[tuple[int, int], Measured] = {}
+    found = []
+    for row in rows:
+        training_year = year if year is not None else row[6]
+        key = (training_year, row[3])
+        if key not in applicable:
+            applicable[key] = [
+                (r, position[(r.category.lower(), compute_title_key(r.title) or None)])
+                for r in compute_applicable_requirements(
+                    requirements, training_year=training_year, department_id=row[3]
+                )
+            ]
+        found.append(
+            _one(
+                row,
+                applicable[key],
+                counts.get(row[0], nothing),
+                settings,
+                memo,
+                start=start,
+                end=end,
+                elapsed=elapsed,
+                year=year,
+            )
+        )
+    return found
+
+
+Measured = tuple[TargetProgress, TargetItem]
 
 
 def _one(
     row: Any,
-    requirements: list[Requirement],
-    by_category: dict[tuple[int, str], int],
-    by_title: dict[tuple[int, str, str], int],
+    requirements: list[tuple[Requirement, int]],  # those that apply to this trainee, with their count's position
+    counts: tuple[int, ...],
     settings: ProgressSettings,
+    memo: dict[tuple[int, int], Measured],
     *,
     start: date,
     end: date,
     elapsed: float,
     year: int | None,
 ) -> TraineeProgress:
-    trainee_id, name, reg, department_id, department, supervisor, current_year, cohort = row
+    trainee_id, name, reg, _, department, supervisor, current_year, cohort = row
     training_year = year if year is not None else current_year
-    measured = []
-    for requirement in compute_applicable_requirements(
-        requirements, training_year=training_year, department_id=department_id
-    ):
-        category = requirement.category.lower()
-        if requirement.title:
-            approved = by_title.get((trainee_id, category, compute_title_key(requirement.title)), 0)
-        else:
-            approved = by_category.get((trainee_id, category), 0)
-        measured.append(
-            (requirement, compute_target_progress(requirement, approved, behind_share=settings.behind_share))
-        )
-    targets = [
-        TargetItem(
-            label=t.label,
-            category=r.category,
-            title=r.title,
-            minimum=t.minimum,
-            approved=t.approved,
-            still_needed=t.still_needed,
-            share=t.share,
-            under_share=t.under_share,
-        )
-        for r, t in measured
-    ]
+    measured = [_measure(r, counts[i], settings, memo) for r, i in requirements]
+    targets = tuple(item for _, item in measured)
     verdict = compute_verdict(
-        [t for _, t in measured], elapsed_share=elapsed, checkpoint=settings.checkpoint, training_year=training_year
+        [t for t, _ in measured], elapsed_share=elapsed, checkpoint=settings.checkpoint, training_year=training_year
     )
     return TraineeProgress(
         trainee_id=int(trainee_id),
@@ -241,7 +242,31 @@ def _one(
         window_start=start,
         window_end=end,
         elapsed_share=elapsed,
-        targets=tuple(targets),
+        targets=targets,
         behind=verdict.behind,
         summary=verdict.summary,
     )
+
+
+def _measure(
+    requirement: Requirement, approved: int, settings: ProgressSettings, memo: dict[tuple[int, int], Measured]
+) -> Measured:
+    """A target against a count; the same target and count give equal frozen values, so they are made once
+    (2,000 trainees x 8 targets have a few hundred distinct pairs)."""
+    key = (requirement.id, approved)
+    if key not in memo:
+        t = compute_target_progress(requirement, approved, behind_share=settings.behind_share)
+        memo[key] = (
+            t,
+            TargetItem(
+                label=t.label,
+                category=requirement.category,
+                title=requirement.title,
+                minimum=t.minimum,
+                approved=t.approved,
+                still_needed=t.still_needed,
+                share=t.share,
+                under_share=t.under_share,
+            ),
+        )
+    return memo[key]
