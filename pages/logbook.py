@@ -9,6 +9,7 @@ from core.rules.values import EntryStatus, Role
 from core.services.logbook import entries as logbook_service
 from portal import actions, auth, errors, loaders, tables, widgets
 from portal.logbook_views import STATUS_LABELS, entries_frame, entry_card, entry_form, entry_label, reset_entry_form
+from portal.progress_views import progress_bars
 
 ROLES = ALL_ROLES
 METRICS = {
@@ -46,6 +47,9 @@ def _trainee_view(user: UserSummary) -> None:
     cols = st.columns(5)
     for col, (status, label) in zip(cols, METRICS.items(), strict=True):
         col.metric(label, sum(1 for e in entries if e.status == status))
+    progress = loaders.training.my_progress(user, clock.today())
+    with st.expander("📈 My progress against this training year's targets", expanded=progress.behind):
+        progress_bars(progress, heading=None)
     tab_list, tab_new = st.tabs(["My entries", "➕ New entry"])
     with tab_new:
         _entry_form(user, None, key="logbook.new")

@@ -71,6 +71,7 @@ def _section_my_results(user: UserSummary) -> None:
     shown = frame[["assessment", "group", "date", "score", "max_score", "percentage", "grade", "result", "state"]]
     tables.show(shown, hide_index=True, width="stretch")
     widgets.download_buttons(shown, name="my-results", key="results.mine.download")
+    _section_weighted(loaders.training.weighted_totals(user, user.id), key="results.mine.totals")
 
 
 def _pick_assessment(items: list[AssessmentSummary]) -> AssessmentSummary | None:
@@ -123,8 +124,29 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> Assessme
         )
     export = frame[[c for c in EXPORT_COLUMNS if c in frame.columns]]
     widgets.download_buttons(export, name=f"results-{a.id}", key="results.grid.download")
+    totals = loaders.training.weighted_totals(user, None)
+    mine = totals[
+        (totals["group"].str.casefold() == a.group_name.casefold())
+        & totals["owner"].isin([a.department_name, "Programme-wide"])
+    ]
+    _section_weighted(mine, key=f"results.grid.totals.{a.id}")
     _section_history(user, frame)
     return assessment
+
+
+def _section_weighted(totals: pd.DataFrame, *, key: str) -> None:
+    """Weighted totals (Σ score / max × weight) of groups at exactly 100 %, or why a group has none."""
+    if totals.empty:
+        return
+    st.subheader("Weighted totals")
+    st.caption(
+        "Σ score / max × weight over a group's published results; only a group whose weights total 100% has one."
+    )
+    shown = totals[["trainee_id", "trainee", "group", "owner", "weighted_total", "note"]].rename(
+        columns={"owner": "belongs_to"}
+    )
+    tables.show(shown, hide_index=True, width="stretch")
+    widgets.download_buttons(shown, name="weighted-totals", key=key)
 
 
 def _admin_grid(user: UserSummary, a: AssessmentSummary, frame: pd.DataFrame) -> None:
@@ -407,6 +429,9 @@ def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> N
             "Weight in group (%)", min_value=0.0, max_value=100.0, value=100.0, key="results.new.weight"
         )
         group = st.text_input("Group (for example 'Year 2 written')", key="results.new.group")
+        programme_wide = st.checkbox(
+            "Programme-wide group (otherwise the group belongs to this department)", key="results.new.programme_wide"
+        )
         period = st.text_input(
             "Eligibility period (optional: YYYY-MM, YYYY-Qn, YYYY or a date range)", key="results.new.period"
         )
@@ -427,6 +452,7 @@ def _section_assessments(user: UserSummary, items: list[AssessmentSummary]) -> N
                         weight=weight,
                         group_name=group,
                         eligibility_period=period or None,
+                        programme_wide=programme_wide,
                         now=now,
                     ),
                     affects=RESULTS,

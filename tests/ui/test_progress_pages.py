@@ -146,3 +146,47 @@ def test_the_setup_page_is_for_admins_only(run_page: PageRunner, world: World) -
         at = run_page("pages.training", viewer)
         assert any("Not allowed" in e.value for e in at.error)
         assert not at.dataframe
+
+
+def test_the_trainees_logbook_page_shows_their_progress_too(run_page: PageRunner, world: World) -> None:
+    at = run_page("pages.logbook", world.peer)
+    assert not at.exception, at.exception
+    assert "4 × case: 0 of 4 approved (4 still needed)" in _texts(at)
+    assert at.expander[0].proto.expanded, "opened when the trainee is behind"
+
+
+def test_results_show_weighted_totals_to_the_trainee_and_in_the_grid(
+    run_page: PageRunner, ui_db: UiDatabase, world: World
+) -> None:
+    from core.services.results import assessments, scores, transitions
+
+    with ui_db.factory.begin() as session:
+        trainee = session.get(User, world.trainee.id)
+        assert trainee is not None
+        for title, weight, score in (("Written", "70", "45"), ("OSCE", "30", "16")):
+            made = assessments.create_assessment(
+                session,
+                world.admin,
+                title=title,
+                department_id=world.department_id,
+                assessment_date=date(2026, 12, 1),
+                max_score="60" if title == "Written" else "20",
+                pass_mark="10",
+                weight=weight,
+                group_name="Final exam",
+                now=NOW,
+            )
+            scores.save_scores(
+                session, world.admin, assessment_id=made.id, scores={trainee.registration_number: score}, now=NOW
+            )  # type: ignore[dict-item]
+            transitions.publish_results(session, world.admin, assessment_id=made.id, now=NOW)
+
+    mine = run_page("pages.results", world.trainee)
+    assert not mine.exception, mine.exception
+    totals = mine.dataframe[1].value.to_dict("records")
+    assert [(r["group"], r["Weighted total"], r["note"]) for r in totals] == [
+        ("Final exam", 76.5, "weights total 100%")
+    ]
+
+    grid = run_page("pages.results", world.admin)
+    assert any("Weighted totals" == s.value for s in grid.subheader)
