@@ -120,7 +120,12 @@ def _document(user: UserSummary, item: LeaveItem) -> None:
     with errors.handled():
         name, mime, content = loaders.leave.leave_document(user, item.id)
         st.download_button(
-            f"⬇️ {name}", data=content, file_name=name, mime=mime, key=f"leave.doc.{item.id}", on_click="ignore"
+            f"⬇️ {widgets.plain(name)}",
+            data=content,
+            file_name=name,
+            mime=mime,
+            key=f"leave.doc.{item.id}",
+            on_click="ignore",
         )
 
 

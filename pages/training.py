@@ -126,7 +126,10 @@ def _section_set_year(user: UserSummary) -> None:
     if chosen is None:
         return
     current = trainees[chosen]
-    st.caption(f"Now: training year {current.from_year or 'not set'}, cohort {current.cohort or 'not set'}.")
+    st.caption(
+        f"Now: training year {current.from_year or 'not set'}, "
+        f"cohort {widgets.plain(current.cohort) if current.cohort else 'not set'}."
+    )
     with st.form("training.set", clear_on_submit=False):
         left, middle, right = st.columns(3)
         options = [0, *_years()]

@@ -41,6 +41,21 @@ def record_event(
     )
 
 
+def record_export(
+    session: Session, actor: UserSummary, *, table: str, file_name: str, rows: int, now: datetime
+) -> None:
+    """A table downloaded from a page as CSV or Excel: every export of personal data is audited (issue 14 §5)."""
+    record_event(
+        session,
+        actor=actor,
+        action="table_exported",
+        now=now,
+        entity_type="table",
+        entity_id=table,
+        details={"file": file_name, "rows": rows},
+    )
+
+
 SHOWN_EVENTS = 5000  # what the audit page lists; its CSV download asks for all (limit=None)
 
 

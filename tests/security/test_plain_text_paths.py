@@ -105,6 +105,14 @@ REVIEWED = {
     "portal/review.py: count",
     "portal/widgets.py: page_of(spec)",
     "portal/widgets.py: label",  # link_to: callers pass the portal's own words
+    "pages/leave.py: labels",
+    "pages/training.py: current.from_year or 'not set'",  # a number
+    "pages/training.py: moving",  # a count
+    "portal/confirm.py: label",  # ask_button and confirmed(): callers pass the portal's own words
+    "portal/confirm.py: confirm",
+    "portal/progress_views.py: heading",
+    "portal/progress_views.py: year",
+    "portal/progress_views.py: short_period(progress.window_start, progress.window_end)",
 }
 
 

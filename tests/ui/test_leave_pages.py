@@ -10,6 +10,7 @@ from core import clock
 from core.dto import UserSummary
 from core.models import CalendarClosure, Condonation, DepartmentWeekdays, LeaveRequest, User
 from core.services.attendance import leave
+from portal.widgets import plain
 from tests.factories import NOW, actor, make_attendance, make_department, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
 
@@ -84,7 +85,8 @@ def test_an_admin_approves_and_rejects_leave(run_page: PageRunner, ui_db: UiData
         )
     at = run_page("pages.leave", admin)
     assert not at.exception
-    assert [b.label for b in at.get("download_button") if "note.pdf" in str(b.label)]  # the document is offered
+    offered = [b.label for b in at.get("download_button") if plain("note.pdf") in str(b.label)]
+    assert offered  # the document is offered, its (uploaded) file name as plain text
     at.button(key=f"leave.reject.{second.id}").click().run()
     assert any("needs a comment" in e.value for e in at.error)
     at.button(key=f"leave.approve.{first.id}").click().run()
