@@ -10,6 +10,7 @@ from core.clock import programme_date
 from core.config import Settings, get_settings
 from core.services.attendance.alerts import run_attendance_alerts
 from core.services.attendance.monitor import send_missing_digest
+from core.services.training.alerts import run_progress_alerts
 from jobs.common import SessionFactory
 
 log = logging.getLogger(__name__)
@@ -27,5 +28,7 @@ def run_attendance_alerts_job(
     with session_factory.begin() as session:
         counts: dict[str, Any] = dict(run_attendance_alerts(session, now=now, today=today))
         counts["missing_attendance_departments"] = send_missing_digest(session, now=now, timezone=settings.timezone)
+        # Issue 17: trainees behind on their logbook targets join the at-risk alerts.
+        counts.update(run_progress_alerts(session, now=now, today=today))
     log.info("attendance_alerts: %s", counts)
     return counts

@@ -183,3 +183,11 @@ def list_cohorts(session: Session, scope: Scope) -> list[str]:
         .order_by(User.cohort)
     )
     return [str(c) for c in rows]
+
+
+def list_supervisor_ids(session: Session, trainee_ids: Sequence[int]) -> dict[int, int | None]:
+    """trainee id -> their supervisor's id (None when unassigned)."""
+    if not trainee_ids:
+        return {}
+    rows = session.execute(select(User.id, User.supervisor_id).where(User.id.in_(trainee_ids))).all()
+    return {trainee: supervisor for trainee, supervisor in rows}
