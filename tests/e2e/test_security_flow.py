@@ -31,7 +31,7 @@ from core.services.notifications import notify
 from core.services.results.assessments import create_assessment
 from core.services.results.changes import request_change
 from core.services.settings import update_setting
-from core.services.users.accounts import summarize, update_user
+from core.services.users.accounts import reset_password, summarize, update_user
 from core.services.users.departments import create_department
 from tests.e2e.conftest import CHROMIUM, DEMO_PASSWORD, _portal_server, screenshot, settle, sign_in
 
@@ -43,6 +43,7 @@ PAYLOAD = (
     f"<a href='https://evil.example/{MARK}'>{MARK}</a><img src='https://evil.example/{MARK}-2.png'> "
     f"www.evil-{MARK}.example https://evil.example/bare-{MARK} mail-{MARK}@evil.example"
 )
+DATABASES: dict[str, str] = {}  # portal URL -> its database, for the writes a test makes as an admin would
 SHORT = f"[{MARK} s](https://evil.example/{MARK}) <img src='https://evil.example/{MARK}-s.png'> www.evil-{MARK}.example"
 PAGES = {
     "admin": [
@@ -145,6 +146,7 @@ def planted_url(tmp_path_factory: pytest.TempPathFactory, browser: Browser) -> I
             notify(session, user_id=person.id, kind=list(NotificationKind)[0], title=PAYLOAD, body=PAYLOAD, now=now)
     engine.dispose()
     with _portal_server(url, workdir) as running:
+        DATABASES[running] = url
         yield running
 
 
@@ -198,6 +200,25 @@ def test_a_copied_cookie_stops_working_after_sign_out(page: Page, browser: Brows
     replay = _open_with_cookie(browser, planted_url, cookie)
     _shows_sign_in(replay)
     replay.context.close()
+
+
+def test_a_copied_cookie_stops_working_after_a_password_reset(page: Page, browser: Browser, planted_url: str) -> None:
+    sign_in(page, planted_url, "admin2")  # a user no other test here signs in as
+    cookie = _cookie_of(page)
+    copy = _open_with_cookie(browser, planted_url, cookie)
+    expect(copy.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
+    copy.context.close()
+    engine = make_engine(DATABASES[planted_url])
+    with make_session_factory(engine).begin() as session:  # what an admin's reset on Users does
+        target = users_repo.get_user_by_username(session, "admin2")
+        assert target is not None
+        reset_password(session, _person(session, "admin"), target.id, new_password=DEMO_PASSWORD, now=utcnow())
+    engine.dispose()
+    replay = _open_with_cookie(browser, planted_url, cookie)
+    _shows_sign_in(replay)
+    replay.context.close()
+    page.reload()  # the browser that signed in is signed out too
+    _shows_sign_in(page)
 
 
 def _forged(claims: dict[str, object], header: dict[str, object]) -> str:
