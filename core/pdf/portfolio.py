@@ -119,8 +119,13 @@ def render_portfolio_pdf(
 
 
 def _summary(data: PortfolioData, styles: dict[str, ParagraphStyle]) -> Table:
-    verdict = "BEHIND" if data.behind else "ON TRACK" if data.summary == "on track" else "NOTE"
-    text = Paragraph(f"<b>Summary: {verdict}</b> - {markup(data.summary)}", styles["BodyText"])
+    if data.behind:
+        line = f"<b>Summary: BEHIND</b> - {markup(data.summary.removeprefix('behind: '))}"
+    elif data.summary == "on track":
+        line = "<b>Summary: ON TRACK</b> - every target is at or above its share for this point of the year"
+    else:
+        line = f"<b>Summary:</b> {markup(data.summary)}"
+    text = Paragraph(line, styles["BodyText"])
     box = Table([[text]], colWidths=[WIDTH], hAlign="LEFT")
     tint = "#fdecea" if data.behind else "#e8f5e9"
     box.setStyle(

@@ -85,7 +85,7 @@ def test_a_portfolio_states_targets_feedback_attendance_results_and_the_summary(
     assert "Written" in text and "45 / 60" in text
     assert re.search(r"Final exam 2026\s+Dept \S+\s+75\s+weights total 100%", text)  # weighted: 45/60 × 100
     assert "2026-11-01 to 2027-01-31 No sessions recorded" in text.replace("\n", " ")
-    assert "Summary: BEHIND" in text and "Chest drain × 2 (procedure): 0 of 2" in text
+    assert "Summary: BEHIND - Chest drain × 2 (procedure): 0 of 2" in text
     assert made.summary.startswith("behind:")
     link = re.search(r"/verify\?token=(\S+)", text.replace("\n", ""))
     assert link is not None
