@@ -9,7 +9,7 @@ from core.config import get_settings
 from core.dto import TraineeProgress, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR, TRAINEE
 from core.services.training import portfolio as portfolio_service
-from core.services.training.progress import on_track_frame, progress_frame
+from core.services.training.progress import on_track_frame, progress_frame, progress_summary_frame
 from portal import actions, auth, loaders, tables, widgets
 from portal.progress_views import progress_bars
 
@@ -42,9 +42,11 @@ def render() -> None:
             tables.show(share, width="stretch")
             widgets.download_buttons(share, name="progress-on-track", key="progress.share.download")
     st.subheader("Trainees (behind first)")
-    table = progress_frame(found)
+    table = progress_summary_frame(found)
     tables.show(table, width="stretch")
     widgets.download_buttons(table, name="training-progress", key="progress.download")
+    st.caption("One row per trainee and target, with what is still needed:")
+    widgets.download_buttons(progress_frame(found), name="training-progress-targets", key="progress.targets.download")
     _section_trainee(user, found)
 
 

@@ -137,6 +137,37 @@ def progress_frame(progress: Sequence[TraineeProgress]) -> pd.DataFrame:
     )
 
 
+def progress_summary_frame(progress: Sequence[TraineeProgress]) -> pd.DataFrame:
+    """One row per trainee: status, what is behind, and every target as approved / minimum."""
+    return pd.DataFrame(
+        [
+            {
+                "trainee": p.trainee_name,
+                "trainee_id": p.registration_number or "",
+                "training_year": p.training_year,
+                "cohort": p.cohort or "",
+                "status": "behind" if p.behind else "on track",
+                "targets": "; ".join(f"{t.label}: {t.approved}/{t.minimum}" for t in p.targets),
+                "summary": p.summary,
+                "department": p.department_name,
+                "supervisor": p.supervisor_name,
+            }
+            for p in progress
+        ],
+        columns=[
+            "trainee",
+            "trainee_id",
+            "training_year",
+            "cohort",
+            "status",
+            "targets",
+            "summary",
+            "department",
+            "supervisor",
+        ],
+    )
+
+
 def on_track_frame(progress: Sequence[TraineeProgress]) -> pd.DataFrame:
     """Share of trainees on track by department and training year (trainees with targets only)."""
     counted: dict[tuple[str, int], list[int]] = {}
