@@ -60,6 +60,7 @@ class PackData:
     at_risk_note: str = ""
     content_checksum: str = ""
     notes: list[str] = field(default_factory=list)
+    kpi_note: str = ""  # which months the cards cover, compared with which (as the dashboard's caption says)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -164,6 +165,7 @@ def _cover(data: PackData, styles: dict[str, ParagraphStyle], width: float) -> l
         provenance,
         Spacer(1, 0.8 * cm),
         Paragraph("Key figures", styles["h2"]),
+        *([Paragraph(_esc(data.kpi_note), styles["small"]), Spacer(1, 4)] if data.kpi_note else []),
         _kpi_grid(data.kpis, width),
     ]
 

@@ -87,6 +87,7 @@ def test_pack_numbers_equal_the_dashboard_services(session: Session, programme, 
     text = _text(pdf)
     filters = pack_filters(NOW.date(), start=date(2026, 9, 1), end=date(2026, 11, 1))
     overview = analytics_overview.get_overview(session, admin, filters=filters, today=NOW.date(), now=NOW)
+    assert f"Cards: {overview.period_label}, compared with {overview.previous_label}." in text  # as on the dashboard
     for card in overview.cards:
         shown = (
             (f"{analytics.percent_text(card.value)}%" if card.unit == "percent" else f"{int(card.value):,}")

@@ -82,6 +82,7 @@ def collect_pack_data(
         generated_by="System (scheduled job)" if actor == SYSTEM_ACTOR else f"{actor.full_name} ({actor.username})",
         data_as_of=f"{now:%Y-%m-%d %H:%M} UTC (live database)",
         kpis=[_kpi(card) for card in overview.cards],
+        kpi_note=_kpi_note(overview.period_label, overview.previous_label, period),
         trends=[
             Trend("Attendance % by department, 12 months", _trend(attendance_trend, "Attendance %"), "%", partial),
             Trend(
@@ -100,6 +101,13 @@ def collect_pack_data(
         ),
     )
     return _with_checksum(data)
+
+
+def _kpi_note(cards: str, previous: str, period: str) -> str:
+    """The dashboard's caption: the cards compare complete months like with like, so when the pack's period
+    runs into this month they cover the complete months before it, while the pages after cover the period."""
+    note = f"Cards: {cards}, compared with {previous}."
+    return note if cards == period else f"{note} The tables and charts on the next pages cover {period}."
 
 
 def attendance_and_eligibility(
