@@ -82,7 +82,7 @@ def render_transcript_pdf(
                     f"{r.score:g} / {r.max_score:g}",
                     f"{r.percentage:g}",
                     Paragraph(markup(r.grade), styles["Cell"]),
-                    str(r.result).upper(),
+                    Paragraph(markup(_result_text(str(r.result))), styles["Cell"]),
                     str(r.state),
                 ]
             )
@@ -108,6 +108,12 @@ def render_transcript_pdf(
     story.append(Paragraph(eligibility.text, styles["BodyText"]))
     story.extend(verification_block(generated_at, verify_link, expires_at, styles))
     return build_pdf(story, title=f"Transcript {person.name}", footer=f"Academic transcript - {person.name}")
+
+
+def _result_text(result: str) -> str:
+    """PASS or FAIL in capitals, and its attendance gate as the portal words it: "PASS (ineligible: 64.04 % ...)"."""
+    verdict, _, gate = result.partition(" (")
+    return verdict.upper() + (f" ({gate}" if gate else "")
 
 
 def header(programme: str, title: str, styles: dict[str, ParagraphStyle]) -> list[Flowable]:

@@ -99,6 +99,27 @@ def test_transcript_pdf_holds_header_published_and_frozen_results_eligibility_da
     assert document.expires_at == NOW + timedelta(hours=48)
 
 
+def test_a_published_result_below_its_attendance_gate_says_so_on_the_transcript(
+    session: Session, scenario: dict[str, object]
+) -> None:
+    trainee, admin, department = scenario["trainee"], scenario["admin"], scenario["department"]
+    for day, status in ((1, "present"), (2, "absent"), (3, "absent"), (4, "absent")):
+        make_attendance(session, trainee, date(2026, 7, day), status)  # type: ignore[arg-type]
+    gated = results_service.create_assessment(
+        session, admin, title="Gated paper", department_id=department.id, assessment_date=date(2026, 8, 1),  # type: ignore[arg-type, attr-defined]
+        max_score=100, pass_mark=50, weight=10, group_name="Gated", eligibility_period="2026-07", now=NOW,
+    )  # fmt: skip
+    scores = {trainee.registration_number: "72"}  # type: ignore[attr-defined]
+    result_scores_service.save_scores(session, admin, assessment_id=gated.id, scores=scores, now=NOW)  # type: ignore[arg-type]
+    result_transitions_service.publish_results(session, admin, assessment_id=gated.id, now=NOW)  # type: ignore[arg-type]
+    document = svc.generate_transcript(
+        session, actor(session, trainee), trainee_id=trainee.id, now=NOW, settings=SETTINGS
+    )  # type: ignore[arg-type, attr-defined]
+    text = " ".join(_text(document.content).split())
+    assert "Gated paper" in text and "PASS (ineligible: 25.00 % attended in 2026-07)" in text
+    assert "PASS (" not in text.replace("PASS (ineligible: 25.00 % attended in 2026-07)", "")  # ungated rows: PASS
+
+
 def test_the_qr_code_in_the_pdf_encodes_exactly_the_verify_link(session: Session, scenario: dict[str, object]) -> None:
     trainee = scenario["trainee"]
     document = svc.generate_transcript(session, scenario["admin"], trainee_id=trainee.id, now=NOW, settings=SETTINGS)  # type: ignore[arg-type, attr-defined]
