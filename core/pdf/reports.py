@@ -60,6 +60,8 @@ class PackData:
     at_risk_note: str = ""
     content_checksum: str = ""
     notes: list[str] = field(default_factory=list)
+    # Further titled tables after the at-risk list (title, note, table): training progress, results analytics.
+    sections: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)
     kpi_note: str = ""  # which months the cards cover, compared with which (as the dashboard's caption says)
 
 
@@ -121,6 +123,12 @@ def render_pack_pdf(data: PackData, *, progress: Progress | None = None) -> byte
     story.append(Paragraph(_esc(data.at_risk_note), styles["small"]))
     story.append(Spacer(1, 4))
     story += _tables(data.at_risk, width, styles, pct_columns=_pct(data.at_risk))
+    for title, note, table in data.sections:
+        story.append(Paragraph(_esc(title), styles["h2"]))
+        if note:
+            story.append(Paragraph(_esc(note), styles["small"]))
+            story.append(Spacer(1, 4))
+        story += _tables(table, width, styles, pct_columns=_pct(table))
     for note in data.notes:
         story.append(Paragraph(_esc(note), styles["small"]))
     step(0.85, "Laying out the pages")

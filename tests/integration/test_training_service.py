@@ -254,3 +254,29 @@ def test_setting_a_year_outside_the_programme_is_refused(session: Session, world
     with pytest.raises(PermissionDeniedError):
         years.preview_promotion(session, world.supervisor)
     assert years.list_cohorts(session, world.supervisor) == ["2026 intake"]
+
+
+def test_the_leadership_pack_shows_progress_on_track_and_results_analytics_in_scope(
+    session: Session, world: World
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from core.services.reports.archive import get_report_file
+    from core.services.reports.pack import generate_leadership_pack
+
+    _targets(session, world)
+    _approve(session, world, world.trainee_row, 6, case_date=date(2026, 9, 3))
+    _approve(session, world, world.trainee_row, 2, category="procedure", title="Central line insertion")
+
+    item = generate_leadership_pack(session, world.supervisor, now=WHEN, programme="P")
+    pdf = get_report_file(session, world.supervisor, item.id).content
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+
+    assert "Logbook progress: trainees on track by department and training year" in text
+    surgery = session.get(User, world.trainee_row.id).department.name  # type: ignore[union-attr]
+    assert f"{surgery} 1 2 1 1 50.00%" in text  # department, year, trainees, on track, behind, on track %
+    assert "Results by department: pass rate and mean" in text and "Score distribution per assessment" in text
+    medicine = session.get(User, world.other_row.id).department.name  # type: ignore[union-attr]
+    assert medicine not in text  # the supervisor's pack: their trainees only

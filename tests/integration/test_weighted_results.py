@@ -106,3 +106,26 @@ def test_a_group_under_100_percent_has_no_total_and_says_why(session: Session) -
     rows = list_weighted_totals(session, admin, trainee_id=trainee.id).to_dict("records")
 
     assert [(r["weighted_total"], r["note"]) for r in rows] == [(None, "no total: weights total 60%, not 100%")]
+
+
+def test_results_analytics_pool_pass_rate_and_mean_by_department_and_band_scores_in_scope(session: Session) -> None:
+    from core.services.results.analytics import results_by_department, score_distribution
+
+    admin = actor(session, make_user(session, "admin"))
+    surgery = make_department(session)
+    supervisor = make_user(session, "supervisor", department=surgery)
+    mine = [make_user(session, "trainee", department=surgery, supervisor=supervisor) for _ in range(3)]
+    other = make_user(session, "trainee", department=surgery)
+    written = _assessment(session, admin, surgery.id, "Written", "100", max_score="100")
+    marks = {t.registration_number: s for t, s in zip([*mine, other], ["85", "45", "65", "5"], strict=True)}
+    scores_svc.save_scores(session, admin, assessment_id=written, scores=marks, now=NOW)  # type: ignore[arg-type]
+    transitions_svc.publish_results(session, admin, assessment_id=written, now=NOW)
+
+    table = results_by_department(session, admin, department=surgery.name).to_dict("records")
+    assert table[0] == {"department": surgery.name, "results": 4, "passed": 3, "pass_rate_pct": 75.0, "mean_pct": 50.0}
+    seen = results_by_department(session, actor(session, supervisor), department=surgery.name).to_dict("records")
+    assert (seen[0]["results"], seen[0]["passed"]) == (3, 3)  # not the trainee supervised by nobody
+    bands = score_distribution(session, admin, department=surgery.name).to_dict("records")
+    assert [(b["results"], b["under 40%"], b["40-49%"], b["60-69%"], b["80% and over"]) for b in bands] == [
+        (4, 1, 1, 1, 1)
+    ]

@@ -19,6 +19,7 @@ from core.calendar import month_end, month_label, month_start, months_between, p
 from core.clock import programme_date
 from core.dto import SYSTEM_ACTOR, DashboardFilters, KpiCard, ReportRunItem, Scope, UserSummary
 from core.errors import InvalidInputError
+from core.exports import human_header
 from core.models import User
 from core.pdf.charts import Trend
 from core.pdf.reports import PackData, render_pack_pdf
@@ -29,7 +30,9 @@ from core.services.dashboards import analytics, figures
 from core.services.dashboards import overview as analytics_overview
 from core.services.dashboards import trainees as analytics_trainees
 from core.services.reports.archive import REPORT_ROLES, Progress, department_name, scope_label, store_report
+from core.services.results.analytics import results_by_department, score_distribution
 from core.services.settings import get_setting
+from core.services.training.progress import list_progress, on_track_frame
 
 PACK_MONTHS = 3
 
@@ -100,7 +103,39 @@ def collect_pack_data(
             "(the programme's sessions per day so far times the days left)."
         ),
     )
+    data.sections.extend(training_sections(session, actor, filters=filters, today=today, department=department))
     return _with_checksum(data)
+
+
+def training_sections(
+    session: Session, actor: UserSummary, *, filters: DashboardFilters, today: date, department: str
+) -> list[tuple[str, str, pd.DataFrame]]:
+    """Issue 17's pack pages: logbook progress on track, results by department, score distribution."""
+    only = None if filters.department_id is None else department
+    on_track = on_track_frame(list_progress(session, actor, today=today, department_id=filters.department_id))
+    return [
+        (
+            "Logbook progress: trainees on track by department and training year",
+            "Approved entries in the current training year against its targets; behind = a target under its share "
+            "once the checkpoint of the year has passed (settings progress_checkpoint_percent, "
+            "progress_behind_share_percent). Trainees without targets are not counted.",
+            _worded(on_track),
+        ),
+        (
+            "Results by department: pass rate and mean",
+            "Published and frozen results; pass rate = passed / results, mean = mean percentage of those results.",
+            _worded(results_by_department(session, actor, department=only)),
+        ),
+        (
+            "Score distribution per assessment",
+            "Published and frozen results by percentage of the maximum score.",
+            _worded(score_distribution(session, actor, department=only)),
+        ),
+    ]
+
+
+def _worded(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns=lambda c: human_header(c) if "_" in str(c) else str(c)[:1].upper() + str(c)[1:])
 
 
 def _kpi_note(cards: str, previous: str, period: str) -> str:
@@ -239,6 +274,7 @@ def _with_checksum(data: PackData) -> PackData:
         "ageing": frame_json(data.ageing),
         "attendance": frame_json(data.attendance),
         "at_risk": frame_json(data.at_risk),
+        "sections": [[title, frame_json(table)] for title, _, table in data.sections],
     }
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
     return PackData(**{**data.__dict__, "content_checksum": digest})
