@@ -709,7 +709,7 @@ class DepartmentWeekdaysItem:
 
 @dataclass(frozen=True)
 class MissingAttendanceGrid:
-    """Departments × weeks: expected session days (weekdays minus closures, up to today) and those with records.
+    """Departments × weeks: expected session days (weekdays minus closures, up to yesterday) and those with records.
 
     `cells` columns: department_id, department, week (Monday), expected, covered, missing, coverage_pct,
     missing_dates (comma-separated YYYY-MM-DD).
@@ -717,7 +717,7 @@ class MissingAttendanceGrid:
 
     period_label: str
     start: date
-    end: date  # the last day counted (today for a running period)
+    end: date  # the last day counted (yesterday for a running period)
     cells: pd.DataFrame
 
 

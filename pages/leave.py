@@ -11,7 +11,7 @@ from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
 from core.rules.values import CondonationStatus, LeaveStatus
 from core.services.attendance import condonations as condonation_service
 from core.services.attendance import leave as leave_service
-from portal import actions, auth, errors, loaders, widgets
+from portal import actions, auth, errors, loaders, tables, widgets
 
 ROLES = ALL_ROLES
 POLICY_WORDS = {"excluded": "left out of the sessions counted", "excused": "counted as excused"}
@@ -146,25 +146,25 @@ def _section_list(user: UserSummary, items: list[LeaveItem]) -> None:
         return
     frame = pd.DataFrame(
         {
-            "id": [i.id for i in items],
-            "trainee": [i.trainee_name for i in items],
-            "registration_number": [i.registration for i in items],
-            "type": [i.leave_type for i in items],
-            "policy": [i.policy for i in items],
-            "start": [i.start for i in items],
-            "end": [i.end for i in items],
-            "days": [i.days for i in items],
-            "reason": [i.reason for i in items],
-            "status": [i.status for i in items],
-            "requested_by": [i.requested_by for i in items],
-            "decided_by": [i.decided_by for i in items],
-            "comment": [i.decision_comment for i in items],
-            "document": [i.attachment_name for i in items],
+            "ID": [i.id for i in items],
+            "Trainee": [i.trainee_name for i in items],
+            "Registration number": [i.registration for i in items],
+            "Type": [i.leave_type for i in items],
+            "Policy": [i.policy for i in items],
+            "From": [i.start for i in items],
+            "To": [i.end for i in items],
+            "Days": [i.days for i in items],
+            "Reason": [i.reason for i in items],
+            "Status": [i.status for i in items],
+            "Requested by": [i.requested_by for i in items],
+            "Decided by": [i.decided_by for i in items],
+            "Comment": [i.decision_comment for i in items],
+            "Document": [i.attachment_name for i in items],
         }
     )
     if user.role == TRAINEE:
-        frame = frame.drop(columns=["trainee", "registration_number"])
-    st.dataframe(frame, hide_index=True, width="stretch")
+        frame = frame.drop(columns=["Trainee", "Registration number"])
+    tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="leave", key="leave.download", title="Leave")
 
 
@@ -183,18 +183,18 @@ def _section_condonations(user: UserSummary) -> None:
         return
     frame = pd.DataFrame(
         {
-            "id": [i.id for i in items],
-            "trainee": [i.trainee_name for i in items],
-            "registration_number": [i.registration for i in items],
-            "period": [i.period for i in items],
-            "reason": [i.reason for i in items],
-            "status": [i.status for i in items],
-            "requested_by": [i.requested_by for i in items],
-            "decided_by": [i.decided_by for i in items],
-            "comment": [i.decision_comment for i in items],
+            "ID": [i.id for i in items],
+            "Trainee": [i.trainee_name for i in items],
+            "Registration number": [i.registration for i in items],
+            "Period": [i.period for i in items],
+            "Reason": [i.reason for i in items],
+            "Status": [i.status for i in items],
+            "Requested by": [i.requested_by for i in items],
+            "Decided by": [i.decided_by for i in items],
+            "Comment": [i.decision_comment for i in items],
         }
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="condonations", key="leave.condonations.download", title="Condonations")
 
 

@@ -11,7 +11,7 @@ from core.rules.access import ADMIN
 from core.rules.leave import WEEKDAY_NAMES, weekdays_text
 from core.rules.values import CalendarDayKind
 from core.services.attendance import programme_calendar as calendar_service
-from portal import actions, auth, loaders, widgets
+from portal import actions, auth, loaders, tables, widgets
 
 ROLES = (ADMIN,)
 KIND_LABELS = {CalendarDayKind.HOLIDAY: "Holiday", CalendarDayKind.TERM_BREAK: "Term break"}
@@ -71,8 +71,8 @@ def _section_closures(user: UserSummary) -> None:
         widgets.empty_state("No holidays or term breaks yet.", "Add them above; sessions are then not expected then.")
         return
     frame = _closures_frame(items)
-    st.dataframe(frame.drop(columns=["id"]), hide_index=True, width="stretch")
-    widgets.download_buttons(frame.drop(columns=["id"]), name="programme-calendar", key="calendar.download")
+    tables.show(frame.drop(columns=["ID"]), hide_index=True, width="stretch")
+    widgets.download_buttons(frame.drop(columns=["ID"]), name="programme-calendar", key="calendar.download")
     names = {i.id: f"{i.name} ({i.start:%d %b %Y})" for i in items}
     chosen = st.selectbox("Remove", list(names), format_func=lambda i: names[i], index=None, key="calendar.remove.pick")
     if chosen is not None and st.button("Remove from the calendar", key="calendar.remove"):
@@ -86,13 +86,13 @@ def _section_closures(user: UserSummary) -> None:
 def _closures_frame(items: list[ClosureItem]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "id": [i.id for i in items],
-            "name": [i.name for i in items],
-            "kind": [KIND_LABELS.get(CalendarDayKind(i.kind), i.kind) for i in items],
-            "start": [i.start for i in items],
-            "end": [i.end for i in items],
-            "days": [(i.end - i.start).days + 1 for i in items],
-            "department": [i.department or "Every department" for i in items],
+            "ID": [i.id for i in items],
+            "Name": [i.name for i in items],
+            "Kind": [KIND_LABELS.get(CalendarDayKind(i.kind), i.kind) for i in items],
+            "From": [i.start for i in items],
+            "To": [i.end for i in items],
+            "Days": [(i.end - i.start).days + 1 for i in items],
+            "Department": [i.department or "Every department" for i in items],
         }
     )
 
@@ -104,12 +104,12 @@ def _section_weekdays(user: UserSummary) -> None:
         return
     frame = pd.DataFrame(
         {
-            "department": [i.department for i in items],
-            "session_weekdays": [weekdays_text(i.weekdays) for i in items],
-            "set": ["yes" if i.configured else "default (Mon–Fri)" for i in items],
+            "Department": [i.department for i in items],
+            "Session weekdays": [weekdays_text(i.weekdays) for i in items],
+            "Set": ["yes" if i.configured else "default (Mon–Fri)" for i in items],
         }
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="session-weekdays", key="calendar.weekdays.download")
     names = {i.department_id: i.department for i in items}
     department = st.selectbox(

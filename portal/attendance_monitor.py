@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import calendar, clock
 from core.dto import MissingAttendanceGrid, UserSummary
-from portal import loaders, widgets
+from portal import loaders, tables, widgets
 
 FULL, PART = "#d7f0dd", "#fff1c2"
 NONE = "#fde2e1"
@@ -26,7 +26,7 @@ def render_monitor(user: UserSummary) -> None:
     """The grid, the missing dates of the picked department, and the downloads."""
     st.caption(
         "Expected session days are each department's session weekdays (Calendar) minus holidays and term breaks, "
-        "up to today. A day is covered when at least one attendance record of the department is dated on it: "
+        "up to yesterday. A day is covered when at least one attendance record of the department is dated on it: "
         "a department that forgot to upload shows here instead of looking perfect."
     )
     today = clock.today()
@@ -36,9 +36,9 @@ def render_monitor(user: UserSummary) -> None:
     if grid.cells.empty:
         widgets.empty_state("No session days expected in this period yet.")
         return
-    shown, colours = _pivot(grid)
-    event = st.dataframe(
-        shown.style.apply(lambda _: colours, axis=None),
+    shown = _pivot(grid)
+    event = tables.show(
+        shown.style.map(_colour),
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",
@@ -47,7 +47,7 @@ def render_monitor(user: UserSummary) -> None:
     st.caption(
         "Each cell: days with records / expected session days in the week (Monday). Click a row for its missing dates."
     )
-    departments = list(shown.index)
+    departments = [str(d) for d in shown["Department"]]
     rows = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     picked = departments[rows[0]] if rows else None
     chosen = st.selectbox(
@@ -69,18 +69,22 @@ def render_monitor(user: UserSummary) -> None:
     )
 
 
-def _pivot(grid: MissingAttendanceGrid) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _pivot(grid: MissingAttendanceGrid) -> pd.DataFrame:
+    """One row per department, one column per week (Monday), each cell "covered/expected"."""
     cells = grid.cells.assign(week=[f"{w:%d %b}" for w in grid.cells["week"]])
     order = list(dict.fromkeys(cells["week"]))
     text = cells.assign(value=[f"{c}/{e}" for c, e in zip(cells["covered"], cells["expected"], strict=True)])
     shown = text.pivot(index="department", columns="week", values="value").reindex(columns=order).fillna("")
-    pct = cells.pivot(index="department", columns="week", values="coverage_pct").reindex(columns=order)
-    colours = pct.map(
-        lambda v: "" if pd.isna(v) else f"background-color: {FULL if v >= 100 else (PART if v >= 50 else NONE)}"
-    )
-    shown.index.name = "Department"
-    colours.index.name = "Department"
-    return shown, colours
+    return shown.reset_index().rename(columns={"department": "Department"})
+
+
+def _colour(value: object) -> str:
+    """A cell's background from its "covered/expected" text (other cells: none)."""
+    covered, slash, expected = str(value).partition("/")
+    if not slash or not covered.isdigit() or not expected.isdigit() or int(expected) == 0:
+        return ""
+    share = int(covered) / int(expected)
+    return f"background-color: {FULL if share >= 1 else (PART if share >= 0.5 else NONE)}"
 
 
 def _missing_dates(grid: MissingAttendanceGrid, department: str) -> None:

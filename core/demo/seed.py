@@ -14,6 +14,7 @@ from core.calendar import add_months, month_start
 from core.clock import programme_date
 from core.demo.attendance import seed_attendance_demo
 from core.demo.dashboards import seed_dashboards_demo
+from core.demo.leave import seed_leave_demo
 from core.demo.logbook import record_deciders, seed_logbook_demo
 from core.demo.results import seed_results_demo
 from core.demo.training import seed_training_demo
@@ -133,6 +134,7 @@ EXTRA_SEEDERS: list[Seeder] = [
     seed_dashboards_demo,
     seed_attendance_demo,
     seed_training_demo,
+    seed_leave_demo,
 ]
 
 

@@ -1,6 +1,7 @@
 """The missing-attendance monitor (issue 16): departments × weeks, by how many expected session days have records.
 
-Expected days are a department's session weekdays in the period, up to today, minus the programme's and
+Expected days are a department's session weekdays in the period, up to yesterday (today's sessions may not
+be uploaded yet), minus the programme's and
 the department's holidays and term breaks. A day counts as covered when at least one attendance record
 of that department is dated on it, so a department that forgot to upload no longer looks perfect.
 """
@@ -50,13 +51,13 @@ def missing_attendance(
     if actor.role == Role.SUPERVISOR and actor.id is not None:
         allowed = repo.list_supervised_departments(session, actor.id)
         weekdays = {k: v for k, v in weekdays.items() if k in allowed}
-    return _grid(session, span, today, weekdays)
+    return _grid(session, span, today - timedelta(days=1), weekdays)
 
 
 def _grid(
-    session: Session, span: Period, today: date, weekdays: dict[int, DepartmentWeekdaysItem]
+    session: Session, span: Period, until: date, weekdays: dict[int, DepartmentWeekdaysItem]
 ) -> MissingAttendanceGrid:
-    last = min(span.end, today)
+    last = min(span.end, until)
     if last < span.start or not weekdays:
         return MissingAttendanceGrid(span.label, span.start, last, pd.DataFrame(columns=list(CELL_COLUMNS)))
     closures = closures_between(session, span.start, last)
