@@ -23,10 +23,11 @@ from core.services.dashboards.analytics import (
     COL_SESSIONS,
 )
 from core.services.dashboards.trainees import COL_TRAINEE_ID
-from portal import auth, charts, errors, loaders, tables, widgets
+from portal import auth, charts, errors, loaders, progress_views, tables, widgets
+from portal.progress_views import progress_bars
 
 ROLES = ALL_ROLES
-TABS = ("Overview", "Trends", "Compliance", "Attendance", "Trainees")
+TABS = ("Overview", "Trends", "Compliance", "Attendance", "Trainees", "Progress", "Results")
 MONTHS_OFFERED = 24
 INVERSE = ("unverified", "pending")  # cards where a rise is bad news
 DEPARTMENT_KEY = "dashboard.department"
@@ -43,7 +44,9 @@ def render() -> None:
     options = loaders.dashboards.options(user)
     filters = _filters(user, options, today)
     tabs = st.tabs(TABS, key="dashboard.tab", bind="query-params")
-    for tab, section in zip(tabs, (_overview, _trends, _compliance, _attendance, _trainees), strict=True):
+    for tab, section in zip(
+        tabs, (_overview, _trends, _compliance, _attendance, _trainees, _progress, _results), strict=True
+    ):
         if tab.open:
             with tab:
                 section(user, filters, today)
@@ -97,6 +100,7 @@ def _trainee_home(user: UserSummary, today: date) -> None:
         for entry in home.returned:
             note = f" · {widgets.plain(entry.feedback)}" if entry.feedback else ""
             st.markdown(f"- [{widgets.plain(entry.title)}]({entry.link}) · case {entry.case_date:%d %b %Y}{note}")
+    progress_bars(loaders.training.my_progress(user, today), heading="My logbook progress this training year")
     st.subheader("My published results")
     if not home.results:
         widgets.empty_state("No published results yet.", "You will be notified in your inbox when one is published.")
@@ -117,6 +121,16 @@ def _trainee_home(user: UserSummary, today: date) -> None:
         ]
     )
     tables.show(table, hide_index=True, width="stretch")
+
+
+def _progress(user: UserSummary, filters: DashboardFilters, today: date) -> None:
+    progress_views.dashboard_progress(user, department_id=filters.department_id, today=today)
+
+
+def _results(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
+    departments = dict(loaders.dashboards.options(user).departments)
+    chosen = departments.get(filters.department_id) if filters.department_id is not None else None
+    progress_views.dashboard_results(user, department=chosen)
 
 
 def _filters(user: UserSummary, options: DashboardOptions, today: date) -> DashboardFilters:

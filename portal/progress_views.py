@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from core.calendar import short_period
-from core.dto import TraineeProgress
+from core.dto import TraineeProgress, UserSummary
+from core.services.training.progress import on_track_frame
+from portal import loaders, tables, widgets
 from portal.widgets import plain
 
 
@@ -30,3 +34,35 @@ def progress_bars(progress: TraineeProgress, *, heading: str | None = "Logbook p
             target.share,
             text=f"{plain(target.label)}: {target.approved} of {target.minimum} approved ({needed})",
         )
+
+
+def dashboard_progress(user: UserSummary, *, department_id: int | None, today: date) -> None:
+    """The dashboard's Progress tab: the share of trainees on track by department and training year."""
+    st.caption(
+        "Trainees on track against their training year's logbook targets (approved entries only); behind = a "
+        "target under its share once the checkpoint of the year has passed. The Progress page lists who."
+    )
+    found = loaders.training.progress_list(user, today, department_id, None, None)
+    share = on_track_frame(found)
+    if share.empty:
+        widgets.empty_state("No logbook targets apply to these trainees yet.", "Admins set them on Training years.")
+        return
+    tables.show(share, width="stretch")
+    widgets.download_buttons(share, name="progress-on-track", key="dashboard.progress.download")
+    widgets.link_to("/progress", "Open Progress: who is behind and why")
+
+
+def dashboard_results(user: UserSummary, *, department: str | None) -> None:
+    """The dashboard's Results tab: pass rate and mean by department, score distribution per assessment."""
+    st.caption("Published and frozen results only; pass rate = passed / results, pooled over the rows shown.")
+    by_department = loaders.training.results_by_department(user, department)
+    if by_department.empty:
+        widgets.empty_state("No published results in your view yet.")
+        return
+    st.subheader("Pass rate and mean by department")
+    tables.show(by_department, width="stretch")
+    widgets.download_buttons(by_department, name="results-by-department", key="dashboard.results.download")
+    st.subheader("Score distribution per assessment")
+    bands = loaders.training.score_distribution(user, department)
+    tables.show(bands, width="stretch")
+    widgets.download_buttons(bands, name="score-distribution", key="dashboard.results.bands.download")

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.dto import PromotionRow, RequirementItem, TraineeProgress, TrainingYearChangeItem, UserSummary
+from core.services.results import analytics as results_analytics
 from core.services.results import weighted as weighted_service
 from core.services.training import progress as progress_service
 from core.services.training import requirements as requirements_service
@@ -71,6 +72,18 @@ def weighted_totals(actor: UserSummary, trainee_id: int | None) -> pd.DataFrame:
         return weighted_service.list_weighted_totals(session, actor, trainee_id=trainee_id)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def results_by_department(actor: UserSummary, department: str | None) -> pd.DataFrame:
+    with session_scope() as session:
+        return results_analytics.results_by_department(session, actor, department=department)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def score_distribution(actor: UserSummary, department: str | None) -> pd.DataFrame:
+    with session_scope() as session:
+        return results_analytics.score_distribution(session, actor, department=department)
+
+
 def clear() -> None:
     """Forget every cached training read (the invalidation table decides when)."""
     requirements.clear()
@@ -81,3 +94,5 @@ def clear() -> None:
     year_history.clear()
     promotion_preview.clear()
     weighted_totals.clear()
+    results_by_department.clear()
+    score_distribution.clear()

@@ -59,6 +59,10 @@ def test_every_tab_renders_for_every_role(run_page: PageRunner, world: World, ro
         assert "By supervisor" in _texts(at)
     elif tab == "Attendance":
         assert "At risk in" in _texts(at)
+    elif tab == "Progress":
+        assert "Trainees on track against their training year's logbook targets" in _texts(at)
+    elif tab == "Results":
+        assert "Published and frozen results only" in _texts(at)
     else:
         assert "Choose a department" in _texts(at)
 

@@ -190,3 +190,13 @@ def test_results_show_weighted_totals_to_the_trainee_and_in_the_grid(
 
     grid = run_page("pages.results", world.admin)
     assert any("Weighted totals" == s.value for s in grid.subheader)
+
+
+def test_the_dashboard_shows_the_share_on_track_and_results_analytics(run_page: PageRunner, world: World) -> None:
+    at = run_page("pages.dashboard", world.leadership, query={"dashboard.tab": "Progress"})
+    assert not at.exception, at.exception
+    share = at.dataframe[0].value.to_dict("records")
+    assert [(r["department"], r["On track"], r["behind"]) for r in share] == [("Surgery", 1, 2)]
+
+    home = run_page("pages.dashboard", world.trainee)
+    assert "4 × case: 3 of 4 approved (1 still needed)" in _texts(home)
