@@ -7,14 +7,15 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, Subquery, case, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, Subquery, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
+from core.calendar import month_end
 from core.dto import DashboardFilters, Scope
-from core.models import AttendanceRecord, Department, LogbookEntry, User
+from core.models import AttendanceRecord, Condonation, Department, LogbookEntry, User
 from core.models.rollups import AttendanceMonthRollup, LogbookMonthRollup, TurnaroundMonthRollup
 from core.repositories.scope import trainee_row_clause
-from core.rules.values import EntryStatus, Role
+from core.rules.values import CondonationStatus, EntryStatus, Role
 
 Conditions = list[ColumnElement[bool]]
 R = LogbookMonthRollup
@@ -260,14 +261,24 @@ def eligible_query(view: Conditions, *, start: date, end: date, threshold_hundre
     the same on every database).
     """
     totals = _quarter_totals(start, end)
-    eligible = (totals.c.sessions > 0) & (
-        20000 * totals.c.attended >= (2 * threshold_hundredths - 1) * totals.c.sessions
-    )
+    eligible = (
+        (totals.c.sessions > 0) & (20000 * totals.c.attended >= (2 * threshold_hundredths - 1) * totals.c.sessions)
+    ) | _condoned(start, end)
     return (
         select(func.count(), func.count(case((eligible, 1))))
         .select_from(User)
         .outerjoin(totals, totals.c.trainee_id == User.id)
         .where(*view, User.is_active.is_(True))
+    )
+
+
+def _condoned(start: date, end: date) -> ColumnElement[bool]:
+    """An approved condonation covering the months [start, end] wholly (issue 16): eligible whatever the figures."""
+    return exists().where(
+        Condonation.trainee_id == User.id,
+        Condonation.status == CondonationStatus.APPROVED,
+        Condonation.period_start <= start,
+        Condonation.period_end >= month_end(end),
     )
 
 

@@ -249,3 +249,18 @@ def test_a_rejected_condonation_needs_a_comment_and_leaves_the_trainee_ineligibl
     assert not row["condoned"] and not row["eligible"]
     assert condonations.list_condonations(session, world.trainee)[0].status == "rejected"
     assert condonations.list_condonations(session, world.other) == []
+
+
+def test_the_dashboard_eligible_count_includes_a_condoned_trainee(session: Session, world: World) -> None:
+    from core.repositories import analytics
+
+    view = [User.id == world.ana.id]
+    march = {"start": date(2026, 3, 1), "end": date(2026, 3, 1), "threshold_hundredths": 7500}
+    assert analytics.count_eligible(session, view, **march) == (1, 0)
+    asked = condonations.request_condonation(
+        session, world.admin, trainee_id=world.ana.id, period="2026-Q1", reason="illness", now=NOW
+    )
+    condonations.decide_condonation(session, world.admin2, condonation_id=asked.id, approve=True, now=NOW)
+    assert analytics.count_eligible(session, view, **march) == (1, 1)
+    year = {"start": date(2026, 1, 1), "end": date(2026, 12, 1), "threshold_hundredths": 7500}
+    assert analytics.count_eligible(session, view, **year) == (1, 0)  # the year is not wholly condoned
