@@ -89,10 +89,26 @@ def _reader_view(user: UserSummary) -> None:
     if not entries:
         widgets.empty_state("No submitted entries match these filters.")
         return
-    st.caption(f"{len(entries):,} entries (newest case first; at most 2,000 shown).")
+    total = loaders.logbook.entries_total(user, trainee_id or None, status or None)
+    if total > len(entries):
+        st.caption(
+            f"Showing the newest {len(entries):,} of {total:,} entries (newest case first); "
+            f"the download of all {total:,} has every one."
+        )
+    else:
+        st.caption(f"{len(entries):,} entries, newest case first.")
     frame = entries_frame(entries, with_trainee=True)
     tables.show(frame, hide_index=True, width="stretch")
     widgets.download_buttons(frame, name="logbook-entries", key="logbook.download")
+    if total > len(entries):
+        widgets.full_csv_download(
+            lambda: entries_frame(
+                loaders.logbook.all_entries(user, trainee_id or None, status or None), with_trainee=True
+            ),
+            name="logbook-entries-all",
+            rows=total,
+            key="logbook.download.all",
+        )
     _open_entry(user, entries, with_trainee=True)
 
 

@@ -92,7 +92,7 @@ def confirmation() -> None:
     kept = st.session_state.get(state.APPROVALS_CONFIRMATION)
     if kept:
         kind, message = kept
-        getattr(st, kind, st.success)(message)
+        getattr(st, kind, st.success)(widgets.plain(message))  # it names the trainee
 
 
 def toast_confirmation() -> None:
@@ -100,7 +100,7 @@ def toast_confirmation() -> None:
     (the panel's top may be above the button that was clicked). Call once per run."""
     kept = st.session_state.get(state.APPROVALS_CONFIRMATION)
     if kept:
-        st.toast(kept[1], icon="✅" if kept[0] == "success" else "⚠️")
+        st.toast(widgets.plain(kept[1]), icon="✅" if kept[0] == "success" else "⚠️")
 
 
 def forget_confirmation() -> None:

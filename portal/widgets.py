@@ -91,6 +91,23 @@ def download_buttons(
         )
 
 
+def full_csv_download(build: Callable[[], pd.DataFrame], *, name: str, rows: int, key: str) -> None:
+    """The CSV of every row of a capped list: read and built only when clicked, and audited like any export."""
+    from portal.auth import signed_in_user
+
+    user = signed_in_user()
+    scope = export_scope(user.role, user.full_name) if user is not None else None
+    file_name = export_file_name(name, "csv", day=today(), scope=scope)
+    st.download_button(
+        f"⬇️ All {rows:,} (CSV)",
+        data=audited_export(user, name, file_name, rows, lambda: to_csv_bytes(present_frame(build()))),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+    )
+
+
 def audited_export(
     user: UserSummary | None, table: str, file_name: str, rows: int, build: Callable[[], bytes]
 ) -> Callable[[], bytes]:

@@ -65,16 +65,35 @@ def list_entry_rows(
     scope_clause: ColumnElement[bool],
     trainee_id: int | None = None,
     statuses: Sequence[str] | None = None,
-    limit: int = 2000,
+    limit: int | None = 2000,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
-    """Entries in scope, newest case first."""
+    """Entries in scope, newest case first (every one when `limit` is None)."""
+    stmt = _entries_in(scope_clause, trainee_id, statuses)
+    stmt = stmt.order_by(LogbookEntry.case_date.desc(), LogbookEntry.id.desc()).limit(limit)
+    return session.execute(stmt).all()
+
+
+def count_entry_rows(
+    session: Session,
+    *,
+    scope_clause: ColumnElement[bool],
+    trainee_id: int | None = None,
+    statuses: Sequence[str] | None = None,
+) -> int:
+    """How many entries `list_entry_rows` would list without its limit."""
+    inner = _entries_in(scope_clause, trainee_id, statuses).subquery()
+    return int(session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
+def _entries_in(
+    scope_clause: ColumnElement[bool], trainee_id: int | None, statuses: Sequence[str] | None
+) -> Select[*tuple[Any, ...]]:
     stmt = _entry_select().where(scope_clause)
     if trainee_id is not None:
         stmt = stmt.where(LogbookEntry.trainee_id == trainee_id)
     if statuses is not None:
         stmt = stmt.where(LogbookEntry.status.in_(statuses))
-    stmt = stmt.order_by(LogbookEntry.case_date.desc(), LogbookEntry.id.desc()).limit(limit)
-    return session.execute(stmt).all()
+    return stmt
 
 
 def count_by_status(session: Session, *, scope_clause: ColumnElement[bool]) -> dict[str, int]:

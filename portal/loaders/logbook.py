@@ -18,8 +18,26 @@ from portal.db import session_scope
 
 @st.cache_data(ttl=30, show_spinner=False)
 def entries(actor: UserSummary, trainee_id: int | None, status: str | None) -> list[LogbookEntryItem]:
+    """The newest entries matching the filters, at most `LIST_LIMIT` of them (the screen's cap)."""
     with session_scope() as session:
-        return logbook_service.list_entries(session, actor, now=utcnow(), trainee_id=trainee_id, status=status)
+        return logbook_service.list_entries(
+            session, actor, now=utcnow(), trainee_id=trainee_id, status=status, limit=logbook_service.LIST_LIMIT
+        )
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def entries_total(actor: UserSummary, trainee_id: int | None, status: str | None) -> int:
+    """How many entries match the filters, however many the screen lists."""
+    with session_scope() as session:
+        return logbook_service.count_entries(session, actor, trainee_id=trainee_id, status=status)
+
+
+def all_entries(actor: UserSummary, trainee_id: int | None, status: str | None) -> list[LogbookEntryItem]:
+    """Every matching entry, for the full download: not cached, read only when the download is clicked."""
+    with session_scope() as session:
+        return logbook_service.list_entries(
+            session, actor, now=utcnow(), trainee_id=trainee_id, status=status, limit=None
+        )
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -52,6 +70,7 @@ def queue_trainees(actor: UserSummary) -> list[tuple[int, str]]:
 def clear() -> None:
     """Forget every cached logbook read (the invalidation table decides when)."""
     entries.clear()
+    entries_total.clear()
     entry.clear()
     approval_queue.clear()
     queue_trainees.clear()

@@ -106,6 +106,7 @@ REVIEWED = {
     "portal/widgets.py: page_of(spec)",
     "portal/widgets.py: label",  # link_to: callers pass the portal's own words
     "pages/leave.py: labels",
+    "pages/leave.py: limit",  # a number of MB
     "pages/training.py: current.from_year or 'not set'",  # a number
     "pages/training.py: moving",  # a count
     "portal/confirm.py: label",  # ask_button and confirmed(): callers pass the portal's own words

@@ -228,7 +228,7 @@ def test_supervisor_approves_with_feedback_from_a_deep_link(
         "Clear and complete.",
         people.supervisor.id,
     )
-    assert any(f"Entry #{entry_id} approved" in m.value for m in at.success)  # in the panel, not the page top
+    assert any(plain(f"Entry #{entry_id} approved") in m.value for m in at.success)  # in the panel, not the page top
     assert at.session_state["app.flash"] is None
     assert "entry" not in at.query_params  # the decided entry is closed; the queue is empty
 

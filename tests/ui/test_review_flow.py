@@ -15,6 +15,7 @@ from core.dto import UserSummary
 from core.models import AuditEvent, LogbookEntry, Notification, User
 from core.services.logbook import entries as logbook
 from portal.navigation import resolve_link
+from portal.widgets import plain
 from tests.factories import actor, make_department, make_entry, make_user
 from tests.ui.conftest import PageRunner, UiDatabase
 
@@ -136,8 +137,8 @@ def test_after_a_decision_the_confirmation_is_in_the_panel_and_the_next_entry_op
     assert not at.exception
     assert _statuses(ui_db, first) == [("returned", "Needs the indication.")]
     confirmations = [s.value for s in at.success]
-    assert confirmations and all(c.startswith(f"Entry #{first} returned;") for c in confirmations)
-    assert f"Next: entry #{second}." in confirmations[0]
+    assert confirmations and all(c.startswith(plain(f"Entry #{first} returned;")) for c in confirmations)
+    assert plain(f"Next: entry #{second}.") in confirmations[0]  # literal text: the trainee's name is in it
     assert [t.value for t in at.toast] == [confirmations[0]]  # in sight wherever the page is scrolled
     assert at.session_state["app.flash"] is None  # nothing shown at the top of the page
     assert at.query_params["entry"] == str(second)  # review next

@@ -32,6 +32,9 @@ NO_SUPERVISOR = (
 )
 
 
+LIST_LIMIT = 2000  # entries a list shows on screen; the full download has every one
+
+
 def list_categories(session: Session) -> list[str]:
     """The categories a trainee may choose (the `logbook_categories` setting)."""
     return list(get_setting(session, "logbook_categories"))
@@ -52,9 +55,12 @@ def list_entries(
     now: datetime,
     trainee_id: int | None = None,
     status: str | None = None,
-    limit: int = 2000,
+    limit: int | None = LIST_LIMIT,
 ) -> list[LogbookEntryItem]:
-    """Entries the actor may read, newest case first: a trainee's own, or submitted entries in scope."""
+    """Entries the actor may read, newest case first: a trainee's own, or submitted entries in scope.
+
+    At most `limit` (the screen's cap; None: every one, for the full download); `count_entries` says how many match.
+    """
     authorize(session, actor, *ALL_ROLES)
     rows = repo.list_entry_rows(
         session,
@@ -64,6 +70,16 @@ def list_entries(
         limit=limit,
     )
     return [to_item(row, now) for row in rows]
+
+
+def count_entries(
+    session: Session, actor: UserSummary, *, trainee_id: int | None = None, status: str | None = None
+) -> int:
+    """How many entries `list_entries` would list with no cap (so a capped list can say "newest 2,000 of 6,259")."""
+    authorize(session, actor, *ALL_ROLES)
+    return repo.count_entry_rows(
+        session, scope_clause=_visible_clause(actor), trainee_id=trainee_id, statuses=[status] if status else None
+    )
 
 
 def get_entry(
