@@ -9,6 +9,7 @@ another algorithm, tampered, missing claims) counts as no cookie: the sign-in fo
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -141,11 +142,41 @@ def current_user() -> UserSummary | None:
         if isinstance(token, dict) and token.get("username") == username:
             session_id = token.get("sid") or None
         st.session_state[state.AUTH_SESSION_ID] = session_id
-    with session_scope() as session:
-        user = auth_service.get_session_user(session, session_id, str(username), now=utcnow())
+    user = _session_user(session_id, str(username))
     if user is None:
         _sign_out_silently()
     return user
+
+
+def _session_user(session_id: str | None, username: str) -> UserSummary | None:
+    with session_scope() as session:
+        return auth_service.get_session_user(session, session_id, username, now=utcnow())
+
+
+def sign_in_here() -> UserSummary | None:
+    """The sign-in form, for the router; the user when they signed in with it in THIS run, else None.
+
+    The page they asked for is drawn in the same run (the form is cleared), instead of stopping here
+    and drawing it on the next rerun: one script run from the click to the page, deep links included.
+    """
+    slot = st.empty()
+    with slot.container():
+        sign_in_form()
+    username = st.session_state.get(state.AUTH_USERNAME)
+    if not st.session_state.get(state.AUTH_STATUS) or not username:
+        return None
+    user = _session_user(current_session_id(), str(username))
+    if user is not None:
+        slot.empty()
+        _set_cookie_again()
+    return user
+
+
+def _set_cookie_again() -> None:
+    """The sign-in cookie, written by a component outside the emptied form (the library's own one went with it)."""
+    model = authenticator().cookie_controller.cookie_model
+    expires = datetime.fromtimestamp(float(model.exp_date))
+    model.cookie_manager.set(model.cookie_name, model._token_encode(), key="auth.cookie.signed_in", expires_at=expires)
 
 
 def _sign_out_silently() -> None:

@@ -1,8 +1,7 @@
-"""The web app's engine, session factory and first-start bootstrap."""
+"""The web app's engine and session factory (the first start itself: portal.startup)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,36 +9,16 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.clock import utcnow
-from core.config import Settings, get_settings
-from core.db import make_engine, make_session_factory
-from core.demo.seed import seed_demo
-from core.migrate import upgrade_to_head
-
-log = logging.getLogger(__name__)
+from core.db import make_session_factory
+from portal import startup
 
 
-def bootstrap(engine: Engine, settings: Settings) -> None:
-    """Migrate an embedded database and load the demo data outside production."""
-    if settings.is_sqlite or not settings.is_production:
-        upgrade_to_head(engine)
-    if not settings.is_production and settings.demo_seed:
-        factory = make_session_factory(engine)
-        with factory.begin() as session:
-            report = seed_demo(session, password=settings.demo_password, now=utcnow())
-        if report.created:
-            log.info("demo data loaded: %s", report)
-
-
-@st.cache_resource(show_spinner="Preparing the database…")
 def get_engine() -> Engine:
-    settings = get_settings()
-    engine = make_engine(settings)
-    bootstrap(engine, settings)
-    return engine
+    """The process's engine, once the first start (migrations, demo data: portal.startup) is done."""
+    return startup.engine()
 
 
-@st.cache_resource(show_spinner="Preparing the database…")  # the first call waits for get_engine()
+@st.cache_resource(show_spinner=False)  # the router's startup gate has shown the first start's progress
 def get_session_factory() -> sessionmaker[Session]:
     return make_session_factory(get_engine())
 

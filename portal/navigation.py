@@ -112,6 +112,17 @@ def build(user: UserSummary | None) -> StreamlitPage:
     return current
 
 
+def needs_sign_in(page: StreamlitPage) -> bool:
+    """True unless the page is public (the document check)."""
+    spec = next((s for s in PAGES if s.url_path == page.url_path), None)
+    return spec is None or spec.section != "Public"
+
+
+def menu(user: UserSummary) -> None:
+    """Draw the signed-in menu (for a sign-in made in this run, after `build` drew none)."""
+    _sidebar(user, {spec.url_path: page_of(spec) for spec in PAGES})
+
+
 def _home() -> None:
     dashboard.render()
 

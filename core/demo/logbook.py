@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.clock import programme_date
+from core.demo.tables import table_of
 from core.models import LogbookEntry, LogbookStatusChange, Notification, User
 
 QUEUE_TITLES = (
@@ -62,7 +63,7 @@ def seed_logbook_demo(session: Session, rng: random.Random, now: datetime) -> No
                 }
             )
     if rows:
-        session.execute(insert(LogbookEntry), rows)
+        session.execute(insert(table_of(LogbookEntry)), rows)
     _ensure_demo_trainee_variety(session, now)
     _seed_history(session)
     _seed_notifications(session, [(s_id, name) for s_id, name in supervisors], now)
@@ -148,7 +149,7 @@ def _seed_history(session: Session) -> None:
                 }
             )
     if history:
-        session.execute(insert(LogbookStatusChange), history)
+        session.execute(insert(table_of(LogbookStatusChange)), history)
     # Decisions without a recorded verifier get the trainee's supervisor (as the base demo intends).
     session.execute(
         update(LogbookEntry)
@@ -204,7 +205,7 @@ def _seed_notifications(session: Session, supervisors: list[tuple[int, str]], no
         for e in decided
     ]
     if notes:
-        session.execute(insert(Notification), notes)
+        session.execute(insert(table_of(Notification)), notes)
 
 
 def record_deciders(session: Session) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.calendar import quarter_of
 from core.clock import programme_date
+from core.demo.tables import table_of
 from core.models import Assessment, ChangeRequest, Department, DocumentRequest, Result, ResultHistory, User
 
 
@@ -162,7 +163,7 @@ def _seed_assessment(
                 }
             )
     if history:
-        session.execute(insert(ResultHistory), history)
+        session.execute(insert(table_of(ResultHistory)), history)
     return [r for r in results if r.state == "published"]
 
 

@@ -17,6 +17,7 @@ from core.demo.dashboards import seed_dashboards_demo
 from core.demo.leave import seed_leave_demo
 from core.demo.logbook import record_deciders, seed_logbook_demo
 from core.demo.results import seed_results_demo
+from core.demo.tables import table_of
 from core.demo.training import seed_training_demo
 from core.models import AttendanceRecord, Department, LogbookEntry, Setting, User
 from core.services.audit import record_event
@@ -127,6 +128,12 @@ class DemoReport:
 
 
 Seeder = Callable[[Session, random.Random, datetime], None]
+SEEDER_STEPS = {
+    "seed_logbook_demo": "Filling the supervisors' queues and inboxes",
+    "seed_results_demo": "Adding assessments and results",
+    "seed_dashboards_demo": "Back-dating the demo history",
+    "seed_attendance_demo": "Importing an attendance file",
+}
 # Later capabilities append their own seeders (results, reports...) to this list.
 EXTRA_SEEDERS: list[Seeder] = [
     seed_logbook_demo,
@@ -143,17 +150,30 @@ def is_seeded(session: Session) -> bool:
     return session.get(Setting, DEMO_MARKER) is not None or bool(session.scalar(select(func.count(User.id))))
 
 
-def seed_demo(session: Session, *, password: str, now: datetime) -> DemoReport:
-    """Load the demo data set unless the database already has users (idempotent)."""
+Progress = Callable[[str, float], None]  # (what is being loaded, share done 0..1)
+
+
+def seed_demo(session: Session, *, password: str, now: datetime, progress: Progress | None = None) -> DemoReport:
+    """Load the demo data set unless the database already has users (idempotent).
+
+    `progress` hears what is being loaded and the share done (the first start shows it). Rows go in with
+    Core executemany inserts (every row with the same keys), not one ORM statement per row.
+    """
     if is_seeded(session):
         return DemoReport(False, 0, 0, 0)
+    tell = progress or (lambda _step, _done: None)
     rng = random.Random(SEED)
+    tell("Creating the demo people", 0.05)
     password_hash = hash_password(password)
     trainees = _seed_people(session, rng, password_hash)
+    tell("Writing 12 months of logbook entries", 0.1)
     entries = _seed_logbook(session, rng, now, trainees)
+    tell("Writing 12 months of attendance", 0.25)
     records = _seed_attendance(session, rng, now, trainees)
-    for seeder in EXTRA_SEEDERS:
+    for index, seeder in enumerate(EXTRA_SEEDERS):
+        tell(SEEDER_STEPS.get(seeder.__name__, "Loading the demo data"), 0.55 + 0.3 * index / len(EXTRA_SEEDERS))
         seeder(session, rng, now)
+    tell("Computing the dashboard figures", 0.9)
     session.add(Setting(key=DEMO_MARKER, value=now.isoformat(timespec="seconds"), updated_at=now))
     record_event(
         session,
@@ -288,7 +308,7 @@ def _seed_logbook(session: Session, rng: random.Random, now: datetime, trainees:
                         "updated_at": decided if is_decided else submitted,
                     }
                 )
-    session.execute(insert(LogbookEntry), rows)
+    session.execute(insert(table_of(LogbookEntry)), rows)
     return len(rows)
 
 
@@ -326,5 +346,5 @@ def _seed_attendance(session: Session, rng: random.Random, now: datetime, traine
                         "status": status,
                     }
                 )
-    session.execute(insert(AttendanceRecord), rows)
+    session.execute(insert(table_of(AttendanceRecord)), rows)
     return len(rows)
