@@ -189,7 +189,7 @@ def test_results_show_weighted_totals_to_the_trainee_and_in_the_grid(
     ]
 
     grid = run_page("pages.results", world.admin)
-    assert any("Weighted totals" == s.value for s in grid.subheader)
+    assert any(s.value == "Weighted totals" for s in grid.subheader)
 
 
 def test_the_dashboard_shows_the_share_on_track_and_results_analytics(run_page: PageRunner, world: World) -> None:
