@@ -115,7 +115,7 @@ def _queue_table(queue: ApprovalQueue, can_act: bool, opened: int | None) -> lis
         column_order=["id", "age (days)", "trainee", "title", "description", "category"],
         column_config={
             "id": st.column_config.NumberColumn("#", width="small", format="%d"),
-            "age (days)": st.column_config.NumberColumn("Waiting (days)", width="small"),
+            "age (days)": st.column_config.NumberColumn("Days waiting"),
             "description": st.column_config.TextColumn("Description (start)", width="large"),
         },
     )
@@ -182,7 +182,7 @@ def _entry(user: UserSummary, queue: ApprovalQueue, can_act: bool, entry_id: int
     with errors.handled():
         item, history = loaders.logbook.entry(user, entry_id)
         following = review.next_after(queue, item.id)
-        card, decide = st.columns([3, 2], gap="medium")  # side by side on a wide screen, stacked on a phone
+        card, decide = st.columns([1, 1], gap="medium")  # side by side on a wide screen, stacked on a phone
         with card:
             entry_card(item, history)
         with decide:

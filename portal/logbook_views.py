@@ -212,11 +212,12 @@ def decision_form(entry_id: int, *, key: str) -> tuple[str, str] | None:
             key=f"{key}.feedback.{entry_id}",
             help="Optional when approving; required to return or reject.",
         )
-        cols = st.columns(3)
+        # Approve on its own row, return and reject under it: the labels fit a narrow panel and a phone.
+        cells = [st.container(), *st.columns(2)]
         clicked = [
             d
-            for d, col in zip(DECISIONS, cols, strict=True)
-            if col.form_submit_button(DECISIONS[d], type="primary" if d == "approve" else "secondary", width="stretch")
+            for d, cell in zip(DECISIONS, cells, strict=True)
+            if cell.form_submit_button(DECISIONS[d], type="primary" if d == "approve" else "secondary", width="stretch")
         ]
     return (clicked[0], feedback) if clicked else None
 
