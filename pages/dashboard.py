@@ -57,22 +57,29 @@ def _trainee_home(user: UserSummary, today: date) -> None:
     home = loaders.dashboards.trainee_home(user, today)
     st.caption(f"Your own figures, {widgets.plain(home.name)}.")
     st.subheader(f"My attendance in {home.period_text}" + (" (so far)" if home.period_open else ""))
-    cols = st.columns(3)
+    cols = widgets.card_grid(3)
     cols[0].metric(
-        f"Attendance · {home.attended:,} of {home.sessions:,} sessions",
-        f"{home.percentage:.2f}%",
-        help="Present or late / your recorded sessions this quarter (excused counts as a session, not as attended).",
-        border=True,
+        f"Attendance · {home.attended:,} of {home.sessions:,} sessions", f"{home.percentage:.2f}%", border=True
     )
-    cols[1].metric("Threshold", f"{home.threshold:.2f}%", help="Set by the programme office.", border=True)
+    cols[1].metric("Threshold", f"{home.threshold:.2f}%", border=True)
     cols[2].metric(
         "Sessions needed",
         "0" if home.eligible else ("out of reach" if home.out_of_reach else f"{home.sessions_needed}"),
-        help=(
-            "Further sessions, all attended, to reach the threshold. Sessions still to come are estimated from "
-            "the programme's sessions per day so far this quarter times the days left."
-        ),
         border=True,
+    )
+    widgets.definitions(
+        [
+            (
+                "Attendance",
+                "Present or late / your recorded sessions this quarter (excused counts as a session, not as attended).",
+            ),
+            ("Threshold", "Set by the programme office."),
+            (
+                "Sessions needed",
+                "Further sessions, all attended, to reach the threshold. Sessions still to come are estimated from "
+                "the programme's sessions per day so far this quarter times the days left.",
+            ),
+        ]
     )
     if home.sessions_left is not None:
         st.caption(
@@ -89,7 +96,7 @@ def _trainee_home(user: UserSummary, today: date) -> None:
             icon="📅",
         )
     st.subheader("My logbook")
-    for column, (status, count) in zip(st.columns(len(home.logbook)), home.logbook, strict=True):
+    for column, (status, count) in zip(widgets.card_grid(len(home.logbook)), home.logbook, strict=True):
         column.metric(status.title(), f"{count:,}", border=True)
     if home.returned:
         st.warning(
@@ -212,11 +219,14 @@ def _card(column: st.delta_generator.DeltaGenerator, card: KpiCard) -> None:
         f":gray[{label}]" if card.small_base else label,
         value,
         delta,
-        help=card.help + (f" The base ({card.base_text}) is below the small-base setting." if card.small_base else ""),
         border=True,
         delta_color="off" if card.small_base else ("inverse" if card.key in INVERSE else "normal"),
         delta_description=card.comparison,
     )
+
+
+def _card_help(card: KpiCard) -> str:
+    return card.help + (f" The base ({card.base_text}) is below the small-base setting." if card.small_base else "")
 
 
 def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None:
@@ -224,7 +234,6 @@ def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None
         "Show the running period (to date, not compared)",
         value=widgets.url_param("cmp") == "running",
         key="dashboard.running",
-        help="By default the cards show complete months only, compared with the same number of months before.",
     )
     widgets.set_url_params(cmp="running" if running else None)
     overview = loaders.dashboards.overview(user, filters, today, running)
@@ -232,12 +241,13 @@ def _overview(user: UserSummary, filters: DashboardFilters, today: date) -> None
     compliance = loaders.dashboards.compliance_trend(user, filters)
     attendance = loaders.dashboards.attendance_trend(user, filters)
     st.caption(
-        f"Cards: **{overview.period_label}**, compared with {overview.previous_label}. "
-        "Hover the ? on a card for its definition."
+        f"Cards: **{overview.period_label}**, compared with {overview.previous_label}"
+        + ("." if running else " (complete months only; switch on the running period to see it to date).")
     )
     for row in (overview.cards[:4], overview.cards[4:]):
-        for column, card in zip(st.columns(4), row, strict=True):
+        for column, card in zip(widgets.card_grid(len(row)), row, strict=True):
             _card(column, card)
+    widgets.definitions([(card.label, _card_help(card)) for card in overview.cards])
     if trend[COL_ENTRIES].sum() == 0 and attendance[COL_SESSIONS].sum() == 0:
         widgets.empty_state(
             "No logbook entries or attendance recorded in these 12 months yet.",
@@ -294,18 +304,23 @@ def _compliance(user: UserSummary, filters: DashboardFilters, today: date) -> No
     else:
         total = by_department.total
         overall = total.compliance_pct
-        cols = st.columns(2)
+        cols = widgets.card_grid(2)
         cols[0].metric(
-            "Compliance (pooled)",
-            f"{analytics.percent_text(overall)}% of {total.submitted:,} submitted",
-            help="Approved / submitted (pending + approved + returned + rejected; drafts never count).",
-            border=True,
+            "Compliance (pooled)", f"{analytics.percent_text(overall)}% of {total.submitted:,} submitted", border=True
         )
         cols[1].metric(
             "Reviewed % (pooled)",
             f"{analytics.percent_text(total.reviewed_pct)}% of {total.submitted:,} submitted",
-            help="Approved, returned or rejected / submitted: how much supervisors have decided, whatever the verdict.",
             border=True,
+        )
+        widgets.definitions(
+            [
+                ("Compliance", "Approved / submitted (pending + approved + returned + rejected; drafts never count)."),
+                (
+                    "Reviewed %",
+                    "Approved, returned or rejected / submitted: how much supervisors have decided, whatever the verdict.",
+                ),
+            ]
         )
         left, right = st.columns(2)
         with left:

@@ -210,7 +210,7 @@ def decision_form(entry_id: int, *, key: str) -> tuple[str, str] | None:
         feedback = st.text_area(
             "Feedback to the trainee",
             key=f"{key}.feedback.{entry_id}",
-            help="Optional when approving; required to return or reject.",
+            placeholder="Optional when approving; required to return or reject.",
         )
         # Approve on its own row, return and reject under it: the labels fit a narrow panel and a phone.
         cells = [st.container(), *st.columns(2)]

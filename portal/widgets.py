@@ -173,6 +173,13 @@ def card_grid(count: int) -> list[DeltaGenerator]:
     return cells
 
 
+def definitions(items: Sequence[tuple[str, str]], *, label: str = "ℹ️ What these figures mean") -> None:
+    """Each figure's definition, shown on a tap or click (never only as a hover tooltip, which a phone lacks)."""
+    with st.expander(label):
+        for name, text in items:
+            st.markdown(f"- **{plain(name)}**: {plain(text)}")
+
+
 def link_to(link: str | None, label: str, *, container: DeltaGenerator | None = None) -> bool:
     """A same-tab link to one of the portal's pages ("/approvals?entry=12"); draws nothing for any other link."""
     from portal.navigation import page_of, resolve_link  # here, not at the top: navigation imports every page
