@@ -12,6 +12,7 @@ from core.rules.access import ADMIN, ALL_ROLES, LEADERSHIP, TRAINEE
 from core.rules.eligibility import DEFAULT_THRESHOLD
 from core.services.attendance import eligibility as eligibility_service
 from portal import actions, auth, charts, loaders, state, tables, widgets
+from portal.progress_views import training_filters
 
 ROLES = ALL_ROLES
 KINDS = {PeriodKind.MONTH: "Month", PeriodKind.QUARTER: "Quarter", PeriodKind.YEAR: "Year", PeriodKind.RANGE: "Custom"}
@@ -24,8 +25,11 @@ def render() -> None:
     threshold = float(configured) if isinstance(configured, int | float) else DEFAULT_THRESHOLD
     period = _period_picker()
     department_id, supervisor_id = _filters(user)
+    training_year, cohort = (None, None) if user.role == TRAINEE else training_filters(user, key="eligibility")
     widgets.set_url_params(period=period.label, dept=department_id, sup=supervisor_id)
-    frame = loaders.attendance.eligibility_table(user, period.label, threshold, department_id, supervisor_id)
+    frame = loaders.attendance.eligibility_table(
+        user, period.label, threshold, department_id, supervisor_id, training_year, cohort
+    )
     st.caption(
         f"{period.start:%d %b %Y} – {period.end:%d %b %Y} · threshold {threshold:.2f}% (set by the programme "
         "office) · attended = present + late; excused sessions count as sessions, not as attended."

@@ -66,3 +66,28 @@ def dashboard_results(user: UserSummary, *, department: str | None) -> None:
     bands = loaders.training.score_distribution(user, department)
     tables.show(bands, width="stretch")
     widgets.download_buttons(bands, name="score-distribution", key="dashboard.results.bands.download")
+
+
+def training_filters(user: UserSummary, *, key: str) -> tuple[int | None, str | None]:
+    """Training year and cohort pickers kept in the URL (`year`, `cohort`); (None, None) means everyone."""
+    years = list(range(1, int(str(loaders.settings.runtime_settings().get("training_years", 5))) + 1))
+    cohorts = loaders.training.cohorts(user)
+    left, right = st.columns(2)
+    year_options = [0, *years]
+    year = left.selectbox(
+        "Training year",
+        year_options,
+        format_func=lambda y: f"Year {y}" if y else "All years",
+        index=widgets.url_index(year_options, "year"),
+        key=f"{key}.year",
+    )
+    cohort_options = ["", *cohorts]
+    cohort = right.selectbox(
+        "Cohort",
+        cohort_options,
+        format_func=lambda c: c or "All cohorts",
+        index=widgets.url_index(cohort_options, "cohort"),
+        key=f"{key}.cohort",
+    )
+    widgets.set_url_params(year=year or None, cohort=cohort or None)
+    return year or None, cohort or None

@@ -43,6 +43,8 @@ def list_trainee_counts(
     department_id: int | None = None,
     supervisor_id: int | None = None,
     excluded_types: Sequence[str] = (),
+    training_year: int | None = None,
+    cohort: str | None = None,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
     """(id, registration, name, department, supervisor, sessions, attended, leave_excluded) per active trainee in scope,
     ordered by registration number, then leave_excluded; trainees without sessions have None counts.
@@ -84,6 +86,10 @@ def list_trainee_counts(
         stmt = stmt.where(User.department_id == department_id)
     if supervisor_id is not None:
         stmt = stmt.where(User.supervisor_id == supervisor_id)
+    if training_year is not None:  # issue 17: the trainee's current training year and intake cohort
+        stmt = stmt.where(User.training_year == training_year)
+    if cohort is not None:
+        stmt = stmt.where(User.cohort == cohort)
     return session.execute(stmt.order_by(User.registration_number, User.id)).all()
 
 

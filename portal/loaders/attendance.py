@@ -36,7 +36,13 @@ def attendance_record(actor: UserSummary, trainee: str, session_date: date, slot
 
 @st.cache_data(ttl=120, show_spinner="Working out eligibility…")
 def eligibility_table(
-    actor: UserSummary, period: str, threshold: float, department_id: int | None, supervisor_id: int | None
+    actor: UserSummary,
+    period: str,
+    threshold: float,
+    department_id: int | None,
+    supervisor_id: int | None,
+    training_year: int | None = None,
+    cohort: str | None = None,
 ) -> pd.DataFrame:
     with session_scope() as session:
         return eligibility_service.list_eligibility(
@@ -46,6 +52,8 @@ def eligibility_table(
             threshold=threshold,
             department_id=department_id,
             supervisor_id=supervisor_id,
+            training_year=training_year,
+            cohort=cohort,
         )
 
 

@@ -280,3 +280,16 @@ def test_the_leadership_pack_shows_progress_on_track_and_results_analytics_in_sc
     assert "Results by department: pass rate and mean" in text and "Score distribution per assessment" in text
     medicine = session.get(User, world.other_row.id).department.name  # type: ignore[union-attr]
     assert medicine not in text  # the supervisor's pack: their trainees only
+
+
+def test_eligibility_filters_by_training_year_and_cohort_within_scope(session: Session, world: World) -> None:
+    from core.services.attendance.eligibility import list_eligibility
+
+    world.peer_row.cohort = "2025 intake"
+    session.flush()
+    year_one = list_eligibility(session, world.admin, period="2027-02", training_year=1)
+    assert {world.trainee_row.id, world.peer_row.id} <= set(year_one["trainee_pk"])
+    assert world.other_row.id not in set(year_one["trainee_pk"])
+    cohort = list_eligibility(session, world.supervisor, period="2027-02", cohort="2025 intake")
+    assert list(cohort["trainee_pk"]) == [world.peer_row.id]
+    assert list_eligibility(session, world.other_supervisor, period="2027-02", training_year=1).empty  # scope holds

@@ -200,3 +200,13 @@ def test_the_dashboard_shows_the_share_on_track_and_results_analytics(run_page: 
 
     home = run_page("pages.dashboard", world.trainee)
     assert "4 × case: 3 of 4 approved (1 still needed)" in _texts(home)
+
+
+def test_eligibility_keeps_the_training_year_and_cohort_filters_in_the_url(run_page: PageRunner, world: World) -> None:
+    at = run_page("pages.eligibility", world.admin, query={"year": "2"})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="eligibility.year").value == 2
+    assert not at.dataframe or world.trainee.full_name not in str(at.dataframe[0].value.to_dict())
+    at.selectbox(key="eligibility.year").set_value(1).run()
+    assert at.query_params["year"] == "1"
+    assert world.trainee.full_name in str(at.dataframe[0].value.to_dict())

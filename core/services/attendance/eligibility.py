@@ -98,8 +98,11 @@ def list_eligibility(
     department_id: int | None = None,
     supervisor_id: int | None = None,
     today: date | None = None,
+    training_year: int | None = None,
+    cohort: str | None = None,
 ) -> pd.DataFrame:
-    """One row per active trainee in the viewer's scope, ordered by registration number.
+    """One row per active trainee in the viewer's scope (optionally of one training year and cohort),
+    ordered by registration number.
 
     Columns: trainee_pk, trainee_id (registration number), full_name, department, supervisor,
     sessions, attended, percentage, eligible, threshold, sessions_needed (NA: cannot be reached),
@@ -126,6 +129,8 @@ def list_eligibility(
         department_id=department_id,
         supervisor_id=supervisor_id,
         excluded_types=leave_repo.in_use(session, leave_rules.excluded_types(types)),
+        training_year=training_year,
+        cohort=cohort,
     )
     condoned = leave_repo.list_condoned(session, start=span.start, end=span.end)
     policy = leave_rules.compute_policy_text(types)
