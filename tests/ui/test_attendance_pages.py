@@ -145,7 +145,8 @@ def test_undo_from_history_removes_the_batch_rows(run_page: PageRunner, ui_db: U
         ).batch_id
     at = run_page(PAGE, people["admin"])
     at.selectbox(key="attendance.undo_batch.0").select(batch_id).run()
-    at.button(key="attendance.undo").click().run()
+    at.button(key="attendance.undo").click().run()  # asks first (tests/ui/test_confirmations.py)
+    at.button(key="attendance.undo.confirm").click().run()
     assert not at.exception
     assert _count(ui_db, AttendanceRecord) == 0
     assert any(plain(f"Undid batch #{batch_id}") in s.value for s in at.success)
