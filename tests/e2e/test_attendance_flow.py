@@ -63,6 +63,7 @@ def test_upload_with_errors_then_fix_import_and_undo(portal_url: str, page: Page
     click_until(page, page.get_by_role("tab", name="Import history"), page.get_by_text("Undo a batch"))
     _pick_batch(page, f"batch #{batch} (weekend-fixed.csv")
     page.get_by_role("button", name=f"Undo batch #{batch}").click()
+    page.get_by_role("button", name=f"Yes, undo batch #{batch}").click()  # it asks first, with the counts
     expect(page.get_by_text(f"Undid batch #{batch}: removed 2 rows, restored 0.")).to_be_visible()
     expect(page.get_by_role("button", name=f"Undo batch #{batch}")).to_have_count(0)
     screenshot(page, "attendance-4-undone")
@@ -70,6 +71,7 @@ def test_upload_with_errors_then_fix_import_and_undo(portal_url: str, page: Page
     # The demo's first grand-round batch was corrected by a later batch: its undo is refused, naming it.
     _pick_batch(page, re.compile(r"grand-round-\d{4}-\d{2}-\d{2}\.csv"))
     page.get_by_role("button", name="Undo batch #1").click()
+    page.get_by_role("button", name="Yes, undo batch #1").click()
     refused = "a later import changed the same rows: batch #2 (grand-round-corrections.csv"
     expect(page.get_by_text(refused)).to_be_visible()
     screenshot(page, "attendance-5-undo-refused")

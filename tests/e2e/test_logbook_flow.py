@@ -67,9 +67,15 @@ def test_trainee_submits_supervisor_approves_with_feedback_trainee_sees_it(
     feedback_box.fill(feedback)
     screenshot(supervisor, "approvals-review-entry")
     supervisor.get_by_role("button", name="✅ Approve", exact=True).click()
-    confirmation = supervisor.get_by_text(re.compile(r"Entry #\d+ approved; .* has been notified\."))
+    confirmation = (
+        supervisor.get_by_test_id("stMainBlockContainer")
+        .get_by_text(re.compile(r"Entry #\d+ approved; .* has been notified\."))
+        .filter(visible=True)
+    )
     expect(confirmation).to_be_visible()
-    expect(confirmation).to_be_in_viewport()  # shown in the panel the supervisor is looking at
+    # Also as a toast, in sight wherever the page is scrolled (the panel's top may be above the button).
+    toast = supervisor.locator('[data-testid="stToast"]').filter(has_text=re.compile(r"Entry #\d+ approved;"))
+    expect(toast).to_be_in_viewport()
     expect(supervisor).to_have_url(re.compile(r"/approvals\?entry=\d+"))  # review next: the next entry opened
     screenshot(supervisor, "approvals-after-approve")
 

@@ -66,6 +66,7 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(
     expect(page.get_by_text("25 draft").first).to_be_visible()
     screenshot(page, "results-grid-admin-drafts")
     page.get_by_role("button", name="Publish all drafts").click()
+    page.get_by_role("button", name="Yes, publish 25 results").click()  # it asks first, with the count
     _flash(page, "Published 25 result(s).")
 
     raise_request = page.get_by_text("Raise a change request on a published result of Year 2 written: viva")
@@ -109,6 +110,7 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(
         _choose(other, "Assessment", "Year 2 written: viva")
         expect(other.get_by_text("25 published").first).to_be_visible()
         other.get_by_role("button", name="Freeze all published").click()
+        other.get_by_role("button", name="Yes, freeze 25 results").click()
         _flash(other, "Froze 25 result(s).")
         expect(other.get_by_text("25 frozen").first).to_be_visible()
         screenshot(other, "results-grid-frozen")
