@@ -14,6 +14,7 @@ from core.services.results import changes as result_changes_service
 from core.services.results import scores as result_scores_service
 from core.services.results import transitions as result_transitions_service
 from portal import actions, auth, confirm, loaders, tables, widgets
+from portal.progress_views import training_filters
 
 RESULTS = actions.Write.RESULTS
 NOT_ENTERED = "not entered"  # the grid's state for a trainee with no result yet
@@ -102,6 +103,11 @@ def _section_grid(user: UserSummary, items: list[AssessmentSummary]) -> Assessme
     if not a.group_complete:
         st.warning(f"Group '{widgets.plain(a.group_name)}' weights total {a.group_total:g}%, not 100%.", icon="⚠️")
     frame = loaders.results.review_grid(user, a.id)
+    training_year, cohort = training_filters(user, key="results")
+    if training_year is not None and not frame.empty:
+        frame = frame[frame["training_year"] == training_year].reset_index(drop=True)
+    if cohort is not None and not frame.empty:
+        frame = frame[frame["cohort"] == cohort].reset_index(drop=True)
     if frame.empty:
         widgets.empty_state("No results in your view for this assessment.")
         return assessment

@@ -153,6 +153,8 @@ def results_query(
             Result.state,
             Result.published_at,
             Result.frozen_at,
+            User.training_year.label("training_year"),
+            User.cohort.label("cohort"),
         )
         .join(Assessment, Assessment.id == Result.assessment_id)
         .join(Department, Department.id == Assessment.department_id)

@@ -210,3 +210,28 @@ def test_eligibility_keeps_the_training_year_and_cohort_filters_in_the_url(run_p
     at.selectbox(key="eligibility.year").set_value(1).run()
     assert at.query_params["year"] == "1"
     assert world.trainee.full_name in str(at.dataframe[0].value.to_dict())
+
+
+def test_the_results_grid_filters_by_training_year_in_the_url(
+    run_page: PageRunner, ui_db: UiDatabase, world: World
+) -> None:
+    from core.services.results import assessments
+
+    with ui_db.factory.begin() as session:
+        assessments.create_assessment(
+            session,
+            world.admin,
+            title="Written",
+            department_id=world.department_id,
+            assessment_date=date(2026, 12, 1),
+            max_score="60",
+            pass_mark="10",
+            weight="100",
+            group_name="Final exam",
+            now=NOW,
+        )
+    everyone = run_page("pages.results", world.admin)
+    assert not any("No results in your view" in i.value for i in everyone.info)  # the year-1 trainees are listed
+    none = run_page("pages.results", world.admin, query={"year": "2"})
+    assert not none.exception, none.exception
+    assert any("No results in your view" in i.value for i in none.info)

@@ -169,6 +169,8 @@ def get_review_grid(session: Session, actor: UserSummary, *, assessment_id: int)
                         "supervisor": t.supervisor.full_name if t.supervisor else "",
                         "state": "not entered",
                         "score": None,
+                        "training_year": t.training_year,
+                        "cohort": t.cohort,
                     }
                     for t in missing
                 ]
@@ -205,6 +207,8 @@ def results_frame(
         "state",
         "published_at",
         "frozen_at",
+        "training_year",
+        "cohort",
     ]
     frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     if frame.empty:
