@@ -8,13 +8,13 @@ import streamlit as st
 from core import clock
 from core.dto import CondonationItem, LeaveItem, UserSummary
 from core.rules.access import ADMIN, ALL_ROLES, TRAINEE
-from core.rules.values import CondonationStatus, LeaveStatus
+from core.rules.values import CondonationStatus, LeavePolicy, LeaveStatus
 from core.services.attendance import condonations as condonation_service
 from core.services.attendance import leave as leave_service
 from portal import actions, auth, errors, loaders, tables, widgets
 
 ROLES = ALL_ROLES
-POLICY_WORDS = {"excluded": "left out of the sessions counted", "excused": "counted as excused"}
+POLICY_WORDS = {LeavePolicy.EXCLUDED: "left out of the sessions counted", LeavePolicy.EXCUSED: "counted as excused"}
 
 
 def render() -> None:

@@ -16,12 +16,16 @@ from core.models import Base
 from core.models.base import check_in
 from core.rules import access, values
 from core.rules.values import (
+    AlertLevel,
     AttendanceStatus,
+    CalendarDayKind,
     ChangeRequestStatus,
+    CondonationStatus,
     DocumentKind,
     DocumentStatus,
     EmailEvent,
     EntryStatus,
+    LeaveStatus,
     OutboxStatus,
     ResultState,
     Role,
@@ -45,6 +49,10 @@ CONSTRAINTS = [
     ("document_requests", "ck_document_requests_status_valid", "status", DocumentStatus),
     ("outbox_messages", "ck_outbox_messages_status_valid", "status", OutboxStatus),
     ("email_preferences", "ck_email_preferences_event_valid", "event", EmailEvent),
+    ("leave_requests", "ck_leave_requests_status_valid", "status", LeaveStatus),
+    ("condonations", "ck_condonations_status_valid", "status", CondonationStatus),
+    ("calendar_closures", "ck_calendar_closures_kind_valid", "kind", CalendarDayKind),
+    ("attendance_alert_states", "ck_attendance_alert_states_level_valid", "level", AlertLevel),
 ]
 
 # Spellings of values in modules other owners are still moving to the enums, by (path, values).
