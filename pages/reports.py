@@ -12,9 +12,10 @@ from core.dto import ReportRequest, ReportRunItem, UserSummary
 from core.rules.access import ADMIN, LEADERSHIP, SUPERVISOR
 from core.rules.values import ReportKind
 from core.services.dashboards import analytics
+from core.services.reports import archive as archive_service
 from core.services.reports import generation
 from core.services.reports import pack as pack_service
-from portal import actions, auth, errors, loaders, state, tables, widgets
+from portal import actions, auth, loaders, state, tables, widgets
 
 ROLES = (ADMIN, LEADERSHIP, SUPERVISOR)
 KINDS = {
@@ -179,16 +180,17 @@ def _archive_frame(runs: list[ReportRunItem]) -> pd.DataFrame:
 
 
 def _download(user: UserSummary, item: ReportRunItem, *, key: str) -> None:
-    with errors.handled():
-        report = loaders.reports.report_file(user, item.id)
-        st.download_button(
-            f"⬇️ Download {widgets.plain(report.file_name)}",
-            data=report.content,
-            file_name=report.file_name,
-            mime=report.mime,
-            key=key,
-            type="primary",
-        )
+    """The file is read (and the download audited, report_downloaded) only when the button is clicked: the
+    archive preselects the newest report, and showing its button is not downloading it."""
+    st.download_button(
+        f"⬇️ Download {widgets.plain(item.file_name)}",
+        data=lambda: loaders.reports.report_file(user, item.id).content,
+        file_name=item.file_name,
+        mime=archive_service.MIME.get(item.file_format, "application/octet-stream"),
+        key=key,
+        type="primary",
+        on_click="ignore",
+    )
 
 
 def _month(label: str) -> date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core import clock
-from core.models import ReportRun
+from core.models import AuditEvent, ReportRun
 from core.services.stored_files import read_file
 from portal.widgets import plain
 from tests.factories import actor, make_attendance, make_department, make_entry, make_user
@@ -87,3 +87,20 @@ def test_archive_is_scoped_to_the_viewer(run_page: PageRunner, ui_db: UiDatabase
         frames = [d.value for d in page.dataframe]
         listed = bool(frames) and run.file_name in set(frames[0]["file"])
         assert listed == sees, viewer
+
+
+def test_showing_the_archive_is_not_downloading_a_report(run_page: PageRunner, ui_db: UiDatabase) -> None:
+    """The archive preselects the newest report: only a click on its button is a download (report_downloaded)."""
+    people = _people(ui_db)
+    at = run_page("pages.reports", people["supervisor"])
+    at.radio(key="reports.kind").set_value("logbook_summary").run()
+    at.text_input(key="reports.period").input(str(clock.today().year))
+    at.selectbox(key="reports.format").set_value("csv")
+    at.button(key="FormSubmitter:reports.generate-Generate").click().run()
+    assert not at.exception and at.get("download_button")  # the new report's button
+    for _ in range(2):
+        archive = run_page("pages.reports", people["supervisor"], query={"reports.tab": "Archive"})
+        assert not archive.exception and archive.get("download_button")
+    with ui_db.factory() as session:
+        events = session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("report_%"))).all()
+    assert events == ["report_generated"]
