@@ -17,7 +17,7 @@ from core.demo.dashboards import seed_dashboards_demo
 from core.demo.leave import seed_leave_demo
 from core.demo.logbook import record_deciders, seed_logbook_demo
 from core.demo.results import seed_results_demo
-from core.demo.tables import table_of
+from core.demo.tables import insert_tuples, table_of
 from core.demo.training import seed_training_demo
 from core.models import AttendanceRecord, Department, LogbookEntry, Setting, User
 from core.services.audit import record_event
@@ -325,9 +325,10 @@ def _seed_attendance(session: Session, rng: random.Random, now: datetime, traine
     start = add_months(month_start(today), -12)
     days = [start + timedelta(days=i) for i in range((today - start).days)]
     weekdays = [d for d in days if d.weekday() < 5]
-    rows: list[dict[str, object]] = []
+    rows: list[tuple[object, ...]] = []
     for trainee in trainees:
         rate = rng.choice((0.97, 0.93, 0.9, 0.86, 0.82, 0.78, 0.7, 0.62))
+        trainee_id, department_id = trainee.id, trainee.department_id
         for day in weekdays:
             for slot in ("AM", "PM"):
                 roll = rng.random()
@@ -337,14 +338,7 @@ def _seed_attendance(session: Session, rng: random.Random, now: datetime, traine
                     status = "excused"
                 else:
                     status = "absent"
-                rows.append(
-                    {
-                        "trainee_id": trainee.id,
-                        "session_date": day,
-                        "session": slot,
-                        "department_id": trainee.department_id,
-                        "status": status,
-                    }
-                )
-    session.execute(insert(table_of(AttendanceRecord)), rows)
+                rows.append((trainee_id, day, slot, department_id, status))
+    columns = ("trainee_id", "session_date", "session", "department_id", "status")
+    insert_tuples(session, table_of(AttendanceRecord), columns, rows)
     return len(rows)
