@@ -14,11 +14,14 @@ The mix, assigned round robin (supervisor, trainee, admin, trainee, leadership, 
                filter          the Department filter changed, to the end of the rerun
   leadership   download_pack   the newest leadership pack downloaded from the archive (a %PDF file)
 Every action waits for what the page shows; nothing sleeps. An action that fails (or times out after
---action-timeout s) is an error; the browser then reloads the page and goes on.
+--action-timeout s, or loses its websocket because the replica died) is an error; the browser then
+waits for the page to reconnect by itself (to the other replica after a kill) and goes on signed in,
+or reloads the page when it does not come back.
 
 After the run the database is checked: every entry a trainee saw confirmed exists exactly once
 (else lost or duplicated), every approval a supervisor saw confirmed is approved by them with one
-status change (else lost or duplicated). With --kill-replica-at S, deploy/run-local.sh kills
+status change (else lost or duplicated); `entries_unconfirmed_but_stored` counts submissions that were
+committed although the browser never saw the confirmation (a click in flight when a replica died). With --kill-replica-at S, deploy/run-local.sh kills
 replica a S seconds in; each browser's interruption is the time from the kill to the end of its
 first successful action started after it, and `signed_out` counts browsers that had to sign in again.
 
@@ -92,6 +95,20 @@ RERUN_JS = """() => {
     if (state !== 'notRunning') { window.__benchRan = true; return false; }
     return window.__benchRan === true && app.getAttribute('data-test-connection-state') === 'CONNECTED';
 }"""
+
+
+# True once this document's websocket, having been connected, is lost (the replica died): Streamlit then
+# pings the server and reconnects by itself; the click in flight is lost.
+LOST_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app === null ? null : app.getAttribute('data-test-connection-state');
+    if (state === 'CONNECTED') { window.__benchConnected = true; return false; }
+    return window.__benchConnected === true && (state === 'PINGING_SERVER' || state === 'DISCONNECTED_FOREVER');
+}"""
+
+
+class ConnectionLost(Exception):
+    pass
 
 
 @dataclass
@@ -281,7 +298,11 @@ async def reopen(page: Page, base: str, worker: Worker, path: str, timeout_s: fl
     signed_in = page.get_by_role("button", name="Sign out")
     submit = page.get_by_role("button", name="Sign in")
     await expect(signed_in.or_(submit)).to_be_visible(timeout=timeout_s * 1000)
-    await settle(page, 800, timeout_s)
+    # The form shows until the cookie component has reported (a rerun later; many seconds on a busy
+    # machine): only a form still there after the action timeout counts as signed out.
+    with contextlib.suppress(AssertionError):
+        await expect(signed_in).to_be_visible(timeout=timeout_s * 1000)
+    await settle(page, 300, timeout_s)
     if not await signed_in.is_visible():
         worker.signed_out += 1
         await sign_in(page, base, worker, path, timeout_s)
@@ -299,12 +320,51 @@ class Mix:
         self.screens: Path | None = None
         self.pending = pending  # supervisor username -> entry ids pending in their queue at the start
 
+    async def _watched(self, page: Page, body: Any) -> None:
+        """Run the action; give up at once when the page loses its server (no waiting for a timeout)."""
+        task = asyncio.ensure_future(body())
+        try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=0.5)
+                if not task.done():
+                    lost = False
+                    with contextlib.suppress(Exception):  # a page between documents cannot answer
+                        lost = bool(await page.evaluate(LOST_JS))
+                    if lost:
+                        raise ConnectionLost("the page lost its server")
+            task.result()
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+
+    async def recover(self, page: Page, worker: Worker, home: str) -> None:
+        """After an error: wait for the page to reconnect by itself (to the other replica after a kill) and
+        go on signed in; reload the page only if it does not come back or shows the sign-in form."""
+        try:
+            await page.wait_for_function(
+                "() => document.querySelector('[data-testid=\"stApp\"]')"
+                "?.getAttribute('data-test-connection-state') === 'CONNECTED'",
+                timeout=self.timeout_s * 1000,
+                polling=200,
+            )
+            await settle(page, 300, self.timeout_s)
+            signed_in = page.get_by_role("button", name="Sign out")
+            with contextlib.suppress(AssertionError):
+                await expect(signed_in).to_be_visible(timeout=self.timeout_s * 1000)
+            if await signed_in.is_visible():
+                return
+        except Exception:  # noqa: BLE001 - fall back to loading the page again
+            pass
+        await reopen(page, self.base, worker, home, self.timeout_s)
+
     async def timed(self, worker: Worker, action: str, body: Any, page: Page) -> bool:
         if time.monotonic() >= self.deadline:
             raise Stop
         started = time.monotonic()
         try:
-            await asyncio.wait_for(body(), timeout=self.timeout_s)
+            await asyncio.wait_for(self._watched(page, body), timeout=self.timeout_s)
         except (Exception, TimeoutError) as exc:  # noqa: BLE001 - every failure is a counted error
             worker.samples.append(Sample(action, started, time.monotonic() - started, False, type(exc).__name__))
             if self.screens is not None:  # --screens: what the browser showed when the action failed
@@ -346,7 +406,7 @@ class Mix:
                     if time.monotonic() >= self.deadline:
                         raise Stop
                     try:
-                        await reopen(page, self.base, worker, home, self.timeout_s)
+                        await self.recover(page, worker, home)
                     except Exception:  # noqa: BLE001 - keep trying until the deadline
                         await asyncio.sleep(1)
         except Stop:
@@ -357,7 +417,7 @@ class Mix:
 
         async def body() -> None:
             # After a submission the page shows My entries again: open the New entry tab when it is not.
-            new_tab = page.get_by_role("tab", name="➕ New entry")
+            new_tab = page.get_by_role("tab", name="➕ New entry").filter(visible=True).first
             case_title = page.get_by_label("Case title").filter(visible=True).first
             if await new_tab.get_attribute("aria-selected") != "true" or not await case_title.is_visible():
                 await settle(page, 200, self.timeout_s)
