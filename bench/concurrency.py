@@ -213,6 +213,9 @@ class ServerMonitor:
         self.ports = ports
         self.cpu: list[float] = []
         self.rss_mb: list[float] = []
+        self.client_cpu: list[float] = []  # this bench's browsers (Playwright's driver and Chromium)
+        self.load: list[float] = []  # the machine's 1-minute load average (2 cores, shared)
+        self._clients: dict[int, psutil.Process] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._procs: dict[int, psutil.Process] = {}
@@ -244,6 +247,13 @@ class ServerMonitor:
                     self._procs.pop(pid, None)
             self.cpu.append(cpu)
             self.rss_mb.append(rss / 1024 / 1024)
+            client = 0.0
+            for child in psutil.Process().children(recursive=True):
+                known = self._clients.setdefault(child.pid, child)
+                with contextlib.suppress(psutil.Error):
+                    client += known.cpu_percent(None)
+            self.client_cpu.append(client)
+            self.load.append(os.getloadavg()[0])
 
     def start(self) -> None:
         self._find()
@@ -257,6 +267,8 @@ class ServerMonitor:
             "server_cpu_mean_pct": round(statistics.fmean(busy), 1),
             "server_cpu_max_pct": round(max(busy), 1),
             "server_rss_max_mb": round(max(self.rss_mb or [0.0]), 1),
+            "browsers_cpu_mean_pct": round(statistics.fmean(self.client_cpu[1:] or [0.0]), 1),
+            "machine_load_mean": round(statistics.fmean(self.load or [0.0]), 1),
         }
 
 
@@ -748,7 +760,9 @@ def main() -> None:
         _log(f"replica killed: {result['kill']}")
     _log(
         f"writes: {writes}; server CPU mean {resources['server_cpu_mean_pct']}% max {resources['server_cpu_max_pct']}%"
-        f" of one core, RSS max {resources['server_rss_max_mb']} MB; signed out again: {result['signed_out']}"
+        f" of one core, RSS max {resources['server_rss_max_mb']} MB; browsers CPU mean"
+        f" {resources['browsers_cpu_mean_pct']}%; load average {resources['machine_load_mean']} on"
+        f" {os.cpu_count()} cores; signed out again: {result['signed_out']}"
     )
     _log(json.dumps(result))
 
