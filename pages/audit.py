@@ -58,8 +58,8 @@ def render() -> None:
         file_name="audit-log.csv",
         mime="text/csv",
         key="audit.download.csv",
-        help="All events that match the filters, not only those shown; opens safely in a spreadsheet.",
     )
+    st.caption("The CSV has all events that match the filters, not only those shown; it opens safely in a spreadsheet.")
 
 
 if __name__ == "__main__":

@@ -70,8 +70,8 @@ def _section_generate(user: UserSummary) -> None:
                 "Period",
                 value=today.strftime("%Y" if kind == ReportKind.LOGBOOK_SUMMARY else "%Y-%m"),
                 key="reports.period",
-                help="YYYY-MM, YYYY-Qn, YYYY or YYYY-MM-DD..YYYY-MM-DD",
             )
+            st.caption("A month (YYYY-MM), a quarter (YYYY-Qn), a year (YYYY) or days (YYYY-MM-DD..YYYY-MM-DD).")
         file_format = "pdf"
         if kind == ReportKind.LOGBOOK_SUMMARY:
             file_format = st.selectbox("Format", FORMATS, key="reports.format") or "pdf"
