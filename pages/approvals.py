@@ -218,7 +218,7 @@ def _decide(user: UserSummary, entry_id: int, decision: str, feedback: str | Non
 def _decided(done: LogbookEntryItem, following: int | None) -> None:
     then = f" Next: entry #{following}." if following is not None else " The queue is empty."
     review.keep_confirmation(
-        f"Entry #{done.id} {done.status}; {widgets.plain(done.trainee_name)} has been notified.{then}",
+        f"Entry #{done.id} {done.status}; {done.trainee_name} has been notified.{then}",  # shown through plain()
         "success",
     )
     _open(following)

@@ -260,3 +260,18 @@ def test_the_submission_notification_opens_the_entrys_decision_panel(
     assert not at.exception
     assert "#### Chest drain" in [m.value for m in at.markdown]
     assert f"approvals.feedback.{item.id}" in [t.key for t in at.text_area]
+
+
+def test_the_confirmation_shows_the_trainees_name_as_typed(run_page: PageRunner, ui_db: UiDatabase, team: Team) -> None:
+    with ui_db.factory.begin() as session:
+        row = session.get(User, team.trainee.id)
+        assert row is not None
+        row.full_name = "Ana_Maria *Lee*"
+    entry = _entry(ui_db, team.trainee, "Case")
+    at = run_page(APPROVALS, team.supervisor, query={"entry": str(entry)})
+    _button(at, "✅ Approve", form=f"approvals.decide.{entry}").click().run()
+    assert not at.exception
+    # Escaped once for Markdown (so it reads as typed), not twice (which would show the backslashes).
+    expected = plain(f"Entry #{entry} approved; Ana_Maria *Lee* has been notified. The queue is empty.")
+    assert [s.value for s in at.success] == [expected]
+    assert [t.value for t in at.toast] == [expected]
