@@ -341,6 +341,9 @@ class DashboardFilters:
     end: date
     department_id: int | None = None
     supervisor_id: int | None = None
+    # Issue 17: the trainee's current training year and intake cohort (None = every year / cohort).
+    training_year: int | None = None
+    cohort: str | None = None
 
     @property
     def months(self) -> int:

@@ -36,6 +36,10 @@ def view_conditions(scope: Scope, filters: DashboardFilters | None = None) -> Co
         conditions.append(User.department_id == filters.department_id)
     if filters is not None and filters.supervisor_id is not None:
         conditions.append(User.supervisor_id == filters.supervisor_id)
+    if filters is not None and filters.training_year is not None:
+        conditions.append(User.training_year == filters.training_year)
+    if filters is not None and filters.cohort is not None:
+        conditions.append(User.cohort == filters.cohort)
     return conditions
 
 
