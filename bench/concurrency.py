@@ -578,6 +578,45 @@ def _pending(engine: Any, supervisors: list[str]) -> dict[str, list[int]]:
     return queues
 
 
+def _top_up(engine: Any, supervisors: list[str], needed: int) -> int:
+    """Give each supervisor at least `needed` pending entries (from their trainees), so a run never empties
+    a queue: bench data written before the clock starts, through plain inserts. Returns the entries added."""
+    from core.clock import today, utcnow
+
+    added = 0
+    now = utcnow()
+    trainee = User.__table__.alias("trainee")
+    supervisor = User.__table__.alias("supervisor")
+    with engine.begin() as conn:
+        for username in supervisors:
+            trainees = conn.execute(
+                select(trainee.c.id, trainee.c.department_id)
+                .join(supervisor, supervisor.c.id == trainee.c.supervisor_id)
+                .where(supervisor.c.username == username, trainee.c.is_active.is_(True))
+                .order_by(trainee.c.id)
+            ).all()
+            pending = len(_pending(engine, [username])[username])
+            rows = [
+                {
+                    "trainee_id": trainees[i % len(trainees)].id,
+                    "department_id": trainees[i % len(trainees)].department_id,
+                    "title": f"bench-queue-{username}-{i}-{uuid.uuid4().hex[:6]}",
+                    "case_date": today(),
+                    "category": "case",
+                    "description": "Queued for the concurrency bench.",
+                    "status": "pending",
+                    "submitted_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(max(0, needed - pending) if trainees else 0)
+            ]
+            if rows:
+                conn.execute(LogbookEntry.__table__.insert(), rows)
+                added += len(rows)
+    return added
+
+
 def _ensure_pack(engine: Any, database_url: str) -> None:
     with engine.connect() as conn:
         packs = conn.scalar(select(func.count()).select_from(ReportRun).where(ReportRun.kind == "leadership_pack"))
@@ -694,7 +733,12 @@ def main() -> None:
     try:
         _ensure_pack(engine, args.db)
         workers = _workers(engine, args.n)
-        pending = _pending(engine, sorted({w.username for w in workers if w.role == "supervisor"}))
+        supervisors = sorted({w.username for w in workers if w.role == "supervisor"})
+        # At most one approval a second each, plus a margin: nobody's queue runs dry during the run.
+        added = _top_up(engine, supervisors, int(args.duration) + 20)
+        if added:
+            _log(f"queued {added} pending entries so no supervisor's queue runs dry")
+        pending = _pending(engine, supervisors)
         monitor = ServerMonitor(ports)
         monitor.start()
         mix = Mix(base, time.monotonic() + 86400, args.action_timeout, pending, engine)
