@@ -24,7 +24,7 @@ from core.services.dashboards.analytics import (
 )
 from core.services.dashboards.trainees import COL_TRAINEE_ID
 from portal import auth, charts, errors, loaders, progress_views, tables, widgets
-from portal.progress_views import progress_bars
+from portal.progress_views import progress_bars, training_filters
 
 ROLES = ALL_ROLES
 TABS = ("Overview", "Trends", "Compliance", "Attendance", "Trainees", "Progress", "Results")
@@ -131,13 +131,21 @@ def _trainee_home(user: UserSummary, today: date) -> None:
 
 
 def _progress(user: UserSummary, filters: DashboardFilters, today: date) -> None:
-    progress_views.dashboard_progress(user, department_id=filters.department_id, today=today)
+    progress_views.dashboard_progress(
+        user,
+        department_id=filters.department_id,
+        today=today,
+        training_year=filters.training_year,
+        cohort=filters.cohort,
+    )
 
 
 def _results(user: UserSummary, filters: DashboardFilters, _today: date) -> None:
     departments = dict(loaders.dashboards.options(user).departments)
     chosen = departments.get(filters.department_id) if filters.department_id is not None else None
-    progress_views.dashboard_results(user, department=chosen)
+    progress_views.dashboard_results(
+        user, department=chosen, training_year=filters.training_year, cohort=filters.cohort
+    )
 
 
 def _filters(user: UserSummary, options: DashboardOptions, today: date) -> DashboardFilters:
@@ -160,9 +168,15 @@ def _filters(user: UserSummary, options: DashboardOptions, today: date) -> Dashb
         names = dict(options.supervisors)
         supervisor = _id_select(columns[2], "Supervisor", names, "sup", "All supervisors", "dashboard.supervisor")
     widgets.set_url_params(**{"from": period[0], "to": period[1], "dept": department, "sup": supervisor})
+    training_year, cohort = training_filters(user, key="dashboard")  # `year`, `cohort` in the URL
     st.caption(_scope_note(user))
     return DashboardFilters(
-        start=_month(period[0]), end=_month(period[1]), department_id=department, supervisor_id=supervisor
+        start=_month(period[0]),
+        end=_month(period[1]),
+        department_id=department,
+        supervisor_id=supervisor,
+        training_year=training_year,
+        cohort=cohort,
     )
 
 

@@ -36,13 +36,20 @@ def progress_bars(progress: TraineeProgress, *, heading: str | None = "Logbook p
         )
 
 
-def dashboard_progress(user: UserSummary, *, department_id: int | None, today: date) -> None:
+def dashboard_progress(
+    user: UserSummary,
+    *,
+    department_id: int | None,
+    today: date,
+    training_year: int | None = None,
+    cohort: str | None = None,
+) -> None:
     """The dashboard's Progress tab: the share of trainees on track by department and training year."""
     st.caption(
         "Trainees on track against their training year's logbook targets (approved entries only); behind = a "
         "target under its share once the checkpoint of the year has passed. The Progress page lists who."
     )
-    found = loaders.training.progress_list(user, today, department_id, None, None)
+    found = loaders.training.progress_list(user, today, department_id, training_year, cohort)
     share = on_track_frame(found)
     if share.empty:
         widgets.empty_state("No logbook targets apply to these trainees yet.", "Admins set them on Training years.")
@@ -52,10 +59,12 @@ def dashboard_progress(user: UserSummary, *, department_id: int | None, today: d
     widgets.link_to("/progress", "Open Progress: who is behind and why")
 
 
-def dashboard_results(user: UserSummary, *, department: str | None) -> None:
+def dashboard_results(
+    user: UserSummary, *, department: str | None, training_year: int | None = None, cohort: str | None = None
+) -> None:
     """The dashboard's Results tab: pass rate and mean by department, score distribution per assessment."""
     st.caption("Published and frozen results only; pass rate = passed / results, pooled over the rows shown.")
-    by_department = loaders.training.results_by_department(user, department)
+    by_department = loaders.training.results_by_department(user, department, training_year, cohort)
     if by_department.empty:
         widgets.empty_state("No published results in your view yet.")
         return
@@ -63,7 +72,7 @@ def dashboard_results(user: UserSummary, *, department: str | None) -> None:
     tables.show(by_department, width="stretch")
     widgets.download_buttons(by_department, name="results-by-department", key="dashboard.results.download")
     st.subheader("Score distribution per assessment")
-    bands = loaders.training.score_distribution(user, department)
+    bands = loaders.training.score_distribution(user, department, training_year, cohort)
     tables.show(bands, width="stretch")
     widgets.download_buttons(bands, name="score-distribution", key="dashboard.results.bands.download")
 

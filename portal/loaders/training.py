@@ -73,15 +73,23 @@ def weighted_totals(actor: UserSummary, trainee_id: int | None) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def results_by_department(actor: UserSummary, department: str | None) -> pd.DataFrame:
+def results_by_department(
+    actor: UserSummary, department: str | None, training_year: int | None = None, cohort: str | None = None
+) -> pd.DataFrame:
     with session_scope() as session:
-        return results_analytics.results_by_department(session, actor, department=department)
+        return results_analytics.results_by_department(
+            session, actor, department=department, training_year=training_year, cohort=cohort
+        )
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def score_distribution(actor: UserSummary, department: str | None) -> pd.DataFrame:
+def score_distribution(
+    actor: UserSummary, department: str | None, training_year: int | None = None, cohort: str | None = None
+) -> pd.DataFrame:
     with session_scope() as session:
-        return results_analytics.score_distribution(session, actor, department=department)
+        return results_analytics.score_distribution(
+            session, actor, department=department, training_year=training_year, cohort=cohort
+        )
 
 
 def clear() -> None:

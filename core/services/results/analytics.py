@@ -20,20 +20,38 @@ BAND_LABELS = ("under 40%", "40-49%", "50-59%", "60-69%", "70-79%", "80% and ove
 DEPARTMENT_COLUMNS = ["department", "results", "passed", "pass_rate_pct", "mean_pct"]
 
 
-def _published(session: Session, actor: UserSummary, department: str | None) -> pd.DataFrame:
+def _published(
+    session: Session,
+    actor: UserSummary,
+    department: str | None,
+    training_year: int | None = None,
+    cohort: str | None = None,
+) -> pd.DataFrame:
+    """Published and frozen results in the viewer's scope, narrowed (never widened) by the filters given."""
     frame = results_frame(session, actor)
     if frame.empty:
         return frame
     frame = frame[frame["state"].isin([ResultState.PUBLISHED, ResultState.FROZEN])]
     if department is not None:
         frame = frame[frame["department"] == department]
+    if training_year is not None:
+        frame = frame[frame["training_year"] == training_year]
+    if cohort is not None:
+        frame = frame[frame["cohort"] == cohort]
     return frame
 
 
-def results_by_department(session: Session, actor: UserSummary, *, department: str | None = None) -> pd.DataFrame:
+def results_by_department(
+    session: Session,
+    actor: UserSummary,
+    *,
+    department: str | None = None,
+    training_year: int | None = None,
+    cohort: str | None = None,
+) -> pd.DataFrame:
     """Published results per department: count, passed, pass rate % and mean % (with an OVERALL row)."""
     authorize(session, actor, Role.ADMIN, Role.SUPERVISOR, Role.LEADERSHIP)
-    frame = _published(session, actor, department)
+    frame = _published(session, actor, department, training_year, cohort)
     if frame.empty:
         return pd.DataFrame(columns=DEPARTMENT_COLUMNS)
     passed = frame["result"].str.startswith("pass")
@@ -55,10 +73,17 @@ def _department_row(name: str, part: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def score_distribution(session: Session, actor: UserSummary, *, department: str | None = None) -> pd.DataFrame:
+def score_distribution(
+    session: Session,
+    actor: UserSummary,
+    *,
+    department: str | None = None,
+    training_year: int | None = None,
+    cohort: str | None = None,
+) -> pd.DataFrame:
     """Published results per assessment by score band (percentage of the maximum)."""
     authorize(session, actor, Role.ADMIN, Role.SUPERVISOR, Role.LEADERSHIP)
-    frame = _published(session, actor, department)
+    frame = _published(session, actor, department, training_year, cohort)
     columns = ["assessment", "department", "results", *BAND_LABELS]
     if frame.empty:
         return pd.DataFrame(columns=columns)
