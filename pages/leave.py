@@ -14,7 +14,10 @@ from core.services.attendance import leave as leave_service
 from portal import actions, auth, errors, loaders, tables, widgets
 
 ROLES = ALL_ROLES
-POLICY_WORDS: dict[str, str] = {LeavePolicy.EXCLUDED: "left out of the sessions counted", LeavePolicy.EXCUSED: "counted as excused"}
+POLICY_WORDS: dict[str, str] = {
+    LeavePolicy.EXCLUDED: "left out of the sessions counted",
+    LeavePolicy.EXCUSED: "counted as excused",
+}
 
 
 def render() -> None:
