@@ -14,6 +14,7 @@ from core.rules.values import EntryStatus
 from core.services.logbook import approvals as approval_service
 from portal import actions, auth, errors, loaders, review, state, widgets
 from portal.logbook_views import AGE_FILTERS, decision_form, entry_card
+from portal.progress_views import training_filters
 
 ROLES = (ADMIN, SUPERVISOR, LEADERSHIP)
 DESKTOP, PHONE = "approvals", "approvals.m"  # widget key prefixes of the two layouts
@@ -30,7 +31,8 @@ def render() -> None:
         + ("" if can_act else " Leadership view: read-only.")
     )
     trainee_id, department_id, older_than = _filters(user)
-    queue = loaders.logbook.approval_queue(user, trainee_id, department_id, older_than)
+    training_year, cohort = training_filters(user, key="approvals")  # `year`, `cohort` in the URL (issue 17)
+    queue = loaders.logbook.approval_queue(user, trainee_id, department_id, older_than, training_year, cohort)
     _metrics(queue)
     review.layout_css()
     review.toast_confirmation()

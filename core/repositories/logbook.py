@@ -16,6 +16,8 @@ Trainee = aliased(User, name="trainee")
 Verifier = aliased(User, name="verifier")
 Decider = aliased(User, name="decider")
 Actor = aliased(User, name="actor")
+# The trainee of a filter subquery (its own alias, so it never correlates with a `User` in the outer query).
+Training = aliased(User, name="training")
 
 ENTRY_COLUMNS = (
     LogbookEntry.id,
@@ -105,13 +107,26 @@ def count_by_status(session: Session, *, scope_clause: ColumnElement[bool]) -> d
 
 
 def pending_filters(
-    scope_clause: ColumnElement[bool], trainee_id: int | None, department_id: int | None
+    scope_clause: ColumnElement[bool],
+    trainee_id: int | None,
+    department_id: int | None,
+    *,
+    training_year: int | None = None,
+    cohort: str | None = None,
 ) -> list[ColumnElement[bool]]:
+    """Pending entries in scope, narrowed by trainee, department and the trainee's training year and cohort."""
     filters = [LogbookEntry.status == EntryStatus.PENDING, scope_clause]
     if trainee_id is not None:
         filters.append(LogbookEntry.trainee_id == trainee_id)
     if department_id is not None:
         filters.append(LogbookEntry.department_id == department_id)
+    if training_year is not None or cohort is not None:
+        people = select(Training.id)
+        if training_year is not None:
+            people = people.where(Training.training_year == training_year)
+        if cohort is not None:
+            people = people.where(Training.cohort == cohort)
+        filters.append(LogbookEntry.trainee_id.in_(people))
     return filters
 
 
@@ -123,9 +138,12 @@ def list_pending_rows(
     department_id: int | None,
     submitted_on_or_before: datetime | None,
     limit: int,
+    training_year: int | None = None,
+    cohort: str | None = None,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
     """Pending entries in scope, oldest submission first."""
-    stmt = _entry_select().where(*pending_filters(scope_clause, trainee_id, department_id))
+    narrowed = pending_filters(scope_clause, trainee_id, department_id, training_year=training_year, cohort=cohort)
+    stmt = _entry_select().where(*narrowed)
     if submitted_on_or_before is not None:
         stmt = stmt.where(LogbookEntry.submitted_at <= submitted_on_or_before)
     stmt = stmt.order_by(LogbookEntry.submitted_at.asc(), LogbookEntry.id.asc()).limit(limit)

@@ -48,7 +48,12 @@ def entry(actor: UserSummary, entry_id: int) -> tuple[LogbookEntryItem, list[Log
 
 @st.cache_data(ttl=30, show_spinner="Loading the queue…")
 def approval_queue(
-    actor: UserSummary, trainee_id: int | None, department_id: int | None, older_than_days: int | None
+    actor: UserSummary,
+    trainee_id: int | None,
+    department_id: int | None,
+    older_than_days: int | None,
+    training_year: int | None = None,
+    cohort: str | None = None,
 ) -> ApprovalQueue:
     with session_scope() as session:
         return approval_service.get_approval_queue(
@@ -58,6 +63,8 @@ def approval_queue(
             trainee_id=trainee_id,
             department_id=department_id,
             older_than_days=older_than_days,
+            training_year=training_year,
+            cohort=cohort,
         )
 
 

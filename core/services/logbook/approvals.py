@@ -44,10 +44,13 @@ def get_approval_queue(
     department_id: int | None = None,
     older_than_days: int | None = None,
     limit: int = QUEUE_LIMIT,
+    training_year: int | None = None,
+    cohort: str | None = None,
 ) -> ApprovalQueue:
     """Pending entries in the actor's scope, oldest first, with counts waiting over 7 and 14 days.
 
-    The counts follow the trainee and department filters; the age filter only narrows the list.
+    The counts follow the trainee, department, training year and cohort filters (the trainee's current
+    ones; each only narrows the actor's scope); the age filter only narrows the list.
 
     Raises:
         PermissionDeniedError: the actor is a trainee.
@@ -56,7 +59,8 @@ def get_approval_queue(
     if older_than_days is not None and older_than_days < 0:
         raise InvalidInputError("The age filter must be zero or more days.")
     scope = trainee_scope_clause(actor.scope, LogbookEntry.trainee_id)
-    ageing = figures.pending_ageing(session, repo.pending_filters(scope, trainee_id, department_id), now=now)
+    narrowed = repo.pending_filters(scope, trainee_id, department_id, training_year=training_year, cohort=cohort)
+    ageing = figures.pending_ageing(session, narrowed, now=now)
     rows = repo.list_pending_rows(
         session,
         scope_clause=scope,
@@ -64,6 +68,8 @@ def get_approval_queue(
         department_id=department_id,
         submitted_on_or_before=None if older_than_days is None else rules.compute_age_cutoff(now, older_than_days),
         limit=limit,
+        training_year=training_year,
+        cohort=cohort,
     )
     return ApprovalQueue(
         items=tuple(to_item(row, now) for row in rows),
