@@ -594,6 +594,9 @@ class ReportRequest:
     end: date | None = None
     period: str | None = None
     file_format: str = "pdf"
+    # Issue 17 (logbook summary and eligibility list): the trainees' current training year and cohort.
+    training_year: int | None = None
+    cohort: str | None = None
 
 
 @dataclass(frozen=True)

@@ -78,13 +78,33 @@ def _section_generate(user: UserSummary) -> None:
         department = st.selectbox(
             "Department", list(departments), format_func=lambda i: departments[i], key="reports.department"
         )
+        training_year, cohort = (None, None) if kind == ReportKind.LEADERSHIP_PACK else _training_fields(user)
         submitted = st.form_submit_button("Generate", type="primary")
     if submitted and kind is not None:
         request = ReportRequest(
-            kind=kind, department_id=department or None, start=start, end=end, period=period, file_format=file_format
+            kind=kind,
+            department_id=department or None,
+            start=start,
+            end=end,
+            period=period,
+            file_format=file_format,
+            training_year=training_year,
+            cohort=cohort,
         )
         _generate(user, request)
     _last_generated(user)
+
+
+def _training_fields(user: UserSummary) -> tuple[int | None, str | None]:
+    """Training year and cohort of the logbook summary and the eligibility list (issue 17); None = everyone."""
+    years = [0, *range(1, int(str(loaders.settings.runtime_settings().get("training_years", 5))) + 1)]
+    cohorts = ["", *loaders.training.cohorts(user)]
+    left, right = st.columns(2)
+    year = left.selectbox(
+        "Training year", years, format_func=lambda y: f"Year {y}" if y else "All years", key="reports.year"
+    )
+    cohort = right.selectbox("Cohort", cohorts, format_func=lambda c: c or "All cohorts", key="reports.cohort")
+    return year or None, cohort or None
 
 
 def _generate(user: UserSummary, request: ReportRequest) -> None:

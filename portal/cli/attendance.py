@@ -89,6 +89,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--period", required=True, metavar="P")
     p.add_argument("--threshold", type=str, help="attendance %% needed, 0..100 (default: the admin setting)")
     p.add_argument("--department", metavar="NAME", help="only trainees of this department")
+    p.add_argument("--year", type=int, metavar="N", help="only trainees now in training year N")
+    p.add_argument("--cohort", metavar="NAME", help="only trainees of this intake cohort")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.set_defaults(handler=cmd_eligibility)
 
@@ -175,6 +177,8 @@ def cmd_eligibility(args: argparse.Namespace, settings: Settings) -> int:
             period=args.period,
             threshold=args.threshold,
             department_id=department_id,
+            training_year=args.year,
+            cohort=args.cohort,
         )
         session.rollback()
     rows = [

@@ -34,10 +34,17 @@ from core.services.reports.archive import (
 
 
 def logbook_summary_frame(
-    session: Session, actor: UserSummary, *, period: Period, department_id: int | None = None
+    session: Session,
+    actor: UserSummary,
+    *,
+    period: Period,
+    department_id: int | None = None,
+    training_year: int | None = None,
+    cohort: str | None = None,
 ) -> pd.DataFrame:
     """Per trainee in scope: submitted entries by status with case date in the period, and compliance.
 
+    The department, training year and cohort (each trainee's current ones) only narrow the scope.
     Drafts are private to their trainee (issue 14): they are neither counted nor make a trainee appear.
 
     Raises:
@@ -67,7 +74,12 @@ def logbook_summary_frame(
         )
         .outerjoin(Department, Department.id == User.department_id)
         .outerjoin(supervisor, supervisor.id == User.supervisor_id)
-        .where(User.role == Role.TRAINEE, trainee_scope_clause(actor.scope, User.id), _department(department_id))
+        .where(
+            User.role == Role.TRAINEE,
+            trainee_scope_clause(actor.scope, User.id),
+            _department(department_id),
+            *_training(training_year, cohort),
+        )
         .group_by(User.id, User.full_name, User.registration_number, Department.name, supervisor.full_name)
         .order_by(Department.name, User.full_name)
     ).all()
@@ -121,8 +133,10 @@ def generate_logbook_summary(
     department_id: int | None = None,
     programme: str = "",
     progress: Progress | None = None,
+    training_year: int | None = None,
+    cohort: str | None = None,
 ) -> ReportRunItem:
-    """The logbook summary (PDF, CSV or XLSX) for a period, into the archive.
+    """The logbook summary (PDF, CSV or XLSX) for a period, into the archive (optionally one training year / cohort).
 
     Raises:
         PermissionDeniedError: the actor's role has no reports.
@@ -136,7 +150,9 @@ def generate_logbook_summary(
     chosen = parse_period(period or _default_period(now))
     department = department_name(session, department_id)
     step(0.2, "Counting logbook entries")
-    frame = logbook_summary_frame(session, actor, period=chosen, department_id=department_id)
+    frame = logbook_summary_frame(
+        session, actor, period=chosen, department_id=department_id, training_year=training_year, cohort=cohort
+    )
     step(0.6, f"Writing the {file_format.upper()} file")
     content = _summary_content(
         session,
@@ -147,8 +163,11 @@ def generate_logbook_summary(
         department=department,
         programme=programme,
         now=now,
+        training=_training_filters(training_year, cohort),
     )
-    params = _params(session, actor, chosen, department_id, department, rows=len(frame))
+    params = _params(
+        session, actor, chosen, department_id, department, rows=len(frame), training_year=training_year, cohort=cohort
+    )
     step(0.9, "Saving to the archive")
     return store_report(
         session,
@@ -171,11 +190,13 @@ def _summary_content(
     department: str,
     programme: str,
     now: datetime,
+    training: dict[str, str],
 ) -> bytes:
     if file_format == "pdf":
+        narrowed = "".join(f" - {name} {value}" for name, value in training.items())
         return render_table_pdf(
             "Logbook summary",
-            f"{programme} - {period.label} ({period.start} to {period.end}) - {department} - "
+            f"{programme} - {period.label} ({period.start} to {period.end}) - {department}{narrowed} - "
             f"{scope_label(session, actor)}",
             frame,
             footer=f"Generated {now:%Y-%m-%d %H:%M} UTC by {actor.username}",
@@ -183,6 +204,7 @@ def _summary_content(
     if file_format == "csv":
         return to_csv_bytes(frame)
     about = _about("Logbook summary", session, actor, period, department, now, programme)
+    about = replace(about, filters={**about.filters, **training})
     return to_xlsx_bytes(frame, sheet_name="logbook summary", about=about)
 
 
@@ -222,8 +244,11 @@ def generate_eligibility_list(
     period: str | None = None,
     department_id: int | None = None,
     progress: Progress | None = None,
+    training_year: int | None = None,
+    cohort: str | None = None,
 ) -> ReportRunItem:
-    """Every active trainee in scope with their eligibility for the period, as XLSX, into the archive.
+    """Every active trainee in scope (optionally of one training year / cohort) with their eligibility for the
+    period, as XLSX, into the archive.
 
     Raises:
         PermissionDeniedError: the actor's role has no reports.
@@ -235,7 +260,15 @@ def generate_eligibility_list(
     chosen = parse_period(period or month_label(programme_date(now)))
     department = department_name(session, department_id)
     step(0.2, "Computing eligibility")
-    table = list_eligibility(session, actor, period=chosen, department_id=department_id, today=programme_date(now))
+    table = list_eligibility(
+        session,
+        actor,
+        period=chosen,
+        department_id=department_id,
+        today=programme_date(now),
+        training_year=training_year,
+        cohort=cohort,
+    )
     frame = pd.DataFrame(
         {
             "registration_number": table["trainee_id"],
@@ -256,10 +289,21 @@ def generate_eligibility_list(
     step(0.6, "Writing the XLSX file")
     about = _about("Eligibility list", session, actor, chosen, department, now, "")
     # The leave policy in force is part of what the list means (issue 16): stated on the About sheet.
-    about = replace(about, filters={**about.filters, "leave policy": policy_text(session)})
+    about = replace(
+        about,
+        filters={**about.filters, **_training_filters(training_year, cohort), "leave policy": policy_text(session)},
+    )
     content = to_xlsx_bytes(frame, sheet_name=f"eligibility {chosen.label}", about=about)
     params = _params(
-        session, actor, chosen, department_id, department, rows=len(frame), eligible=int(table["eligible"].sum())
+        session,
+        actor,
+        chosen,
+        department_id,
+        department,
+        rows=len(frame),
+        eligible=int(table["eligible"].sum()),
+        training_year=training_year,
+        cohort=cohort,
     )
     step(0.9, "Saving to the archive")
     return store_report(
@@ -279,3 +323,19 @@ def _default_period(now: datetime) -> str:
 
 def _department(department_id: int | None) -> ColumnElement[bool]:
     return true() if department_id is None else User.department_id == department_id
+
+
+def _training(training_year: int | None, cohort: str | None) -> list[ColumnElement[bool]]:
+    """Conditions on the trainee (`User`) for a training year and cohort filter (issue 17)."""
+    conditions: list[ColumnElement[bool]] = []
+    if training_year is not None:
+        conditions.append(User.training_year == training_year)
+    if cohort is not None:
+        conditions.append(User.cohort == cohort)
+    return conditions
+
+
+def _training_filters(training_year: int | None, cohort: str | None) -> dict[str, str]:
+    """The training year and cohort filters as the About sheet and the PDF name them (only those set)."""
+    named = {"training year": None if training_year is None else str(training_year), "cohort": cohort}
+    return {name: value for name, value in named.items() if value is not None}

@@ -58,6 +58,8 @@ def generate_report(
                 department_id=request.department_id,
                 programme=programme,
                 progress=progress,
+                training_year=request.training_year,
+                cohort=request.cohort,
             )
         case ReportKind.ELIGIBILITY_LIST:
             return generate_eligibility_list(
@@ -67,6 +69,8 @@ def generate_report(
                 period=request.period,
                 department_id=request.department_id,
                 progress=progress,
+                training_year=request.training_year,
+                cohort=request.cohort,
             )
         case ReportKind.PORTFOLIO:
             # One per trainee and training year: core.services.training.portfolio (Progress page, CLI `portfolio`).
