@@ -63,7 +63,7 @@ def test_unknown_headers_get_a_mapping_step_and_the_mapping_can_be_saved(
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["To insert"] == "1"
     changes = at.dataframe[0].value
-    assert changes[["session_date", "old_status", "new_status"]].iloc[0].tolist() == [
+    assert changes[["Session date", "Old status", "New status"]].iloc[0].tolist() == [  # headers in words
         "2026-11-02",
         "(new row)",
         "present",
