@@ -95,7 +95,7 @@ def _grid(
 
 def send_missing_digest(session: Session, *, now: datetime, timezone: str | None = None) -> int:
     """Tell the admins, once a day at most, which departments have session days without records in the last
-    7 days (up to yesterday); returns how many departments were named (0: no digest)."""
+    7 days (up to yesterday); returns how many departments the digest named (0: none sent, or already sent today)."""
     today = programme_date(now, timezone) if timezone else programme_date(now)
     week = date_range(today - timedelta(days=7), today - timedelta(days=1))
     grid = _grid(session, week, today - timedelta(days=1), department_weekdays(session))
@@ -107,7 +107,7 @@ def send_missing_digest(session: Session, *, now: datetime, timezone: str | None
         f"{name}: {int(part['missing'].sum())} session day(s) without records ({', '.join(d for d in part['missing_dates'] if d)})"
         for name, part in by_department
     ]
-    notify_role(
+    sent = notify_role(
         session,
         Role.ADMIN,
         kind=NotificationKind.MISSING_ATTENDANCE_DIGEST,
@@ -117,4 +117,4 @@ def send_missing_digest(session: Session, *, now: datetime, timezone: str | None
         now=now,
         dedupe_prefix=f"missing_attendance:{today.isoformat()}",
     )
-    return len(lines)
+    return len(lines) if sent else 0
