@@ -186,3 +186,14 @@ def test_eligibility_csv_neutralises_formula_names(cli: Cli, capsys: pytest.Capt
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out.removeprefix("\ufeff"))))
     names = {row[0]: row[1] for row in rows[1:]}
     assert names[cli.regs[0]] == '\'=HYPERLINK("http://evil.example","x")'
+
+
+def test_eligibility_filters_by_training_year_and_cohort(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    with make_session_factory(cli.engine).begin() as session:
+        for reg, year, cohort in ((cli.regs[0], 2, "2025 intake"), (cli.regs[1], 1, "2025 intake")):
+            user = session.scalars(select(User).where(User.registration_number == reg)).one()
+            user.training_year, user.cohort = year, cohort
+    assert main(["eligibility", "--period", "2026-03", "--year", "2", "--format", "json"]) == 0
+    assert [r["trainee_id"] for r in json.loads(capsys.readouterr().out)] == [cli.regs[0]]
+    assert main(["eligibility", "--period", "2026-03", "--cohort", "2025 intake", "--format", "json"]) == 0
+    assert sorted(r["trainee_id"] for r in json.loads(capsys.readouterr().out)) == sorted(cli.regs[:2])
