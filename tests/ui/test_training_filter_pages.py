@@ -7,9 +7,11 @@ World: the dashboard world with A1 year 1 "2025 intake", A2 year 2 "2024 intake"
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from core.models import User
+from core.models import ReportRun, User
+from core.services.stored_files import read_file
 from tests.scenarios import DashboardWorld as World
 from tests.scenarios import build_dashboard_world
 from tests.ui.conftest import PageRunner, UiDatabase
@@ -83,3 +85,22 @@ def test_the_approval_queue_filters_by_training_year_and_cohort_in_the_url(run_p
     assert not other.exception, other.exception
     assert _queue_trainees(other) == set()
     assert any("Nothing is waiting" in str(i.value) for i in other.info)
+
+
+def test_the_logbook_summary_export_takes_a_training_year_and_cohort(
+    run_page: PageRunner, ui_db: UiDatabase, world: World
+) -> None:
+    at = run_page("pages.reports", world.admin)
+    at.radio(key="reports.kind").set_value("logbook_summary").run()
+    at.text_input(key="reports.period").input("2026-11")
+    at.selectbox(key="reports.format").set_value("csv")
+    at.selectbox(key="reports.year").set_value(1)
+    at.selectbox(key="reports.cohort").set_value("2025 intake")
+    at.button(key="FormSubmitter:reports.generate-Generate").click().run()
+    assert not at.exception, at.exception
+    with ui_db.factory() as session:
+        run = session.scalars(select(ReportRun)).one()
+        content = read_file(session, run.file_id) if run.file_id else b""
+    assert run.params is not None and (run.params["training_year"], run.params["cohort"]) == (1, "2025 intake")
+    text = content.decode("utf-8-sig")
+    assert world.a1.full_name in text and world.b1.full_name in text and world.a2.full_name not in text
