@@ -148,3 +148,47 @@ def test_report_requests_carry_the_training_filters_into_the_file_and_the_archiv
     assert list(listed["Trainee"]) == [world.b1.full_name]
     about = pd.read_excel(BytesIO(content), sheet_name="About", header=None).set_index(0)[1]
     assert "cohort: 2025 intake" in about["Filters"]
+
+
+def test_dashboard_results_analytics_narrow_by_training_year_and_cohort_within_scope(session: Session) -> None:
+    from core.services.results import assessments, scores, transitions
+    from core.services.results.analytics import results_by_department, score_distribution
+    from tests.factories import actor, make_department, make_user
+
+    admin = actor(session, make_user(session, "admin"))
+    surgery = make_department(session)
+    supervisor = make_user(session, "supervisor", department=surgery)
+    first = make_user(session, "trainee", department=surgery, supervisor=supervisor)
+    second = make_user(session, "trainee", department=surgery, supervisor=supervisor)
+    unsupervised = make_user(session, "trainee", department=surgery)
+    for row, year, cohort in ((first, 1, "2025 intake"), (second, 2, "2024 intake"), (unsupervised, 1, "2025 intake")):
+        row.training_year, row.cohort = year, cohort
+    session.flush()
+    created = assessments.create_assessment(
+        session,
+        admin,
+        title="Written",
+        department_id=surgery.id,
+        assessment_date=date(2026, 10, 1),
+        max_score="100",
+        pass_mark="50",
+        weight="100",
+        group_name="Final exam 2026",
+        now=NOW,
+    )
+    marks = {first.registration_number: "85", second.registration_number: "45", unsupervised.registration_number: "65"}
+    scores.save_scores(session, admin, assessment_id=created.id, scores=marks, now=NOW)
+    transitions.publish_results(session, admin, assessment_id=created.id, now=NOW)
+
+    def pooled(viewer: UserSummary, **filters: object) -> tuple[int, int]:
+        table = results_by_department(session, viewer, department=surgery.name, **filters)  # type: ignore[arg-type]
+        overall = table[table["department"] == "OVERALL"].to_dict("records")[0]
+        return int(overall["results"]), int(overall["passed"])
+
+    assert pooled(admin) == (3, 2)
+    assert pooled(admin, training_year=1) == (2, 2)
+    assert pooled(admin, cohort="2024 intake") == (1, 0)
+    assert pooled(actor(session, supervisor), training_year=1) == (1, 1)  # not the unsupervised trainee
+    bands = score_distribution(session, admin, department=surgery.name, training_year=2)
+    assert bands["results"].tolist() == [1] and bands["40-49%"].tolist() == [1]
+    assert results_by_department(session, actor(session, supervisor), training_year=3).empty
