@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from core import clock
+from core.config import get_settings
 from tests.conftest import DB_PARAMS, create_scratch_postgres, drop_scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,7 +211,24 @@ def sign_in(page: Page, base_url: str, username: str, path: str = "dashboard", p
             continue
     expect(failed).to_have_count(0)
     expect(signed_in).to_be_visible()
+    signed_in_cookie(page)
     settle(page)
+
+
+def signed_in_cookie(page: Page) -> None:
+    """Wait until the page has written the sign-in cookie.
+
+    The click's run draws the page under the emptied form; the cookie component then writes the cookie
+    and reports back, which reruns the page with everything one place higher. Until that rerun is over
+    the page can show two copies of an element (the old one stale), so `sign_in` waits for the cookie
+    and then for the app to be idle, however long the component takes on a busy machine.
+    """
+    page.wait_for_function(
+        "(name) => document.cookie.split('; ').some((c) => c.startsWith(name + '='))",
+        arg=get_settings().cookie_name,
+        timeout=UI_TIMEOUT_MS,
+        polling=100,
+    )
 
 
 def settle(page: Page, quiet_ms: int = 500, timeout_ms: int = UI_TIMEOUT_MS) -> None:
