@@ -86,7 +86,8 @@ def names_by_id(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted(set(user_ids))
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(wanted))).tuples().all())
+    rows = session.execute(select(User.id, User.full_name).where(User.id.in_(wanted))).all()
+    return {int(user_id): str(name) for user_id, name in rows}
 
 
 def names_by_username(session: Session, usernames: Iterable[str]) -> dict[str, str]:
@@ -94,7 +95,8 @@ def names_by_username(session: Session, usernames: Iterable[str]) -> dict[str, s
     wanted = sorted(set(usernames))
     if not wanted:
         return {}
-    return dict(session.execute(select(User.username, User.full_name).where(User.username.in_(wanted))).tuples().all())
+    rows = session.execute(select(User.username, User.full_name).where(User.username.in_(wanted))).all()
+    return {str(username): str(name) for username, name in rows}
 
 
 def get_department(session: Session, department_id: int) -> Department | None:
