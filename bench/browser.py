@@ -51,6 +51,9 @@ IDLE_JS = """(quiet) => {
     return now - window.__benchBusy >= quiet;
 }"""
 # Charts drawn: at least `n` plotly figures with their plot area painted.
+# A confirmation naming an entry not confirmed before: "Entry #42 approved; ... has been notified."
+CONFIRMED_JS = """(seen) => [...document.body.innerText.matchAll(/Entry #(\\d+) approved/g)]
+    .map(m => m[1]).find(id => !seen.includes(id)) || null"""
 CHARTS_JS = """(n) => Array.from(document.querySelectorAll('.js-plotly-plot'))
     .filter(p => p.querySelector('.main-svg') !== null && p.getBoundingClientRect().height > 0).length >= n"""
 
@@ -199,20 +202,23 @@ def _pending_entries(db: Path, supervisor: str, count: int) -> list[int]:
 
 
 def approvals(browser: Browser, url: str, db: Path, runs: int, shots: Path | None) -> list[float]:
-    entries = _pending_entries(db, "supervisor", runs)
-    page = signed_in(browser, url, "supervisor", f"approvals?entry={entries[0]}")
+    """Approve `runs` entries one after another: each decision opens the next entry of the queue."""
+    first = _pending_entries(db, "supervisor", 1)[0]
+    page = signed_in(browser, url, "supervisor", f"approvals?entry={first}")
     samples: list[float] = []
-    for index, entry in enumerate(entries):
-        page.goto(f"{url}/approvals?entry={entry}")
+    seen: list[str] = []
+    for index in range(runs):
         approve = page.locator('[data-testid="stFormSubmitButton"] button', has_text="Approve").first
         expect(approve).to_be_visible(timeout=TIMEOUT_MS)
+        approve.scroll_into_view_if_needed()
         idle(page)
         if shots is not None and index == 0:
             page.screenshot(path=str(shots / "approvals-panel.png"), full_page=False)
         started = time.perf_counter()
         approve.click()
-        expect(page.get_by_text(f"Entry #{entry} approved", exact=False).first).to_be_visible(timeout=TIMEOUT_MS)
+        confirmed = page.wait_for_function(CONFIRMED_JS, arg=seen, timeout=TIMEOUT_MS, polling=20)
         samples.append(time.perf_counter() - started)
+        seen.append(str(confirmed.json_value()))
         if shots is not None and index == 0:
             idle(page)
             page.screenshot(path=str(shots / "approvals-confirmation.png"), full_page=False)
