@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, UI_TIMEOUT_MS, artifact_name, click_until, screenshot, settle, sign_in
 
@@ -50,6 +50,11 @@ def _choose(page: Page, label: str, *texts: str) -> str:
     option.click()
     settle(page)
     return chosen
+
+
+def _cell(page: Page, tag: str, text: str) -> Locator:
+    """A header (`th`) or cell (`td`) of a grid's accessible table whose whole text is `text`."""
+    return page.locator(tag).filter(has_text=re.compile(rf"^{re.escape(text)}$"))
 
 
 def _flash(page: Page, text: str) -> None:
@@ -122,8 +127,21 @@ def test_publish_change_request_by_two_admins_freeze_transcript_and_verify(
     trainee = trainee_context.new_page()
     try:
         sign_in(trainee, portal_url, "trainee", path="results")
-        expect(trainee.get_by_test_id("stDataFrame")).to_be_visible()
-        expect(trainee.locator("td").filter(has_text="Year 2 written: viva").first).to_be_attached()
+        # Two tables (issue 17): the trainee's results, then the weighted totals of their groups.
+        # The grids are canvases; each keeps its cells in a hidden accessible table (th, td), read here.
+        grids = trainee.get_by_test_id("stDataFrame")
+        results = grids.filter(has=_cell(trainee, "th", "assessment"))
+        totals = grids.filter(has=_cell(trainee, "th", "Weighted total"))
+        expect(results).to_be_visible()
+        expect(totals).to_be_visible()
+        viva = results.locator("tr").filter(has=_cell(trainee, "td", "Year 2 written: viva"))
+        expect(viva).to_have_count(1)  # the frozen viva is among the trainee's results...
+        expect(viva.locator("td").last).to_have_text("frozen")
+        # ...and completes its group: Year 2 written now has a weighted total instead of "no total yet".
+        year_2 = totals.locator("tr").filter(has=_cell(trainee, "td", "Year 2 written"))
+        expect(year_2).to_have_count(1)
+        expect(year_2.locator("td").filter(has_text=re.compile(r"^\d+(\.\d+)?$"))).to_have_count(1)
+        expect(totals).not_to_contain_text("no published result for Year 2 written: viva")
         screenshot(trainee, "results-trainee-view")
         trainee.goto(f"{portal_url}/requests")
         generate = trainee.get_by_role("button", name="Generate transcript (PDF)")
