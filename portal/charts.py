@@ -7,17 +7,63 @@ session labels) is passed through `chart_text`, the charts' counterpart of `port
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, ParamSpec
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
-import streamlit as st
 
 from core.dto import TurnaroundSummary
 
 HEIGHT = 340
-# Building a figure costs 0.1-0.3 s of plotly validation, on every rerun of the dashboard; the figures of
-# the same data are kept (copied on each use), so a warm page switch only draws them.
-_cached = st.cache_data(show_spinner=False, max_entries=200, ttl=600)
+P = ParamSpec("P")
+_KEPT = 200
+_figures: OrderedDict[str, bytes] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _content_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    digest = hashlib.sha256(name.encode())
+    for value in (*args, *sorted(kwargs.items())):
+        if isinstance(value, pd.DataFrame):
+            digest.update(repr((list(value.columns), [str(t) for t in value.dtypes])).encode())
+            digest.update(pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes())
+        else:
+            digest.update(repr(value).encode())
+    return digest.hexdigest()
+
+
+def _cached(build: Callable[P, go.Figure]) -> Callable[P, go.Figure]:
+    """Keep the figures of the same data: building one costs 0.1-0.3 s of plotly validation on every
+    rerun of the dashboard, so a warm page switch only draws them. The key is the data itself (a content
+    hash), so a kept figure is never stale and needs no invalidation (these are not reads); each use gets
+    its own copy."""
+
+    @functools.wraps(build)
+    def kept(*args: P.args, **kwargs: P.kwargs) -> go.Figure:
+        key = _content_key(build.__name__, args, kwargs)
+        with _lock:
+            stored = _figures.get(key)
+            if stored is not None:
+                _figures.move_to_end(key)
+        if stored is None:
+            stored = pickle.dumps(build(*args, **kwargs))
+            with _lock:
+                _figures[key] = stored
+                while len(_figures) > _KEPT:
+                    _figures.popitem(last=False)
+        figure: go.Figure = pickle.loads(stored)  # noqa: S301 - our own figures, pickled in this process
+        return figure
+
+    return kept
+
+
 AGE_COLOURS = ("#4c9f70", "#e0b040", "#e07b39", "#c0392b")
 # Best to worst: a day with several sessions takes the colour of its worst one. Excused ranks below
 # late because it counts as a session but not as attended (DESIGN.md §4.2).
