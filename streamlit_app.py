@@ -28,13 +28,15 @@ state.init()
 user = auth.current_user()
 st.session_state[state.CURRENT_USER] = user
 page = navigation.build(user)
+slot = st.empty()  # the sign-in form's place, kept on every run so that the page below it never moves
 if user is None and navigation.needs_sign_in(page):
     # Signing in draws the asked-for page in this same run: no rerun between the click and the page.
-    user = auth.sign_in_here()
+    user = auth.sign_in_here(slot)
     if user is None:
         st.stop()
     st.session_state[state.CURRENT_USER] = user
     navigation.menu(user)
+    auth.write_sign_in_cookie()
 flash = state.pop_flash()
 if flash:
     getattr(st, flash[0], st.info)(widgets.plain(flash[1]))

@@ -15,6 +15,7 @@ from typing import Any
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.delta_generator import DeltaGenerator
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from core.clock import utcnow
@@ -153,13 +154,14 @@ def _session_user(session_id: str | None, username: str) -> UserSummary | None:
         return auth_service.get_session_user(session, session_id, username, now=utcnow())
 
 
-def sign_in_here() -> UserSummary | None:
-    """The sign-in form, for the router; the user when they signed in with it in THIS run, else None.
+def sign_in_here(slot: DeltaGenerator) -> UserSummary | None:
+    """The sign-in form in `slot`, for the router; the user when they signed in with it in THIS run, else None.
 
     The page they asked for is drawn in the same run (the form is cleared), instead of stopping here
     and drawing it on the next rerun: one script run from the click to the page, deep links included.
+    The router keeps `slot` on every run, so the page sits at the same place in the next run too (no stale
+    copy of it while the cookie's rerun draws it again). Call `write_sign_in_cookie` once the menu is drawn.
     """
-    slot = st.empty()
     with slot.container():
         sign_in_form()
     username = st.session_state.get(state.AUTH_USERNAME)
@@ -168,15 +170,18 @@ def sign_in_here() -> UserSummary | None:
     user = _session_user(current_session_id(), str(username))
     if user is not None:
         slot.empty()
-        _set_cookie_again()
     return user
 
 
-def _set_cookie_again() -> None:
-    """The sign-in cookie, written by a component outside the emptied form (the library's own one went with it)."""
+def write_sign_in_cookie() -> None:
+    """The sign-in cookie, written by a component at the end of the menu (the library's own one went with the
+    cleared form); there it moves nothing the next run draws."""
     model = authenticator().cookie_controller.cookie_model
     expires = datetime.fromtimestamp(float(model.exp_date))
-    model.cookie_manager.set(model.cookie_name, model._token_encode(), key="auth.cookie.signed_in", expires_at=expires)
+    with st.sidebar:
+        model.cookie_manager.set(
+            model.cookie_name, model._token_encode(), key="auth.cookie.signed_in", expires_at=expires
+        )
 
 
 def _sign_out_silently() -> None:
