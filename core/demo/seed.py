@@ -133,6 +133,8 @@ SEEDER_STEPS = {
     "seed_results_demo": "Adding assessments and results",
     "seed_dashboards_demo": "Back-dating the demo history",
     "seed_attendance_demo": "Importing an attendance file",
+    "seed_training_demo": "Setting training years, targets and weighted groups",
+    "seed_leave_demo": "Adding leave, a condonation and the programme calendar",
 }
 # Later capabilities append their own seeders (results, reports...) to this list.
 EXTRA_SEEDERS: list[Seeder] = [
