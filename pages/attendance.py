@@ -119,9 +119,12 @@ def _choose_options(runtime: dict[str, object], sheet: str | None, version: int)
         "Date order in this file",
         DATE_ORDERS,
         index=DATE_ORDERS.index(default_order) if default_order in DATE_ORDERS else 0,
-        help="How to read a date such as 03/04/2025: DMY is 3 April, MDY is 4 March. The default is the "
-        "System setting date_order.",
         key=f"attendance.date_order.{version}",
+    )
+    # Shown, not a tooltip: a phone has no hover (issue 18).
+    columns[0].caption(
+        "How to read a date such as 03/04/2025: DMY is 3 April, MDY is 4 March. "
+        "The default is the date order setting on the System page."
     )
     name = columns[1].selectbox(
         "Saved column mapping",

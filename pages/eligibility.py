@@ -162,20 +162,20 @@ def _table(frame: pd.DataFrame, period: Period) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "On leave": st.column_config.NumberColumn(
-                help="Sessions removed from the denominator: unattended sessions on approved leave of an excluded type."
-            ),
-            "Condonation": st.column_config.TextColumn(help="The reason of an approved condonation for this period."),
-            "Sessions needed": st.column_config.TextColumn(
-                help=(
-                    "Further sessions, all attended, needed to reach the threshold. 'Out of reach this period' when "
-                    "they exceed the sessions still to come, estimated from the programme's sessions per day so far "
-                    "times the days left; 'period closed' once the period has ended."
-                )
-            ),
+            "On leave": st.column_config.NumberColumn(),
+            "Condonation": st.column_config.TextColumn(),
+            "Sessions needed": st.column_config.TextColumn(),
         },
     )
     st.caption("Rows highlighted in red are at risk: below the threshold, or no sessions recorded.")
+    # What three columns mean, shown under the table rather than as header tooltips (a phone has no hover).
+    st.caption(
+        "**On leave**: unattended sessions on approved leave of an excluded type, removed from the denominator.  \n"
+        "**Condonation**: the reason of an approved condonation for this period.  \n**Sessions needed**: "
+        "further sessions, all attended, needed to reach the threshold; 'Out of reach this period' when they exceed "
+        "the sessions still to come (estimated from the programme's sessions per day so far times the days left), "
+        "'period closed' once the period has ended."
+    )
     export = frame.drop(columns=["trainee_pk"])
     export["eligible"] = export["eligible"].map({True: "yes", False: "no"})
     export["condoned"] = export["condoned"].map({True: "yes", False: "no"})

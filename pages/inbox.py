@@ -30,16 +30,19 @@ def render() -> None:
             badge = "🔵 " if not item.read else ""
             st.markdown(f"{badge}**{widgets.plain(item.title)}**  \n{widgets.plain(item.body)}")
             when, action = st.columns([3, 1], vertical_alignment="center")
-            when.caption(item.created_at.strftime("%Y-%m-%d %H:%M") + " UTC")
-            _open_button(user, item, action)
+            _open_button(user, item, when, action)
 
 
-def _open_button(user: UserSummary, item: NotificationItem, column: DeltaGenerator) -> None:
-    """Open what the notification is about, in this tab, marking it read on the way."""
+def _open_button(user: UserSummary, item: NotificationItem, when: DeltaGenerator, column: DeltaGenerator) -> None:
+    """Open what the notification is about, in this tab, marking it read on the way.
+
+    Where Open goes is written beside the time, not in a tooltip: a phone has no hover (issue 18)."""
     from portal.navigation import page_of, resolve_link  # here, not at the top: navigation imports every page
 
     target = resolve_link(item.link)
-    if target is None or not column.button("➡️ Open", key=f"inbox.open.{item.id}", help=f"Go to {target[0].title}"):
+    sent = item.created_at.strftime("%Y-%m-%d %H:%M") + " UTC"
+    when.caption(sent if target is None else f"{sent} · Open goes to {target[0].title}")
+    if target is None or not column.button("➡️ Open", key=f"inbox.open.{item.id}"):
         return
     if not item.read:
         actions.run(

@@ -39,13 +39,19 @@ def test_open_marks_the_notification_read_and_leaves_for_its_page_with_its_query
     assert not at.exception
     opens = [b for b in at.button if b.label == "➡️ Open"]
     assert len(opens) == 2  # the outside address and the link-less one get no button
-    assert sorted(b.help for b in opens) == ["Go to Approvals", "Go to Documents"]
+    # Where Open goes is written beside each notification's time, not only in a tooltip (a phone has no hover).
+    assert [b.help for b in opens] == ["", ""]
+    goes_to = sorted(c.value.split(" · ", 1)[1] for c in at.caption if " · Open goes to " in c.value)
+    assert goes_to == ["Open goes to Approvals", "Open goes to Documents"]
+    with ui_db.factory() as session:
+        ids = {n.title: n.id for n in session.scalars(select(Notification))}
+    assert len([c for c in at.caption if c.value.endswith(" UTC")]) == 2  # the two without a button: the time only
     texts = " ".join(m.value for m in at.markdown)
     assert plain("[click me](https://evil.example)") in texts  # shown as typed, not as a link
     assert "](https" not in texts and "https://" not in texts
     assert r"Case \*one\*" in texts
 
-    next(b for b in opens if b.help == "Go to Approvals").click()
+    at.button(key=f"inbox.open.{ids['Logbook entry to verify: [click me](https://evil.example)']}").click()
     at.run()
     with ui_db.factory() as session:
         read = {n.title: n.read_at is not None for n in session.scalars(select(Notification))}
