@@ -18,6 +18,9 @@ class LogbookEntry(Base):
         Index("ix_logbook_entries_status_submitted", "status", "submitted_at"),
         Index("ix_logbook_entries_trainee_status", "trainee_id", "status"),
         Index("ix_logbook_entries_case_date", "case_date"),
+        # The overview's queue 30 days ago (core.repositories.analytics.pending_at_query): entries not decided
+        # by then are few (undecided, or decided since), so it reads them off this index, not every entry.
+        Index("ix_logbook_entries_decided_submitted", "decided_at", "submitted_at", "trainee_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
