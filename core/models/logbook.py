@@ -15,11 +15,13 @@ class LogbookEntry(Base):
     __tablename__ = "logbook_entries"
     __table_args__ = (
         check_in("status", EntryStatus, name="status_valid"),
-        Index("ix_logbook_entries_status_submitted", "status", "submitted_at"),
+        # The dashboard overview (issue 18, migration 0014) counts entries off these indexes alone: each holds
+        # the trainee (joined to users for the viewer's scope) and the status, not only the column it ranges over.
+        Index("ix_logbook_entries_status_submitted", "status", "submitted_at", "trainee_id"),
         Index("ix_logbook_entries_trainee_status", "trainee_id", "status"),
-        Index("ix_logbook_entries_case_date", "case_date"),
-        # The overview's queue 30 days ago (core.repositories.analytics.pending_at_query): entries not decided
-        # by then are few (undecided, or decided since), so it reads them off this index, not every entry.
+        Index("ix_logbook_entries_case_date", "case_date", "trainee_id", "status"),
+        # The queue 30 days ago (core.repositories.analytics.pending_at_query): entries not decided by then are
+        # few (undecided, or decided since), at the two ends of this index.
         Index("ix_logbook_entries_decided_submitted", "decided_at", "submitted_at", "trainee_id", "status"),
     )
 
