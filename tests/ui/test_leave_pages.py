@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from core import clock
+from core import calendar, clock
 from core.dto import UserSummary
 from core.models import CalendarClosure, Condonation, DepartmentWeekdays, LeaveRequest, User
 from core.services.attendance import leave
@@ -163,16 +163,24 @@ def test_the_calendar_page_adds_a_holiday_and_sets_weekdays(run_page: PageRunner
 
 def test_the_attendance_page_shows_the_missing_attendance_monitor(run_page: PageRunner, ui_db: UiDatabase) -> None:
     admin, _admin2, trainee, _ = _people(ui_db)
-    today = clock.today()
-    monday = today - timedelta(days=today.weekday())
+    # The previous quarter is over whatever today is (on the 1st of a quarter this one has no
+    # session day yet): records on four weekdays of its second week, none on the Wednesday.
+    previous = calendar.quarter_of(calendar.add_months(clock.today(), -3))
+    monday = previous.start + timedelta(days=7 - previous.start.weekday())
     with ui_db.factory.begin() as session:
         user = session.get_one(User, trainee.id)
         for offset in range(5):
-            day = monday - timedelta(days=7) + timedelta(days=offset)
-            if offset != 2 and day >= date(today.year, ((today.month - 1) // 3) * 3 + 1, 1):
-                make_attendance(session, user, day)
+            if offset != 2:
+                make_attendance(session, user, monday + timedelta(days=offset))
     at = run_page("pages.attendance", admin)
+    assert not at.exception
+    at.selectbox(key="attendance.monitor.period").select(previous.label).run()
     assert not at.exception
     at.selectbox(key="attendance.monitor.department").select("Surgery").run()
     assert not at.exception
     assert any("session day(s) without records" in m.value for m in at.markdown)
+    missing = at.table[0].value.set_index("Week of")["Missing dates"]
+    week = f"{monday:%d %b %Y}"
+    assert week in missing.index  # the planted week lacks its Wednesday only
+    wednesday = monday + timedelta(days=2)
+    assert str(missing[week]).count(",") == 0 and wednesday.strftime("%d") in str(missing[week])
