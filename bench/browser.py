@@ -17,7 +17,6 @@ those four keys (and the samples).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
@@ -50,6 +49,8 @@ IDLE_JS = """(quiet) => {
     if (window.__benchBusy === undefined) { window.__benchBusy = now; }
     return now - window.__benchBusy >= quiet;
 }"""
+RUN_OVER_JS = """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')
+    === 'notRunning'"""
 # Charts drawn: at least `n` plotly figures with their plot area painted.
 # A confirmation naming an entry not confirmed before: "Entry #42 approved; ... has been notified."
 CONFIRMED_JS = """(seen) => [...document.body.innerText.matchAll(/Entry #(\\d+) approved/g)]
@@ -107,18 +108,6 @@ def portal(workdir: Path) -> Iterator[tuple[str, Path]]:
 
 def idle(page: Page, quiet_ms: int = 300) -> None:
     page.wait_for_function(IDLE_JS, arg=quiet_ms, timeout=TIMEOUT_MS, polling=50)
-
-
-def _ran(page: Page) -> None:
-    """Wait for a script run to start (a click's rerun), then for it and any follow-up to end."""
-    with contextlib.suppress(Exception):  # a run too quick to be seen is over already
-        page.wait_for_function(
-            "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') "
-            "!== 'notRunning'",
-            timeout=2_000,
-            polling=20,
-        )
-    idle(page, quiet_ms=150)
 
 
 def first_run(browser: Browser, url: str, shots: Path | None) -> float:
@@ -183,9 +172,13 @@ def page_switches(browser: Browser, url: str, runs: int) -> list[float]:
             expect(page.get_by_role("heading", name=re.compile(heading))).to_be_visible(timeout=TIMEOUT_MS)
             if link == "Dashboard":
                 page.wait_for_function(CHARTS_JS, arg=2, timeout=TIMEOUT_MS, polling=20)
-            _ran(page)
+            # Drawn and its script run over. (Waiting for a run to *start* here timed out after 2 s
+            # whenever the run had ended before the charts were painted, adding 2 s to every
+            # switch to the Dashboard.)
+            page.wait_for_function(RUN_OVER_JS, timeout=TIMEOUT_MS, polling=20)
             if i:
-                samples.append(time.perf_counter() - started - 0.15)  # less the quiet window that proves it ended
+                samples.append(time.perf_counter() - started)
+            idle(page)  # settled before the next click (not counted)
     page.context.close()
     return samples
 

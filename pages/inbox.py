@@ -3,6 +3,7 @@
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from core import clock
 from core.dto import NotificationItem, UserSummary
 from core.rules.access import ALL_ROLES
 from core.services import notifications as notification_service
@@ -40,7 +41,7 @@ def _open_button(user: UserSummary, item: NotificationItem, when: DeltaGenerator
     from portal.navigation import page_of, resolve_link  # here, not at the top: navigation imports every page
 
     target = resolve_link(item.link)
-    sent = item.created_at.strftime("%Y-%m-%d %H:%M") + " UTC"
+    sent = f"{clock.programme_time(item.created_at):%Y-%m-%d %H:%M}"  # the programme's time zone, to the minute
     when.caption(sent if target is None else f"{sent} · Open goes to {target[0].title}")
     if target is None or not column.button("➡️ Open", key=f"inbox.open.{item.id}"):
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from core import clock
 from core.clock import utcnow
 from core.models import Notification
 from core.services.notifications import notify
@@ -45,7 +46,9 @@ def test_open_marks_the_notification_read_and_leaves_for_its_page_with_its_query
     assert goes_to == ["Open goes to Approvals", "Open goes to Documents"]
     with ui_db.factory() as session:
         ids = {n.title: n.id for n in session.scalars(select(Notification))}
-    assert len([c for c in at.caption if c.value.endswith(" UTC")]) == 2  # the two without a button: the time only
+        sent = {f"{clock.programme_time(n.created_at):%Y-%m-%d %H:%M}" for n in session.scalars(select(Notification))}
+    times_only = [c.value for c in at.caption if " · " not in c.value and "notifications" not in c.value]
+    assert len(times_only) == 2 and set(times_only) <= sent  # the two without a button: the programme's time only
     texts = " ".join(m.value for m in at.markdown)
     assert plain("[click me](https://evil.example)") in texts  # shown as typed, not as a link
     assert "](https" not in texts and "https://" not in texts
