@@ -91,6 +91,7 @@ REVIEWED = {
     "pages/dashboard.py: TABS",
     "pages/eligibility.py: chosen",
     "pages/inbox.py: target[0].title",
+    "pages/inbox.py: sent",  # a time the portal formats (programme time zone, to the minute)
     "pages/results.py: names",
     "pages/results.py: label",
     "pages/system.py: TABS",
