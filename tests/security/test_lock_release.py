@@ -34,10 +34,13 @@ def _start_holder(engine: Engine) -> subprocess.Popen[str]:
     return holder
 
 
+def _import_lock_is_free(engine: Engine) -> bool:
+    with make_session_factory(engine).begin() as session:
+        return bool(session.scalar(select(func.pg_try_advisory_xact_lock(IMPORT_LOCK_KEY))))
+
+
 def _seconds_until_next_import_locks(engine: Engine) -> float:
     factory = make_session_factory(engine)
-    with factory.begin() as session:
-        assert session.scalar(select(func.pg_try_advisory_xact_lock(IMPORT_LOCK_KEY))) is False  # really held
     started = time.monotonic()
     with factory.begin() as session:
         session.execute(text("SET LOCAL lock_timeout = '30s'"))  # without the guards: fail, do not hang
@@ -52,6 +55,9 @@ def test_a_dead_or_frozen_importer_loses_the_import_lock_within_ten_seconds(comm
         pytest.skip("PostgreSQL only: SQLite has no advisory locks")
     holder = _start_holder(committed_engine)
     try:
+        # Checked before the signal: a SIGKILLed holder's socket closes at once, and PostgreSQL may
+        # free the lock before any check after the signal could see it held.
+        assert not _import_lock_is_free(committed_engine)
         # killed: SIGKILL mid-import; frozen: the process (and its socket) stays but never speaks again
         holder.send_signal(signal.SIGKILL if how == "killed" else signal.SIGSTOP)
         waited = _seconds_until_next_import_locks(committed_engine)
