@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, case, func, insert, or_, select, true, update
@@ -55,6 +55,39 @@ def get_entry(session: Session, entry_id: int) -> LogbookEntry | None:
 def get_entry_row(session: Session, entry_id: int) -> Row[*tuple[Any, ...]] | None:
     """One entry with names (ENTRY_COLUMNS), or None."""
     return session.execute(_entry_select().where(LogbookEntry.id == entry_id)).first()
+
+
+def lock_trainee(session: Session, trainee_id: int) -> None:
+    """Row lock on the trainee (PostgreSQL; SQLite serialises writers): two submissions of one form
+    in flight at once are checked for a repeat one after the other."""
+    session.execute(select(User.id).where(User.id == trainee_id).with_for_update())
+
+
+def find_repeat(
+    session: Session,
+    trainee_id: int,
+    *,
+    title: str,
+    case_date: date,
+    category: str,
+    description: str,
+    since: datetime,
+) -> Row[int, str, datetime] | None:
+    """The trainee's newest entry with the same title, case date, category and description created
+    since `since` (the same form sent again), or None."""
+    return session.execute(
+        select(LogbookEntry.id, LogbookEntry.status, LogbookEntry.created_at)
+        .where(
+            LogbookEntry.trainee_id == trainee_id,
+            LogbookEntry.case_date == case_date,
+            LogbookEntry.created_at >= since,
+            LogbookEntry.title == title,
+            LogbookEntry.category == category,
+            LogbookEntry.description == description,
+        )
+        .order_by(LogbookEntry.created_at.desc())
+        .limit(1)
+    ).first()
 
 
 def get_trainee_supervisor_id(session: Session, trainee_id: int) -> int | None:

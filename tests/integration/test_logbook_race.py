@@ -14,7 +14,7 @@ from core.dto import UserSummary
 from core.errors import ConflictError
 from core.models import AuditEvent, LogbookEntry, LogbookStatusChange, Notification
 from core.repositories import logbook as repo
-from core.services.logbook import approvals
+from core.services.logbook import approvals, entries
 from tests.factories import actor, make_department, make_entry, make_user
 
 NOW = datetime(2026, 11, 20, 10, 0)
@@ -116,3 +116,43 @@ def test_two_racing_bulk_approvals_approve_each_entry_once(committed_engine: Eng
     outcomes = sorted(r[0].outcome for r in results)  # type: ignore[index]
     assert outcomes == ["already verified", "approved"]
     assert _counts(committed_engine, entry_id) == (1, 1, 1)
+
+
+@pytest.mark.postgres
+def test_the_same_form_sent_twice_at_once_is_recorded_once(committed_engine: Engine) -> None:
+    if committed_engine.dialect.name != "postgresql":
+        pytest.skip("the race needs real concurrent writers (PostgreSQL)")
+    factory = make_session_factory(committed_engine)
+    with factory.begin() as session:
+        dept = make_department(session)
+        supervisor = make_user(session, "supervisor", department=dept)
+        trainee = actor(session, make_user(session, "trainee", department=dept, supervisor=supervisor))
+    form = {
+        "title": "Chest drain",
+        "case_date": date(2026, 11, 19),
+        "category": "procedure",
+        "description": "Seldinger.",
+    }
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def send(index: int) -> None:
+        barrier.wait(timeout=10)  # two tabs, one click each, at the same moment
+        try:
+            with factory.begin() as session:
+                outcomes[index] = entries.create_entry(session, trainee, **form, submit=True, now=NOW).id
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each got
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    ids = [o for o in outcomes if isinstance(o, int)]
+    refused = [o for o in outcomes if isinstance(o, ConflictError)]
+    assert (len(ids), len(refused)) == (1, 1), outcomes
+    assert f"entry #{ids[0]}" in str(refused[0])
+    with Session(committed_engine) as session:
+        stored = session.scalars(select(LogbookEntry.id).where(LogbookEntry.trainee_id == trainee.id)).all()
+    assert stored == ids

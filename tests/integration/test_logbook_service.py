@@ -116,6 +116,39 @@ def test_submitting_without_a_supervisor_is_refused_and_writes_nothing(session: 
     assert session.get(LogbookEntry, draft.id).status == "draft"  # type: ignore[union-attr]
 
 
+def test_the_same_form_sent_twice_is_recorded_once_and_the_trainee_told_where_it_is(
+    session: Session, world: World
+) -> None:
+    first = logbook.create_entry(session, world.trainee, **FORM, submit=True, now=NOW)
+    before = _count(session, LogbookEntry), _count(session, AuditEvent), len(_notes(session, world.supervisor))
+    # A confirmation lost with its replica: the trainee sends the same form again 3 minutes later.
+    with pytest.raises(ConflictError, match=rf"entry #{first.id}, sent at 10:00 .*awaiting your supervisor"):
+        logbook.create_entry(session, world.trainee, **FORM, submit=True, now=NOW + timedelta(minutes=3))
+    with pytest.raises(ConflictError, match="Nothing was added"):  # as a draft too
+        logbook.create_entry(session, world.trainee, **FORM, now=NOW + timedelta(minutes=9))
+    assert (
+        _count(session, LogbookEntry),
+        _count(session, AuditEvent),
+        len(_notes(session, world.supervisor)),
+    ) == before
+
+
+def test_a_second_case_of_the_same_kind_is_recorded_when_it_differs_or_comes_later(
+    session: Session, world: World
+) -> None:
+    first = logbook.create_entry(session, world.trainee, **FORM, submit=True, now=NOW)
+    retitled = logbook.create_entry(
+        session, world.trainee, **{**FORM, "title": "Lumbar puncture (2nd)"}, submit=True, now=NOW
+    )
+    later = logbook.create_entry(session, world.trainee, **FORM, submit=True, now=NOW + timedelta(minutes=11))
+    other_day = logbook.create_entry(
+        session, world.trainee, **{**FORM, "case_date": date(2026, 11, 17)}, submit=True, now=NOW
+    )
+    someone_else = logbook.create_entry(session, world.other_trainee, **FORM, submit=True, now=NOW)
+    assert len({first.id, retitled.id, later.id, other_day.id, someone_else.id}) == 5
+    assert _count(session, LogbookEntry) == 5
+
+
 def test_bad_form_lists_every_problem_and_writes_nothing(session: Session, world: World) -> None:
     before = _count(session, LogbookEntry)
     with pytest.raises(InvalidInputError) as caught:

@@ -119,6 +119,22 @@ def test_trainee_submits_a_new_entry_and_the_supervisor_is_notified(
     assert at.text_input(key="logbook.new.title").value == ""  # the form is ready for the next case
 
 
+def test_the_same_case_sent_again_is_refused_with_where_the_first_one_is(
+    run_page: PageRunner, ui_db: UiDatabase, people: People
+) -> None:
+    at = run_page(LOGBOOK, people.trainee)
+    for _ in range(2):  # the confirmation never reached the trainee, who sends the case again
+        _fill(at, "logbook.new", title="Central line insertion", description="Right IJ, ultrasound guided.")
+        at.selectbox(key="logbook.new.category").set_value("procedure")
+        _button(at, "Submit to supervisor").click().run()
+        assert not at.exception
+    [entry] = _entries(ui_db, people.trainee)
+    [message] = [e.value for e in at.warning]  # a conflict with what is stored, not a form error
+    assert plain(f"entry #{entry.id}, sent at") in message
+    assert plain("is in My entries (awaiting your supervisor). Nothing was added.") in message
+    assert at.text_input(key="logbook.new.title").value == "Central line insertion"  # kept to retitle
+
+
 def test_trainee_form_errors_are_shown_and_nothing_is_saved(
     run_page: PageRunner, ui_db: UiDatabase, people: People
 ) -> None:

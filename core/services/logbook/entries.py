@@ -5,12 +5,12 @@ Verification by supervisors and admins lives in `core.services.logbook.approvals
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_
 from sqlalchemy.orm import Session
 
-from core.clock import programme_date
+from core.clock import programme_date, programme_time
 from core.dto import LogbookEntryItem, LogbookHistoryItem, UserSummary
 from core.errors import ConflictError, InvalidInputError, NotFoundError
 from core.models import LogbookEntry, User
@@ -31,6 +31,10 @@ NO_SUPERVISOR = (
     "Save it as a draft and ask the programme office to assign your supervisor."
 )
 
+
+# The same form sent again within this time is the same entry (a confirmation lost with a replica, a
+# second click): it is not recorded twice.
+REPEAT_WINDOW = timedelta(minutes=10)
 
 LIST_LIMIT = 2000  # entries a list shows on screen; the full download has every one
 
@@ -120,11 +124,14 @@ def create_entry(
     Raises:
         PermissionDeniedError: the actor is not a trainee.
         InvalidInputError: a field is missing or wrong, or submitting without a supervisor.
+        ConflictError: the trainee recorded the same entry (title, case date, category, description)
+            within the last REPEAT_WINDOW: the form was sent twice; nothing is written.
     """
     trainee = _trainee(session, actor)
     fields = _validate(session, title, case_date, category, description, reflection, now)
     if submit and trainee.supervisor_id is None:
         raise InvalidInputError(NO_SUPERVISOR)
+    _refuse_a_repeat(session, trainee, fields, now)
     status = EntryStatus.PENDING if submit else EntryStatus.DRAFT
     entry = LogbookEntry(
         trainee_id=trainee.id,
@@ -244,6 +251,28 @@ def delete_draft(session: Session, actor: UserSummary, entry_id: int, *, now: da
     session.delete(entry)
     session.flush()
     rollups.refresh_logbook_months(session, [case_date], trainee_ids=[trainee.id])
+
+
+def _refuse_a_repeat(session: Session, trainee: User, fields: rules.EntryFields, now: datetime) -> None:
+    repo.lock_trainee(session, trainee.id)
+    earlier = repo.find_repeat(
+        session,
+        trainee.id,
+        title=fields.title,
+        case_date=fields.case_date,
+        category=fields.category,
+        description=fields.description,
+        since=now - REPEAT_WINDOW,
+    )
+    if earlier is None:
+        return
+    kept = "awaiting your supervisor" if earlier.status == EntryStatus.PENDING else f"now {earlier.status}"
+    at = programme_time(earlier.created_at).strftime("%H:%M")
+    raise ConflictError(
+        f"This entry is already recorded: entry #{earlier.id}, sent at {at} with the same title, case date, "
+        f"category and description, is in My entries ({kept}). Nothing was added. "
+        "If this is a second case, give it a title of its own."
+    )
 
 
 def _trainee(session: Session, actor: UserSummary) -> User:
