@@ -3,7 +3,8 @@
     python -m bench.dashboards --db postgresql+psycopg://root@127.0.0.1:5432/bench_dash --scale 1 [--reset]
 
 Generates scale x 1,000,000 attendance records and scale x 250,000 logbook entries for 2,000
-trainees in 20 departments with 60 supervisors over two years (COPY on PostgreSQL, executemany on
+trainees in 20 departments with 60 supervisors over two years, or `scale` years from scale 2 up
+(`--scale 10`: ten years, 10M + 2.5M rows; COPY on PostgreSQL, executemany on
 SQLite; use a small --scale there), rebuilds the roll-ups, then times every read service behind
 /dashboard for an admin and for a supervisor (median of 7 warm runs; also the slowest single SQL
 statement of each run), the naive alternative (load the raw rows of the same 12 months into pandas
@@ -43,7 +44,15 @@ from core.services.dashboards import analytics, rollups
 from core.services.dashboards import overview as analytics_overview
 from core.services.dashboards import trainees as analytics_trainees
 
-DEPARTMENTS, SUPERVISORS, TRAINEES, DAYS = 20, 60, 2_000, 730
+DEPARTMENTS, SUPERVISORS, TRAINEES = 20, 60, 2_000
+
+
+def _days(scale: float) -> int:
+    """The history's span: two years up to scale 2, then one year per unit (--scale 10 = ten years of
+    1M attendance rows each); a dashboard's 12 months then hold a year's rows of a large programme."""
+    return round(365 * max(2.0, scale))
+
+
 RUNS = 7
 ATTENDANCE_COLUMNS = ["trainee_id", "session_date", "session", "department_id", "status"]
 ENTRY_COLUMNS = [
@@ -119,10 +128,11 @@ def _load_people(factory: sessionmaker[Session]) -> pd.DataFrame:
 
 
 def _attendance_frame(trainees: pd.DataFrame, scale: float, today: date, rng: np.random.Generator) -> pd.DataFrame:
-    """scale x 1M records: every trainee at the same sessions, spread evenly over two years, in date order."""
+    """scale x 1M records: every trainee at the same sessions, spread evenly over `_days(scale)`, in date order."""
     per_trainee = round(500 * scale)
-    start = today - timedelta(days=DAYS)
-    weekdays = [start + timedelta(days=i) for i in range(DAYS) if (start + timedelta(days=i)).weekday() < 5]
+    days = _days(scale)
+    start = today - timedelta(days=days)
+    weekdays = [start + timedelta(days=i) for i in range(days) if (start + timedelta(days=i)).weekday() < 5]
     slots = ["AM", "PM", "Grand round", "Evening"][: max(1, -(-per_trainee // len(weekdays)))]
     combos = [(d, s) for d in weekdays for s in slots]
     chosen = [combos[i] for i in np.linspace(0, len(combos) - 1, per_trainee).astype(int)]
@@ -148,10 +158,10 @@ def _attendance_frame(trainees: pd.DataFrame, scale: float, today: date, rng: np
 
 
 def _entry_frame(trainees: pd.DataFrame, scale: float, now: datetime, rng: np.random.Generator) -> pd.DataFrame:
-    """scale x 250k entries over two years, in case-date order, with a realistic verification state."""
+    """scale x 250k entries over `_days(scale)`, in case-date order, with a realistic verification state."""
     n = round(250_000 * scale)
     pick = rng.integers(0, len(trainees), n)
-    age = np.sort(rng.integers(0, DAYS, n))[::-1]
+    age = np.sort(rng.integers(0, _days(scale), n))[::-1]
     case_day = pd.to_datetime(now.date()) - pd.to_timedelta(age, unit="D")
     submitted = case_day + pd.to_timedelta(18 + rng.integers(0, 48, n), unit="h")
     submitted = submitted.where(submitted < pd.Timestamp(now), pd.Timestamp(now) - pd.Timedelta(hours=1))
@@ -324,7 +334,8 @@ def _refresh_timings(
                     verified_at=utcnow(),
                 )
             )
-            rollups.refresh_logbook_months(session, [entry.case_date])
+            # as core.services.logbook.approvals does: that month, that trainee's rows
+            rollups.refresh_logbook_months(session, [entry.case_date], trainee_ids=[entry.trainee_id])
             approvals.append(time.perf_counter() - started)
             row = session.get(LogbookMonthRollup, (month_start(entry.case_date), entry.trainee_id))
             after = analytics_overview.get_overview(session, admin, filters=filters, today=today, running=True)

@@ -37,7 +37,11 @@ class TurnaroundMonthRollup(Base):
     """Decided entries by whole days from submission to decision (a histogram, so medians stay exact)."""
 
     __tablename__ = "rollup_turnaround_months"
-    __table_args__ = (Index("ix_rollup_turnaround_months_trainee_month", "trainee_id", "month"),)
+    __table_args__ = (
+        Index("ix_rollup_turnaround_months_trainee_month", "trainee_id", "month"),
+        # the dashboard histogram over a window of months, index-only (migration 0015)
+        Index("ix_rollup_turnaround_months_month_days", "month", "days", "trainee_id", "decided"),
+    )
 
     month: Mapped[date] = mapped_column(primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
