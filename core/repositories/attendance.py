@@ -196,7 +196,20 @@ def _distinct(session: Session, left: str, right: str, compared: Sequence[str]) 
     return "(" + " OR ".join(f"{left}.{c} {operator} {right}.{c}" for c in compared) + ")"
 
 
-_KEY_JOIN = "r.trainee_id = s.trainee_id AND r.session_date = s.session_date AND r.session = s.session"
+_KEY_JOIN = (
+    "r.trainee_id = s.trainee_id AND r.session_date = s.session_date AND r.session = s.session "
+    # The file's own dates: with ten years stored, the join reads the file's span of the table
+    # (ix_attendance_records_date), not all of it.
+    "AND r.session_date BETWEEN :first_day AND :last_day"
+)
+
+
+def _staged_span(session: Session) -> dict[str, date | None]:
+    """The first and last session date staged (bounds for `_KEY_JOIN`)."""
+    first, last = session.execute(text("SELECT min(session_date), max(session_date) FROM attendance_stage")).one()
+    if isinstance(first, str):  # SQLite keeps dates as ISO text
+        first, last = date.fromisoformat(first), date.fromisoformat(last)
+    return {"first_day": first, "last_day": last}
 
 
 def count_staged_changes(session: Session, compared: Sequence[str]) -> tuple[int, int]:
@@ -207,7 +220,8 @@ def count_staged_changes(session: Session, compared: Sequence[str]) -> tuple[int
             "SELECT COALESCE(SUM(CASE WHEN r.id IS NULL THEN 1 ELSE 0 END), 0), "
             f"COALESCE(SUM(CASE WHEN r.id IS NOT NULL AND {changed} THEN 1 ELSE 0 END), 0) "
             f"FROM attendance_stage s LEFT JOIN attendance_records r ON {_KEY_JOIN}"
-        )
+        ),
+        _staged_span(session),
     ).one()
     return int(row[0]), int(row[1])
 
@@ -231,7 +245,8 @@ def apply_staged_rows(
             f"WHERE r.id IS NULL OR {_distinct(session, 'r', 's', compared)} "
             # Written in key order, new rows extend the unique index at its right edge.
             "ORDER BY s.trainee_id, s.session_date, s.session"
-        )
+        ),
+        _staged_span(session),
     )
     total, updated = session.execute(text("SELECT count(*), count(record_id) FROM attendance_diff")).one()
     if not total:
@@ -351,7 +366,8 @@ def list_staged_changes(session: Session, compared: Sequence[str]) -> pd.DataFra
             f"FROM attendance_stage s LEFT JOIN attendance_records r ON {_KEY_JOIN} "
             "JOIN users u ON u.id = s.trainee_id "
             f"WHERE r.id IS NULL OR {changed} ORDER BY u.registration_number, s.session_date, s.session"
-        )
+        ),
+        _staged_span(session),
     ).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(CHANGE_COLUMNS))
     frame["session_date"] = pd.to_datetime(frame["session_date"]).dt.date
