@@ -7,7 +7,9 @@ from pydantic import ValidationError
 
 from core.config import get_settings
 from portal import startup, style
+from portal.streamlit_fixes import keep_deferred_downloads_until_fetched
 
+keep_deferred_downloads_until_fetched()  # a Streamlit race that loses downloads under many users
 st.set_page_config(page_title="Training Operations Portal", page_icon="🎓", layout="wide")
 style.apply()
 try:

@@ -13,7 +13,14 @@ The mix, assigned round robin (supervisor, trainee, admin, trainee, leadership, 
   admin        dashboard_tab   the next dashboard tab, to the end of the rerun
                filter          the Department filter changed, to the end of the rerun
   leadership   download_pack   the newest leadership pack downloaded from the archive (a %PDF file)
-Every action waits for what the page shows; nothing sleeps. An action that fails (or times out after
+Between two actions each person pauses --think seconds (uniformly 0.5-1.5x, default 10 s: reading the
+entry, typing the case; real people take longer), and they arrive --arrival seconds apart (default 1 s);
+`--think 0 --arrival 0` makes it a saturation test. Within an action everything waits for what the
+page shows; nothing sleeps. The browsers draw without animations or transitions (reduced motion and a
+style that turns them off): on this one machine they share the CPU with the server, which real
+people's browsers do not. A download click that gives nothing (Streamlit drops a download button's
+deferred file when the click meets a rerun) is clicked again after 5 s, as a person would; the
+action's time includes the wait and `download_clicks_repeated` counts them. An action that fails (or times out after
 --action-timeout s, or loses its websocket because the replica died) is an error; the browser then
 waits for the page to reconnect by itself (to the other replica after a kill) and goes on signed in,
 or reloads the page when it does not come back.
@@ -37,6 +44,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -54,6 +62,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import psutil  # type: ignore[import-untyped]
 from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +97,19 @@ SETTLE_JS = """(quiet) => {
 }"""
 # A rerun the click started: running at least once since the mark, then idle.
 MARK_JS = "() => { window.__benchRan = false; window.__benchBusy = undefined; }"
+NO_MOTION_CSS = "*, *::before, *::after { animation: none !important; transition: none !important; }"
+# Also: every start of a script run is seen as it happens (a MutationObserver), so a run shorter than
+# the polling interval is not missed; RERUN_JS then only has to see the end.
+NO_MOTION_JS = f"""document.addEventListener('DOMContentLoaded', () => {{
+    const style = document.createElement('style');
+    style.textContent = {json.dumps(NO_MOTION_CSS)};
+    document.head.appendChild(style);
+    new MutationObserver((records) => {{
+        for (const record of records) {{
+            if (record.target.getAttribute('data-test-script-state') !== 'notRunning') window.__benchRan = true;
+        }}
+    }}).observe(document.body, {{subtree: true, attributes: true, attributeFilter: ['data-test-script-state']}});
+}});"""
 RERUN_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (app === null) return false;
@@ -130,6 +152,9 @@ class Worker:
     approved: list[int] = field(default_factory=list)  # entry ids the supervisor saw confirmed
     attempted: list[str] = field(default_factory=list)  # titles submitted whatever the outcome
     signed_out: int = 0
+    repeated_clicks: int = 0
+    unconfirmed: str | None = None  # the title of a submission whose confirmation never came
+    repeats_refused: int = 0  # resubmissions the portal recognised as already recorded
 
 
 class Stop(Exception):
@@ -215,6 +240,8 @@ class ServerMonitor:
         self.rss_mb: list[float] = []
         self.client_cpu: list[float] = []  # this bench's browsers (Playwright's driver and Chromium)
         self.load: list[float] = []  # the machine's 1-minute load average (2 cores, shared)
+        self.bench_cpu: list[float] = []  # this process: Playwright's Python side, driving every browser
+        self._me = psutil.Process()
         self._clients: dict[int, psutil.Process] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -249,10 +276,13 @@ class ServerMonitor:
             self.rss_mb.append(rss / 1024 / 1024)
             client = 0.0
             for child in psutil.Process().children(recursive=True):
+                if child.pid in self._procs:  # the portal this bench started is a child too: not a browser
+                    continue
                 known = self._clients.setdefault(child.pid, child)
                 with contextlib.suppress(psutil.Error):
                     client += known.cpu_percent(None)
             self.client_cpu.append(client)
+            self.bench_cpu.append(self._me.cpu_percent(None))
             self.load.append(os.getloadavg()[0])
 
     def start(self) -> None:
@@ -268,6 +298,7 @@ class ServerMonitor:
             "server_cpu_max_pct": round(max(busy), 1),
             "server_rss_max_mb": round(max(self.rss_mb or [0.0]), 1),
             "browsers_cpu_mean_pct": round(statistics.fmean(self.client_cpu[1:] or [0.0]), 1),
+            "bench_process_cpu_mean_pct": round(statistics.fmean(self.bench_cpu[1:] or [0.0]), 1),
             "machine_load_mean": round(statistics.fmean(self.load or [0.0]), 1),
         }
 
@@ -331,6 +362,7 @@ class Mix:
         self.started = time.monotonic()
         self.screens: Path | None = None
         self.pending = pending  # supervisor username -> entry ids pending in their queue at the start
+        self.think_s = 0.0
 
     async def _watched(self, page: Page, body: Any) -> None:
         """Run the action; give up at once when the page loses its server (no waiting for a timeout)."""
@@ -414,6 +446,9 @@ class Mix:
             while True:
                 ok = await getattr(self, worker.role)(page, worker, step)
                 step += 1
+                if self.think_s > 0:  # the person reads and types before the next click
+                    pause = self.think_s * random.Random(worker.index * 100_003 + step).uniform(0.5, 1.5)
+                    await asyncio.sleep(min(pause, max(0.0, self.deadline - time.monotonic())))
                 if not ok:
                     if time.monotonic() >= self.deadline:
                         raise Stop
@@ -425,7 +460,10 @@ class Mix:
             return
 
     async def trainee(self, page: Page, worker: Worker, step: int) -> bool:
-        title = f"bench-{worker.index}-{step}-{uuid.uuid4().hex[:6]}"
+        # After a failed submission the person sends the same case again (the portal refuses a repeat
+        # within 10 minutes and says where the first one is): a new title only after a confirmation.
+        title = worker.unconfirmed or f"bench-{worker.index}-{step}-{uuid.uuid4().hex[:6]}"
+        worker.unconfirmed = title
 
         async def body() -> None:
             # After a submission the page shows My entries again: open the New entry tab when it is not.
@@ -444,8 +482,13 @@ class Mix:
             await page.evaluate(MARK_JS)
             await page.get_by_role("button", name="Submit to supervisor").filter(visible=True).first.click()
             await rerun_done(page, self.timeout_s)
-            await expect(page.get_by_text("Submitted to your supervisor.")).to_be_visible(timeout=5000)
+            submitted = page.get_by_text("Submitted to your supervisor.")
+            repeat = page.get_by_text("This entry is already recorded")
+            await expect(submitted.or_(repeat).first).to_be_visible(timeout=5000)
+            if await repeat.count():
+                worker.repeats_refused += 1
             worker.submitted.append(title)
+            worker.unconfirmed = None
 
         return await self.timed(worker, "submit_entry", body, page)
 
@@ -499,25 +542,33 @@ class Mix:
             await page.evaluate(MARK_JS)
             await page.get_by_role("tab", name=tab).click()
             await expect(page.get_by_role("tab", name=tab, selected=True)).to_be_visible(timeout=self.timeout_s * 1000)
-            # A tab bound to the URL reruns the script: wait for it if it does (else it was drawn already).
-            with contextlib.suppress(Exception):
-                await rerun_done(page, 2)
+            # The tabs are bound to the URL (only the open one is drawn): every switch is a script run.
+            await rerun_done(page, self.timeout_s)
             await settle(page, 100, self.timeout_s)
 
         return await self.timed(worker, "dashboard_tab", change_tab, page)
 
     async def leadership(self, page: Page, worker: Worker, step: int) -> bool:
         async def body() -> None:
-            if step > 0:
+            # The person stays on the archive and downloads again (no reload; after an error the
+            # worker's recovery brings the page back).
+            if "/reports" not in page.url:
                 await reopen(page, self.base, worker, "reports?reports.tab=Archive", self.timeout_s)
-                if "/reports" not in page.url:  # the first run after a reload may land on the home page
-                    await reopen(page, self.base, worker, "reports?reports.tab=Archive", self.timeout_s)
             button = page.get_by_role("button", name="Download leadership-pack-").first
             await expect(button).to_be_visible(timeout=self.timeout_s * 1000)
             await settle(page, 100, self.timeout_s)
-            async with page.expect_download(timeout=self.timeout_s * 1000) as info:
-                await button.click()
-            download = await info.value
+            download = None
+            for _ in range(int(self.timeout_s // 5) or 1):
+                try:
+                    async with page.expect_download(timeout=5_000) as info:
+                        await button.click()
+                    download = await info.value
+                    break
+                except PlaywrightTimeout:  # nothing came: the person clicks again
+                    worker.repeated_clicks += 1
+                    await settle(page, 300, self.timeout_s)
+            if download is None:
+                raise TimeoutError("no download after repeated clicks")
             path = await download.path()
             if not Path(path).read_bytes().startswith(b"%PDF"):
                 raise RuntimeError("the download is not a PDF")
@@ -627,7 +678,7 @@ def _ensure_pack(engine: Any, database_url: str) -> None:
 
 def _check_writes(engine: Any, workers: list[Worker]) -> dict[str, int]:
     titles = [t for w in workers for t in w.submitted]
-    attempted = [t for w in workers for t in w.attempted]
+    attempted = sorted({t for w in workers for t in w.attempted})
     approved = [(w.username, e) for w in workers for e in w.approved]
     lost = duplicated = 0
     with engine.connect() as conn:
@@ -672,13 +723,24 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _run_browsers(
-    base: str, workers: list[Worker], mix: Mix, duration: float, kill_at: float | None, kill: list[float]
+    base: str,
+    workers: list[Worker],
+    mix: Mix,
+    duration: float,
+    kill_at: float | None,
+    kill: list[float],
+    arrival: float,
 ) -> None:
     async with async_playwright() as playwright:
         browser: Browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         contexts = [
-            await browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True) for _ in workers
+            await browser.new_context(
+                viewport={"width": 1400, "height": 900}, accept_downloads=True, reduced_motion="reduce"
+            )
+            for _ in workers
         ]
+        for context in contexts:
+            await context.add_init_script(NO_MOTION_JS)
         pages = [await c.new_page() for c in contexts]
 
         async def killer() -> None:
@@ -688,8 +750,13 @@ async def _run_browsers(
             _log(f"killing replica a {kill_at:.0f} s into the work: deploy/run-local.sh kill a")
             await asyncio.to_thread(subprocess.run, [str(ROOT / "deploy" / "run-local.sh"), "kill", "a"], check=False)
 
-        # Everyone signs in at once (timed as sign_in); the fixed time of work starts when all are in.
-        await asyncio.gather(*(mix.sign_in(p, w) for p, w in zip(pages, workers, strict=True)))
+        # People arrive `arrival` s apart and sign in (timed as sign_in); the fixed time of work starts
+        # when all are in.
+        async def arrive(page: Page, worker: Worker, delay: float) -> None:
+            await asyncio.sleep(delay)
+            await mix.sign_in(page, worker)
+
+        await asyncio.gather(*(arrive(p, w, i * arrival) for i, (p, w) in enumerate(zip(pages, workers, strict=True))))
         mix.started = time.monotonic()
         mix.deadline = mix.started + duration
         tasks = [asyncio.create_task(mix.run(p, w)) for p, w in zip(pages, workers, strict=True)]
@@ -714,6 +781,8 @@ def main() -> None:
     parser.add_argument("--server-ports", help="ports whose listening processes are measured (default: --url's)")
     parser.add_argument("--screens", help="save a screenshot of every failed action in this directory")
     parser.add_argument("--kill-replica-at", type=float, help="SIGKILL replica a this many seconds in")
+    parser.add_argument("--think", type=float, default=10.0, help="a person's pause between actions, s (x0.5-1.5)")
+    parser.add_argument("--arrival", type=float, default=1.0, help="seconds between two people signing in")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         raise SystemExit("Debian's chromium is missing: apt-get install -y chromium")
@@ -734,20 +803,21 @@ def main() -> None:
         _ensure_pack(engine, args.db)
         workers = _workers(engine, args.n)
         supervisors = sorted({w.username for w in workers if w.role == "supervisor"})
-        # At most one approval a second each, plus a margin: nobody's queue runs dry during the run.
-        added = _top_up(engine, supervisors, int(args.duration) + 20)
+        # At most two approvals a second each, plus a margin: nobody's queue runs dry during the run.
+        added = _top_up(engine, supervisors, 2 * int(args.duration) + 20)
         if added:
             _log(f"queued {added} pending entries so no supervisor's queue runs dry")
         pending = _pending(engine, supervisors)
         monitor = ServerMonitor(ports)
         monitor.start()
         mix = Mix(base, time.monotonic() + 86400, args.action_timeout, pending, engine)
+        mix.think_s = args.think
         if args.screens:
             mix.screens = Path(args.screens)
             mix.screens.mkdir(parents=True, exist_ok=True)
         kill: list[float] = []
         _log(f"{args.n} browser(s) for {args.duration:.0f} s against {base}: " + ", ".join(w.role for w in workers))
-        asyncio.run(_run_browsers(base, workers, mix, args.duration, args.kill_replica_at, kill))
+        asyncio.run(_run_browsers(base, workers, mix, args.duration, args.kill_replica_at, kill, args.arrival))
         resources = monitor.stop()
     finally:
         if server is not None:
@@ -777,6 +847,9 @@ def main() -> None:
     result: dict[str, Any] = {
         "n": args.n,
         "duration_s": args.duration,
+        "think_s": args.think,
+        "arrival_s": args.arrival,
+        "actions_per_min": round(sum(v["ok"] for v in work.values()) / (args.duration / 60), 1),
         "url": base,
         "p95_s": max((v["p95_s"] for v in work.values()), default=0.0),
         "errors": sum(v["errors"] for v in report.values()),
@@ -786,6 +859,8 @@ def main() -> None:
         "writes": writes,
         **resources,
         "signed_out": sum(w.signed_out for w in workers),
+        "download_clicks_repeated": sum(w.repeated_clicks for w in workers),
+        "resubmissions_refused_as_repeats": sum(w.repeats_refused for w in workers),
     }
     if kill:
         gaps = []
@@ -805,8 +880,9 @@ def main() -> None:
     _log(
         f"writes: {writes}; server CPU mean {resources['server_cpu_mean_pct']}% max {resources['server_cpu_max_pct']}%"
         f" of one core, RSS max {resources['server_rss_max_mb']} MB; browsers CPU mean"
-        f" {resources['browsers_cpu_mean_pct']}%; load average {resources['machine_load_mean']} on"
-        f" {os.cpu_count()} cores; signed out again: {result['signed_out']}"
+        f" {resources['browsers_cpu_mean_pct']}%, this bench's process {resources['bench_process_cpu_mean_pct']}%; load average {resources['machine_load_mean']} on"
+        f" {os.cpu_count()} cores; signed out again: {result['signed_out']}; download clicks repeated:"
+        f" {result['download_clicks_repeated']}; {result['actions_per_min']} actions/min"
     )
     _log(json.dumps(result))
 

@@ -50,7 +50,7 @@ def test_the_tree_passes_ruff_check() -> None:
 def test_skipped_postgresql_halves_are_summed_up_in_one_line() -> None:
     """Without TEST_DATABASE_URL the PostgreSQL halves get one summary line; other skips keep theirs."""
     env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
-    probe = "tests/integration/test_logbook_race.py"  # two PostgreSQL halves, two other skips on SQLite
+    probe = "tests/integration/test_logbook_race.py"  # three PostgreSQL halves, three other skips on SQLite
     command = [sys.executable, "-m", "pytest", probe, "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -58,9 +58,10 @@ def test_skipped_postgresql_halves_are_summed_up_in_one_line() -> None:
     assert skipped == [
         f"SKIPPED [1] {probe}:N: the race needs real concurrent writers (PostgreSQL)",
         f"SKIPPED [1] {probe}:N: the race needs real concurrent writers (PostgreSQL)",
-        "SKIPPED [2] the PostgreSQL half of each test: TEST_DATABASE_URL not set to PostgreSQL",
+        f"SKIPPED [1] {probe}:N: the race needs real concurrent writers (PostgreSQL)",
+        "SKIPPED [3] the PostgreSQL half of each test: TEST_DATABASE_URL not set to PostgreSQL",
     ]
-    assert "4 skipped" in result.stdout.splitlines()[-1]
+    assert "6 skipped" in result.stdout.splitlines()[-1]
 
 
 # The tests themselves ------------------------------------------------------------------------------
