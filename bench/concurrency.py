@@ -444,11 +444,13 @@ class Mix:
         step = 0
         try:
             while True:
-                ok = await getattr(self, worker.role)(page, worker, step)
-                step += 1
-                if self.think_s > 0:  # the person reads and types before the next click
+                # The person reads and types before each click, the first one too: 20 people who have
+                # just signed in do not all click in the same second.
+                if self.think_s > 0:
                     pause = self.think_s * random.Random(worker.index * 100_003 + step).uniform(0.5, 1.5)
                     await asyncio.sleep(min(pause, max(0.0, self.deadline - time.monotonic())))
+                ok = await getattr(self, worker.role)(page, worker, step)
+                step += 1
                 if not ok:
                     if time.monotonic() >= self.deadline:
                         raise Stop
@@ -843,6 +845,16 @@ def main() -> None:
         report[action] = {"ok": len(times), "errors": len(errors), "p50_s": round(p50, 2), "p95_s": round(p95, 2)}
         for kind in sorted({e.error for e in errors}):
             _log(f"    {action} error {kind}: {sum(1 for e in errors if e.error == kind)}")
+    slow = sorted(
+        ((s, w) for w in workers for s in w.samples if s.ok and s.action != "sign_in"), key=lambda p: -p[0].seconds
+    )[:8]
+    if slow:  # when in the run the slowest actions were, and whose: a pattern (all at once?) shows here
+        _log(
+            "slowest: "
+            + ", ".join(
+                f"{s.action} {s.seconds:.1f} s at +{s.started - mix.started:.0f} s ({w.username})" for s, w in slow
+            )
+        )
     work = {a: v for a, v in report.items() if a != "sign_in"}
     result: dict[str, Any] = {
         "n": args.n,
