@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, select
 
 from core.models import ReportRun, StoredFile
 from tests.conftest import DB_PARAMS, create_scratch_postgres, drop_scratch_postgres
-from tests.e2e.conftest import _portal_server, _warm_up, screenshot, settle, sign_in
+from tests.e2e.conftest import _portal_server, _warm_up, click_until, screenshot, settle, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +44,9 @@ def test_a_report_generated_on_one_replica_downloads_from_the_other(
 ) -> None:
     url_a, url_b, database_url = two_replicas
     sign_in(page, url_a, "supervisor", path="reports")
-    page.get_by_role("button", name="Generate").click()
+    # A click a rerun swallowed starts nothing (no progress box): click again; once the box shows, wait
+    started = page.get_by_text("Generating the leadership pack").or_(page.get_by_text("ready: leadership-pack-"))
+    click_until(page, page.get_by_role("button", name="Generate"), started.first)
     # The lasting message under the button, not the progress box's label (gone after the rerun)
     expect(page.get_by_text("ready: leadership-pack-")).to_be_visible(timeout=120_000)
 

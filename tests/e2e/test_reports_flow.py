@@ -56,7 +56,9 @@ def test_admin_runs_the_pack_now_sees_the_run_and_downloads_the_pdf(page: Page, 
 
 def test_supervisor_generates_a_pack_with_progress(page: Page, portal_url: str) -> None:
     sign_in(page, portal_url, "supervisor", path="reports")
-    page.get_by_role("button", name="Generate").click()
+    # A click a rerun swallowed starts nothing (no progress box): click again; once the box shows, wait
+    started = page.get_by_text("Generating the leadership pack").or_(page.get_by_text("ready: leadership-pack-"))
+    click_until(page, page.get_by_role("button", name="Generate"), started.first)
     expect(page.get_by_text("ready: leadership-pack-")).to_be_visible(timeout=120_000)  # lasts past a rerun
     expect(page.get_by_text("It is also in the archive")).to_be_visible()
     screenshot(page, "reports-generated-supervisor")

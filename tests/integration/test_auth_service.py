@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core.db import make_session_factory
 from core.errors import InvalidInputError, PermissionDeniedError
 from core.models import AuditEvent, User
+from core.repositories import users as users_repo
 from core.services.auth import change_password, check_sign_in, get_signed_in_user
 from tests.factories import NOW, PASSWORD, actor, make_user
 
@@ -75,14 +76,26 @@ def test_change_password_needs_the_current_one_and_a_valid_new_one(session: Sess
     assert session.get(User, user.id).password_hash is not None
 
 
-def test_wrong_passwords_racing_each_other_all_count_and_lock_the_account_once(committed_engine: Engine) -> None:
+def test_wrong_passwords_racing_each_other_all_count_and_lock_the_account_once(
+    committed_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     factory = make_session_factory(committed_engine)
     with factory.begin() as session:
         username = make_user(session, "supervisor").username
-    start = threading.Barrier(8)
+    read_all = threading.Barrier(8)
+    original = users_repo.get_user_by_username
+
+    def read_then_wait(session: Session, name: str) -> User | None:
+        user = original(session, name)
+        # All eight have read the row unlocked before any of them checks the password and writes (the
+        # old read-modify-write lost counts then). A barrier before the read instead let a late thread
+        # on a busy machine read the lock the first five had committed, and be refused as locked.
+        read_all.wait(timeout=30)
+        return user
+
+    monkeypatch.setattr(users_repo, "get_user_by_username", read_then_wait)
 
     def attempt() -> None:
-        start.wait(timeout=10)  # all read the row before any bcrypt check ends: the old read-modify-write lost counts
         with factory.begin() as session:
             check_sign_in(session, username=username, password="wrong-pass-1", now=NOW)
 
@@ -91,6 +104,7 @@ def test_wrong_passwords_racing_each_other_all_count_and_lock_the_account_once(c
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    monkeypatch.undo()
     with factory.begin() as session:
         assert _actions(session, username).count("sign_in_failed") == 8
         assert _actions(session, username).count("account_locked") == 1
