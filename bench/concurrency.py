@@ -505,7 +505,8 @@ class Mix:
             await rerun_done(page, self.timeout_s)
             submitted = page.get_by_text("Submitted to your supervisor.")
             repeat = page.get_by_text("This entry is already recorded")
-            await expect(submitted.or_(repeat).first).to_be_visible(timeout=5000)
+            # drawn by the run after the write (a flash message): under load that can take a while
+            await expect(submitted.or_(repeat).first).to_be_visible(timeout=self.timeout_s * 1000)
             if await repeat.count():
                 worker.repeats_refused += 1
             worker.submitted.append(title)
