@@ -6,10 +6,20 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import FilePayload, Locator, Page, expect
 
 from core.calendar import parse_period
-from tests.e2e.conftest import click_until, painted, previous_month, programme_today, screenshot, settle, sign_in
+from tests.e2e.conftest import (
+    ATTEMPT_MS,
+    ATTEMPTS,
+    click_until,
+    painted,
+    previous_month,
+    programme_today,
+    screenshot,
+    settle,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 TRAINEE = "PG2025-0001"  # the demo login `trainee`
@@ -61,7 +71,7 @@ def test_upload_with_errors_then_fix_import_and_undo(portal_url: str, page: Page
     screenshot(page, "attendance-3-imported")
 
     click_until(page, page.get_by_role("tab", name="Import history"), page.get_by_text("Undo a batch"))
-    _pick_batch(page, f"batch #{batch} (weekend-fixed.csv")
+    _pick_batch(page, f"batch #{batch} (weekend-fixed.csv", page.get_by_role("button", name=f"Undo batch #{batch}"))
     page.get_by_role("button", name=f"Undo batch #{batch}").click()
     page.get_by_role("button", name=f"Yes, undo batch #{batch}").click()  # it asks first, with the counts
     expect(page.get_by_text(f"Undid batch #{batch}: removed 2 rows, restored 0.")).to_be_visible()
@@ -69,7 +79,9 @@ def test_upload_with_errors_then_fix_import_and_undo(portal_url: str, page: Page
     screenshot(page, "attendance-4-undone")
 
     # The demo's first grand-round batch was corrected by a later batch: its undo is refused, naming it.
-    _pick_batch(page, re.compile(r"grand-round-\d{4}-\d{2}-\d{2}\.csv"))
+    _pick_batch(
+        page, re.compile(r"grand-round-\d{4}-\d{2}-\d{2}\.csv"), page.get_by_role("button", name="Undo batch #1")
+    )
     page.get_by_role("button", name="Undo batch #1").click()
     page.get_by_role("button", name="Yes, undo batch #1").click()
     refused = "a later import changed the same rows: batch #2 (grand-round-corrections.csv"
@@ -77,11 +89,19 @@ def test_upload_with_errors_then_fix_import_and_undo(portal_url: str, page: Page
     screenshot(page, "attendance-5-undo-refused")
 
 
-def _pick_batch(page: Page, option: str | re.Pattern[str]) -> None:
-    settle(page)
-    page.get_by_role("combobox", name="Batch").click()
-    page.get_by_role("option", name=option).first.click()
-    settle(page)
+def _pick_batch(page: Page, option: str | re.Pattern[str], shows: Locator) -> None:
+    """Choose a batch until `shows` (its Undo button) is there: a rerun under way can swallow the choice."""
+    for _ in range(ATTEMPTS):
+        settle(page)
+        page.get_by_role("combobox", name="Batch").click()
+        page.get_by_role("option", name=option).first.click()
+        settle(page)
+        try:
+            expect(shows).to_be_visible(timeout=ATTEMPT_MS)
+            return
+        except AssertionError:
+            continue
+    expect(shows).to_be_visible()
 
 
 def _period_caption(label: str) -> str:
